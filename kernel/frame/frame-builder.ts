@@ -1,0 +1,88 @@
+// FrameBuilder: grows typed-array columns by doubling while a decoder appends rows; `finish()` makes the Frame.
+
+import { allocColumn, ColumnData, ColumnSpec, Frame, isStringColumn, StringColumn } from "./frame.js";
+
+type NumericColumn = Exclude<ColumnData, StringColumn>;
+
+/**
+ * Appends rows column by column without an object per row. A decoder calls `beginRow()` then sets each
+ * cell by column index (`setNum`, `setBig`, `setStr`); cells left unset stay 0 / "".
+ */
+export class FrameBuilder {
+  readonly schema: readonly ColumnSpec[];
+  private cols: ColumnData[];
+  private dicts: Map<string, number>[];
+  private capacity: number;
+  private n = 0;
+
+  constructor(schema: readonly ColumnSpec[], initialCapacity = 1024) {
+    this.schema = schema;
+    this.capacity = Math.max(16, initialCapacity);
+    this.cols = schema.map((s) => allocColumn(s.type, this.capacity));
+    this.dicts = schema.map(() => new Map<string, number>());
+  }
+
+  get length(): number {
+    return this.n;
+  }
+
+  /** Index of a column by name, for decoders that look it up once. */
+  index(name: string): number {
+    const i = this.schema.findIndex((s) => s.name === name);
+    if (i < 0) throw new Error(`no column ${name} in schema (${this.schema.map((s) => s.name).join(", ")})`);
+    return i;
+  }
+
+  /** Starts a new row and returns its index. */
+  beginRow(): number {
+    if (this.n === this.capacity) this.grow();
+    return this.n++;
+  }
+
+  setNum(col: number, row: number, v: number): void {
+    (this.cols[col] as Float64Array)[row] = v;
+  }
+
+  setBig(col: number, row: number, v: bigint): void {
+    (this.cols[col] as BigUint64Array)[row] = v;
+  }
+
+  setStr(col: number, row: number, s: string): void {
+    const c = this.cols[col] as StringColumn;
+    const d = this.dicts[col]!;
+    let code = d.get(s);
+    if (code === undefined) {
+      code = c.dict.length;
+      c.dict.push(s);
+      d.set(s, code);
+    }
+    c.codes[row] = code;
+  }
+
+  /** Makes the frame; the builder must not be used afterwards. */
+  finish(name: string): Frame {
+    const out: Record<string, ColumnData> = {};
+    this.schema.forEach((s, i) => {
+      const c = this.cols[i]!;
+      out[s.name] = isStringColumn(c)
+        ? { codes: c.codes.slice(0, this.n), dict: c.dict }
+        : (c as NumericColumn).slice(0, this.n);
+    });
+    return new Frame(name, this.schema, out, this.n);
+  }
+
+  private grow(): void {
+    const cap = this.capacity * 2;
+    this.cols = this.cols.map((c, i) => {
+      const next = allocColumn(this.schema[i]!.type, cap);
+      if (isStringColumn(c)) {
+        (next as StringColumn).codes.set(c.codes);
+        (next as StringColumn).dict = c.dict;
+      } else {
+        (next as any).set(c);
+      }
+      return next;
+    });
+    this.capacity = cap;
+  }
+}
