@@ -59,13 +59,18 @@ export class FrameBuilder {
     c.codes[row] = code;
   }
 
-  /** Makes the frame; the builder must not be used afterwards. */
+  /** The rows so far as a frame (copied); the builder goes on appending. */
+  snapshot(name: string): Frame {
+    return this.finish(name);
+  }
+
+  /** Makes the frame (columns are copied, so the builder could go on; `snapshot` says so). */
   finish(name: string): Frame {
     const out: Record<string, ColumnData> = {};
     this.schema.forEach((s, i) => {
       const c = this.cols[i]!;
       out[s.name] = isStringColumn(c)
-        ? { codes: c.codes.slice(0, this.n), dict: c.dict }
+        ? { codes: c.codes.slice(0, this.n), dict: c.dict.slice() }
         : (c as NumericColumn).slice(0, this.n);
     });
     return new Frame(name, this.schema, out, this.n);

@@ -1,0 +1,84 @@
+/* bpflab.bpf.h: what every collector's BPF side shares: the target-process filter and the interval epoch. */
+#ifndef BPFLAB_BPF_H
+#define BPFLAB_BPF_H
+
+#include "bpflab.h"
+
+/* Each collector defines `const volatile struct <name>_cfg cfg` (its only rodata, set by user space before
+ * load) with `struct bpflab_filter_cfg filter` first, and includes this file after it. With filter_tgid == 0
+ * the filter code is dead and the verifier drops it, so whole-system captures pay nothing for it. */
+#define filter_cfg (cfg.filter)
+
+/* Processes being traced when filtering: the target tgid, then every process forked from a tracked one.
+ * Shared between the objects of one capture (user space reuses the first object's fd). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, BPFLAB_MAX_TRACKED);
+	__type(key, __u32);   /* tgid */
+	__type(value, __u8);
+} tracked SEC(".maps");
+
+/* ctl[0].epoch: user space bumps it at each interval boundary and then drains the previous epoch's keys, so
+ * no update is lost between a batched read and its delete. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct bpflab_ctl);
+} ctl SEC(".maps");
+
+/* Per-CPU count of records that could not be stored (map full, ring buffer full): reported as lost. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} lost SEC(".maps");
+
+static __always_inline bool tgid_wanted(__u32 tgid)
+{
+	if (!filter_cfg.filter_tgid)
+		return true;
+	return bpf_map_lookup_elem(&tracked, &tgid) != NULL;
+}
+
+static __always_inline __u32 current_epoch(void)
+{
+	__u32 zero = 0;
+	struct bpflab_ctl *c = bpf_map_lookup_elem(&ctl, &zero);
+
+	return c ? c->epoch : 0;
+}
+
+static __always_inline void count_lost(void)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&lost, &zero);
+
+	if (n)
+		*n += 1;
+}
+
+/* Follows the target's descendants: a child of a tracked process is tracked from its fork on.
+ * Only the first object of a capture keeps this program loaded (autoload is turned off for the others). */
+static __always_inline void track_fork(struct task_struct *parent, struct task_struct *child)
+{
+	__u32 ptgid, ctgid;
+	__u8 one = 1;
+
+	if (!filter_cfg.filter_tgid || !filter_cfg.follow_children)
+		return;
+	ptgid = BPF_CORE_READ(parent, tgid);
+	ctgid = BPF_CORE_READ(child, tgid);
+	if (ptgid == ctgid) /* a new thread, not a new process */
+		return;
+	if (bpf_map_lookup_elem(&tracked, &ptgid))
+		bpf_map_update_elem(&tracked, &ctgid, &one, BPF_ANY);
+}
+
+static __always_inline __u64 task_cgroup_id(struct task_struct *t)
+{
+	return BPF_CORE_READ(t, cgroups, dfl_cgrp, kn, id);
+}
+
+#endif /* BPFLAB_BPF_H */

@@ -1,0 +1,31 @@
+/* sched.h: shared by sched.bpf.c and kernel/collectors/sched.ts (layouts are a contract). */
+#ifndef SCHED_H
+#define SCHED_H
+
+#include "bpflab.h"
+
+#define SCHED_MAX_ENTRIES 65536 /* threads seen per two live epochs; a full map counts as lost */
+
+struct sched_cfg {
+	struct bpflab_filter_cfg filter;
+};                          /* 8 bytes */
+
+struct sched_key {
+	__u32 epoch;
+	__u32 tid;
+};                          /* 8 bytes */
+
+struct sched_val {
+	__u64 oncpu_ns;         /* CPU time charged by the scheduler (sched_stat_runtime) */
+	__u64 runq_ns;          /* runnable but waiting for a CPU: wakeup (or preemption) to switch-in */
+	__u64 offcpu_ns;        /* blocked (sleep, I/O, lock): switch-out to wakeup */
+	__u64 vol_switches;     /* switched out while blocking */
+	__u64 invol_switches;   /* preempted while runnable */
+	__u64 migrations;
+	__u64 cgroup_id;
+	__u32 pid;              /* tgid */
+	__u32 pad;
+	char  comm[BPFLAB_COMM_LEN];
+};                          /* 80 bytes */
+
+#endif /* SCHED_H */

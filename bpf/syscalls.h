@@ -1,0 +1,31 @@
+/* syscalls.h: shared by syscalls.bpf.c and kernel/collectors/syscalls.ts (layouts are a contract). */
+#ifndef SYSCALLS_H
+#define SYSCALLS_H
+
+#include "bpflab.h"
+
+#define SYSCALLS_MAX_ENTRIES 65536 /* (tid, syscall) pairs over two live epochs; a full map counts as lost */
+
+struct syscalls_cfg {
+	struct bpflab_filter_cfg filter;
+	__u8 latency;           /* 1: time each call (sys_enter is attached); 0: count only */
+	__u8 pad[7];
+};                          /* 16 bytes */
+
+struct syscalls_key {
+	__u32 epoch;
+	__u32 tid;
+	__u32 pid;              /* tgid */
+	__u32 nr;               /* syscall number of the running architecture */
+};                          /* 16 bytes */
+
+struct syscalls_val {
+	__u64 count;
+	__u64 errors;           /* returns in [-4095, -1] */
+	__u64 total_ns;         /* sum of enter-to-exit latency (0 without latency) */
+	__u64 max_ns;
+	__u64 cgroup_id;
+	char  comm[BPFLAB_COMM_LEN];
+};                          /* 56 bytes */
+
+#endif /* SYSCALLS_H */

@@ -1,0 +1,67 @@
+// process: exec, fork and exit events streamed through a ring buffer; pairs with bpf/process.{bpf.c,h}.
+
+import type { ColumnSpec } from "../frame/frame.js";
+import { Collector, cstr, encodeFilter, identityColumns } from "./collector.js";
+
+export type ProcessOptions = Record<string, never>;
+
+const schema = [
+  ...identityColumns,
+  { name: "ts_ns", type: "u64", unit: "ns", description: "event time, CLOCK_MONOTONIC (bpf_ktime_get_ns)" },
+  { name: "event", type: "str", description: "exec | fork | exit" },
+  { name: "ppid", type: "u32", description: "parent process; for fork, the forking process" },
+  { name: "filename", type: "str", description: "exec: the executed file" },
+  { name: "args", type: "str", description: "exec: argv joined by spaces (first 256 bytes)" },
+  { name: "exit_code", type: "i32", description: "exit: status as a shell's $? shows it (128+N: killed by signal N)" },
+  { name: "lifetime_ns", type: "i64", unit: "ns", description: "exit: time since the process started" },
+] as const satisfies readonly ColumnSpec[];
+
+// struct process_event offsets (bpf/process.h); test/collectors/layout.test.ts checks them.
+const E = {
+  ts: 0, cgroup: 8, lifetime: 16, kind: 24, pid: 28, tid: 32, ppid: 36, exit: 40, argsLen: 44,
+  comm: 48, filename: 64, args: 192, size: 448,
+} as const;
+const KINDS = ["", "exec", "fork", "exit"];
+
+const col = Object.fromEntries(schema.map((c, i) => [c.name, i])) as Record<(typeof schema)[number]["name"], number>;
+
+export const processEvents: Collector<ProcessOptions> = {
+  name: "process",
+  description: "process exec (file, args), fork and exit (code, lifetime) events, streamed; lost events counted",
+  object: "process",
+  tracepoints: ["sched:sched_process_exec", "sched:sched_process_fork", "sched:sched_process_exit (all tp_btf)"],
+  options: [],
+  schema,
+  resolveOptions: () => ({}),
+  config(_opts, filter) {
+    const b = Buffer.alloc(8);
+    encodeFilter(b, filter);
+    return b;
+  },
+  // process_fork both tracks children and reports forks: it stays loaded in every capture.
+  forkTrackers: [],
+  source: {
+    kind: "stream",
+    ring: "events",
+    recordSize: E.size,
+    decode(v, out, ctx) {
+      const r = out.beginRow();
+      const ts = v.getBigUint64(E.ts, true);
+      out.setNum(col.ts, r, ctx.wallUs(ts));
+      out.setNum(col.t_s, r, ctx.relS(ts));
+      out.setBig(col.ts_ns, r, ts);
+      out.setNum(col.pid, r, v.getUint32(E.pid, true));
+      out.setNum(col.tid, r, v.getUint32(E.tid, true));
+      out.setStr(col.comm, r, cstr(v, E.comm, 16));
+      out.setBig(col.cgroup_id, r, v.getBigUint64(E.cgroup, true));
+      out.setStr(col.event, r, KINDS[v.getUint32(E.kind, true)] ?? "unknown");
+      out.setNum(col.ppid, r, v.getUint32(E.ppid, true));
+      out.setStr(col.filename, r, cstr(v, E.filename, 128));
+      const n = v.getUint32(E.argsLen, true);
+      const args = n ? Buffer.from(v.buffer, v.byteOffset + E.args, n).toString("utf8").replace(/\0+$/, "").replace(/\0/g, " ") : "";
+      out.setStr(col.args, r, args);
+      out.setNum(col.exit_code, r, v.getInt32(E.exit, true));
+      out.setNum(col.lifetime_ns, r, Number(v.getBigUint64(E.lifetime, true)));
+    },
+  },
+};

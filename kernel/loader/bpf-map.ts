@@ -1,0 +1,171 @@
+// BpfMap: one map of a loaded object: element and batched reads, deletes and updates through its fd.
+// The fd belongs to the object (closed with it); a BpfMap never outlives its BpfObject.
+
+import { libbpf, Ptr, strerror } from "./libbpf.js";
+
+/** Entries read in one pass: `count` keys and values packed back to back at the map's key/value sizes. */
+export interface MapEntries {
+  keys: Buffer;
+  values: Buffer;
+  count: number;
+}
+
+export class BpfMap {
+  readonly name: string;
+  readonly keySize: number;
+  readonly valueSize: number;
+  private readonly ptr: bigint;
+  /** Values of per-CPU maps hold one slot per possible CPU, each rounded up to 8 bytes. */
+  readonly perCpu: boolean;
+  private batchUnsupported = false;
+  private keyBuf?: Buffer;
+  private valBuf?: Buffer;
+
+  constructor(ptr: bigint, perCpu = false) {
+    const lb = libbpf();
+    this.ptr = ptr;
+    this.name = lb.bpf_map__name(ptr);
+    this.keySize = lb.bpf_map__key_size(ptr);
+    this.perCpu = perCpu;
+    const vs = lb.bpf_map__value_size(ptr);
+    this.valueSize = perCpu ? Math.ceil(vs / 8) * 8 * lb.libbpf_num_possible_cpus() : vs;
+  }
+
+  /** The raw libbpf `struct bpf_map *` (valid while the object is open). */
+  get handle(): bigint {
+    return this.ptr;
+  }
+
+  get fd(): number {
+    return libbpf().bpf_map__fd(this.ptr);
+  }
+
+  get maxEntries(): number {
+    return libbpf().bpf_map__max_entries(this.ptr);
+  }
+
+  /** Before load only. */
+  setMaxEntries(n: number): void {
+    check(libbpf().bpf_map__set_max_entries(this.ptr, n), `set max_entries of map ${this.name}`);
+  }
+
+  /** Before load only: the map's initial contents (used for .rodata: the collector's config struct). */
+  setInitialValue(data: Buffer): void {
+    const size = libbpf().bpf_map__value_size(this.ptr);
+    const buf = Buffer.alloc(size);
+    data.copy(buf, 0, 0, Math.min(size, data.length));
+    check(libbpf().bpf_map__set_initial_value(this.ptr, buf, size), `set initial value of map ${this.name}`);
+  }
+
+  /** Before load only: make this map the same kernel map as `fd` (shared between objects of a capture). */
+  reuseFd(fd: number): void {
+    check(libbpf().bpf_map__reuse_fd(this.ptr, fd), `reuse fd ${fd} for map ${this.name}`);
+  }
+
+  lookup(key: Buffer): Buffer | undefined {
+    const value = Buffer.alloc(this.valueSize);
+    const rc = libbpf().bpf_map_lookup_elem(this.fd, key, value);
+    if (rc === -2) return undefined; // ENOENT
+    check(rc, `lookup in map ${this.name}`);
+    return value;
+  }
+
+  update(key: Buffer, value: Buffer, flags = 0): void {
+    check(libbpf().bpf_map_update_elem(this.fd, key, value, flags), `update map ${this.name}`);
+  }
+
+  /**
+   * Reads every entry, in batches of up to `chunk` (one syscall each) where the kernel supports batch ops,
+   * else key by key (racy against concurrent deletes: an entry may be missed or read twice).
+   * The returned buffers are reused by the next call: decode before reading again.
+   */
+  readAll(chunk = 4096): MapEntries {
+    if (!this.batchUnsupported) {
+      try {
+        return this.readBatched(chunk);
+      } catch (e) {
+        if (!(e instanceof BatchUnsupported)) throw e;
+        this.batchUnsupported = true;
+      }
+    }
+    return this.readKeyByKey();
+  }
+
+  /** Deletes `count` keys packed in `keys` (one syscall per 4096 keys). Missing keys are ignored. */
+  deleteKeys(keys: Buffer, count: number): void {
+    const lb = libbpf();
+    const fd = this.fd;
+    for (let off = 0; off < count;) {
+      const want = Math.min(4096, count - off);
+      const n = [want];
+      const slice = keys.subarray(off * this.keySize, (off + want) * this.keySize);
+      const rc = lb.bpf_map_delete_batch(fd, slice, n, null);
+      if (rc < 0) {
+        // ENOENT mid-batch (a key already gone) stops the batch: finish those one by one.
+        for (let i = n[0]!; i < want; i++) {
+          lb.bpf_map_delete_elem(fd, slice.subarray(i * this.keySize, (i + 1) * this.keySize));
+        }
+      }
+      off += want;
+    }
+  }
+
+  private buffers(cap: number): [Buffer, Buffer] {
+    if (!this.keyBuf || this.keyBuf.length < cap * this.keySize) {
+      this.keyBuf = Buffer.alloc(cap * this.keySize);
+      this.valBuf = Buffer.alloc(cap * this.valueSize);
+    }
+    return [this.keyBuf, this.valBuf!];
+  }
+
+  private readBatched(chunk: number): MapEntries {
+    const lb = libbpf();
+    const fd = this.fd;
+    const cap = Math.max(this.maxEntries, 1);
+    const [keys, values] = this.buffers(cap);
+    // Hash maps use a bucket index as the batch token; 8 bytes covers every map type's token.
+    const inTok = Buffer.alloc(Math.max(8, this.keySize));
+    const outTok = Buffer.alloc(Math.max(8, this.keySize));
+    let total = 0;
+    let first = true;
+    for (;;) {
+      const want = Math.min(chunk, cap - total);
+      if (want <= 0) break;
+      const n = [want];
+      const rc = lb.bpf_map_lookup_batch(fd, first ? null : inTok, outTok,
+        keys.subarray(total * this.keySize), values.subarray(total * this.valueSize), n, null);
+      if (rc < 0 && rc !== -2) {
+        if (first && (rc === -22 || rc === -95 || rc === -524)) throw new BatchUnsupported(); // EINVAL/EOPNOTSUPP/ENOTSUPP
+        check(rc, `batch lookup in map ${this.name}`);
+      }
+      total += n[0]!;
+      if (rc === -2) break; // ENOENT: that was the last batch
+      outTok.copy(inTok);
+      first = false;
+    }
+    return { keys, values, count: total };
+  }
+
+  private readKeyByKey(): MapEntries {
+    const lb = libbpf();
+    const fd = this.fd;
+    const cap = Math.max(this.maxEntries, 1);
+    const [keys, values] = this.buffers(cap);
+    let prev: Ptr | Buffer = null;
+    let count = 0;
+    const next = Buffer.alloc(this.keySize);
+    while (count < cap && lb.bpf_map_get_next_key(fd, prev, next) === 0) {
+      const k = keys.subarray(count * this.keySize, (count + 1) * this.keySize);
+      next.copy(k);
+      if (lb.bpf_map_lookup_elem(fd, k, values.subarray(count * this.valueSize)) === 0) count++;
+      prev = Buffer.from(next);
+    }
+    return { keys, values, count };
+  }
+}
+
+class BatchUnsupported extends Error {}
+
+function check(rc: number, what: string): void {
+  if (rc < 0) throw new Error(`${what}: ${strerror(rc)}`);
+}

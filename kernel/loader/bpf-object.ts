@@ -1,0 +1,194 @@
+// BpfObject: one opened CO-RE object (bpf/.output/<name>.bpf.o) with its programs, maps and attach links.
+// It owns every libbpf pointer it makes; close() releases links, then the object (which closes its fds).
+
+import { existsSync } from "node:fs";
+import { AttachError, BpflabError, VerifierError } from "../errors.js";
+import { log } from "../log.js";
+import { BpfMap } from "./bpf-map.js";
+import { koffi, lastErrno, libbpf, strerror } from "./libbpf.js";
+import { installLibbpfLog, recentLibbpfLines } from "./libbpf-log.js";
+
+/** Verifier log buffer per program: big enough for the log of a rejected program of ours. */
+const LOG_BUF_SIZE = 4 << 20;
+
+/** Objects not yet closed: closed at process exit, so no link outlives even a crashing caller. */
+const live = new Set<BpfObject>();
+let exitHookInstalled = false;
+
+export interface BpfProgramInfo {
+  name: string;
+  section: string;
+  autoload: boolean;
+}
+
+export class BpfObject {
+  readonly name: string;
+  readonly path: string;
+  private obj: bigint | null;
+  private links: bigint[] = [];
+  private logBufs = new Map<string, Buffer>();
+  private loaded = false;
+
+  private constructor(name: string, path: string, obj: bigint) {
+    this.name = name;
+    this.path = path;
+    this.obj = obj;
+    live.add(this);
+    if (!exitHookInstalled) {
+      exitHookInstalled = true;
+      process.on("exit", closeAllObjects);
+    }
+  }
+
+  /** Opens (parses, does not load) an object file. */
+  static open(path: string, opts: { name?: string; btfPath?: string } = {}): BpfObject {
+    const name = opts.name ?? path.replace(/^.*\//, "").replace(/\.bpf\.o$/, "");
+    if (!existsSync(path)) {
+      throw new BpflabError(`load ${name}: object file ${path} does not exist`,
+        "build the BPF objects first: `npm run build:bpf` (or the README's setup command)");
+    }
+    installLibbpfLog();
+    const lb = libbpf();
+    const openOpts = opts.btfPath
+      ? { sz: koffi.sizeof(lb.openOpts), btf_custom_path: opts.btfPath, object_name: null, relaxed_maps: false,
+        pin_root_path: null, pad: 0, kconfig: null, kernel_log_buf: null, kernel_log_size: 0, kernel_log_level: 0 }
+      : null;
+    const obj = lb.bpf_object__open_file(path, openOpts) as bigint | null;
+    if (!obj) {
+      const err = lastErrno();
+      throw new BpflabError(`open ${path}: ${strerror(err)}`,
+        "the object file is corrupt or was built for another libbpf; rebuild with `npm run build:bpf`");
+    }
+    return new BpfObject(name, path, obj);
+  }
+
+  private get handle(): bigint {
+    if (this.obj === null) throw new Error(`BPF object ${this.name} is closed`);
+    return this.obj;
+  }
+
+  programs(): BpfProgramInfo[] {
+    return this.programPtrs().map(([name, p]) => ({
+      name,
+      section: libbpf().bpf_program__section_name(p),
+      autoload: libbpf().bpf_program__autoload(p),
+    }));
+  }
+
+  /** Before load: whether a program is loaded (and so attached) at all. */
+  setAutoload(program: string, on: boolean): void {
+    const p = this.programPtrs().find(([n]) => n === program);
+    if (!p) throw new Error(`${this.name}: no program ${program}`);
+    libbpf().bpf_program__set_autoload(p[1], on);
+  }
+
+  /** A map by name; `.rodata` and friends match by suffix (libbpf prefixes them with the object name). */
+  map(name: string, opts: { perCpu?: boolean } = {}): BpfMap {
+    const lb = libbpf();
+    for (let m = lb.bpf_object__next_map(this.handle, null) as bigint | null; m;
+      m = lb.bpf_object__next_map(this.handle, m) as bigint | null) {
+      const n: string = lb.bpf_map__name(m);
+      if (n === name || (name.startsWith(".") && n.endsWith(name))) return new BpfMap(m, opts.perCpu);
+    }
+    throw new Error(`${this.name}: no map ${name}`);
+  }
+
+  /** Loads every autoloaded program into the kernel; a verifier rejection raises VerifierError with its log. */
+  load(): void {
+    const lb = libbpf();
+    for (const [name, p] of this.programPtrs()) {
+      const buf = Buffer.alloc(LOG_BUF_SIZE);
+      this.logBufs.set(name, buf); // kept referenced: libbpf writes into it during load
+      lb.bpf_program__set_log_buf(p, buf, buf.length);
+    }
+    const rc = lb.bpf_object__load(this.handle);
+    if (rc < 0) {
+      const failed = [...this.logBufs].map(([n, b]) => [n, cString(b)] as const).filter(([, t]) => t.length > 0);
+      if (failed.length > 0 && (rc === -13 || rc === -22 || rc === -7 || rc === -28)) {
+        const [prog, text] = failed[failed.length - 1]!;
+        throw new VerifierError(`load ${this.name}.bpf.o: program ${prog}: ${strerror(rc)}`, text);
+      }
+      throw loadError(this.name, rc);
+    }
+    this.loaded = true;
+    this.logBufs.clear();
+  }
+
+  /** Attaches every loaded program (tracepoints from their SEC names); the links are owned by this object. */
+  attachAll(): void {
+    if (!this.loaded) throw new Error(`${this.name}: attach before load`);
+    const lb = libbpf();
+    for (const [name, p] of this.programPtrs()) {
+      if (!lb.bpf_program__autoload(p)) continue;
+      const link = lb.bpf_program__attach(p) as bigint | null;
+      if (!link) {
+        const err = lastErrno();
+        throw new AttachError(
+          `attach ${this.name}.bpf.o program ${name} (${lb.bpf_program__section_name(p)}): ${strerror(err)}`,
+          "this kernel lacks that tracepoint or refuses the attach; run with BPFLAB_DEBUG=1 for libbpf's reason" +
+            (recentLibbpfLines(2).length ? ` (libbpf said: ${recentLibbpfLines(2).join(" | ")})` : ""));
+      }
+      this.links.push(link);
+      log.debug(`attached ${this.name}/${name}`);
+    }
+  }
+
+  get attachedCount(): number {
+    return this.links.length;
+  }
+
+  /** Detaches only (maps stay readable): ends event delivery before the final drain. Idempotent. */
+  detach(): void {
+    const lb = libbpf();
+    while (this.links.length > 0) lb.bpf_link__destroy(this.links.pop()!);
+  }
+
+  /** Detaches and closes the object and all its fds. Idempotent. */
+  close(): void {
+    this.detach();
+    if (this.obj !== null) {
+      libbpf().bpf_object__close(this.obj);
+      this.obj = null;
+    }
+    live.delete(this);
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  private programPtrs(): [string, bigint][] {
+    const lb = libbpf();
+    const out: [string, bigint][] = [];
+    for (let p = lb.bpf_object__next_program(this.handle, null) as bigint | null; p;
+      p = lb.bpf_object__next_program(this.handle, p) as bigint | null) {
+      out.push([lb.bpf_program__name(p), p]);
+    }
+    return out;
+  }
+}
+
+/** Closes every object still open (process exit, or a test's cleanup). */
+export function closeAllObjects(): void {
+  for (const o of [...live]) o.close();
+}
+
+/** Number of objects currently open (leak checks). */
+export function openObjectCount(): number {
+  return live.size;
+}
+
+function cString(b: Buffer): string {
+  const end = b.indexOf(0);
+  return b.toString("utf8", 0, end < 0 ? b.length : end);
+}
+
+function loadError(name: string, rc: number): BpflabError {
+  const said = recentLibbpfLines(4).join(" | ");
+  if (rc === -1 || rc === -13) {
+    return new BpflabError(`load ${name}.bpf.o: ${strerror(rc)}`,
+      "loading BPF programs needs root or CAP_BPF + CAP_PERFMON" + (said ? ` (libbpf said: ${said})` : ""));
+  }
+  return new BpflabError(`load ${name}.bpf.o: ${strerror(rc)}`,
+    "run with BPFLAB_DEBUG=1 to see libbpf's log" + (said ? ` (libbpf said: ${said})` : ""));
+}
