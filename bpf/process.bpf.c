@@ -14,6 +14,10 @@ struct {
 	__uint(max_entries, PROCESS_RINGBUF_SIZE);
 } events SEC(".maps");
 
+/* Only the ring buffer carries this struct, so nothing else puts it in BTF: this anchor does, and the layout
+ * test checks it against kernel/collectors/process.ts. */
+struct process_event *unused_process_event __attribute__((unused));
+
 /* Reserves and fills the common part; NULL (counted lost) when the ring is full. */
 static __always_inline struct process_event *reserve(__u32 kind, struct task_struct *t)
 {

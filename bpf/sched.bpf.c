@@ -161,6 +161,22 @@ int BPF_PROG(sched_migrate_task, struct task_struct *p, int dest_cpu)
 	return 0;
 }
 
+/* exec renames the thread: the interval's row, created under the old name (e.g. "sh" between fork and exec),
+ * takes the new one, so the CPU time lands under the program that used it. */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(sched_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct sched_key key = { .epoch = current_epoch(), .tid = p->pid };
+	struct sched_val *v;
+
+	if (!tgid_wanted(p->tgid))
+		return 0;
+	v = bpf_map_lookup_elem(&stats, &key);
+	if (v)
+		BPF_CORE_READ_STR_INTO(&v->comm, p, comm);
+	return 0;
+}
+
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(sched_fork, struct task_struct *parent, struct task_struct *child)
 {

@@ -18,10 +18,13 @@ const schema = [
 
 // struct process_event offsets (bpf/process.h); test/collectors/layout.test.ts checks them.
 const E = {
-  ts: 0, cgroup: 8, lifetime: 16, kind: 24, pid: 28, tid: 32, ppid: 36, exit: 40, argsLen: 44,
+  ts_ns: 0, cgroup_id: 8, lifetime_ns: 16, kind: 24, pid: 28, tid: 32, ppid: 36, exit_code: 40, args_len: 44,
   comm: 48, filename: 64, args: 192, size: 448,
 } as const;
 const KINDS = ["", "exec", "fork", "exit"];
+
+/** Struct layouts (C name → field offsets and size), checked against the object's BTF by a test. */
+export const processLayout = { process_event: E } as const;
 
 const col = Object.fromEntries(schema.map((c, i) => [c.name, i])) as Record<(typeof schema)[number]["name"], number>;
 
@@ -46,22 +49,22 @@ export const processEvents: Collector<ProcessOptions> = {
     recordSize: E.size,
     decode(v, out, ctx) {
       const r = out.beginRow();
-      const ts = v.getBigUint64(E.ts, true);
+      const ts = v.getBigUint64(E.ts_ns, true);
       out.setNum(col.ts, r, ctx.wallUs(ts));
       out.setNum(col.t_s, r, ctx.relS(ts));
       out.setBig(col.ts_ns, r, ts);
       out.setNum(col.pid, r, v.getUint32(E.pid, true));
       out.setNum(col.tid, r, v.getUint32(E.tid, true));
       out.setStr(col.comm, r, cstr(v, E.comm, 16));
-      out.setBig(col.cgroup_id, r, v.getBigUint64(E.cgroup, true));
+      out.setBig(col.cgroup_id, r, v.getBigUint64(E.cgroup_id, true));
       out.setStr(col.event, r, KINDS[v.getUint32(E.kind, true)] ?? "unknown");
       out.setNum(col.ppid, r, v.getUint32(E.ppid, true));
       out.setStr(col.filename, r, cstr(v, E.filename, 128));
-      const n = v.getUint32(E.argsLen, true);
+      const n = v.getUint32(E.args_len, true);
       const args = n ? Buffer.from(v.buffer, v.byteOffset + E.args, n).toString("utf8").replace(/\0+$/, "").replace(/\0/g, " ") : "";
       out.setStr(col.args, r, args);
-      out.setNum(col.exit_code, r, v.getInt32(E.exit, true));
-      out.setNum(col.lifetime_ns, r, Number(v.getBigUint64(E.lifetime, true)));
+      out.setNum(col.exit_code, r, v.getInt32(E.exit_code, true));
+      out.setNum(col.lifetime_ns, r, Number(v.getBigUint64(E.lifetime_ns, true)));
     },
   },
 };

@@ -18,7 +18,10 @@ const schema = [
 
 // struct sched_key / sched_val offsets (bpf/sched.h); test/collectors/layout.test.ts checks them.
 const K = { epoch: 0, tid: 4, size: 8 } as const;
-const V = { oncpu: 0, runq: 8, offcpu: 16, vol: 24, invol: 32, migr: 40, cgroup: 48, pid: 56, comm: 64, size: 80 } as const;
+const V = { oncpu_ns: 0, runq_ns: 8, offcpu_ns: 16, vol_switches: 24, invol_switches: 32, migrations: 40, cgroup_id: 48, pid: 56, comm: 64, size: 80 } as const;
+
+/** Struct layouts (C name → field offsets and size), checked against the object's BTF by a test. */
+export const schedLayout = { sched_key: K, sched_val: V } as const;
 
 const col = Object.fromEntries(schema.map((c, i) => [c.name, i])) as Record<(typeof schema)[number]["name"], number>;
 
@@ -51,13 +54,13 @@ export const sched: Collector<SchedOptions> = {
       out.setNum(col.pid, r, v.getUint32(vo + V.pid, true));
       out.setNum(col.tid, r, k.getUint32(ko + K.tid, true));
       out.setStr(col.comm, r, cstr(v, vo + V.comm, 16));
-      out.setBig(col.cgroup_id, r, v.getBigUint64(vo + V.cgroup, true));
-      out.setNum(col.oncpu_ns, r, u64(V.oncpu));
-      out.setNum(col.runq_ns, r, u64(V.runq));
-      out.setNum(col.offcpu_ns, r, u64(V.offcpu));
-      out.setNum(col.vol_switches, r, u64(V.vol));
-      out.setNum(col.invol_switches, r, u64(V.invol));
-      out.setNum(col.migrations, r, u64(V.migr));
+      out.setBig(col.cgroup_id, r, v.getBigUint64(vo + V.cgroup_id, true));
+      out.setNum(col.oncpu_ns, r, u64(V.oncpu_ns));
+      out.setNum(col.runq_ns, r, u64(V.runq_ns));
+      out.setNum(col.offcpu_ns, r, u64(V.offcpu_ns));
+      out.setNum(col.vol_switches, r, u64(V.vol_switches));
+      out.setNum(col.invol_switches, r, u64(V.invol_switches));
+      out.setNum(col.migrations, r, u64(V.migrations));
     },
   },
 };

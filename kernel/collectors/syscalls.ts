@@ -23,7 +23,7 @@ const schema = [
 
 // struct syscalls_key / syscalls_val offsets (bpf/syscalls.h); test/collectors/layout.test.ts checks them.
 const K = { epoch: 0, tid: 4, pid: 8, nr: 12, size: 16 } as const;
-const V = { count: 0, errors: 8, total: 16, max: 24, cgroup: 32, comm: 40, size: 56 } as const;
+const V = { count: 0, errors: 8, total_ns: 16, max_ns: 24, cgroup_id: 32, comm: 40, size: 56 } as const;
 
 const names = arch() === "x64" ? X86_64 : GENERIC;
 const nameCache = new Map<number, string>();
@@ -36,6 +36,9 @@ export function syscallName(nr: number): string {
   }
   return n;
 }
+
+/** Struct layouts (C name → field offsets and size), checked against the object's BTF by a test. */
+export const syscallsLayout = { syscalls_key: K, syscalls_val: V } as const;
 
 const col = Object.fromEntries(schema.map((c, i) => [c.name, i])) as Record<(typeof schema)[number]["name"], number>;
 
@@ -79,13 +82,13 @@ export const syscalls: Collector<SyscallsOptions> = {
       out.setNum(col.pid, r, k.getUint32(ko + K.pid, true));
       out.setNum(col.tid, r, k.getUint32(ko + K.tid, true));
       out.setStr(col.comm, r, cstr(v, vo + V.comm, 16));
-      out.setBig(col.cgroup_id, r, v.getBigUint64(vo + V.cgroup, true));
+      out.setBig(col.cgroup_id, r, v.getBigUint64(vo + V.cgroup_id, true));
       out.setStr(col.syscall, r, syscallName(nr));
       out.setNum(col.nr, r, nr);
       out.setNum(col.count, r, Number(v.getBigUint64(vo + V.count, true)));
       out.setNum(col.errors, r, Number(v.getBigUint64(vo + V.errors, true)));
-      out.setNum(col.latency_ns, r, Number(v.getBigUint64(vo + V.total, true)));
-      out.setNum(col.max_latency_ns, r, Number(v.getBigUint64(vo + V.max, true)));
+      out.setNum(col.latency_ns, r, Number(v.getBigUint64(vo + V.total_ns, true)));
+      out.setNum(col.max_latency_ns, r, Number(v.getBigUint64(vo + V.max_ns, true)));
     },
   },
 };

@@ -1,0 +1,63 @@
+// sched collector against processes that burn a known amount of CPU or sleep a known time.
+
+import { describe, expect } from "vitest";
+import { capture } from "../../kernel/capture/engine.js";
+import type { Frame } from "../../kernel/frame/frame.js";
+import { liveIt } from "../helpers/live.js";
+import { workloadPath } from "../helpers/workload.js";
+
+function sumFor(f: Frame, pid: number, col: string): number {
+  const pids = f.numeric("pid");
+  const v = f.numeric(col);
+  let s = 0;
+  for (let i = 0; i < f.length; i++) if (pids[i] === pid) s += v[i]!;
+  return s;
+}
+
+describe("sched collector", () => {
+  liveIt("measures a 600 ms CPU burn within 5%", async () => {
+    const X = 600;
+    const cap = await capture({ collectors: ["sched"], duration: "20s", interval: "250ms", command: [workloadPath(), "burn", String(X)] });
+    const f = cap.frame("sched");
+    const oncpu = sumFor(f, cap.meta.pid!, "oncpu_ns") / 1e6;
+    expect(oncpu).toBeGreaterThan(X * 0.95);
+    expect(oncpu).toBeLessThan(X * 1.05);
+    // a 600 ms burn spans several 250 ms intervals: sched_stat_runtime charges each one, not only the last
+    const t = f.numeric("t_s");
+    const pids = f.numeric("pid");
+    const intervals = new Set<number>();
+    for (let i = 0; i < f.length; i++) if (pids[i] === cap.meta.pid && f.numeric("oncpu_ns")[i]! > 0) intervals.add(t[i]!);
+    expect(intervals.size).toBeGreaterThanOrEqual(2);
+  });
+
+  liveIt("measures a 500 ms sleep as off-CPU time within 5%", async () => {
+    const Y = 500;
+    const cap = await capture({ collectors: ["sched"], duration: "20s", command: [workloadPath(), "sleep", String(Y)] });
+    const f = cap.frame("sched");
+    const offcpu = sumFor(f, cap.meta.pid!, "offcpu_ns") / 1e6;
+    expect(offcpu).toBeGreaterThan(Y * 0.95);
+    expect(offcpu).toBeLessThan(Y * 1.05);
+    expect(sumFor(f, cap.meta.pid!, "vol_switches")).toBeGreaterThanOrEqual(1);
+    // sleeping costs (almost) no CPU
+    expect(sumFor(f, cap.meta.pid!, "oncpu_ns") / 1e6).toBeLessThan(50);
+  });
+
+  liveIt("sees run-queue waits when two burners share one CPU's worth of time", async () => {
+    // three burners on two CPUs: someone must wait
+    const w = workloadPath();
+    const cap = await capture({ collectors: ["sched"], duration: "20s",
+      command: ["/bin/sh", "-c", `${w} burn 300 & ${w} burn 300 & ${w} burn 300 & wait`] });
+    const f = cap.frame("sched");
+    const comms = f.strings("comm");
+    let runq = 0, invol = 0, oncpu = 0;
+    for (let i = 0; i < f.length; i++) {
+      if (comms[i] !== "workload") continue;
+      runq += f.numeric("runq_ns")[i]!;
+      invol += f.numeric("invol_switches")[i]!;
+      oncpu += f.numeric("oncpu_ns")[i]!;
+    }
+    expect(oncpu / 1e6).toBeGreaterThan(900 * 0.95);
+    expect(runq / 1e6).toBeGreaterThan(50);
+    expect(invol).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,67 @@
+// Guards for tests that load real BPF programs: they skip (with a reason) when this process may not capture,
+// except under CI=true, where they run and fail, so that a broken setup can never pass as green.
+
+import { execFileSync } from "node:child_process";
+import { existsSync, readdirSync, readlinkSync } from "node:fs";
+import { it } from "vitest";
+import { missingCapabilities } from "../../kernel/loader/preflight.js";
+
+const missing = missingCapabilities();
+const reason = missing.length > 0 ? `needs ${missing.join(" + ")} (run as root)`
+  : !existsSync("/sys/kernel/btf/vmlinux") ? "needs kernel BTF at /sys/kernel/btf/vmlinux" : undefined;
+
+export const canCapture = reason === undefined;
+const enforce = process.env.CI === "true";
+
+/** `it` for live-capture tests: skipped with its reason when unprivileged, never under CI=true. */
+export const liveIt: typeof it = ((name: string, fn: any, timeout?: number) => {
+  if (!canCapture && !enforce) return it.skip(`${name} [skipped: ${reason}]`, fn, timeout);
+  return it(name, fn, timeout);
+}) as typeof it;
+
+/** What a capture could leak, as seen from the kernel and this process. */
+export interface Resources {
+  /** Open fds of this process that refer to BPF objects ("3 -> anon_inode:bpf-map", ...). */
+  bpfFds: string[];
+  fdCount: number;
+  links: number[];
+  progs: number[];
+  maps: number[];
+}
+
+/** Ids of every BPF link/program/map in the kernel (bpftool here cannot tell which process holds them, so a
+ * test compares the whole system's lists; nothing else loads BPF programs during the tests). */
+function bpftoolIds(kind: "link" | "prog" | "map"): number[] {
+  const out = execFileSync("bpftool", [kind, "list", "-j"], { encoding: "utf8" });
+  const list = JSON.parse(out || "[]") as { id: number }[];
+  return list.map((e) => e.id).sort((a, b) => a - b);
+}
+
+/** Open fds of this process and the BPF links, programs and maps it holds. */
+export function resources(): Resources {
+  const fds = readdirSync("/proc/self/fd");
+  const bpfFds: string[] = [];
+  for (const fd of fds) {
+    try {
+      const target = readlinkSync(`/proc/self/fd/${fd}`);
+      if (/bpf/.test(target)) bpfFds.push(`${fd} -> ${target}`);
+    } catch {
+      // the fd of the directory listing itself is gone by now
+    }
+  }
+  return { bpfFds: bpfFds.sort(), fdCount: fds.length, links: bpftoolIds("link"), progs: bpftoolIds("prog"), maps: bpftoolIds("map") };
+}
+
+/**
+ * Resources once the kernel has finished freeing: fds and links go at close, but programs and maps are freed
+ * after an RCU grace period (tracing programs: RCU tasks trace, which can take a second or more). Polls until
+ * they equal `expected` or `timeoutMs` passes, then returns what it saw last.
+ */
+export async function settledResources(expected: Resources, timeoutMs = 15_000): Promise<Resources> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const now = resources();
+    if (JSON.stringify(now) === JSON.stringify(expected) || Date.now() > until) return now;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
