@@ -1,6 +1,8 @@
 // Capture: the result of a capture (live or loaded from Parquet): one Frame per collector plus metadata.
 
 import type { Frame } from "../frame/frame.js";
+import { DanfoDataFrame, toDanfo, ToDanfoOptions } from "../frame/to-danfo.js";
+import { ArqueroTable, toArquero, ToArqueroOptions } from "../frame/to-arquero.js";
 import { OptionError } from "../errors.js";
 
 /** Version of the column layout of collectors' frames; bump when a schema changes incompatibly. */
@@ -57,6 +59,26 @@ export class Capture {
         `it has: ${this.collectors.join(", ") || "none"}`);
     }
     return f;
+  }
+
+  /** One collector's frame as a danfojs-node DataFrame (see Frame.toDanfo). */
+  toDanfo(collector: string, options?: ToDanfoOptions): DanfoDataFrame {
+    return toDanfo(this.frame(collector), options);
+  }
+
+  /** One collector's frame as an arquero table sharing its numeric arrays (see Frame.toArquero). */
+  toArquero(collector: string, options?: ToArqueroOptions): ArqueroTable {
+    return toArquero(this.frame(collector), options);
+  }
+
+  /**
+   * Saves the capture as one Parquet file per collector (`<collector>.parquet`) in `dir`, created if needed, with
+   * the metadata in each file; returns the paths. Read it back with loadCapture(dir); see saveCapture.
+   */
+  async toParquet(dir: string): Promise<string[]> {
+    // capture-files.ts constructs Captures, so it is imported when needed rather than at load (no import cycle).
+    const { saveCapture } = await import("./capture-files.js");
+    return saveCapture(this, dir);
   }
 
   toString(): string {

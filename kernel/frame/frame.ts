@@ -1,6 +1,10 @@
 // Frame: an immutable table of typed-array columns, the form every collector's output takes.
 // Pairs with frame-builder.ts (appending rows while decoding) and the converters beside it.
 
+import { DanfoDataFrame, toDanfo, ToDanfoOptions } from "./to-danfo.js";
+import { ArqueroTable, toArquero, ToArqueroOptions } from "./to-arquero.js";
+import { frameMimeBundle, frameToHtml, TableOptions } from "./html-table.js";
+
 /**
  * Storage and Parquet type of a column.
  * - `u32`/`i32`: Uint32Array/Int32Array (pid, tid, exit code).
@@ -167,6 +171,36 @@ export class Frame {
     let s = 0;
     for (let i = 0; i < c.length; i++) s += Number(c[i]);
     return s;
+  }
+
+  /** A danfojs-node DataFrame (a copy; timestamps as Dates, u64 as Numbers); see toDanfo in to-danfo.ts. */
+  toDanfo(options?: ToDanfoOptions): DanfoDataFrame {
+    return toDanfo(this, options);
+  }
+
+  /** An arquero table sharing this frame's numeric arrays; see toArquero in to-arquero.ts. */
+  toArquero(options?: ToArqueroOptions): ArqueroTable {
+    return toArquero(this, options);
+  }
+
+  /**
+   * Writes the frame to a Parquet file with `kv` in its key-value metadata; see writeParquet in parquet.ts.
+   * @example await frame.toParquet("/tmp/sched.parquet");
+   */
+  async toParquet(path: string, kv: Record<string, string> = {}): Promise<void> {
+    // parquet.ts constructs Frames, so it is imported when needed rather than at load (no import cycle).
+    const { writeParquet } = await import("./parquet.js");
+    return writeParquet(this, path, kv);
+  }
+
+  /** An escaped HTML table of the first and last rows with shape, types and units (default 5 + 5 rows). */
+  toHtml(options?: TableOptions): string {
+    return frameToHtml(this, options);
+  }
+
+  /** What notebooks render: `text/plain` and `text/html` of the first and last rows. */
+  toMimeBundle(options?: TableOptions): { "text/plain": string; "text/html": string } {
+    return frameMimeBundle(this, options);
   }
 
   toString(): string {
