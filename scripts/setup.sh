@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Sets up bpflab on a fresh Debian machine (run as root): Debian packages, npm ci, BPF objects and the
+# TypeScript build, tracefs, the test workload, and the tslab Jupyter kernel. Idempotent; quick when done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\033[1msetup:\033[0m %s\n' "$*" >&2; }
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "setup: run as root (it installs Debian packages and mounts tracefs): sudo bash scripts/setup.sh" >&2
+  exit 1
+fi
+
+# 1. Debian packages. clang/libbpf-dev/bpftool build the CO-RE objects; libbpf1 is what koffi loads at run time;
+#    jupyter + nbconvert + nbclient run the notebooks; chromium checks them in a browser; bpftrace, libbpf-tools,
+#    stress-ng and fio are the benchmarks' peers and workloads; python3-sklearn is the detectors' reference.
+PACKAGES=(clang llvm make gcc libc6-dev libbpf-dev libbpf1 bpftool util-linux
+  jupyter-nbconvert python3-nbclient jupyter-client jupyter-notebook python3-ipykernel python3-sklearn python3-pandas
+  chromium fonts-dejavu-core stress-ng bpftrace libbpf-tools fio redis-server)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  say "installing Debian packages: ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# 2. npm packages, exactly as locked (skipped when node_modules already matches the lock file).
+lock_sum=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ "$(cat node_modules/.bpflab-lock 2>/dev/null)" != "$lock_sum" ]; then
+  say "npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+  echo "$lock_sum" > node_modules/.bpflab-lock
+fi
+# Notebooks and users import the library by its name: make "bpflab" resolve to this folder.
+ln -sfn .. node_modules/bpflab
+
+# 3. tracefs: classic tracepoints, bpftool and bpftrace need it; a fresh machine may not have it mounted.
+if [ ! -d /sys/kernel/tracing/events ]; then
+  say "mounting tracefs"
+  mount -t tracefs tracefs /sys/kernel/tracing
+fi
+if [ ! -e /sys/kernel/btf/vmlinux ]; then
+  echo "setup: this kernel has no BTF (/sys/kernel/btf/vmlinux): bpflab's CO-RE programs cannot load here" >&2
+  exit 1
+fi
+
+# 4. Build: BPF objects (vmlinux.h from this kernel's BTF), TypeScript to dist/, the test workload.
+make -s -C bpf
+npm run -s build:ts
+chmod +x dist/cli/main.js
+make -s -C test/workloads
+
+# 5. The tslab kernel for Jupyter (nbconvert, JupyterLab, VS Code find it by name "tslab").
+if ! /usr/bin/python3 -m jupyter kernelspec list 2>/dev/null | grep -q '^\s*tslab\s'; then
+  say "registering the tslab Jupyter kernel"
+  node_modules/.bin/tslab install --python=/usr/bin/python3 --binary "$PWD/node_modules/.bin/tslab" >/dev/null
+fi
+say "ready"
