@@ -206,7 +206,10 @@ export async function capture(options: CaptureOptions): Promise<Capture> {
     if (cmd) await cmd.terminate();
   }
 
-  if (interrupted) log.warn(`capture stopped early (${stopReason}); keeping ${(elapsedMs / 1000).toFixed(1)} s of data`);
+  if (interrupted) {
+    const say = stopReason === "aborted" ? log.info : log.warn; // an abort is the caller's own decision
+    say(`capture stopped early (${stopReason}); keeping ${(elapsedMs / 1000).toFixed(1)} s of data`);
+  }
   const meta: CaptureMeta = {
     bpflabVersion: BPFLAB_VERSION,
     schemaVersion: SCHEMA_VERSION,

@@ -5,6 +5,12 @@
  *   workload fork K           fork K children; child i exits with code i % 7; reap them all
  *   workload write BYTES FILE write BYTES bytes to FILE in 64 KiB writes
  *   workload wait-stdin       block until stdin closes (a process to attach to by pid)
+ *   workload time-getppid N   N getppid calls, then print the mean CPU ns and wall ns per call (benchmarks)
+ *   workload pingpong N       N round trips of one byte between two processes over pipes (2 wakeups and
+ *                             context switches each), then print the mean CPU ns (both processes) and wall
+ *                             ns per round trip (benchmarks)
+ * CPU time is what tracing adds to: probes run in the traced thread's context, and unlike wall time it does
+ * not grow when other work shares the machine.
  * Syscalls go through syscall(2) so that libc cannot cache or merge them. */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -15,6 +21,26 @@
 #include <fcntl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <sys/resource.h>
+
+static double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+/* user + system CPU of this process and its reaped children, ns */
+static double cpu_ns(void)
+{
+	struct rusage a, b;
+
+	getrusage(RUSAGE_SELF, &a);
+	getrusage(RUSAGE_CHILDREN, &b);
+	return (a.ru_utime.tv_sec + a.ru_stime.tv_sec + b.ru_utime.tv_sec + b.ru_stime.tv_sec) * 1e9 +
+	       (a.ru_utime.tv_usec + a.ru_stime.tv_usec + b.ru_utime.tv_usec + b.ru_stime.tv_usec) * 1e3;
+}
 
 static double thread_cpu_ms(void)
 {
@@ -33,6 +59,41 @@ int main(int argc, char **argv)
 
 		for (long i = 0; i < n; i++)
 			syscall(SYS_getppid);
+		return 0;
+	}
+	if (!strcmp(argv[1], "time-getppid") && argc == 3) {
+		long n = atol(argv[2]);
+		double t0 = now_ns(), c0 = cpu_ns();
+
+		for (long i = 0; i < n; i++)
+			syscall(SYS_getppid);
+		printf("%.2f %.2f\n", (cpu_ns() - c0) / n, (now_ns() - t0) / n);
+		return 0;
+	}
+	if (!strcmp(argv[1], "pingpong") && argc == 3) {
+		long n = atol(argv[2]);
+		int ab[2], ba[2];
+		char c = 0;
+
+		if (pipe(ab) || pipe(ba))
+			return 1;
+		pid_t p = fork();
+
+		if (p == 0) {
+			for (long i = 0; i < n; i++)
+				if (read(ab[0], &c, 1) != 1 || write(ba[1], &c, 1) != 1)
+					_exit(1);
+			_exit(0);
+		}
+		double t0 = now_ns(), c0 = cpu_ns();
+
+		for (long i = 0; i < n; i++)
+			if (write(ab[1], &c, 1) != 1 || read(ba[0], &c, 1) != 1)
+				return 1;
+		double wall = now_ns() - t0;
+
+		waitpid(p, NULL, 0);
+		printf("%.2f %.2f\n", (cpu_ns() - c0) / n, wall / n);
 		return 0;
 	}
 	if (!strcmp(argv[1], "burn") && argc == 3) {
@@ -91,6 +152,6 @@ int main(int argc, char **argv)
 		return 0;
 	}
 usage:
-	fprintf(stderr, "usage: workload getppid N | burn MS | sleep MS | fork K | write BYTES FILE | wait-stdin\n");
+	fprintf(stderr, "usage: workload getppid N | burn MS | sleep MS | fork K | write BYTES FILE | wait-stdin | time-getppid N | pingpong N\n");
 	return 2;
 }

@@ -1,0 +1,145 @@
+// Overhead of tracing on the traced system, side by side in one run: CPU ns added per syscall (getppid loop)
+// by bpflab `syscalls` vs libbpf-tools `syscount` vs `bpftrace`, and per pipe round trip (two wakeups and
+// context switches) by bpflab `sched` vs libbpf-tools `runqlat`. Run as root: `npm run bench:capture`.
+//
+// Every tool traces the whole system (no pid filter), as each does by default. Each configuration runs the
+// workload ROUNDS times, interleaved with bare runs, and keeps the median: the machine's noise moves both alike.
+
+import { spawn, execFileSync, ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { capture } from "../kernel/capture/engine.js";
+import { packageRoot } from "../kernel/paths.js";
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const SYSCALLS = Number(process.env.BENCH_SYSCALLS ?? 3_000_000);
+const PINGPONGS = Number(process.env.BENCH_PINGPONGS ?? 200_000);
+const workload = join(packageRoot(), "test", "workloads", ".output", "workload");
+
+/** Runs the workload and returns its CPU ns per operation (first number it prints). */
+function runWorkload(args: string[]): number {
+  const out = execFileSync(workload, args, { encoding: "utf8" });
+  return Number(out.trim().split(/\s+/)[0]);
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** A tracer running while `fn` measures: start() resolves once it is attached; stop() ends it. */
+interface Tracer {
+  name: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** An external tool that prints `ready` (a regexp) on stdout or stderr once attached; SIGINT ends it. */
+function externalTool(name: string, cmd: string, args: string[], ready: RegExp): Tracer {
+  let child: ChildProcess | undefined;
+  return {
+    name,
+    start: () => new Promise((resolve, reject) => {
+      // stdbuf: the tools printf their banner, which stdio holds back when stdout is a pipe
+      child = spawn("stdbuf", ["-oL", "-eL", cmd, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+      let seen = "";
+      const onData = (d: Buffer) => {
+        seen += d.toString();
+        if (ready.test(seen)) setTimeout(resolve, 200);
+      };
+      child.stdout!.on("data", onData);
+      child.stderr!.on("data", onData);
+      child.once("exit", (code) => reject(new Error(`${name} exited (${code}) before attaching: ${seen.slice(0, 300)}`)));
+      setTimeout(() => reject(new Error(`${name} did not attach in 30 s: ${seen.slice(0, 300)}`)), 30_000);
+    }),
+    stop: () => new Promise((resolve) => {
+      if (!child || child.exitCode !== null) return resolve();
+      child.removeAllListeners("exit");
+      child.once("exit", () => resolve());
+      child.kill("SIGINT");
+      setTimeout(() => child?.kill("SIGKILL"), 5000);
+    }),
+  };
+}
+
+/** A bpflab capture in this process, stopped through its AbortSignal. */
+function bpflab(name: string, collectors: Record<string, Record<string, unknown>>): Tracer {
+  let ac: AbortController | undefined;
+  let done: Promise<unknown> | undefined;
+  return {
+    name,
+    start: () => new Promise((resolve, reject) => {
+      ac = new AbortController();
+      let started = false;
+      done = capture({ collectors, duration: "10m", interval: "1s", signal: ac.signal, handleSignals: false,
+        onInterval: () => { if (!started) { started = true; resolve(); } } }).catch(reject);
+    }),
+    stop: async () => {
+      ac?.abort();
+      await done;
+    },
+  };
+}
+
+interface Row { workload: string; tracer: string; ns: number; added: number }
+
+async function measure(label: string, args: string[], tracers: Tracer[]): Promise<Row[]> {
+  const bare: number[] = [];
+  const traced = new Map<string, number[]>(tracers.map((t) => [t.name, []]));
+  for (let r = 0; r < ROUNDS; r++) {
+    bare.push(runWorkload(args));
+    for (const t of tracers) {
+      await t.start();
+      try {
+        traced.get(t.name)!.push(runWorkload(args));
+      } finally {
+        await t.stop();
+      }
+      bare.push(runWorkload(args));
+    }
+    process.stderr.write(`  ${label}: round ${r + 1}/${ROUNDS}\n`);
+  }
+  const base = median(bare);
+  return [
+    { workload: label, tracer: "none", ns: base, added: 0 },
+    ...tracers.map((t) => {
+      const ns = median(traced.get(t.name)!);
+      return { workload: label, tracer: t.name, ns, added: ns - base };
+    }),
+  ];
+}
+
+function table(rows: Row[], peer: Record<string, string>): string {
+  const head = ["workload", "tracer", "CPU ns/op", "added ns/op", "ratio to peer"];
+  const body = rows.map((r) => {
+    const p = peer[r.workload] && rows.find((x) => x.workload === r.workload && x.tracer === peer[r.workload]);
+    const ratio = p && r.tracer !== "none" && r.tracer !== p.tracer ? (r.added / p.added).toFixed(2) + "×" : "";
+    return [r.workload, r.tracer, r.ns.toFixed(1), r.added.toFixed(1), ratio];
+  });
+  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  return [head, ...body].map((r) => r.map((c, i) => (i < 2 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join("  ")).join("\n");
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(workload)) throw new Error(`build the workload first: make -C test/workloads (or bash scripts/setup.sh)`);
+  for (const tool of ["/usr/sbin/syscount", "/usr/sbin/runqlat", "/usr/bin/bpftrace"]) {
+    if (!existsSync(tool)) throw new Error(`${tool} is missing: bash scripts/setup.sh installs libbpf-tools and bpftrace`);
+  }
+  process.stderr.write(`capture overhead: ${ROUNDS} rounds, ${SYSCALLS} getppid calls, ${PINGPONGS} pipe round trips\n`);
+  const sys = await measure("getppid", ["time-getppid", String(SYSCALLS)], [
+    bpflab("bpflab syscalls", { syscalls: {} }),
+    bpflab("bpflab syscalls --no-latency", { syscalls: { latency: false } }),
+    externalTool("syscount", "/usr/sbin/syscount", [], /Tracing syscalls/),
+    externalTool("syscount -L", "/usr/sbin/syscount", ["-L"], /Tracing syscalls/),
+    externalTool("bpftrace count", "/usr/bin/bpftrace", ["-e", "tracepoint:raw_syscalls:sys_exit { @[args->id] = count(); }"], /Attaching/),
+  ]);
+  const sch = await measure("pipe ping-pong", ["pingpong", String(PINGPONGS)], [
+    bpflab("bpflab sched", { sched: {} }),
+    externalTool("runqlat", "/usr/sbin/runqlat", [], /Tracing run queue latency/),
+  ]);
+  process.stdout.write("\n" + table([...sys, ...sch], { getppid: "syscount", "pipe ping-pong": "runqlat" }) + "\n");
+  process.stdout.write("\nratio to peer = added ns of this tracer / added ns of the peer (syscount, runqlat) in this run;" +
+    " CPU ns/op is the workload's own user+system CPU time per operation (median of rounds)\n");
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench failed: ${(e as Error).message}\n`);
+  process.exitCode = 1;
+});
