@@ -1,0 +1,25 @@
+// The README's main job: a real capture of this machine with a planted anomaly, which detection must find.
+
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect } from "vitest";
+import { liveIt } from "../helpers/live.js";
+import { workloadPath } from "../helpers/workload.js";
+
+describe("bpflab demo", () => {
+  liveIt("captures, saves, and ranks the planted anomaly near the top", () => {
+    workloadPath(); // built
+    const out = mkdtempSync(join(tmpdir(), "bpflab-demo-"));
+    const r = spawnSync(process.execPath, ["--import", "tsx", join(__dirname, "../../kernel/cli/main.ts"), "demo", "--out", out, "--duration", "10s"],
+      { cwd: join(__dirname, "../.."), encoding: "utf8", timeout: 120_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(readdirSync(out)).toEqual(expect.arrayContaining(["sched.parquet", "syscalls.parquet", "process.parquet", "report.json", "report.txt"]));
+    const rep = JSON.parse(readFileSync(join(out, "report.json"), "utf8"));
+    expect(rep.found).toBe(true);
+    expect(rep.rank).toBeLessThanOrEqual(3);
+    expect(rep.top[rep.rank - 1].drivers[0].feature).toMatch(/getppid/);
+    expect(r.stdout).toContain("FOUND: the planted anomaly");
+  });
+});
