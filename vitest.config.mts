@@ -9,5 +9,6 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     expect: { requireAssertions: true },
+    reporters: ["default", "./test/helpers/summary-reporter.ts"],
   },
 });

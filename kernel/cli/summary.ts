@@ -18,11 +18,12 @@ export function topBy(frame: Frame, keys: string[], value: string, n = 5): { key
   return [...sums.values()].sort((a, b) => b.total - a.total).slice(0, n);
 }
 
-/** A fixed-width text table: header line, then rows. */
+/** A fixed-width text table: header line, then rows; numeric columns right-aligned, text left-aligned. */
 export function textTable(header: string[], rows: (string | number)[][]): string {
   const cells = [header, ...rows.map((r) => r.map(String))];
   const w = header.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? "").length)));
-  const line = (r: string[]) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join("  ");
+  const numeric = header.map((_, i) => rows.length > 0 && rows.every((r) => typeof r[i] === "number" || /^-?[\d.,]+(e[+-]?\d+)?%?$/.test(String(r[i]))));
+  const line = (r: string[]) => r.map((c, i) => (numeric[i] ? c.padStart(w[i]!) : c.padEnd(w[i]!))).join("  ").trimEnd();
   return cells.map(line).join("\n");
 }
 

@@ -1,0 +1,40 @@
+// Public API of bpflab (what notebooks import from "bpflab"): re-exports only.
+export * from "./errors.js";
+export { setVerbose, setLogSink } from "./log.js";
+
+// frames
+export { Frame, isStringColumn, allocColumn } from "./frame/frame.js";
+export type { ColumnType, ColumnSpec, ColumnData, StringColumn, Cell } from "./frame/frame.js";
+export { FrameBuilder } from "./frame/frame-builder.js";
+export { readParquet, writeParquet, readParquetMetadata } from "./frame/parquet.js";
+export { toDanfo } from "./frame/to-danfo.js";
+export { toArquero } from "./frame/to-arquero.js";
+export { frameToHtml, anyTableToHtml } from "./frame/html-table.js";
+
+// capture
+export { capture } from "./capture/engine.js";
+export type { CaptureOptions, CaptureProgress } from "./capture/engine.js";
+export { Capture, SCHEMA_VERSION } from "./capture/capture.js";
+export type { CaptureMeta } from "./capture/capture.js";
+export { saveCapture, loadCapture } from "./capture/capture-files.js";
+export { parseDuration } from "./capture/duration.js";
+export { collectors, getCollector } from "./collectors/registry.js";
+export type { Collector } from "./collectors/collector.js";
+export { summarize } from "./cli/summary.js";
+
+// detection
+export { features } from "./features/features.js";
+export type { Features, FeatureOptions, EntityKind } from "./features/features.js";
+export { createDetector, detectorNames } from "./detectors/registry.js";
+export type { Detector, PredictOptions } from "./detectors/detector.js";
+export { matrix, matrixFromColumns, matrixFromFrame, dropConstantColumns } from "./detectors/matrix.js";
+export type { Matrix, MatrixInput } from "./detectors/matrix.js";
+export { explain, topFeatures } from "./detectors/explain.js";
+export type { Explanation } from "./detectors/explain.js";
+export { compareDetectors } from "./compare/compare.js";
+export type { CompareResult, CompareRow, CompareOptions, DetectorSpec } from "./compare/compare.js";
+export { findAnomalies, logScale } from "./analysis/anomalies.js";
+export type { Anomaly, AnomalyReport, FindAnomaliesOptions } from "./analysis/anomalies.js";
+
+// notebooks
+export * from "./plots/index.js";
