@@ -35,6 +35,8 @@ export { compareDetectors } from "./compare/compare.js";
 export type { CompareResult, CompareRow, CompareOptions, DetectorSpec } from "./compare/compare.js";
 export { findAnomalies, logScale } from "./analysis/anomalies.js";
 export type { Anomaly, AnomalyReport, FindAnomaliesOptions } from "./analysis/anomalies.js";
+export { readLabels, labelRows } from "./analysis/labels.js";
+export type { InjectedAnomaly } from "./analysis/labels.js";
 
 // notebooks
 export * from "./plots/index.js";

@@ -2,7 +2,7 @@
 // and for each top row the features that drive it. Used by `bpflab detect`, `bpflab demo` and the notebooks.
 
 import type { Capture } from "../capture/capture.js";
-import { DetectorInputError } from "../errors.js";
+import { DetectorInputError, OptionError } from "../errors.js";
 import type { Cell } from "../frame/frame.js";
 import { createDetector } from "../detectors/registry.js";
 import { explain, topFeatures } from "../detectors/explain.js";
@@ -11,10 +11,13 @@ import { EntityKind, features, Features } from "../features/features.js";
 
 export interface FindAnomaliesOptions {
   /**
-   * Detectors to run (default iforest and zscore: on captures of busy machines they put planted bursts first,
-   * where pca and hbos are swayed by the many idle processes); tabular ones, not the time-series forecasters.
+   * Detectors to run (default zscore then iforest: on captures of busy machines, robust z-scores of log-scaled
+   * features put injected bursts first, where pca and hbos are swayed by the many idle processes; see
+   * datasets/redis-injected); tabular ones, not the time-series forecasters.
    */
   detectors?: string[];
+  /** What orders the rows: a detector's own score, or "consensus" (default: the first detector). */
+  rankBy?: string;
   by?: EntityKind;
   window?: string | number;
   /** How many top rows to report (default 10). */
@@ -33,6 +36,8 @@ export interface Anomaly {
   entity: Record<string, Cell>;
   /** Mean percentile rank over the detectors, 0..1: 1 = the most anomalous row for every detector. */
   consensus: number;
+  /** Percentile rank of the row by each detector, 0..1. */
+  percentiles: Record<string, number>;
   /** Each detector's raw score of the row. */
   scores: Record<string, number>;
   /**
@@ -43,6 +48,8 @@ export interface Anomaly {
 }
 
 export interface AnomalyReport {
+  /** What ordered `top`: a detector's name or "consensus". */
+  rankedBy: string;
   features: Features;
   /** Features left out because they were constant over the capture (no information, and PCA cannot scale them). */
   dropped: string[];
@@ -57,7 +64,11 @@ export interface AnomalyReport {
  * @example const r = findAnomalies(cap, { detectors: ["iforest", "pca"], by: "pid", window: "1s" }); r.top[0]
  */
 export function findAnomalies(cap: Capture, opts: FindAnomaliesOptions = {}): AnomalyReport {
-  const names = opts.detectors?.length ? opts.detectors : ["iforest", "zscore"];
+  const names = opts.detectors?.length ? opts.detectors : ["zscore", "iforest"];
+  const rankBy = opts.rankBy ?? names[0]!;
+  if (rankBy !== "consensus" && !names.includes(rankBy)) {
+    throw new OptionError(`rankBy "${rankBy}" is not one of the detectors run (${names.join(", ")})`, 'name one of them, or "consensus"');
+  }
   const f = features(cap, { by: opts.by ?? "pid", window: opts.window ?? "1s" });
   if (f.matrix.rows < 8) {
     throw new DetectorInputError(`only ${f.matrix.rows} (window, ${opts.by ?? "pid"}) rows in this capture: too few to rank`,
@@ -71,12 +82,14 @@ export function findAnomalies(cap: Capture, opts: FindAnomaliesOptions = {}): An
   const scores: Record<string, Float64Array> = {};
   for (const n of names) scores[n] = createDetector(n, { seed: opts.seed ?? 0 }).fit(X).score(X);
   const consensus = new Float64Array(X.rows);
+  const pct: Record<string, Float64Array> = {};
   for (const n of names) {
-    const pr = percentileRanks(scores[n]!);
-    for (let i = 0; i < X.rows; i++) consensus[i]! += pr[i]! / names.length;
+    pct[n] = percentileRanks(scores[n]!);
+    for (let i = 0; i < X.rows; i++) consensus[i]! += pct[n]![i]! / names.length;
   }
   const explainer = createDetector("zscore").fit(X);
-  const order = Array.from(consensus.keys()).sort((a, b) => consensus[b]! - consensus[a]!);
+  const key = rankBy === "consensus" ? consensus : scores[rankBy]!;
+  const order = Array.from(key.keys()).sort((a, b) => key[b]! - key[a]!);
   const keyNames = f.keys.columnNames.filter((c) => c !== "t_s" && c !== "ts");
   const t = f.keys.numeric("t_s"), ts = f.keys.numeric("ts");
   const keyVals = Object.fromEntries(keyNames.map((k) => [k, f.keys.values(k)]));
@@ -88,11 +101,12 @@ export function findAnomalies(cap: Capture, opts: FindAnomaliesOptions = {}): An
       rank: i + 1, row, t_s: t[row]!, ts: ts[row]!,
       entity: Object.fromEntries(keyNames.map((k) => [k, keyVals[k]![row]!])),
       consensus: consensus[row]!,
+      percentiles: Object.fromEntries(names.map((n) => [n, pct[n]![row]!])),
       scores: Object.fromEntries(names.map((n) => [n, scores[n]![row]!])),
       drivers,
     };
   });
-  return { features: f, dropped, scores, consensus, top };
+  return { rankedBy: rankBy, features: f, dropped, scores, consensus, top };
 }
 
 /**

@@ -55,7 +55,7 @@ export async function cmdDemo(args: string[]): Promise<number> {
     background?.kill("SIGTERM");
   }
   const files = await saveCapture(cap, out);
-  const report = findAnomalies(cap, { detectors: ["iforest", "zscore"], by: "pid", window: "1s", top: 10 });
+  const report = findAnomalies(cap, { detectors: ["zscore", "iforest"], by: "pid", window: "1s", top: 10 });
   const hit = report.top.find((a) => a.entity.pid === plantedPid || a.entity.comm === PLANTED_COMM);
   const verdict = hit
     ? `FOUND: the planted anomaly (pid ${plantedPid}) is #${hit.rank} of ${report.features.matrix.rows} rows, driven by ` +

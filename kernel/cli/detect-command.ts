@@ -15,6 +15,7 @@ export async function cmdDetect(args: string[]): Promise<number> {
       by: { type: "string" },
       window: { type: "string" },
       top: { type: "string" },
+      "rank-by": { type: "string" },
       json: { type: "boolean" },
     },
   });
@@ -26,6 +27,7 @@ export async function cmdDetect(args: string[]): Promise<number> {
     ...(values.detector ? { detectors: values.detector } : {}),
     ...(values.by ? { by: values.by as EntityKind } : {}),
     ...(values.window ? { window: values.window } : {}),
+    ...(values["rank-by"] ? { rankBy: values["rank-by"] } : {}),
     top,
   });
   if (values.json) {
@@ -46,6 +48,6 @@ export function formatAnomalies(r: AnomalyReport): string {
     a.drivers.slice(0, 3).map((d) => `${d.feature} (${(100 * d.share).toFixed(0)}%)`).join(", "),
   ]);
   return `${r.features.matrix.rows} (window, entity) rows × ${r.features.matrix.cols} features` +
-    `${r.dropped.length ? ` (${r.dropped.length} constant ones dropped)` : ""}; detectors: ${dets.join(", ")}\n` +
+    `${r.dropped.length ? ` (${r.dropped.length} constant ones dropped)` : ""}; detectors: ${dets.join(", ")}; ranked by ${r.rankedBy}\n` +
     textTable(head, rows);
 }

@@ -16,7 +16,7 @@ USAGE
   bpflab capture --collector NAME... --duration D [--interval I] [--pid N] --out DIR [-- CMD ARGS...]
                                              capture (root or CAP_BPF+CAP_PERFMON), one Parquet file per collector
   bpflab show DIR                            summarise a saved capture (no root needed)
-  bpflab detect DIR [--detector NAME]... [--by pid|tid|comm|cgroup] [--top N]
+  bpflab detect DIR [--detector NAME]... [--by pid|tid|comm|cgroup] [--top N] [--rank-by NAME|consensus]
                                              run detectors on a saved capture, print the top anomalies
   bpflab compare --data FILE --label COL --detector NAME... [--format table|json]
                                              compare detectors on labelled CSV or Parquet data
