@@ -8,6 +8,7 @@ import { capture } from "../capture/engine.js";
 import { loadCapture, saveCapture } from "../capture/capture-files.js";
 import { summarize, textTable } from "./summary.js";
 import { setVerbose } from "../log.js";
+import { readCaptureConfig } from "../capture/config-file.js";
 
 const HELP = `bpflab: eBPF captures of this machine as dataframes and Parquet, and anomaly detection on them
 
@@ -30,12 +31,14 @@ OPTIONS
   -p, --pid N            only this process and its descendants
       --no-latency       syscalls: count calls and errors without timing them (cheaper)
   -o, --out DIR          where to write <collector>.parquet files
+      --config FILE      capture settings from JSON (configs/*.json); flags given here override it
   -v, --verbose          libbpf's and bpflab's debug log on stderr
 
 EXAMPLES
   sudo bpflab capture -c sched -c syscalls -d 10s -o /tmp/cap        # whole machine, 10 s
   sudo bpflab capture -c syscalls -c process -d 30s -o /tmp/cap -- make -j2   # a command and its children
   sudo bpflab capture -c sched -d 1m -p 1234 -o /tmp/cap             # a running process
+  sudo bpflab capture --config configs/whole-machine.json -o /tmp/cap
   bpflab show /tmp/cap
   bpflab detect /tmp/cap --detector iforest --detector pca
   bpflab compare --data datasets/public/odds/cardio.csv --label label --detector iforest --detector pca
@@ -86,27 +89,38 @@ async function cmdCapture(args: string[]): Promise<number> {
       pid: { type: "string", short: "p" },
       out: { type: "string", short: "o" },
       "no-latency": { type: "boolean" },
+      config: { type: "string" },
       verbose: { type: "boolean", short: "v" },
     },
   });
   if (values.verbose) setVerbose(true);
-  if (!values.collector?.length) throw new OptionError("no --collector given", `name one or more of: ${Object.keys(collectors).join(", ")}`);
-  if (!values.duration) throw new OptionError("no --duration given", "e.g. --duration 10s");
+  const cfg = values.config ? readCaptureConfig(values.config) : {};
+  if (!values.collector?.length && !cfg.collectors) {
+    throw new OptionError("no --collector given", `name one or more of: ${Object.keys(collectors).join(", ")}`);
+  }
+  if (!values.duration && cfg.duration === undefined) throw new OptionError("no --duration given", "e.g. --duration 10s");
   if (!values.out) throw new OptionError("no --out DIR given", "name a folder for the Parquet files, e.g. --out /tmp/cap");
   let pid: number | undefined;
   if (values.pid !== undefined) {
     pid = Number(values.pid);
     if (!Number.isInteger(pid) || pid <= 0) throw new OptionError(`bad --pid: ${values.pid}`, "pass a process id, see `pgrep NAME`");
   }
-  const spec = Object.fromEntries(values.collector.map((c) => [c, c === "syscalls" && values["no-latency"] ? { latency: false } : {}]));
-  process.stderr.write(`capturing ${values.collector.join(", ")} for ${values.duration}` +
-    `${positionals.length ? ` while running: ${positionals.join(" ")}` : ""}... (Ctrl-C stops early and keeps the data)\n`);
-  const cap = await capture({
-    collectors: spec, duration: values.duration,
+  // Command-line flags override the config file.
+  const spec = values.collector?.length
+    ? Object.fromEntries(values.collector.map((c) => [c, c === "syscalls" && values["no-latency"] ? { latency: false } : {}]))
+    : cfg.collectors!;
+  const options = {
+    ...cfg,
+    collectors: spec,
+    duration: values.duration ?? cfg.duration!,
     ...(values.interval ? { interval: values.interval } : {}),
     ...(pid !== undefined ? { pid } : {}),
     ...(positionals.length ? { command: positionals } : {}),
-  });
+  };
+  const names = Array.isArray(spec) ? spec : Object.keys(spec);
+  process.stderr.write(`capturing ${names.join(", ")} for ${options.duration}` +
+    `${options.command ? ` while running: ${options.command.join(" ")}` : ""}... (Ctrl-C stops early and keeps the data)\n`);
+  const cap = await capture(options);
   const files = await saveCapture(cap, values.out);
   process.stdout.write(summarize(cap) + "\n\nwrote " + files.join(", ") + "\n");
   return 0;

@@ -1,7 +1,7 @@
 // The bpflab command line, run as a user runs it (node dist/cli/main.js via tsx on the sources).
 
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -38,6 +38,23 @@ describe("bpflab CLI", () => {
     expect(u.code).toBe(2);
     expect(u.err).toContain("unknown command");
     expect(bpflab(["--help"]).out).toContain("EXAMPLES");
+  });
+
+  it("refuses a config file with an unknown key, naming it", () => {
+    const dir = mkdtempSync(join(tmpdir(), "bpflab-cfg-"));
+    writeFileSync(join(dir, "c.json"), JSON.stringify({ collectors: ["sched"], duraton: "1s" }));
+    const r = bpflab(["capture", "--config", join(dir, "c.json"), "-o", dir]);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('unknown key "duraton"');
+  });
+
+  liveIt("captures with a config file, flags overriding it", async () => {
+    const out = mkdtempSync(join(tmpdir(), "bpflab-cli-"));
+    const r = bpflab(["capture", "--config", join(root, "configs/whole-machine.json"), "-d", "1s", "-o", out]);
+    expect(r.code, r.err).toBe(0);
+    const cap = await loadCapture(out);
+    expect(cap.meta.durationMs).toBe(1000);
+    expect(cap.collectors.sort()).toEqual(["process", "sched", "syscalls"]);
   });
 
   liveIt("captures a command into one Parquet file per collector, and shows it", () => {
