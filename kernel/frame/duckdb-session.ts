@@ -1,0 +1,80 @@
+// A short-lived in-memory DuckDB for Parquet I/O: lazy loading (importing bpflab must stay fast), SQL quoting,
+// and raw vector access. Pairs with parquet-write.ts and parquet-read.ts.
+
+import { createRequire } from "node:module";
+import type * as DuckDBApi from "@duckdb/node-api";
+
+type Api = typeof DuckDBApi;
+
+/**
+ * The C-API level calls we need beyond @duckdb/node-api's value-by-value vectors: whole-vector copies between
+ * typed arrays and DuckDB's memory. @duckdb/node-api pins its bindings package to its own version, so we load
+ * the one it loads (resolved from its directory) instead of declaring a second dependency.
+ */
+export interface RawBindings {
+  vector_size(): number;
+  data_chunk_get_vector(chunk: unknown, column: number): unknown;
+  /** A copy of the first `byteCount` bytes of the vector's data. */
+  vector_get_data(vector: unknown, byteCount: number): Uint8Array;
+  copy_data_to_vector(vector: unknown, targetByteOffset: number, source: ArrayBufferLike,
+    sourceByteOffset: number, byteCount: number): void;
+  /** Takes a C string: a value with a NUL character must go through the `_len` variant. */
+  vector_assign_string_element(vector: unknown, index: number, value: string): void;
+  vector_assign_string_element_len(vector: unknown, index: number, utf8: Uint8Array): void;
+}
+
+let api: Api | undefined;
+let raw: RawBindings | undefined;
+
+/** @duckdb/node-api, loaded on first use (~0.2 s). */
+export function duckdbApi(): Api {
+  return (api ??= require("@duckdb/node-api") as Api);
+}
+
+/** The bindings @duckdb/node-api itself uses. */
+export function rawBindings(): RawBindings {
+  if (!raw) {
+    const fromApi = createRequire(require.resolve("@duckdb/node-api"));
+    raw = fromApi("@duckdb/node-bindings") as RawBindings;
+  }
+  return raw;
+}
+
+/**
+ * Runs `fn` with a fresh in-memory DuckDB connection and closes connection and instance afterwards, also when
+ * `fn` throws. Nothing is shared between calls, so concurrent reads and writes cannot see each other's types or
+ * table functions.
+ */
+export async function withDuckDB<T>(fn: (con: DuckDBApi.DuckDBConnection, duck: Api) => Promise<T>): Promise<T> {
+  const duck = duckdbApi();
+  const instance = await duck.DuckDBInstance.create(":memory:");
+  try {
+    const con = await instance.connect();
+    try {
+      return await fn(con, duck);
+    } finally {
+      con.closeSync();
+    }
+  } finally {
+    instance.closeSync();
+  }
+}
+
+/** A SQL string literal. */
+export function sqlString(s: string): string {
+  return `'${s.replaceAll("'", "''")}'`;
+}
+
+/** A quoted SQL identifier (column names may hold anything). */
+export function sqlIdent(s: string): string {
+  return `"${s.replaceAll('"', '""')}"`;
+}
+
+/**
+ * The first line of a DuckDB error message, cut to 300 characters: the rest repeats the query, and a type in
+ * the message may list thousands of ENUM values.
+ */
+export function duckMessage(e: unknown): string {
+  const line = (e instanceof Error ? e.message : String(e)).split("\n")[0]!.trim();
+  return line.length > 300 ? `${line.slice(0, 299)}…` : line;
+}
