@@ -1,0 +1,27 @@
+// Display and plotting: re-exports only.
+export { Figure, PLOTLY_MIME, DEFAULT_CONFIG, toJsonArray } from "./figure.js";
+export type { Trace, MimeBundle, PlotlySpec, MimeBundleOptions } from "./figure.js";
+export { show, plotlyLibrary, LiveDisplay, inNotebook, mimeBundleOf } from "./display.js";
+export type { ShowOptions, LiveDisplayOptions, DisplayContent, MimeRenderable } from "./display.js";
+export { tableHtml, tableText, tableBundle, tableSourceOf, frameSource } from "./table-html.js";
+export type { TableSource, TableColumn, TableOptions } from "./table-html.js";
+export { processTimeline, processHeatmap } from "./timeline.js";
+export type { TimelineOptions } from "./timeline.js";
+export { processSeries, frameRows, metricName } from "./process-series.js";
+export type { ProcessRows, ProcessSeries, ProcessSeriesOptions, ValueScale } from "./process-series.js";
+export { topSyscalls, syscallTotals, latencyHistogram, syscallLatencySeries, fmtNs } from "./syscalls.js";
+export type { SyscallTotals, TopSyscallsOptions, LatencySeries, LatencyHistogramOptions } from "./syscalls.js";
+export { scoreTimeline, rocCurves, prCurves, pcaScatter, featureContributions, windowsFromLabels } from "./detection.js";
+export type {
+  LabelledWindow, ScoreSeries, ScoreTimelineOptions, RocCurve, PrCurve, CurveOptions, PcaScatterOptions,
+  ContributionsOptions, ExplanationLike,
+} from "./detection.js";
+export { comparisonFigures } from "./comparison-figures.js";
+export type { ComparisonLike } from "./comparison-figures.js";
+export { Panel, panel, progressBar } from "./panel.js";
+export { captureBundle, captureHeadline, captureWarnings } from "./capture-html.js";
+export type { PanelItem } from "./panel.js";
+export { ComparisonTable, comparisonTable } from "./comparison-table.js";
+export type { ComparisonRow, ComparisonTableOptions } from "./comparison-table.js";
+export { plotlyLibraryHtml, plotlyVersion } from "./plotly-html.js";
+export { baseLayout, COLORWAY } from "./theme.js";
