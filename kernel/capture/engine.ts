@@ -129,7 +129,7 @@ export async function capture(options: CaptureOptions): Promise<Capture> {
         s.data = obj.map(collector.source.map);
       } else {
         const src = collector.source;
-        const ctx = decodeContext(t0);
+        const ctx = decodeContext(t0, opts);
         s.reader = new RingReader(obj.map(src.ring), (view) => src.decode(view, s.builder, ctx));
       }
     }
@@ -142,7 +142,10 @@ export async function capture(options: CaptureOptions): Promise<Capture> {
     t0.mono = process.hrtime.bigint();
     t0.wallUs = nowWallUs();
     epochs.push({ ...t0 });
-    for (const s of sessions) s.obj.attachAll();
+    for (const s of sessions) {
+      if (s.collector.attach) s.collector.attach(s.obj, s.opts, filter);
+      else s.obj.attachAll();
+    }
     started = true;
     log.info(`capturing ${plan.collectors.map((c) => c.collector.name).join(", ")} for ${plan.durationMs} ms`);
     cmd?.resume();
@@ -282,8 +285,9 @@ function epochValue(epoch: number): Buffer {
   return b;
 }
 
-function decodeContext(t0: { mono: bigint; wallUs: number }): DecodeContext {
+function decodeContext(t0: { mono: bigint; wallUs: number }, options: Record<string, unknown>): DecodeContext {
   return {
+    options,
     intervalWallUs: 0,
     intervalRelS: 0,
     wallUs: (ns) => Math.round(t0.wallUs + Number(ns - t0.mono) / 1000),
@@ -302,7 +306,7 @@ function drainEpoch(s: Session, epoch: number, epochs: { mono: bigint; wallUs: n
   const { keys, values, count } = s.data.readAll();
   const kv = new DataView(keys.buffer, keys.byteOffset, keys.length);
   const vv = new DataView(values.buffer, values.byteOffset, values.length);
-  const ctx = decodeContext(t0);
+  const ctx = decodeContext(t0, s.opts);
   const del = Buffer.alloc(count * src.keySize);
   let ndel = 0;
   for (let i = 0; i < count; i++) {

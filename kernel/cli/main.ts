@@ -29,7 +29,8 @@ OPTIONS
   -d, --duration D       10s, 500ms, 2m, 1h (a bare number is seconds)
   -i, --interval I       aggregation interval of sched and syscalls (default 1s)
   -p, --pid N            only this process and its descendants
-      --no-latency       syscalls: count calls and errors without timing them (cheaper)
+      --no-latency       syscalls, ufunc: count calls (and errors) without timing them (cheaper)
+      --ufunc BIN:SYM    ufunc: a user-space function to count and time (repeat for several)
   -o, --out DIR          where to write <collector>.parquet files
       --config FILE      capture settings from JSON (configs/*.json); flags given here override it
   -v, --verbose          libbpf's and bpflab's debug log on stderr
@@ -38,6 +39,7 @@ EXAMPLES
   sudo bpflab capture -c sched -c syscalls -d 10s -o /tmp/cap        # whole machine, 10 s
   sudo bpflab capture -c syscalls -c process -d 30s -o /tmp/cap -- make -j2   # a command and its children
   sudo bpflab capture -c sched -d 1m -p 1234 -o /tmp/cap             # a running process
+  sudo bpflab capture -c ufunc --ufunc /bin/bash:readline -d 30s -o /tmp/cap   # calls and latency of a function
   sudo bpflab capture --config configs/whole-machine.json -o /tmp/cap
   bpflab show /tmp/cap
   bpflab detect /tmp/cap --detector iforest --detector pca
@@ -89,6 +91,7 @@ async function cmdCapture(args: string[]): Promise<number> {
       pid: { type: "string", short: "p" },
       out: { type: "string", short: "o" },
       "no-latency": { type: "boolean" },
+      ufunc: { type: "string", multiple: true },
       config: { type: "string" },
       verbose: { type: "boolean", short: "v" },
     },
@@ -107,8 +110,12 @@ async function cmdCapture(args: string[]): Promise<number> {
   }
   // Command-line flags override the config file.
   const spec = values.collector?.length
-    ? Object.fromEntries(values.collector.map((c) => [c, c === "syscalls" && values["no-latency"] ? { latency: false } : {}]))
+    ? Object.fromEntries(values.collector.map((c) => [c, c === "syscalls" && values["no-latency"] ? { latency: false }
+      : c === "ufunc" ? { functions: values.ufunc ?? [], ...(values["no-latency"] ? { latency: false } : {}) } : {}]))
     : cfg.collectors!;
+  if (values.ufunc?.length && !values.collector?.includes("ufunc")) {
+    throw new OptionError("--ufunc needs the ufunc collector", "add -c ufunc");
+  }
   const options = {
     ...cfg,
     collectors: spec,

@@ -3,6 +3,7 @@
 
 import type { ColumnSpec } from "../frame/frame.js";
 import type { FrameBuilder } from "../frame/frame-builder.js";
+import type { BpfObject } from "../loader/bpf-object.js";
 
 /** Documentation of one option, shown by `bpflab collectors` and in the README. */
 export interface OptionDoc {
@@ -29,6 +30,8 @@ export interface DecodeContext {
   wallUs(monoNs: bigint): number;
   /** Monotonic ns → seconds since capture start. */
   relS(monoNs: bigint): number;
+  /** The collector's resolved options (e.g. ufunc names the function ids of its keys from them). */
+  options: Readonly<Record<string, unknown>>;
 }
 
 /** A collector whose BPF side aggregates into a hash map keyed by (epoch, ...), drained once per interval. */
@@ -70,6 +73,12 @@ export interface Collector<O extends object = Record<string, unknown>> {
   /** Programs whose only job is following forks (kept loaded in just one object of a capture). */
   forkTrackers: string[];
   source: AggregateSource | StreamSource;
+  /**
+   * Attaches the loaded object's programs when their targets come from the options (uprobes); the engine
+   * calls it instead of `obj.attachAll()`. Every link must be owned by `obj` (so detach()/close() free it);
+   * throw AttachError on failure: the engine then closes the object.
+   */
+  attach?(obj: BpfObject, opts: O, filter: FilterConfig): void;
 }
 
 /** struct bpflab_filter_cfg, at offset 0 of every collector's config. */

@@ -5,7 +5,7 @@ import { existsSync } from "node:fs";
 import { AttachError, BpflabError, VerifierError } from "../errors.js";
 import { log } from "../log.js";
 import { BpfMap } from "./bpf-map.js";
-import { koffi, lastErrno, libbpf, strerror } from "./libbpf.js";
+import { errnoName, koffi, lastErrno, libbpf, strerror } from "./libbpf.js";
 import { installLibbpfLog, recentLibbpfLines } from "./libbpf-log.js";
 
 /** Verifier log buffer per program: big enough for the log of a rejected program of ours. */
@@ -19,6 +19,20 @@ export interface BpfProgramInfo {
   name: string;
   section: string;
   autoload: boolean;
+}
+
+/** Where attachUprobe puts a probe. */
+export interface UprobeTarget {
+  /** Path of the executable or shared library (libbpf also searches PATH / library dirs for a bare name). */
+  binary: string;
+  /** Function symbol, resolved by libbpf from the ELF symbol tables. */
+  symbol: string;
+  /** Probe the function's return instead of its entry. */
+  retprobe?: boolean;
+  /** Only this process; default -1, every process. */
+  pid?: number;
+  /** Value of bpf_get_attach_cookie() in the program (default 0). */
+  cookie?: number;
 }
 
 export class BpfObject {
@@ -114,12 +128,15 @@ export class BpfObject {
     this.logBufs.clear();
   }
 
-  /** Attaches every loaded program (tracepoints from their SEC names); the links are owned by this object. */
-  attachAll(): void {
+  /**
+   * Attaches every loaded program (tracepoints from their SEC names) but those in `except` (programs such as
+   * uprobes whose target is known only at run time, see attachUprobe); the links are owned by this object.
+   */
+  attachAll(except: readonly string[] = []): void {
     if (!this.loaded) throw new Error(`${this.name}: attach before load`);
     const lb = libbpf();
     for (const [name, p] of this.programPtrs()) {
-      if (!lb.bpf_program__autoload(p)) continue;
+      if (!lb.bpf_program__autoload(p) || except.includes(name)) continue;
       const link = lb.bpf_program__attach(p) as bigint | null;
       if (!link) {
         const err = lastErrno();
@@ -131,6 +148,40 @@ export class BpfObject {
       this.links.push(link);
       log.debug(`attached ${this.name}/${name}`);
     }
+  }
+
+  /**
+   * Attaches a loaded uprobe program to the entry (or, with `retprobe`, the return) of `symbol` in `binary`;
+   * the link is owned by this object and destroyed by detach()/close(). `cookie` is what the program reads with
+   * bpf_get_attach_cookie(), so one program can serve many functions. `pid` limits the probe to one process
+   * (default: every process that maps the binary).
+   * @throws AttachError naming the binary and symbol, with libbpf's reason (e.g. no such symbol).
+   */
+  attachUprobe(program: string, t: UprobeTarget): void {
+    if (!this.loaded) throw new Error(`${this.name}: attach before load`);
+    const p = this.programPtrs().find(([n]) => n === program);
+    if (!p) throw new Error(`${this.name}: no program ${program}`);
+    const lb = libbpf();
+    const opts = { sz: koffi.sizeof(lb.uprobeOpts), ref_ctr_offset: 0, bpf_cookie: BigInt(t.cookie ?? 0),
+      retprobe: t.retprobe ?? false, func_name: t.symbol };
+    const link = lb.bpf_program__attach_uprobe_opts(p[1], t.pid ?? -1, t.binary, 0, opts) as bigint | null;
+    if (!link) {
+      const err = lastErrno();
+      // libbpf's own line says which (e.g. "elf: failed to find symbol 'f' in '/bin/x'"); keep only ours
+      const said = recentLibbpfLines(4).filter((l) => l.includes(t.symbol) || l.includes(t.binary))
+        .map((l) => l.replace(/^libbpf:\s*/, ""));
+      const where = `${t.retprobe ? "uretprobe" : "uprobe"} ${t.binary}:${t.symbol}`;
+      const hint = err === 2 // ENOENT: libbpf found no such function symbol
+        ? `check that ${t.symbol} is a function of ${t.binary}: \`nm -D ${t.binary} | grep -w ${t.symbol}\`` +
+          " (or `nm` for a binary with a symbol table); static and inlined functions have no symbol to probe"
+        : err === 3 // ESRCH
+          ? `process ${t.pid} is gone; pick a running one (\`pgrep NAME\`)`
+          : "the kernel refused the uprobe; run with BPFLAB_DEBUG=1 for libbpf's log";
+      throw new AttachError(`attach ${this.name}.bpf.o program ${program} to ${where}: ` +
+        `${said.length ? said[said.length - 1] + ` (${errnoName(err)})` : strerror(err)}`, hint);
+    }
+    this.links.push(link);
+    log.debug(`attached ${this.name}/${program} to ${t.retprobe ? "return of " : ""}${t.binary}:${t.symbol}`);
   }
 
   get attachedCount(): number {

@@ -20,8 +20,13 @@ function bind() {
     pad: "uint32_t", kconfig: "const char *", btf_custom_path: "const char *", kernel_log_buf: "void *",
     kernel_log_size: "size_t", kernel_log_level: "uint32_t",
   });
+  // struct bpf_uprobe_opts of libbpf 1.1 (/usr/include/bpf/libbpf.h): koffi pads retprobe to 8 like C does.
+  const uprobeOpts = koffi.struct("bpf_uprobe_opts", {
+    sz: "size_t", ref_ctr_offset: "size_t", bpf_cookie: "uint64_t", retprobe: "bool", func_name: "const char *",
+  });
   return {
     openOpts,
+    uprobeOpts,
     printFn,
     sampleFn,
     libbpf_set_print: bpf.func("void *libbpf_set_print(libbpf_print_fn *fn)"),
@@ -40,6 +45,8 @@ function bind() {
     bpf_program__autoload: bpf.func("bool bpf_program__autoload(void *prog)"),
     bpf_program__set_log_buf: bpf.func("int bpf_program__set_log_buf(void *prog, void *buf, size_t size)"),
     bpf_program__attach: bpf.func("void *bpf_program__attach(void *prog)"),
+    bpf_program__attach_uprobe_opts: bpf.func(
+      "void *bpf_program__attach_uprobe_opts(void *prog, int pid, const char *binary_path, size_t func_offset, const bpf_uprobe_opts *opts)"),
     bpf_link__destroy: bpf.func("int bpf_link__destroy(void *link)"),
 
     bpf_map__name: bpf.func("const char *bpf_map__name(void *map)"),

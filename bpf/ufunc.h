@@ -1,0 +1,40 @@
+/* ufunc.h: shared by ufunc.bpf.c and kernel/collectors/ufunc.ts (layouts are a contract). */
+#ifndef UFUNC_H
+#define UFUNC_H
+
+#include "bpflab.h"
+
+#define UFUNC_MAX_FUNCS   64     /* functions per capture: each costs two perf-event links (entry, return) */
+#define UFUNC_MAX_DEPTH   16     /* nested traced calls timed per thread; deeper ones count as lost */
+#define UFUNC_MAX_ENTRIES 65536  /* (tid, function) pairs over two live epochs; a full map counts as lost */
+
+struct ufunc_cfg {
+	struct bpflab_filter_cfg filter;
+	__u8 latency;           /* 1: time each call (uretprobes attached); 0: count calls at entry only */
+	__u8 pad[7];
+};                          /* 16 bytes */
+
+struct ufunc_key {
+	__u32 epoch;
+	__u32 tid;
+	__u32 pid;              /* tgid */
+	__u32 func_id;          /* the attach cookie: index into the capture's function list */
+};                          /* 16 bytes */
+
+struct ufunc_val {
+	__u64 calls;            /* calls that returned (without latency: that began) in the interval */
+	__u64 total_ns;         /* sum of entry-to-return time (0 without latency) */
+	__u64 max_ns;
+	__u64 cgroup_id;
+	char  comm[BPFLAB_COMM_LEN];
+};                          /* 48 bytes */
+
+/* Per-thread stack of traced calls in flight (task storage): the entry of the innermost call on top. */
+struct ufunc_stack {
+	__u64 start_ns[UFUNC_MAX_DEPTH]; /* bpf_ktime_get_ns() at entry */
+	__u32 func_id[UFUNC_MAX_DEPTH];
+	__u32 depth;            /* may exceed UFUNC_MAX_DEPTH: frames above it are counted but not timed */
+	__u32 pad;
+};                          /* 200 bytes */
+
+#endif /* UFUNC_H */
