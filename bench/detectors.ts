@@ -4,7 +4,7 @@
 // Isolation forests are random: bpflab and scikit-learn run seeds 0..S−1 (--seeds; default 5, and 3 from 1M rows,
 // where one scikit-learn seed takes ~50 s) and the table gives mean time per seed and mean ROC-AUC, since one seed of
 // either differs from another by about ±0.01 AUC here. --cap-s stops an engine after that many seconds per seed.
-// Usage: npx tsx bench/detectors.ts [--sizes 100000,1000000] [--seeds 5] [--cap-s 180]
+// Usage: npx tsx bench/detectors.ts [--sizes 100000,1000000] [--seeds 5] [--cap-s 180] [--families iforest,pca]
 
 import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync } from "node:fs";
@@ -22,9 +22,12 @@ const sizes = opt("sizes", "100000,1000000").split(",").map(Number);
 const capS = Number(opt("cap-s", "180"));
 const seedsArg = argv.includes("--seeds") ? Number(opt("seeds", "5")) : undefined;
 const seedsFor = (n: number) => seedsArg ?? (n >= 1_000_000 ? 3 : 5);
+const families = opt("families", "iforest,pca").split(",");
 const dir = join(tmpdir(), "bpflab-bench");
 mkdirSync(dir, { recursive: true });
 
+// multiSeed: isolation forests run seeds 0..S−1; bpflab and scikit-learn PCA (deterministic) run 3 times in one
+// process; either way the table gives the mean time per run, which evens out this shared machine's noise.
 interface Engine { name: string; family: "iforest" | "pca"; peer: boolean; multiSeed: boolean; cmd: (data: string, n: number, out: string, seeds: number) => string[] }
 const worker = join(__dirname, "detectors-worker.ts");
 const node = (engine: string) => (data: string, n: number, out: string, seeds: number) =>
@@ -35,8 +38,8 @@ const engines: Engine[] = [
   { name: "bpflab iforest", family: "iforest", peer: false, multiSeed: true, cmd: node("bpflab-iforest") },
   { name: "sklearn IsolationForest", family: "iforest", peer: true, multiSeed: true, cmd: py("iforest") },
   { name: "npm isolation-forest", family: "iforest", peer: false, multiSeed: false, cmd: node("npm-isolation-forest") },
-  { name: "bpflab pca", family: "pca", multiSeed: false, peer: false, cmd: node("bpflab-pca") },
-  { name: "sklearn PCA", family: "pca", multiSeed: false, peer: true, cmd: py("pca") },
+  { name: "bpflab pca", family: "pca", multiSeed: true, peer: false, cmd: node("bpflab-pca") },
+  { name: "sklearn PCA", family: "pca", multiSeed: true, peer: true, cmd: py("pca") },
   { name: "ml-pca (SVD, default)", family: "pca", multiSeed: false, peer: false, cmd: node("ml-pca-svd") },
   { name: "ml-pca (covarianceMatrix)", family: "pca", multiSeed: false, peer: false, cmd: node("ml-pca-cov") },
 ];
@@ -47,9 +50,9 @@ for (const n of sizes) {
   const { dataPath, labelPath } = writeBenchData(join(dir, `bench-${n}`), n);
   const labels = readFileSync(labelPath);
   const inputMB = (n * BENCH_COLS * 8) / 2 ** 20;
-  for (const e of engines) {
+  for (const e of engines.filter((x) => families.includes(x.family))) {
     const out = join(dir, `scores-${n}.f64`);
-    const seeds = e.multiSeed ? seedsFor(n) : 1;
+    const seeds = !e.multiSeed ? 1 : e.family === "pca" ? 3 : seedsFor(n);
     const [cmd, ...args] = e.cmd(dataPath, n, out, seeds);
     const r = spawnSync(cmd!, args, {
       encoding: "utf8", timeout: capS * 1000 * seeds, killSignal: "SIGKILL",
@@ -68,7 +71,7 @@ for (const n of sizes) {
     rows.push({
       engine: e.name, family: e.family, n, ms: res.fit_ms + res.score_ms, auc: auc / seeds,
       peakMB: res.peak_bytes / 2 ** 20,
-      note: [res.k !== undefined ? `k=${res.k}` : "", seeds > 1 ? `mean of ${seeds} seeds` : e.family === "iforest" ? "1 seed" : ""].filter(Boolean).join(", "),
+      note: [res.k !== undefined ? `k=${res.k}` : "", seeds > 1 ? `mean of ${seeds} ${e.family === "pca" ? "runs" : "seeds"}` : e.family === "iforest" ? "1 seed" : ""].filter(Boolean).join(", "),
     });
     console.error(`${e.name} n=${n}: ${(res.fit_ms + res.score_ms).toFixed(0)} ms`);
   }

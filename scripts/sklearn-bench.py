@@ -31,6 +31,7 @@ def main():
     engine, path, rows, cols, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
     seeds = int(sys.argv[6]) if len(sys.argv) > 6 else 1
     X = np.fromfile(path, dtype="<f8").reshape(rows, cols)
+    X.sum()  # touch every page before timing, as the Node workers do
     from sklearn.ensemble import IsolationForest
     from sklearn.decomposition import PCA
     from sklearn.preprocessing import StandardScaler
