@@ -2,14 +2,20 @@
 
 import { OptionError } from "../errors.js";
 import type { Collector } from "./collector.js";
+import { memory } from "./memory.js";
+import { net } from "./net.js";
 import { processEvents } from "./process.js";
 import { sched } from "./sched.js";
 import { syscalls } from "./syscalls.js";
+import { ufunc } from "./ufunc.js";
 
 export const collectors: Readonly<Record<string, Collector<any>>> = {
   sched,
   syscalls,
   process: processEvents,
+  memory,
+  net,
+  ufunc,
 };
 
 /** The collector called `name`; an unknown name lists the known ones. */

@@ -23,7 +23,7 @@ describe("bpflab CLI", () => {
     expect(r.code).toBe(0);
     for (const c of ["sched", "syscalls", "process", "oncpu_ns", "latency_ns", "exit_code"]) expect(r.out).toContain(c);
     const j = JSON.parse(bpflab(["collectors", "--json"]).out) as { name: string; columns: { name: string }[] }[];
-    expect(j.map((c) => c.name)).toEqual(["sched", "syscalls", "process"]);
+    expect(j.map((c) => c.name)).toEqual(["sched", "syscalls", "process", "memory", "net", "ufunc"]);
   });
 
   it("explains bad usage with exit code 2 and a hint", () => {

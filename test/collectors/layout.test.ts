@@ -4,9 +4,12 @@
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { memoryLayout } from "../../kernel/collectors/memory.js";
+import { netLayout } from "../../kernel/collectors/net.js";
 import { processLayout } from "../../kernel/collectors/process.js";
 import { schedLayout } from "../../kernel/collectors/sched.js";
 import { syscallsLayout } from "../../kernel/collectors/syscalls.js";
+import { ufuncLayout } from "../../kernel/collectors/ufunc.js";
 import { objectDir } from "../../kernel/paths.js";
 
 interface BtfStruct { name: string; kind: string; size: number; members: { name: string; bits_offset: number }[] }
@@ -19,6 +22,8 @@ function structs(object: string): Map<string, BtfStruct> {
 
 const cases: [string, Record<string, Record<string, number>>][] = [
   ["syscalls", syscallsLayout], ["sched", schedLayout], ["process", processLayout],
+  ["memory", memoryLayout], ["net", netLayout],
+  ["ufunc", ufuncLayout],
 ];
 
 describe.each(cases)("%s.bpf.o layout", (object, layout) => {

@@ -9,6 +9,18 @@
  *   workload pingpong N       N round trips of one byte between two processes over pipes (2 wakeups and
  *                             context switches each), then print the mean CPU ns (both processes) and wall
  *                             ns per round trip (benchmarks)
+ *   workload alloc MB         mmap MB MiB of anonymous memory (no huge pages), touch every page once, hold it
+ *                             300 ms, unmap it, then linger 200 ms so the drop is seen in its own interval
+ *   workload time-alloc MB    map, touch and unmap MB MiB, 5 times, then print the mean CPU ns and wall ns
+ *                             per page touched (one page fault each) (benchmarks)
+ *   workload pageout MB FILE  a child maps MB MiB of FILE (written first, clean) and reads every page; then
+ *                             this process pages them out of the child with process_madvise(MADV_PAGEOUT):
+ *                             the child's file RSS drops by MB MiB in this process's context, not the child's
+ *   workload sock BYTES [tcp|unix]  send exactly BYTES bytes from this process to a forked child over a
+ *                             loopback TCP connection (default) or a unix socketpair; the child reads to the
+ *                             end and exits 0 if it got exactly BYTES
+ *   workload sockpingpong N [tcp|unix]  N round trips of one byte between two processes over a socket, then
+ *                             print the mean CPU ns (both processes) and wall ns per round trip (benchmarks)
  * CPU time is what tracing adds to: probes run in the traced thread's context, and unlike wall time it does
  * not grow when other work shares the machine.
  * Syscalls go through syscall(2) so that libc cannot cache or merge them. */
@@ -22,6 +34,12 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <sys/resource.h>
+#include <sys/mman.h>
+#include <sys/uio.h>
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
 
 static double now_ns(void)
 {
@@ -48,6 +66,48 @@ static double thread_cpu_ms(void)
 
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+/* Maps `bytes` of private anonymous memory without huge pages (one fault per base page), writes one byte in
+ * every page and returns it; NULL on failure. */
+static char *map_touched(size_t bytes, long page)
+{
+	char *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED)
+		return NULL;
+	madvise(p, bytes, MADV_NOHUGEPAGE);
+	for (size_t o = 0; o < bytes; o += page)
+		p[o] = 1;
+	return p;
+}
+
+/* A connected pair of stream sockets: a loopback TCP connection (tcp) or a unix socketpair. With tcp,
+ * sv[0] is the accepted (server) end and sv[1] the connecting end; the listener is closed. */
+static int stream_pair(const char *kind, int sv[2])
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int l, one = 1;
+
+	if (!strcmp(kind, "unix"))
+		return socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+	if (strcmp(kind, "tcp"))
+		return -1;
+	l = socket(AF_INET, SOCK_STREAM, 0);
+	if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) || listen(l, 1) ||
+	    getsockname(l, (struct sockaddr *)&a, &len))
+		return -1;
+	sv[1] = socket(AF_INET, SOCK_STREAM, 0);
+	if (sv[1] < 0 || connect(sv[1], (struct sockaddr *)&a, sizeof(a)))
+		return -1;
+	sv[0] = accept(l, NULL, NULL);
+	close(l);
+	if (sv[0] < 0)
+		return -1;
+	setsockopt(sv[0], IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	setsockopt(sv[1], IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -151,7 +211,136 @@ int main(int argc, char **argv)
 			;
 		return 0;
 	}
+	if (!strcmp(argv[1], "alloc") && argc == 3) {
+		size_t bytes = (size_t)atol(argv[2]) << 20;
+		struct timespec hold = { 0, 300000000L }, linger = { 0, 200000000L };
+		char *p = map_touched(bytes, sysconf(_SC_PAGESIZE));
+
+		if (!p)
+			return 1;
+		nanosleep(&hold, NULL);
+		munmap(p, bytes);
+		nanosleep(&linger, NULL);
+		return 0;
+	}
+	if (!strcmp(argv[1], "time-alloc") && argc == 3) {
+		size_t bytes = (size_t)atol(argv[2]) << 20;
+		long page = sysconf(_SC_PAGESIZE), pages = 0;
+		double t0 = now_ns(), c0 = cpu_ns();
+
+		for (int r = 0; r < 5; r++) {
+			char *p = map_touched(bytes, page);
+
+			if (!p)
+				return 1;
+			munmap(p, bytes);
+			pages += bytes / page;
+		}
+		printf("%.2f %.2f\n", (cpu_ns() - c0) / pages, (now_ns() - t0) / pages);
+		return 0;
+	}
+	if (!strcmp(argv[1], "pageout") && argc == 4) {
+		size_t bytes = (size_t)atol(argv[2]) << 20;
+		long page = sysconf(_SC_PAGESIZE);
+		struct timespec hold = { 0, 300000000L };
+		static char buf[65536];
+		int up[2], down[2], status, fd = open(argv[3], O_RDWR | O_CREAT | O_TRUNC, 0644);
+		char *addr;
+
+		if (fd < 0 || pipe(up) || pipe(down))
+			return 1;
+		for (size_t o = 0; o < bytes; o += sizeof(buf))
+			if (write(fd, buf, sizeof(buf)) != sizeof(buf))
+				return 1;
+		fsync(fd); /* clean pages: reclaim drops them without writing back */
+		pid_t p = fork();
+
+		if (p == 0) {
+			volatile char sum = 0;
+			char *m = mmap(NULL, bytes, PROT_READ, MAP_SHARED, fd, 0);
+
+			if (m == MAP_FAILED)
+				_exit(1);
+			for (size_t o = 0; o < bytes; o += page)
+				sum += m[o];
+			if (write(up[1], &m, sizeof(m)) != sizeof(m) || read(down[0], buf, 1) != 1)
+				_exit(1);
+			_exit(0);
+		}
+		if (read(up[0], &addr, sizeof(addr)) != sizeof(addr))
+			return 1;
+		nanosleep(&hold, NULL);
+		int pidfd = syscall(SYS_pidfd_open, p, 0);
+		struct iovec iov = { addr, bytes };
+		long done = syscall(SYS_process_madvise, pidfd, &iov, 1, MADV_PAGEOUT, 0);
+
+		nanosleep(&hold, NULL);
+		if (write(down[1], "x", 1) != 1 || waitpid(p, &status, 0) != p)
+			return 1;
+		unlink(argv[3]);
+		return done == (long)bytes && WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 3;
+	}
+	if (!strcmp(argv[1], "sock") && (argc == 3 || argc == 4)) {
+		long left = atol(argv[2]);
+		static char buf[65536];
+		int sv[2], status;
+
+		if (stream_pair(argc == 4 ? argv[3] : "tcp", sv))
+			return 1;
+		pid_t p = fork();
+
+		if (p == 0) {
+			long got = 0, n;
+
+			close(sv[0]);
+			while ((n = read(sv[1], buf, sizeof(buf))) > 0)
+				got += n;
+			_exit(n == 0 && got == atol(argv[2]) ? 0 : 1);
+		}
+		close(sv[1]);
+		while (left > 0) {
+			long n = write(sv[0], buf, left < (long)sizeof(buf) ? left : (long)sizeof(buf));
+
+			if (n <= 0)
+				return 1;
+			left -= n;
+		}
+		close(sv[0]);
+		if (waitpid(p, &status, 0) != p || !WIFEXITED(status))
+			return 1;
+		return WEXITSTATUS(status);
+	}
+	if (!strcmp(argv[1], "sockpingpong") && (argc == 3 || argc == 4)) {
+		long n = atol(argv[2]);
+		int sv[2];
+		char c = 0;
+
+		if (stream_pair(argc == 4 ? argv[3] : "tcp", sv))
+			return 1;
+		pid_t p = fork();
+
+		if (p == 0) {
+			close(sv[0]);
+			for (long i = 0; i < n; i++)
+				if (read(sv[1], &c, 1) != 1 || write(sv[1], &c, 1) != 1)
+					_exit(1);
+			_exit(0);
+		}
+		close(sv[1]);
+		double t0 = now_ns(), c0 = cpu_ns();
+
+		for (long i = 0; i < n; i++)
+			if (write(sv[0], &c, 1) != 1 || read(sv[0], &c, 1) != 1)
+				return 1;
+		double wall = now_ns() - t0;
+
+		waitpid(p, NULL, 0);
+		printf("%.2f %.2f\n", (cpu_ns() - c0) / n, wall / n);
+		return 0;
+	}
 usage:
-	fprintf(stderr, "usage: workload getppid N | burn MS | sleep MS | fork K | write BYTES FILE | wait-stdin | time-getppid N | pingpong N\n");
+	fprintf(stderr, "usage: workload getppid N | burn MS | sleep MS | fork K | write BYTES FILE | wait-stdin | time-getppid N | pingpong N |\n"
+		"       alloc MB | time-alloc MB | sock BYTES [tcp|unix] | sockpingpong N [tcp|unix] |\n"
+		"       pageout MB FILE\n");
 	return 2;
 }

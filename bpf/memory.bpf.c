@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0
+/* memory.bpf.c: per-process RSS by type (gauges) and user page faults, per interval. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "memory.h"
+
+const volatile struct memory_cfg cfg = {};
+#include "bpflab.bpf.h"
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MEMORY_MAX_ENTRIES);
+	__type(key, struct memory_key);
+	__type(value, struct memory_val);
+} stats SEC(".maps");
+
+/* Before 6.2 the counters were atomics in a struct mm_rss_stat; CO-RE picks the layout of the running kernel. */
+struct mm_rss_stat___old {
+	atomic_long_t count[4];
+};
+struct mm_struct___old {
+	struct mm_rss_stat___old rss_stat;
+};
+
+/* The mm's counter of `member` in pages. Since 6.2 it is a percpu_counter: this reads its shared total, as
+ * the rss_stat tracepoint itself does (get_mm_counter); per-CPU deltas not yet folded in (at most
+ * percpu_counter_batch, 32+ pages, per CPU) are missing, so it can lag the exact sum by that much. */
+static __always_inline __s64 mm_counter(struct mm_struct *mm, int member)
+{
+	__s64 v;
+
+	/* direct loads, not bpf_probe_read: mm is a BTF pointer, and this runs on every page fault */
+	if (bpf_core_type_exists(struct mm_rss_stat___old) &&
+	    bpf_core_field_exists(((struct mm_struct___old *)0)->rss_stat.count)) {
+		struct mm_struct___old *old = (void *)mm;
+
+		v = old->rss_stat.count[member & 3].counter;
+	} else {
+		v = mm->rss_stat[member & 3].count;
+	}
+	return v < 0 ? 0 : v; /* like percpu_counter_read_positive: the shared total can dip below 0 */
+}
+
+/* Copies the mm's counters into the row's gauges. */
+static __always_inline void snapshot(struct memory_val *v, struct mm_struct *mm)
+{
+	__s64 rss;
+
+	/* the enum is anonymous (no CO-RE relocation possible); its values are unchanged since 4.5 */
+	v->rss_file_pages = mm_counter(mm, MM_FILEPAGES);
+	v->rss_anon_pages = mm_counter(mm, MM_ANONPAGES);
+	v->swap_pages = mm_counter(mm, MM_SWAPENTS);
+	v->rss_shmem_pages = mm_counter(mm, MM_SHMEMPAGES);
+	rss = v->rss_file_pages + v->rss_anon_pages + v->rss_shmem_pages;
+	if (rss > v->rss_max_pages)
+		v->rss_max_pages = rss;
+}
+
+/* The interval's row of process `tgid`, whose task `t` names it and whose address space is `mm`; created on
+ * first sight with the mm's counters. NULL (and counted lost) when the map is full. */
+static __always_inline struct memory_val *row_of(__u32 tgid, struct task_struct *t, struct mm_struct *mm)
+{
+	struct memory_key key = { .epoch = current_epoch(), .pid = tgid };
+	struct memory_val *v = bpf_map_lookup_elem(&stats, &key);
+
+	if (v)
+		return v;
+	struct memory_val init = {};
+
+	init.cgroup_id = task_cgroup_id(t);
+	BPF_CORE_READ_STR_INTO(&init.comm, t, group_leader, comm);
+	snapshot(&init, mm);
+	if (bpf_map_update_elem(&stats, &key, &init, BPF_NOEXIST)) {
+		v = bpf_map_lookup_elem(&stats, &key);
+		if (!v)
+			count_lost();
+		return v;
+	}
+	/* the row already holds the counters: the caller's own snapshot is redundant but harmless */
+	return bpf_map_lookup_elem(&stats, &key);
+}
+
+/* An RSS counter of `mm` changed by a page or a batch of pages (fault, unmap, reclaim, swap-in ...).
+ * Usually in the context of a task of `mm` itself (the event's `curr` field: current->mm == mm). Otherwise
+ * (kswapd or another process reclaiming or swapping out, a remote madvise) the process is mm->owner
+ * (CONFIG_MEMCG), if that task still uses `mm`. Skipped: updates with no owner (an exiting or exec'ing
+ * process tearing its old mm down: it is going away), updates while fork copies pages into the child's mm
+ * (the child's pid and mm are not set yet; its own first event reads the counters), and all curr == 0
+ * updates on kernels without mm->owner. */
+SEC("tp_btf/rss_stat")
+int BPF_PROG(rss_stat, struct mm_struct *mm, int member)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct memory_val *v;
+
+	if (t->mm != mm) {
+		if (!bpf_core_field_exists(mm->owner))
+			return 0;
+		t = mm->owner;
+		if (!t || t->mm != mm)
+			return 0;
+	}
+	__u32 tgid = t->tgid;
+
+	if (!tgid || !tgid_wanted(tgid))
+		return 0;
+	v = row_of(tgid, t, mm);
+	if (!v)
+		return 0;
+	snapshot(v, mm);
+	__sync_fetch_and_add(&v->rss_updates, 1); /* threads of one process share the row from several CPUs */
+	return 0;
+}
+
+/* A fault taken by user code, before it is handled (so it counts spurious and failed faults too); always in
+ * the faulting task's context. x86 only: other architectures have no such tracepoint, and user space leaves
+ * this program unloaded there. */
+SEC("tp_btf/page_fault_user")
+int BPF_PROG(page_fault_user, unsigned long address, struct pt_regs *regs, unsigned long error_code)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct mm_struct *mm = t->mm;
+	__u32 tgid = t->tgid;
+	struct memory_val *v;
+
+	if (!mm || !tgid_wanted(tgid))
+		return 0;
+	v = row_of(tgid, t, mm);
+	if (v)
+		__sync_fetch_and_add(&v->page_faults, 1);
+	return 0;
+}
+
+/* exec gives the process a new name (and a new mm, whose counters the next event reads). */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(memory_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	struct memory_key key = { .epoch = current_epoch(), .pid = p->tgid };
+	struct memory_val *v;
+
+	if (!tgid_wanted(p->tgid))
+		return 0;
+	v = bpf_map_lookup_elem(&stats, &key);
+	if (v)
+		BPF_CORE_READ_STR_INTO(&v->comm, p, comm);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(memory_fork, struct task_struct *parent, struct task_struct *child)
+{
+	track_fork(parent, child);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";
