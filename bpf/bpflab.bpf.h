@@ -59,6 +59,21 @@ static __always_inline void count_lost(void)
 		*n += 1;
 }
 
+/* Inserts `init` under `key` unless another CPU got there first, and returns the stored value. NULL, counted
+ * as lost, when the map is full. For the miss path of the per-interval rows: build `init` only after a failed
+ * lookup, since reading comm and cgroup costs more than the lookup. */
+static __always_inline void *insert_row(void *map, const void *key, const void *init)
+{
+	void *v;
+
+	/* NOEXIST keeps the first writer's value when two CPUs race for the same new key */
+	bpf_map_update_elem(map, key, init, BPF_NOEXIST);
+	v = bpf_map_lookup_elem(map, key);
+	if (!v)
+		count_lost();
+	return v;
+}
+
 /* Follows the target's descendants: a child of a tracked process is tracked from its fork on.
  * Only the first object of a capture keeps this program loaded (autoload is turned off for the others). */
 static __always_inline void track_fork(struct task_struct *parent, struct task_struct *child)

@@ -72,14 +72,8 @@ static __always_inline struct memory_val *row_of(__u32 tgid, struct task_struct 
 	init.cgroup_id = task_cgroup_id(t);
 	BPF_CORE_READ_STR_INTO(&init.comm, t, group_leader, comm);
 	snapshot(&init, mm);
-	if (bpf_map_update_elem(&stats, &key, &init, BPF_NOEXIST)) {
-		v = bpf_map_lookup_elem(&stats, &key);
-		if (!v)
-			count_lost();
-		return v;
-	}
-	/* the row already holds the counters: the caller's own snapshot is redundant but harmless */
-	return bpf_map_lookup_elem(&stats, &key);
+	/* the row then holds the counters: the caller's own snapshot is redundant but harmless */
+	return insert_row(&stats, &key, &init);
 }
 
 /* An RSS counter of `mm` changed by a page or a batch of pages (fault, unmap, reclaim, swap-in ...).

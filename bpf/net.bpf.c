@@ -49,13 +49,7 @@ static __always_inline struct net_val *row_of(struct net_key *key, __u64 cgroup_
 
 	init.cgroup_id = cgroup_id;
 	__builtin_memcpy(init.comm, comm, BPFLAB_COMM_LEN);
-	if (bpf_map_update_elem(&stats, key, &init, BPF_NOEXIST)) {
-		v = bpf_map_lookup_elem(&stats, key);
-		if (!v)
-			count_lost();
-		return v;
-	}
-	return bpf_map_lookup_elem(&stats, key);
+	return insert_row(&stats, key, &init);
 }
 
 /* The row of the current thread, for events in task context (send and receive). */

@@ -47,13 +47,7 @@ static __always_inline struct sched_val *row_of(struct task_struct *t, __u32 tid
 	init.pid = tgid;
 	init.cgroup_id = task_cgroup_id(t);
 	BPF_CORE_READ_STR_INTO(&init.comm, t, comm);
-	if (bpf_map_update_elem(&stats, &key, &init, BPF_NOEXIST)) {
-		v = bpf_map_lookup_elem(&stats, &key);
-		if (!v)
-			count_lost();
-		return v;
-	}
-	return bpf_map_lookup_elem(&stats, &key);
+	return insert_row(&stats, &key, &init);
 }
 
 SEC("tp_btf/sched_switch")

@@ -87,12 +87,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 
 		init.cgroup_id = bpf_get_current_cgroup_id();
 		bpf_get_current_comm(init.comm, sizeof(init.comm));
-		/* NOEXIST: another CPU cannot insert this tid's key, but keep the first writer's value if it did */
-		if (bpf_map_update_elem(&counts, &key, &init, BPF_NOEXIST) && !bpf_map_lookup_elem(&counts, &key)) {
-			count_lost();
-			return 0;
-		}
-		v = bpf_map_lookup_elem(&counts, &key);
+		v = insert_row(&counts, &key, &init);
 		if (!v)
 			return 0;
 	}

@@ -42,11 +42,7 @@ static __always_inline void account(__u64 pid_tgid, __u32 fid, __u64 lat)
 
 		init.cgroup_id = bpf_get_current_cgroup_id();
 		bpf_get_current_comm(init.comm, sizeof(init.comm));
-		if (bpf_map_update_elem(&counts, &key, &init, BPF_NOEXIST) && !bpf_map_lookup_elem(&counts, &key)) {
-			count_lost();
-			return;
-		}
-		v = bpf_map_lookup_elem(&counts, &key);
+		v = insert_row(&counts, &key, &init);
 		if (!v)
 			return;
 	}

@@ -2,6 +2,7 @@
 // (kernel/capture/engine.ts) does all the opening, loading, attaching, draining and closing.
 
 import type { ColumnSpec } from "../frame/frame.js";
+import { OptionError } from "../errors.js";
 import type { FrameBuilder } from "../frame/frame-builder.js";
 import type { BpfObject } from "../loader/bpf-object.js";
 
@@ -97,6 +98,41 @@ export const identityColumns = [
   { name: "comm", type: "str", description: "thread name (task comm, 15 chars)" },
   { name: "cgroup_id", type: "u64", description: "cgroup v2 id (inode of the cgroup directory)" },
 ] as const satisfies readonly ColumnSpec[];
+
+/** Index of each column of a schema by name, so decoders look columns up once, not per row. */
+export function columnIndex<S extends readonly ColumnSpec[]>(schema: S): Record<S[number]["name"], number> {
+  return Object.fromEntries(schema.map((c, i) => [c.name, i])) as Record<S[number]["name"], number>;
+}
+
+/**
+ * Writes the identity columns (the first six of every schema, see identityColumns) of an aggregated row,
+ * stamped with the interval being drained.
+ */
+export function setIdentity(out: FrameBuilder, r: number, ctx: DecodeContext,
+  pid: number, tid: number, comm: string, cgroupId: bigint): void {
+  out.setNum(0, r, ctx.intervalWallUs);
+  out.setNum(1, r, ctx.intervalRelS);
+  out.setNum(2, r, pid);
+  out.setNum(3, r, tid);
+  out.setStr(4, r, comm);
+  out.setBig(5, r, cgroupId);
+}
+
+/** A boolean option of `collector`: `fallback` when not given, an OptionError with `hint` when not a boolean. */
+export function booleanOption(collector: string, name: string, value: unknown, fallback: boolean, hint: string): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== "boolean") {
+    throw new OptionError(`${collector}: ${name} must be true or false, got ${JSON.stringify(value)}`, hint);
+  }
+  return value;
+}
+
+/** The config of a collector whose rodata holds the filter only (struct <name>_cfg { filter; }). */
+export function filterOnlyConfig(_opts: unknown, filter: FilterConfig): Buffer {
+  const b = Buffer.alloc(8);
+  encodeFilter(b, filter);
+  return b;
+}
 
 /** Reads a NUL-terminated string of at most `len` bytes. */
 export function cstr(v: DataView, off: number, len: number): string {

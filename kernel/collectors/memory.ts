@@ -1,9 +1,8 @@
 // memory: per-process RSS by type (gauges) and user page faults, per interval;
 // pairs with bpf/memory.{bpf.c,h}.
 
-import { OptionError } from "../errors.js";
 import type { ColumnSpec } from "../frame/frame.js";
-import { Collector, cstr, encodeFilter, identityColumns } from "./collector.js";
+import { booleanOption, Collector, columnIndex, cstr, filterOnlyConfig, identityColumns, setIdentity } from "./collector.js";
 import { kernelHasTracepoint, kernelPageSize } from "./kernel-features.js";
 
 export interface MemoryOptions {
@@ -32,7 +31,7 @@ const V = {
 /** Struct layouts (C name → field offsets and size), checked against the object's BTF by a test. */
 export const memoryLayout = { memory_key: K, memory_val: V } as const;
 
-const col = Object.fromEntries(schema.map((c, i) => [c.name, i])) as Record<(typeof schema)[number]["name"], number>;
+const col = columnIndex(schema);
 
 /**
  * One row per process (tid = pid) per interval in which it had a memory event. The RSS gauges are the mm's
@@ -55,18 +54,10 @@ export const memory: Collector<MemoryOptions> = {
   ],
   schema,
   resolveOptions(opts) {
-    const pageFaults = opts.pageFaults ?? true;
-    if (typeof pageFaults !== "boolean") {
-      throw new OptionError(`memory: pageFaults must be true or false, got ${JSON.stringify(pageFaults)}`,
-        "pass { pageFaults: false } to keep the RSS gauges without a probe on every page fault");
-    }
-    return { pageFaults };
+    return { pageFaults: booleanOption("memory", "pageFaults", opts.pageFaults, true,
+      "pass { pageFaults: false } to keep the RSS gauges without a probe on every page fault") };
   },
-  config(_opts, filter) {
-    const b = Buffer.alloc(8);
-    encodeFilter(b, filter);
-    return b;
-  },
+  config: filterOnlyConfig,
   // page_fault_user exists on x86 only: elsewhere the collector still loads, with page_faults left at 0.
   disabledPrograms: (opts) => (opts.pageFaults && kernelHasTracepoint("page_fault_user") ? [] : ["page_fault_user"]),
   forkTrackers: ["memory_fork"],
@@ -81,12 +72,8 @@ export const memory: Collector<MemoryOptions> = {
       const page = kernelPageSize();
       const pages = (o: number) => Number(v.getBigInt64(vo + o, true)) * page;
       const pid = k.getUint32(ko + K.pid, true);
-      out.setNum(col.ts, r, ctx.intervalWallUs);
-      out.setNum(col.t_s, r, ctx.intervalRelS);
-      out.setNum(col.pid, r, pid);
-      out.setNum(col.tid, r, pid); // rows are per process: the thread-group leader stands for it
-      out.setStr(col.comm, r, cstr(v, vo + V.comm, 16));
-      out.setBig(col.cgroup_id, r, v.getBigUint64(vo + V.cgroup_id, true));
+      // rows are per process: the thread-group leader stands for it (tid = pid)
+      setIdentity(out, r, ctx, pid, pid, cstr(v, vo + V.comm, 16), v.getBigUint64(vo + V.cgroup_id, true));
       out.setNum(col.rss_anon_bytes, r, pages(V.rss_anon_pages));
       out.setNum(col.rss_file_bytes, r, pages(V.rss_file_pages));
       out.setNum(col.rss_shmem_bytes, r, pages(V.rss_shmem_pages));

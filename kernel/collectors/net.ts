@@ -1,9 +1,8 @@
 // net: per-thread socket bytes and calls by socket kind, TCP opens, closes and retransmits, per interval;
 // pairs with bpf/net.{bpf.c,h}.
 
-import { OptionError } from "../errors.js";
 import type { ColumnSpec } from "../frame/frame.js";
-import { Collector, cstr, encodeFilter, identityColumns } from "./collector.js";
+import { booleanOption, Collector, columnIndex, cstr, encodeFilter, identityColumns, setIdentity } from "./collector.js";
 
 export interface NetOptions {
   /** Count TCP connections established/closed and retransmits (keeps a small per-socket owner record). */
@@ -64,7 +63,7 @@ export function protocolName(family: number, protocol: number, type: number): st
 /** `comm` of the pid-0 rows that hold TCP events of sockets without a known owner. */
 export const UNOWNED = "[no owner]";
 
-const col = Object.fromEntries(schema.map((c, i) => [c.name, i])) as Record<(typeof schema)[number]["name"], number>;
+const col = columnIndex(schema);
 
 /**
  * One row per thread and socket kind (family, protocol) per interval. Bytes and calls are counted where
@@ -88,12 +87,7 @@ export const net: Collector<NetOptions> = {
   ],
   schema,
   resolveOptions(opts) {
-    const tcp = opts.tcp ?? true;
-    if (typeof tcp !== "boolean") {
-      throw new OptionError(`net: tcp must be true or false, got ${JSON.stringify(tcp)}`,
-        "pass { tcp: false } to count bytes and calls only");
-    }
-    return { tcp };
+    return { tcp: booleanOption("net", "tcp", opts.tcp, true, "pass { tcp: false } to count bytes and calls only") };
   },
   config(opts, filter) {
     const b = Buffer.alloc(16);
@@ -115,12 +109,8 @@ export const net: Collector<NetOptions> = {
       const family = k.getUint16(ko + K.family, true);
       // pid 0: TCP events of sockets no task has used since the capture began (see the tcp_* descriptions)
       const pid = k.getUint32(ko + K.pid, true);
-      out.setNum(col.ts, r, ctx.intervalWallUs);
-      out.setNum(col.t_s, r, ctx.intervalRelS);
-      out.setNum(col.pid, r, pid);
-      out.setNum(col.tid, r, k.getUint32(ko + K.tid, true));
-      out.setStr(col.comm, r, pid === 0 ? UNOWNED : cstr(v, vo + V.comm, 16));
-      out.setBig(col.cgroup_id, r, v.getBigUint64(vo + V.cgroup_id, true));
+      setIdentity(out, r, ctx, pid, k.getUint32(ko + K.tid, true), pid === 0 ? UNOWNED : cstr(v, vo + V.comm, 16),
+        v.getBigUint64(vo + V.cgroup_id, true));
       out.setStr(col.family, r, familyName(family));
       out.setStr(col.protocol, r, protocolName(family, k.getUint16(ko + K.protocol, true), k.getUint16(ko + K.type, true)));
       out.setNum(col.tx_bytes, r, u64(V.tx_bytes));

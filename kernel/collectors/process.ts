@@ -1,7 +1,7 @@
 // process: exec, fork and exit events streamed through a ring buffer; pairs with bpf/process.{bpf.c,h}.
 
 import type { ColumnSpec } from "../frame/frame.js";
-import { Collector, cstr, encodeFilter, identityColumns } from "./collector.js";
+import { Collector, columnIndex, cstr, filterOnlyConfig, identityColumns } from "./collector.js";
 
 export type ProcessOptions = Record<string, never>;
 
@@ -26,7 +26,7 @@ const KINDS = ["", "exec", "fork", "exit"];
 /** Struct layouts (C name → field offsets and size), checked against the object's BTF by a test. */
 export const processLayout = { process_event: E } as const;
 
-const col = Object.fromEntries(schema.map((c, i) => [c.name, i])) as Record<(typeof schema)[number]["name"], number>;
+const col = columnIndex(schema);
 
 export const processEvents: Collector<ProcessOptions> = {
   name: "process",
@@ -36,11 +36,7 @@ export const processEvents: Collector<ProcessOptions> = {
   options: [],
   schema,
   resolveOptions: () => ({}),
-  config(_opts, filter) {
-    const b = Buffer.alloc(8);
-    encodeFilter(b, filter);
-    return b;
-  },
+  config: filterOnlyConfig,
   // process_fork both tracks children and reports forks: it stays loaded in every capture.
   forkTrackers: [],
   source: {

@@ -2,7 +2,7 @@
 // pairs with bpf/sched.{bpf.c,h}.
 
 import type { ColumnSpec } from "../frame/frame.js";
-import { Collector, cstr, encodeFilter, identityColumns } from "./collector.js";
+import { Collector, columnIndex, cstr, filterOnlyConfig, identityColumns, setIdentity } from "./collector.js";
 
 export type SchedOptions = Record<string, never>;
 
@@ -23,7 +23,7 @@ const V = { oncpu_ns: 0, runq_ns: 8, offcpu_ns: 16, vol_switches: 24, invol_swit
 /** Struct layouts (C name → field offsets and size), checked against the object's BTF by a test. */
 export const schedLayout = { sched_key: K, sched_val: V } as const;
 
-const col = Object.fromEntries(schema.map((c, i) => [c.name, i])) as Record<(typeof schema)[number]["name"], number>;
+const col = columnIndex(schema);
 
 export const sched: Collector<SchedOptions> = {
   name: "sched",
@@ -34,11 +34,7 @@ export const sched: Collector<SchedOptions> = {
   options: [],
   schema,
   resolveOptions: () => ({}),
-  config(_opts, filter) {
-    const b = Buffer.alloc(8);
-    encodeFilter(b, filter);
-    return b;
-  },
+  config: filterOnlyConfig,
   forkTrackers: ["sched_fork"],
   source: {
     kind: "aggregate",
@@ -49,12 +45,7 @@ export const sched: Collector<SchedOptions> = {
     decode(k, ko, v, vo, out, ctx) {
       const r = out.beginRow();
       const u64 = (o: number) => Number(v.getBigUint64(vo + o, true));
-      out.setNum(col.ts, r, ctx.intervalWallUs);
-      out.setNum(col.t_s, r, ctx.intervalRelS);
-      out.setNum(col.pid, r, v.getUint32(vo + V.pid, true));
-      out.setNum(col.tid, r, k.getUint32(ko + K.tid, true));
-      out.setStr(col.comm, r, cstr(v, vo + V.comm, 16));
-      out.setBig(col.cgroup_id, r, v.getBigUint64(vo + V.cgroup_id, true));
+      setIdentity(out, r, ctx, v.getUint32(vo + V.pid, true), k.getUint32(ko + K.tid, true), cstr(v, vo + V.comm, 16), v.getBigUint64(vo + V.cgroup_id, true));
       out.setNum(col.oncpu_ns, r, u64(V.oncpu_ns));
       out.setNum(col.runq_ns, r, u64(V.runq_ns));
       out.setNum(col.offcpu_ns, r, u64(V.offcpu_ns));

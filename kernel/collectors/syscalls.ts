@@ -1,9 +1,8 @@
 // syscalls: per-thread, per-syscall count, errors and latency per interval; pairs with bpf/syscalls.{bpf.c,h}.
 
 import { arch } from "node:os";
-import { OptionError } from "../errors.js";
 import type { ColumnSpec } from "../frame/frame.js";
-import { Collector, cstr, encodeFilter, identityColumns } from "./collector.js";
+import { booleanOption, Collector, columnIndex, cstr, encodeFilter, identityColumns, setIdentity } from "./collector.js";
 import { GENERIC, X86_64 } from "./syscall-names.js";
 
 export interface SyscallsOptions {
@@ -40,7 +39,7 @@ export function syscallName(nr: number): string {
 /** Struct layouts (C name → field offsets and size), checked against the object's BTF by a test. */
 export const syscallsLayout = { syscalls_key: K, syscalls_val: V } as const;
 
-const col = Object.fromEntries(schema.map((c, i) => [c.name, i])) as Record<(typeof schema)[number]["name"], number>;
+const col = columnIndex(schema);
 
 export const syscalls: Collector<SyscallsOptions> = {
   name: "syscalls",
@@ -53,12 +52,7 @@ export const syscalls: Collector<SyscallsOptions> = {
   ],
   schema,
   resolveOptions(opts) {
-    const latency = opts.latency ?? true;
-    if (typeof latency !== "boolean") {
-      throw new OptionError(`syscalls: latency must be true or false, got ${JSON.stringify(latency)}`,
-        "pass { latency: false } to count without timing");
-    }
-    return { latency };
+    return { latency: booleanOption("syscalls", "latency", opts.latency, true, "pass { latency: false } to count without timing") };
   },
   config(opts, filter) {
     const b = Buffer.alloc(16);
@@ -77,12 +71,7 @@ export const syscalls: Collector<SyscallsOptions> = {
     decode(k, ko, v, vo, out, ctx) {
       const r = out.beginRow();
       const nr = k.getUint32(ko + K.nr, true);
-      out.setNum(col.ts, r, ctx.intervalWallUs);
-      out.setNum(col.t_s, r, ctx.intervalRelS);
-      out.setNum(col.pid, r, k.getUint32(ko + K.pid, true));
-      out.setNum(col.tid, r, k.getUint32(ko + K.tid, true));
-      out.setStr(col.comm, r, cstr(v, vo + V.comm, 16));
-      out.setBig(col.cgroup_id, r, v.getBigUint64(vo + V.cgroup_id, true));
+      setIdentity(out, r, ctx, k.getUint32(ko + K.pid, true), k.getUint32(ko + K.tid, true), cstr(v, vo + V.comm, 16), v.getBigUint64(vo + V.cgroup_id, true));
       out.setStr(col.syscall, r, syscallName(nr));
       out.setNum(col.nr, r, nr);
       out.setNum(col.count, r, Number(v.getBigUint64(vo + V.count, true)));

@@ -1,9 +1,8 @@
 // ufunc: calls and latency of user-space functions chosen at capture time, per thread, function and interval;
 // pairs with bpf/ufunc.{bpf.c,h}. One uprobe/uretprobe program pair serves every function (attach cookie = id).
 
-import { OptionError } from "../errors.js";
 import type { ColumnSpec } from "../frame/frame.js";
-import { Collector, cstr, encodeFilter, identityColumns } from "./collector.js";
+import { booleanOption, Collector, columnIndex, cstr, encodeFilter, identityColumns, setIdentity } from "./collector.js";
 import { parseUfuncTargets, UFUNC_MAX_FUNCS, UfuncTarget } from "./ufunc-targets.js";
 
 export { UFUNC_MAX_FUNCS, type UfuncTarget } from "./ufunc-targets.js";
@@ -37,7 +36,7 @@ const V = { calls: 0, total_ns: 8, max_ns: 16, cgroup_id: 24, comm: 32, size: 48
 /** Struct layouts (C name → field offsets and size), checked against the object's BTF by a test. */
 export const ufuncLayout = { ufunc_key: K, ufunc_val: V } as const;
 
-const col = Object.fromEntries(schema.map((c, i) => [c.name, i])) as Record<(typeof schema)[number]["name"], number>;
+const col = columnIndex(schema);
 
 export const ufunc: Collector<UfuncOptions> = {
   name: "ufunc",
@@ -52,11 +51,7 @@ export const ufunc: Collector<UfuncOptions> = {
   ],
   schema,
   resolveOptions(opts) {
-    const latency = opts.latency ?? true;
-    if (typeof latency !== "boolean") {
-      throw new OptionError(`ufunc: latency must be true or false, got ${JSON.stringify(latency)}`,
-        "pass { latency: false } to count calls without timing them");
-    }
+    const latency = booleanOption("ufunc", "latency", opts.latency, true, "pass { latency: false } to count calls without timing them");
     return { functions: parseUfuncTargets(opts.functions), latency };
   },
   config(opts, filter) {
@@ -88,12 +83,7 @@ export const ufunc: Collector<UfuncOptions> = {
     decode(k, ko, v, vo, out, ctx) {
       const r = out.beginRow();
       const fn = (ctx.options as unknown as UfuncOptions).functions[k.getUint32(ko + K.func_id, true)];
-      out.setNum(col.ts, r, ctx.intervalWallUs);
-      out.setNum(col.t_s, r, ctx.intervalRelS);
-      out.setNum(col.pid, r, k.getUint32(ko + K.pid, true));
-      out.setNum(col.tid, r, k.getUint32(ko + K.tid, true));
-      out.setStr(col.comm, r, cstr(v, vo + V.comm, 16));
-      out.setBig(col.cgroup_id, r, v.getBigUint64(vo + V.cgroup_id, true));
+      setIdentity(out, r, ctx, k.getUint32(ko + K.pid, true), k.getUint32(ko + K.tid, true), cstr(v, vo + V.comm, 16), v.getBigUint64(vo + V.cgroup_id, true));
       out.setStr(col.function, r, fn?.symbol ?? "?");
       out.setStr(col.binary, r, fn?.binary ?? "?");
       out.setNum(col.calls, r, Number(v.getBigUint64(vo + V.calls, true)));
