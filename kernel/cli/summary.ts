@@ -18,6 +18,19 @@ export function topBy(frame: Frame, keys: string[], value: string, n = 5): { key
   return [...sums.values()].sort((a, b) => b.total - a.total).slice(0, n);
 }
 
+/** The largest value of `value` per (pid, comm), top `n` first: for gauges, where a sum means nothing. */
+function topByMax(frame: Frame, value: string, n: number): { key: string[]; total: number }[] {
+  const pid = frame.values("pid"), comm = frame.values("comm"), v = frame.numeric(value);
+  const best = new Map<string, { key: string[]; total: number }>();
+  for (let i = 0; i < frame.length; i++) {
+    const key = [String(pid[i]), String(comm[i])];
+    const id = key.join("\u0000");
+    const g = best.get(id);
+    if (!g || v[i]! > g.total) best.set(id, { key, total: v[i]! });
+  }
+  return [...best.values()].sort((a, b) => b.total - a.total).slice(0, n);
+}
+
 /** A fixed-width text table: header line, then rows; numeric columns right-aligned, text left-aligned. */
 export function textTable(header: string[], rows: (string | number)[][]): string {
   const cells = [header, ...rows.map((r) => r.map(String))];
@@ -57,6 +70,25 @@ export function summarize(cap: Capture): string {
         sumWhere(f, ["syscall"], g.key, "errors"), ms(sumWhere(f, ["syscall"], g.key, "latency_ns"))])));
     out.push("", "top processes by syscalls:");
     out.push(textTable(["pid", "comm", "calls"], topBy(f, ["pid", "comm"], "count", 5).map((g) => [...g.key, g.total])));
+  }
+  if (cap.frames.memory && cap.frames.memory.length > 0) {
+    const f = cap.frames.memory;
+    out.push("", "top processes by peak RSS (memory):");
+    out.push(textTable(["pid", "comm", "peak RSS MiB", "page faults"],
+      topByMax(f, "rss_max_bytes", 5).map((g) => [g.key[0]!, g.key[1]!, (g.total / 2 ** 20).toFixed(1),
+        sumWhere(f, ["pid", "comm"], g.key, "page_faults")])));
+  }
+  if (cap.frames.net && cap.frames.net.length > 0) {
+    const f = cap.frames.net;
+    out.push("", "top processes by bytes sent (net):");
+    out.push(textTable(["pid", "comm", "tx KiB", "rx KiB"], topBy(f, ["pid", "comm"], "tx_bytes", 5).map((g) =>
+      [g.key[0]!, g.key[1]!, (g.total / 1024).toFixed(1), (sumWhere(f, ["pid", "comm"], g.key, "rx_bytes") / 1024).toFixed(1)])));
+  }
+  if (cap.frames.ufunc && cap.frames.ufunc.length > 0) {
+    const f = cap.frames.ufunc;
+    out.push("", "user functions (ufunc):");
+    out.push(textTable(["function", "binary", "calls", "total ms"], topBy(f, ["function", "binary"], "calls", 10).map((g) =>
+      [g.key[0]!, g.key[1]!, g.total, ms(sumWhere(f, ["function", "binary"], g.key, "total_ns"))])));
   }
   if (cap.frames.process && cap.frames.process.length > 0) {
     const ev = cap.frames.process.strings("event");
