@@ -32,6 +32,7 @@ export type { Matrix, MatrixInput } from "./detectors/matrix.js";
 export { explain, topFeatures } from "./detectors/explain.js";
 export type { Explanation } from "./detectors/explain.js";
 export { compareDetectors } from "./compare/compare.js";
+export { readCsv, parseCsv } from "./compare/read-csv.js";
 export type { CompareResult, CompareRow, CompareOptions, DetectorSpec } from "./compare/compare.js";
 export { findAnomalies, logScale } from "./analysis/anomalies.js";
 export type { Anomaly, AnomalyReport, FindAnomaliesOptions } from "./analysis/anomalies.js";

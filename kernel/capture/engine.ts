@@ -17,6 +17,7 @@ import { log } from "../log.js";
 import { Capture, CaptureMeta, SCHEMA_VERSION } from "./capture.js";
 import { parseDuration } from "./duration.js";
 import { checkPid, processTree, StoppedCommand } from "./target.js";
+import { takeSignals } from "./signals.js";
 import { BPFLAB_VERSION, objectDir } from "../paths.js";
 
 export interface CaptureOptions {
@@ -83,7 +84,6 @@ export async function capture(options: CaptureOptions): Promise<Capture> {
   let stopReason: string | undefined;
   const stop = (why: string) => { stopReason ??= why; wake?.(); };
   let wake: (() => void) | undefined;
-  const onSignal = (sig: NodeJS.Signals) => stop(sig);
   const onAbort = () => stop("aborted");
   const handleSignals = options.handleSignals ?? true;
   const filter: FilterConfig = { tgid: 0, followChildren: options.followChildren ?? true };
@@ -93,9 +93,10 @@ export async function capture(options: CaptureOptions): Promise<Capture> {
   const epochs: { mono: bigint; wallUs: number }[] = [];
   let elapsedMs = 0;
 
+  let restoreSignals = () => {};
   if (handleSignals) {
-    process.on("SIGINT", onSignal);
-    process.on("SIGTERM", onSignal);
+    await new Promise<void>((r) => setImmediate(r)); // see takeSignals: not inside tslab's synchronous cell part
+    restoreSignals = takeSignals((sig) => stop(sig));
   }
   options.signal?.addEventListener("abort", onAbort);
   try {
@@ -201,18 +202,13 @@ export async function capture(options: CaptureOptions): Promise<Capture> {
       s.obj.close();
     }
     sessions.reverse();
-    if (handleSignals) {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-    }
+    restoreSignals();
     options.signal?.removeEventListener("abort", onAbort);
     if (cmd) await cmd.terminate();
   }
 
-  if (interrupted) {
-    const say = stopReason === "aborted" ? log.info : log.warn; // an abort is the caller's own decision
-    say(`capture stopped early (${stopReason}); keeping ${(elapsedMs / 1000).toFixed(1)} s of data`);
-  }
+  // The caller's own decision (Ctrl-C, an interrupt, an abort): said in meta.interrupted, not as a warning.
+  if (interrupted) log.info(`capture stopped early (${stopReason}); keeping ${(elapsedMs / 1000).toFixed(1)} s of data`);
   const meta: CaptureMeta = {
     bpflabVersion: BPFLAB_VERSION,
     schemaVersion: SCHEMA_VERSION,

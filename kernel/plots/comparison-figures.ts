@@ -1,13 +1,15 @@
 // The displays of a detector comparison in one call: table, ROC curves and PR curves. Typed structurally on
 // compareDetectors' result so the plots do not depend on the detector code.
 
-import { ComparisonTable } from "./comparison-table.js";
+import { ComparisonRow, ComparisonTable } from "./comparison-table.js";
 import { prCurves, rocCurves } from "./detection.js";
 import { Figure } from "./figure.js";
 
 /** The parts of a comparison result the displays read (compareDetectors returns this shape). */
 export interface ComparisonLike {
-  rows: ({ detector: string; roc_auc: number; pr_auc: number } & Record<string, string | number>)[];
+  // Other columns (best_f1, fit_ms, ...) show in the table too. No index signature here: compareDetectors' rows
+  // are an interface (CompareRow), which TypeScript will not widen to a Record.
+  rows: { detector: string; roc_auc: number; pr_auc: number }[];
   curves: { detector: string; fpr: ArrayLike<number>; tpr: ArrayLike<number>; recall: ArrayLike<number>; precision: ArrayLike<number> }[];
   /** Ground truth (1 = anomaly), for the PR no-skill line. */
   labels: ArrayLike<number>;
@@ -32,7 +34,7 @@ export function comparisonFigures(r: ComparisonLike, options: { dataset?: string
   for (let i = 0; i < r.labels.length; i++) if (Number(r.labels[i]) !== 0) positives++;
   const prevalence = r.labels.length ? positives / r.labels.length : undefined;
   return {
-    table: new ComparisonTable(r.rows, { title: `Detector comparison${on}`, lowerIsBetter: LOWER, units: UNITS }),
+    table: new ComparisonTable(r.rows as unknown as ComparisonRow[], { title: `Detector comparison${on}`, lowerIsBetter: LOWER, units: UNITS }),
     roc: rocCurves(r.curves.map((c) => ({ ...c, auc: byName.get(c.detector)?.roc_auc })), { title: `ROC curves${on}` }),
     pr: prCurves(r.curves.map((c) => ({ ...c, ap: byName.get(c.detector)?.pr_auc })), { title: `Precision-recall curves${on}`, prevalence }),
   };

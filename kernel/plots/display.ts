@@ -213,7 +213,9 @@ export class LiveDisplay {
       }
       return;
     }
-    if (!this.shown && needsLibrary(bundle)) {
+    // Also after the first update: a live view often starts as text and gains its chart later. The library then
+    // lands after this output; figures queue their drawing until it has loaded (plotly-html.ts).
+    if (needsLibrary(bundle)) {
       this.write(libraryContent(), false);
       session().plotlyInlined = true;
     }

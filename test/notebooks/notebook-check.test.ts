@@ -1,10 +1,10 @@
 // The checker against a real executed notebook (the smoke notebook run by notebooks.test.ts) and against
 // copies of it with a promise broken, so a checker that passes everything would fail here.
 
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
-import { checkNotebook, NotebookJson } from "./notebook-check.js";
+import { checkNotebook, NotebookJson, rootGate } from "./notebook-check.js";
 import { ARTIFACTS, executeNotebook, failureSummary, notebookSetupProblem, ROOT } from "./notebook-exec.js";
 
 const executed = join(ARTIFACTS, "notebooks", "00-smoke.ipynb");
@@ -66,5 +66,27 @@ describe("checkNotebook on the executed smoke notebook", () => {
       "x: metadata.bpflab.expects is missing (declare { plotly, tables } it shows)",
       'x: kernelspec is "python3", expected "tslab"',
     ]);
+  });
+});
+
+describe("rootGate", () => {
+  test("a needsRoot notebook runs as root, skips without it, and fails without it under CI=true", () => {
+    const live = { needsRoot: true };
+    expect(rootGate("01.ipynb", live, true, true)).toEqual({ action: "run" });
+    expect(rootGate("01.ipynb", live, false, false)).toEqual({ action: "skip", reason: "01.ipynb needs root: it loads BPF programs" });
+    expect(rootGate("01.ipynb", live, false, true)).toEqual({ action: "fail", reason: "01.ipynb needs root (it loads BPF programs) and CI=true" });
+    expect(rootGate("02.ipynb", { plotly: 1 }, false, true)).toEqual({ action: "run" });
+  });
+
+  test("every shipped notebook that loads BPF programs (calls live or capture) declares needsRoot", () => {
+    const dir = join(ROOT, "notebooks");
+    const files = readdirSync(dir).filter((f) => f.endsWith(".ipynb"));
+    expect(files.length).toBeGreaterThanOrEqual(4);
+    for (const f of files) {
+      const nb = JSON.parse(readFileSync(join(dir, f), "utf8")) as NotebookJson;
+      const code = nb.cells.filter((c) => c.cell_type === "code").map((c) => (Array.isArray(c.source) ? c.source.join("") : c.source)).join("\n");
+      const captures = /\bawait\s+(live|capture)\(/.test(code);
+      expect({ file: f, needsRoot: nb.metadata.bpflab?.expects?.needsRoot === true }).toEqual({ file: f, needsRoot: captures });
+    }
   });
 });

@@ -108,3 +108,17 @@ export function checkNotebook(nb: NotebookJson, name = "notebook"): CheckResult 
   for (const s of expects?.contains ?? []) if (!all.includes(s)) problems.push(`${name}: no output contains "${s}"`);
   return { plotly, tables, plotlyLibraries, problems };
 }
+
+/** What to do with a notebook on this machine: run it, or skip/fail it with the reason. */
+export type RootGate = { action: "run" } | { action: "skip" | "fail"; reason: string };
+
+/**
+ * A needsRoot notebook without root is skipped with its reason, except under CI=true, where it fails: a broken
+ * CI setup must never pass as green.
+ */
+export function rootGate(name: string, expects: NotebookExpects | undefined, isRoot: boolean, ci: boolean): RootGate {
+  if (!expects?.needsRoot || isRoot) return { action: "run" };
+  return ci
+    ? { action: "fail", reason: `${name} needs root (it loads BPF programs) and CI=true` }
+    : { action: "skip", reason: `${name} needs root: it loads BPF programs` };
+}

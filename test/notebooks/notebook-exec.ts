@@ -2,7 +2,7 @@
 // dark). Pairs with notebook-check.ts (what the outputs must hold) and scripts/browser-check.ts (rendering).
 
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 
@@ -29,7 +29,36 @@ export async function notebookSetupProblem(): Promise<string | undefined> {
   if (!existsSync(join(ROOT, "node_modules", "bpflab", "dist", "index.js"))) {
     return "bpflab does not resolve from notebooks (ln -sfn .. node_modules/bpflab && npm run build:ts)";
   }
-  return undefined;
+  return await freshDist();
+}
+
+/** Newest modification time (ms) of the files under `dir` whose names match `re`. */
+function newest(dir: string, re: RegExp): number {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) t = Math.max(t, newest(p, re));
+    else if (re.test(e.name)) t = Math.max(t, statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+/**
+ * Notebooks import dist/, not kernel/: a `npm test` right after an edit would otherwise run them against the old
+ * build. Rebuilds when a kernel/ source is newer than dist/ (tsc emits even when it reports type errors; the
+ * typecheck is another step); returns a problem only when dist/ is still older afterwards.
+ */
+async function freshDist(): Promise<string | undefined> {
+  const src = newest(join(ROOT, "kernel"), /\.ts$/);
+  const built = () => newest(join(ROOT, "dist"), /\.js$/);
+  if (built() >= src) return undefined;
+  try {
+    await run(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", join(ROOT, "tsconfig.build.json")],
+      { cwd: ROOT, maxBuffer: 16 << 20 });
+  } catch {
+    // Type errors: reported by `npm run typecheck`; the emitted JavaScript is what the notebooks need.
+  }
+  return built() >= src ? undefined : "dist/ is older than kernel/ and `npm run build:ts` did not refresh it";
 }
 
 // pydevd prints a frozen-modules warning on every start; it is noise, not a notebook problem.

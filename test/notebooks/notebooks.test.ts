@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
 import { browserCheck, serverCheck } from "../../scripts/browser-check.js";
 import { startNotebookServer } from "./notebook-server.js";
-import { checkNotebook, NotebookJson } from "./notebook-check.js";
+import { checkNotebook, NotebookJson, rootGate } from "./notebook-check.js";
 import { ARTIFACTS, executeNotebook, exportHtml, failureSummary, notebookSetupProblem, ROOT } from "./notebook-exec.js";
 
 const prefixes = (process.env["NOTEBOOKS"] ?? "").split(",").map((s) => s.trim()).filter(Boolean);
@@ -29,10 +29,9 @@ describe.each(notebooks)("%s", (file) => {
   test("executes through the tslab kernel without a cell error", async (ctx) => {
     if (setupProblem) return ctx.skip(setupProblem);
     const source = JSON.parse(readFileSync(join(ROOT, "notebooks", file), "utf8")) as NotebookJson;
-    if (source.metadata.bpflab?.expects?.needsRoot && process.getuid?.() !== 0) {
-      if (process.env["CI"] === "true") throw new Error(`${file} needs root (it loads BPF programs) and CI=true`);
-      return ctx.skip(`${file} needs root: it loads BPF programs`);
-    }
+    const gate = rootGate(file, source.metadata.bpflab?.expects, process.getuid?.() === 0, process.env["CI"] === "true");
+    if (gate.action === "fail") throw new Error(gate.reason);
+    if (gate.action === "skip") return ctx.skip(gate.reason);
     const r = await executeNotebook(join(ROOT, "notebooks", file));
     expect(r.ok, `${file} failed after ${r.seconds.toFixed(1)} s:\n${failureSummary(r.log)}`).toBe(true);
     executed = r.output;

@@ -1,0 +1,72 @@
+// live(): a capture whose progress shows in the calling cell, refreshed once per interval in one output.
+// Pairs with live-stats.ts (numbers), live-view.ts (the panel) and display.ts (LiveDisplay, the only tslab link).
+
+import { capture, CaptureOptions, CaptureProgress } from "../capture/engine.js";
+import { Capture } from "../capture/capture.js";
+import { parseDuration } from "../capture/duration.js";
+import { LiveDisplay, LiveDisplayOptions } from "./display.js";
+import { LiveStats, topProcesses } from "./live-stats.js";
+import { liveView } from "./live-view.js";
+
+export interface LiveOptions extends CaptureOptions {
+  /** Heading of the live output (default "Live capture"). */
+  title?: string;
+  /** Outside a notebook: "stderr" (default) prints one line per refresh, "none" stays silent. */
+  fallback?: LiveDisplayOptions["fallback"];
+}
+
+/**
+ * Captures like `capture()` while the cell shows a live panel: a progress bar, events per second, rows and
+ * lost events per collector, the top 5 processes by on-CPU in the last interval and a chart of their on-CPU
+ * share, refreshed after every interval (default 1 s) in the same output; at the end it shows the final state
+ * (done or interrupted, rows, lost events, top processes over the whole capture).
+ *
+ * Interrupting the kernel (Jupyter's ■ / "Interrupt", which sends SIGINT to the kernel) stops the capture,
+ * detaches every program and resolves with the data captured so far (`meta.interrupted` is true), so the
+ * cell completes normally and the result is kept. For that, tslab's own SIGINT handler (which would abandon
+ * the cell's promise and report an error) is set aside for the duration of the capture and restored after.
+ * SIGTERM and `signal` stop it the same way. Needs root, like `capture()`.
+ *
+ * @example
+ *   const cap = await live({ collectors: ["sched", "syscalls"], duration: "10s" });
+ */
+export async function live(options: LiveOptions): Promise<Capture> {
+  const { title, fallback, onInterval, signal, handleSignals, ...rest } = options;
+  const names = Array.isArray(rest.collectors) ? [...rest.collectors] : Object.keys(rest.collectors ?? {});
+  // Parsed here only for the rates; capture() validates every option again and owns the errors.
+  let intervalMs = 1000;
+  try { intervalMs = parseDuration(rest.interval ?? "1s", "interval", 10, 3_600_000); } catch { /* capture() throws */ }
+  const stats = new LiveStats(names, intervalMs);
+  const view = new LiveDisplay({ fallback: fallback ?? "stderr" });
+  const heading = title ?? "Live capture";
+
+  const tick = (p: CaptureProgress) => {
+    stats.ingest({ elapsedMs: p.elapsedMs, durationMs: p.durationMs, frames: p.frames(), lost: p.lost });
+    view.update(liveView({ stats, state: "running", title: heading }));
+    onInterval?.(p);
+  };
+  try {
+    // Shown before loading: loading and attaching take a moment, and the cell should say what it is doing.
+    stats.durationMs = safeDuration(rest.duration);
+    view.update(liveView({ stats, state: "running", title: heading }));
+    // capture() takes SIGINT/SIGTERM over (tslab's interrupt included) and stops early, keeping the data
+    const cap = await capture({ ...rest, ...(signal ? { signal } : {}), handleSignals: handleSignals ?? true, onInterval: tick });
+    const table = cap.collectors.map((c) => ({
+      collector: c, rows: cap.frames[c]?.length ?? 0, rowsPerS: 0, lost: cap.meta.lost[c] ?? 0,
+    }));
+    view.update(liveView({
+      stats, title: heading, state: cap.meta.interrupted ? "interrupted" : "done",
+      final: { table, top: topProcesses(cap.frames, cap.meta.elapsedMs), elapsedMs: cap.meta.elapsedMs },
+    }));
+    return cap;
+  } catch (e) {
+    view.update(`${heading}: failed: ${(e as Error).message}`);
+    throw e;
+  } finally {
+    view.close();
+  }
+}
+
+function safeDuration(d: string | number): number {
+  try { return parseDuration(d, "duration", 10, 7 * 24 * 3_600_000); } catch { return 0; }
+}
