@@ -21,7 +21,9 @@ describe("bpflab demo", () => {
     // has real anomalies of its own (the test runner's bursts of statx calls are as unusual as the plant)
     expect(rep.found).toBe(true);
     expect(rep.rank).toBeLessThanOrEqual(10);
-    expect(rep.top[rep.rank - 1].drivers[0].feature).toMatch(/getppid/);
+    // the burst drives the row (its first window may also hold its exec, which can rank first)
+    const drivers = rep.top[rep.rank - 1].drivers.slice(0, 3).map((d: { feature: string }) => d.feature);
+    expect(drivers.some((f: string) => /getppid/.test(f)), drivers.join(", ")).toBe(true);
     expect(r.stdout).toContain("FOUND: the planted anomaly");
   });
 });
