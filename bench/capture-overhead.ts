@@ -8,11 +8,11 @@
 // Every tool traces the whole system (no pid filter), as each does by default. Each configuration runs the
 // workload ROUNDS times, interleaved with bare runs, and keeps the median: the machine's noise moves both alike.
 
-import { spawn, execFileSync, ChildProcess } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { capture } from "../kernel/capture/engine.js";
 import { packageRoot } from "../kernel/paths.js";
+import { bpflab, externalTool, Tracer } from "./tracers.js";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SYSCALLS = Number(process.env.BENCH_SYSCALLS ?? 3_000_000);
@@ -30,60 +30,6 @@ function runWorkload(args: string[]): number {
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-
-/** A tracer running while `fn` measures: start() resolves once it is attached; stop() ends it. */
-interface Tracer {
-  name: string;
-  start(): Promise<void>;
-  stop(): Promise<void>;
-}
-
-/** An external tool that prints `ready` (a regexp) on stdout or stderr once attached; SIGINT ends it. */
-function externalTool(name: string, cmd: string, args: string[], ready: RegExp): Tracer {
-  let child: ChildProcess | undefined;
-  return {
-    name,
-    start: () => new Promise((resolve, reject) => {
-      // stdbuf: the tools printf their banner, which stdio holds back when stdout is a pipe
-      child = spawn("stdbuf", ["-oL", "-eL", cmd, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-      let seen = "";
-      const onData = (d: Buffer) => {
-        seen += d.toString();
-        if (ready.test(seen)) setTimeout(resolve, 200);
-      };
-      child.stdout!.on("data", onData);
-      child.stderr!.on("data", onData);
-      child.once("exit", (code) => reject(new Error(`${name} exited (${code}) before attaching: ${seen.slice(0, 300)}`)));
-      setTimeout(() => reject(new Error(`${name} did not attach in 30 s: ${seen.slice(0, 300)}`)), 30_000);
-    }),
-    stop: () => new Promise((resolve) => {
-      if (!child || child.exitCode !== null) return resolve();
-      child.removeAllListeners("exit");
-      child.once("exit", () => resolve());
-      child.kill("SIGINT");
-      setTimeout(() => child?.kill("SIGKILL"), 5000);
-    }),
-  };
-}
-
-/** A bpflab capture in this process, stopped through its AbortSignal. */
-function bpflab(name: string, collectors: Record<string, Record<string, unknown>>): Tracer {
-  let ac: AbortController | undefined;
-  let done: Promise<unknown> | undefined;
-  return {
-    name,
-    start: () => new Promise((resolve, reject) => {
-      ac = new AbortController();
-      let started = false;
-      done = capture({ collectors, duration: "10m", interval: "1s", signal: ac.signal, handleSignals: false,
-        onInterval: () => { if (!started) { started = true; resolve(); } } }).catch(reject);
-    }),
-    stop: async () => {
-      ac?.abort();
-      await done;
-    },
-  };
-}
 
 interface Row { workload: string; tracer: string; ns: number; added: number }
 

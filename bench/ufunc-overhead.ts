@@ -6,11 +6,11 @@
 // times, interleaved with bare runs, and keeps the median (the machine's noise moves both alike). Every tool
 // probes the binary for all processes, as each does by default.
 
-import { spawn, execFileSync, ChildProcess } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { capture } from "../kernel/capture/engine.js";
 import { packageRoot } from "../kernel/paths.js";
+import { bpflab, externalTool } from "./tracers.js";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CALLS = Number(process.env.BENCH_CALLS ?? 300_000);
@@ -25,65 +25,17 @@ function runWorkload(): { cpu: number; wall: number } {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-interface Tracer { name: string; start(): Promise<void>; stop(): Promise<void> }
-
-/** bpftrace with `program`; it prints "Attaching N probes..." once attached, SIGINT ends it. */
-function bpftrace(name: string, program: string): Tracer {
-  let child: ChildProcess | undefined;
-  return {
-    name,
-    start: () => new Promise((resolve, reject) => {
-      child = spawn("/usr/bin/bpftrace", ["-e", program], { stdio: ["ignore", "pipe", "pipe"] });
-      let seen = "";
-      const onData = (d: Buffer) => {
-        seen += d.toString();
-        if (/Attaching/.test(seen)) setTimeout(resolve, 300); // the banner comes just before the attach ends
-      };
-      child.stdout!.on("data", onData);
-      child.stderr!.on("data", onData);
-      child.once("exit", (code) => reject(new Error(`${name} exited (${code}) before attaching: ${seen.slice(0, 300)}`)));
-      setTimeout(() => reject(new Error(`${name} did not attach in 30 s: ${seen.slice(0, 300)}`)), 30_000);
-    }),
-    stop: () => new Promise((resolve) => {
-      if (!child || child.exitCode !== null) return resolve();
-      child.removeAllListeners("exit");
-      child.once("exit", () => resolve());
-      child.kill("SIGINT");
-      setTimeout(() => child?.kill("SIGKILL"), 5000);
-    }),
-  };
-}
-
-/** A bpflab ufunc capture in this process, stopped through its AbortSignal. */
-function bpflab(name: string, latency: boolean): Tracer {
-  let ac: AbortController | undefined;
-  let done: Promise<unknown> | undefined;
-  return {
-    name,
-    start: () => new Promise((resolve, reject) => {
-      ac = new AbortController();
-      let started = false;
-      done = capture({ collectors: { ufunc: { functions: [`${target}:${FN}`], latency } }, duration: "10m", interval: "1s",
-        signal: ac.signal, handleSignals: false,
-        onInterval: () => { if (!started) { started = true; resolve(); } } }).catch(reject);
-    }),
-    stop: async () => {
-      ac?.abort();
-      await done;
-    },
-  };
-}
-
 async function main(): Promise<void> {
   if (!existsSync(target)) throw new Error("build the target first: make -C test/workloads (or bash scripts/setup.sh)");
   if (!existsSync("/usr/bin/bpftrace")) throw new Error("/usr/bin/bpftrace is missing: bash scripts/setup.sh installs it");
   process.stderr.write(`ufunc overhead: ${ROUNDS} rounds of ${CALLS} calls of ${FN}()\n`);
   const tracers = [
-    bpflab("bpflab ufunc", true),
-    bpflab("bpflab ufunc --no-latency", false),
-    bpftrace("bpftrace uprobe count", `uprobe:${target}:${FN} { @ = count(); }`),
-    bpftrace("bpftrace uprobe+uretprobe latency",
-      `uprobe:${target}:${FN} { @s[tid] = nsecs; } uretprobe:${target}:${FN} /@s[tid]/ { @n = count(); @t = sum(nsecs - @s[tid]); delete(@s[tid]); }`),
+    bpflab("bpflab ufunc", { ufunc: { functions: [`${target}:${FN}`], latency: true } }),
+    bpflab("bpflab ufunc --no-latency", { ufunc: { functions: [`${target}:${FN}`], latency: false } }),
+    externalTool("bpftrace uprobe count", "/usr/bin/bpftrace", ["-e", `uprobe:${target}:${FN} { @ = count(); }`], /Attaching/),
+    externalTool("bpftrace uprobe+uretprobe latency", "/usr/bin/bpftrace", ["-e",
+      `uprobe:${target}:${FN} { @s[tid] = nsecs; } uretprobe:${target}:${FN} /@s[tid]/ { @n = count(); @t = sum(nsecs - @s[tid]); delete(@s[tid]); }`],
+    /Attaching/),
   ];
   const bare: { cpu: number; wall: number }[] = [];
   const traced = new Map<string, { cpu: number; wall: number }[]>(tracers.map((t) => [t.name, []]));

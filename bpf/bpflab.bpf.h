@@ -91,6 +91,15 @@ static __always_inline void track_fork(struct task_struct *parent, struct task_s
 		bpf_map_update_elem(&tracked, &ctgid, &one, BPF_ANY);
 }
 
+/* The fork-tracking program of a collector (named in its `forkTrackers`): one line per object instead of five. */
+#define BPFLAB_FORK_TRACKER(name)								\
+	SEC("tp_btf/sched_process_fork")							\
+	int BPF_PROG(name, struct task_struct *parent, struct task_struct *child)		\
+	{											\
+		track_fork(parent, child);							\
+		return 0;									\
+	}
+
 static __always_inline __u64 task_cgroup_id(struct task_struct *t)
 {
 	return BPF_CORE_READ(t, cgroups, dfl_cgrp, kn, id);

@@ -142,11 +142,6 @@ int BPF_PROG(memory_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	return 0;
 }
 
-SEC("tp_btf/sched_process_fork")
-int BPF_PROG(memory_fork, struct task_struct *parent, struct task_struct *child)
-{
-	track_fork(parent, child);
-	return 0;
-}
+BPFLAB_FORK_TRACKER(memory_fork)
 
 char LICENSE[] SEC("license") = "GPL";

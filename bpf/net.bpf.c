@@ -190,11 +190,6 @@ int BPF_PROG(tcp_retransmit_skb, const struct sock *sk, const struct sk_buff *sk
 	return 0;
 }
 
-SEC("tp_btf/sched_process_fork")
-int BPF_PROG(net_fork, struct task_struct *parent, struct task_struct *child)
-{
-	track_fork(parent, child);
-	return 0;
-}
+BPFLAB_FORK_TRACKER(net_fork)
 
 char LICENSE[] SEC("license") = "GPL";

@@ -101,11 +101,6 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	return 0;
 }
 
-SEC("tp_btf/sched_process_fork")
-int BPF_PROG(syscalls_fork, struct task_struct *parent, struct task_struct *child)
-{
-	track_fork(parent, child);
-	return 0;
-}
+BPFLAB_FORK_TRACKER(syscalls_fork)
 
 char LICENSE[] SEC("license") = "GPL";

@@ -120,11 +120,6 @@ int ufunc_return(struct pt_regs *ctx)
 	return 0;
 }
 
-SEC("tp_btf/sched_process_fork")
-int BPF_PROG(ufunc_fork, struct task_struct *parent, struct task_struct *child)
-{
-	track_fork(parent, child);
-	return 0;
-}
+BPFLAB_FORK_TRACKER(ufunc_fork)
 
 char LICENSE[] SEC("license") = "GPL";
