@@ -16,7 +16,7 @@ export interface FindAnomaliesOptions {
    * datasets/redis-injected); tabular ones, not the time-series forecasters.
    */
   detectors?: string[];
-  /** What orders the rows: a detector's own score, or "consensus" (default: the first detector). */
+  /** What orders the rows: a detector's own score (ties broken by the consensus), or "consensus" (default: the first detector). */
   rankBy?: string;
   by?: EntityKind;
   window?: string | number;
@@ -89,7 +89,8 @@ export function findAnomalies(cap: Capture, opts: FindAnomaliesOptions = {}): An
   }
   const explainer = createDetector("zscore").fit(X);
   const key = rankBy === "consensus" ? consensus : scores[rankBy]!;
-  const order = Array.from(key.keys()).sort((a, b) => key[b]! - key[a]!);
+  // Ties are common (robust z-scores saturate on the same extreme feature value): the consensus breaks them.
+  const order = Array.from(key.keys()).sort((a, b) => key[b]! - key[a]! || consensus[b]! - consensus[a]!);
   const keyNames = f.keys.columnNames.filter((c) => c !== "t_s" && c !== "ts");
   const t = f.keys.numeric("t_s"), ts = f.keys.numeric("ts");
   const keyVals = Object.fromEntries(keyNames.map((k) => [k, f.keys.values(k)]));
