@@ -2,13 +2,31 @@
 
 import { describe, expect } from "vitest";
 import { capture } from "../../kernel/capture/engine.js";
-import { openObjectCount } from "../../kernel/loader/bpf-object.js";
+import { join } from "node:path";
+import { BpfObject, openObjectCount } from "../../kernel/loader/bpf-object.js";
+import { objectDir } from "../../kernel/paths.js";
 import { liveIt, resources, settledResources } from "../helpers/live.js";
 import { workloadPath } from "../helpers/workload.js";
 
 const all = ["sched", "syscalls", "process"];
 
 describe("capture resources", () => {
+  liveIt("the leak check itself sees an object left open", async () => {
+    const before = resources();
+    const obj = BpfObject.open(join(objectDir(), "sched.bpf.o"));
+    try {
+      obj.load();
+      obj.attachAll();
+      const seen = await settledResources(before, 300);
+      expect(seen.links.length).toBeGreaterThan(before.links.length);
+      expect(seen.progs.length).toBeGreaterThan(before.progs.length);
+      expect(seen.bpfFds.length).toBeGreaterThan(0);
+    } finally {
+      obj.close();
+    }
+    expect(await settledResources(before)).toEqual(before);
+  });
+
   liveIt("releases everything after a normal capture", async () => {
     const before = resources();
     let during: ReturnType<typeof resources> | undefined;

@@ -53,15 +53,21 @@ export function resources(): Resources {
 }
 
 /**
- * Resources once the kernel has finished freeing: fds and links go at close, but programs and maps are freed
- * after an RCU grace period (tracing programs: RCU tasks trace, which can take a second or more). Polls until
- * they equal `expected` or `timeoutMs` passes, then returns what it saw last.
+ * Resources once the kernel has finished freeing, for comparing with a snapshot `expected` taken before a
+ * capture. Fds and links go at close; programs and maps are freed after an RCU grace period (for tracing
+ * programs RCU tasks trace, a second or more), so this polls until no BPF link, program or map exists that
+ * `expected` did not have, or `timeoutMs` passes. Kernel ids are never reused, so a new id is a leak, while an
+ * id of `expected` that vanished is an earlier test's object whose free completed meanwhile: the lists returned
+ * are `expected`'s plus any new ids, equal to `expected` exactly when nothing leaked.
  */
 export async function settledResources(expected: Resources, timeoutMs = 15_000): Promise<Resources> {
   const until = Date.now() + timeoutMs;
+  const merge = (was: number[], now: number[]) => [...new Set([...was, ...now])].sort((a, b) => a - b);
   for (;;) {
     const now = resources();
-    if (JSON.stringify(now) === JSON.stringify(expected) || Date.now() > until) return now;
+    const seen: Resources = { ...now, links: merge(expected.links, now.links), progs: merge(expected.progs, now.progs),
+      maps: merge(expected.maps, now.maps) };
+    if (JSON.stringify(seen) === JSON.stringify(expected) || Date.now() > until) return seen;
     await new Promise((r) => setTimeout(r, 100));
   }
 }
