@@ -191,7 +191,7 @@ export async function capture(options: CaptureOptions): Promise<Capture> {
         try {
           s.reader?.drain();
           drainEpoch(s, -1, epochs, t0, true);
-          s.lostTotal ??= readLost(s);
+          s.lostTotal = readLost(s);
         } catch (e) {
           log.warn(`final read of ${s.collector.name} failed: ${(e as Error).message}`);
         }
@@ -316,7 +316,6 @@ function drainEpoch(s: Session, epoch: number, epochs: { mono: bigint; wallUs: n
     if (!all) keys.copy(del, ndel++ * src.keySize, ko, ko + src.keySize);
   }
   if (ndel > 0) s.data.deleteKeys(del, ndel);
-  if (all) s.lostTotal = readLost(s);
 }
 
 function readLost(s: Session): number {
