@@ -31,7 +31,12 @@ function runWorkload(args: string[]): number {
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-interface Row { workload: string; tracer: string; ns: number; added: number }
+interface Row {
+  workload: string;
+  tracer: string;
+  ns: number;
+  added: number;
+}
 
 async function measure(label: string, args: string[], tracers: Tracer[]): Promise<Row[]> {
   const bare: number[] = [];
@@ -67,58 +72,105 @@ function table(rows: Row[], peer: Record<string, string>): string {
     return [r.workload, r.tracer, r.ns.toFixed(1), r.added.toFixed(1), ratio];
   });
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  return [head, ...body].map((r) => r.map((c, i) => (i < 2 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join("  ")).join("\n");
+  return [head, ...body]
+    .map((r) => r.map((c, i) => (i < 2 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join("  "))
+    .join("\n");
 }
 
 async function main(): Promise<void> {
-  if (!existsSync(workload)) throw new Error(`build the workload first: make -C test/workloads (or bash scripts/setup.sh)`);
+  if (!existsSync(workload))
+    throw new Error(`build the workload first: make -C test/workloads (or bash scripts/setup.sh)`);
   for (const tool of ["/usr/sbin/syscount", "/usr/sbin/runqlat", "/usr/bin/bpftrace"]) {
-    if (!existsSync(tool)) throw new Error(`${tool} is missing: bash scripts/setup.sh installs libbpf-tools and bpftrace`);
+    if (!existsSync(tool))
+      throw new Error(`${tool} is missing: bash scripts/setup.sh installs libbpf-tools and bpftrace`);
   }
-  process.stderr.write(`capture overhead: ${ROUNDS} rounds, ${SYSCALLS} getppid calls, ${PINGPONGS} pipe round trips, ` +
-    `${ALLOC_MB} MiB faulted in x5, ${SOCK_PINGPONGS} socket round trips\n`);
+  process.stderr.write(
+    `capture overhead: ${ROUNDS} rounds, ${SYSCALLS} getppid calls, ${PINGPONGS} pipe round trips, ` +
+      `${ALLOC_MB} MiB faulted in x5, ${SOCK_PINGPONGS} socket round trips\n`,
+  );
   const rows: Row[] = [];
   if (wanted("getppid")) {
-    rows.push(...await measure("getppid", ["time-getppid", String(SYSCALLS)], [
-      bpflab("bpflab syscalls", { syscalls: {} }),
-      bpflab("bpflab syscalls --no-latency", { syscalls: { latency: false } }),
-      externalTool("syscount", "/usr/sbin/syscount", [], /Tracing syscalls/),
-      externalTool("syscount -L", "/usr/sbin/syscount", ["-L"], /Tracing syscalls/),
-      externalTool("bpftrace count", "/usr/bin/bpftrace", ["-e", "tracepoint:raw_syscalls:sys_exit { @[args->id] = count(); }"], /Attaching/),
-    ]));
+    rows.push(
+      ...(await measure(
+        "getppid",
+        ["time-getppid", String(SYSCALLS)],
+        [
+          bpflab("bpflab syscalls", { syscalls: {} }),
+          bpflab("bpflab syscalls --no-latency", { syscalls: { latency: false } }),
+          externalTool("syscount", "/usr/sbin/syscount", [], /Tracing syscalls/),
+          externalTool("syscount -L", "/usr/sbin/syscount", ["-L"], /Tracing syscalls/),
+          externalTool(
+            "bpftrace count",
+            "/usr/bin/bpftrace",
+            ["-e", "tracepoint:raw_syscalls:sys_exit { @[args->id] = count(); }"],
+            /Attaching/,
+          ),
+        ],
+      )),
+    );
   }
   if (wanted("pipe ping-pong")) {
-    rows.push(...await measure("pipe ping-pong", ["pingpong", String(PINGPONGS)], [
-      bpflab("bpflab sched", { sched: {} }),
-      externalTool("runqlat", "/usr/sbin/runqlat", [], /Tracing run queue latency/),
-    ]));
+    rows.push(
+      ...(await measure(
+        "pipe ping-pong",
+        ["pingpong", String(PINGPONGS)],
+        [
+          bpflab("bpflab sched", { sched: {} }),
+          externalTool("runqlat", "/usr/sbin/runqlat", [], /Tracing run queue latency/),
+        ],
+      )),
+    );
   }
   // memory: one page fault and one rss_stat event per page; the peer keeps the same per-process state
-  const memPeer = "tracepoint:kmem:rss_stat { @rss[pid, args->member] = args->size; } " +
+  const memPeer =
+    "tracepoint:kmem:rss_stat { @rss[pid, args->member] = args->size; } " +
     "tracepoint:exceptions:page_fault_user { @faults[pid] = count(); }";
   if (wanted("memory")) {
-    rows.push(...await measure("memory page faults", ["time-alloc", String(ALLOC_MB)], [
-      bpflab("bpflab memory", { memory: {} }),
-      bpflab("bpflab memory --no-page-faults", { memory: { pageFaults: false } }),
-      externalTool("bpftrace rss+faults", "/usr/bin/bpftrace", ["-e", memPeer], /Attaching/),
-    ]));
+    rows.push(
+      ...(await measure(
+        "memory page faults",
+        ["time-alloc", String(ALLOC_MB)],
+        [
+          bpflab("bpflab memory", { memory: {} }),
+          bpflab("bpflab memory --no-page-faults", { memory: { pageFaults: false } }),
+          externalTool("bpftrace rss+faults", "/usr/bin/bpftrace", ["-e", memPeer], /Attaching/),
+        ],
+      )),
+    );
   }
   // net: two sends and two receives per round trip; the peer sums bytes and counts calls per thread
-  const netPeer = "tracepoint:sock:sock_send_length { @tx[tid] = sum(args->ret); @txc[tid] = count(); } " +
+  const netPeer =
+    "tracepoint:sock:sock_send_length { @tx[tid] = sum(args->ret); @txc[tid] = count(); } " +
     "tracepoint:sock:sock_recv_length { @rx[tid] = sum(args->ret); @rxc[tid] = count(); }";
   for (const kind of ["tcp", "unix"]) {
     if (!wanted(`net ${kind}`)) continue;
-    rows.push(...await measure(`net ${kind} ping-pong`, ["sockpingpong", String(SOCK_PINGPONGS), kind], [
-      bpflab("bpflab net", { net: {} }),
-      bpflab("bpflab net --no-tcp", { net: { tcp: false } }),
-      externalTool("bpftrace bytes+calls", "/usr/bin/bpftrace", ["-e", netPeer], /Attaching/),
-    ]));
+    rows.push(
+      ...(await measure(
+        `net ${kind} ping-pong`,
+        ["sockpingpong", String(SOCK_PINGPONGS), kind],
+        [
+          bpflab("bpflab net", { net: {} }),
+          bpflab("bpflab net --no-tcp", { net: { tcp: false } }),
+          externalTool("bpftrace bytes+calls", "/usr/bin/bpftrace", ["-e", netPeer], /Attaching/),
+        ],
+      )),
+    );
   }
-  process.stdout.write("\n" + table(rows, { getppid: "syscount", "pipe ping-pong": "runqlat",
-    "memory page faults": "bpftrace rss+faults", "net tcp ping-pong": "bpftrace bytes+calls",
-    "net unix ping-pong": "bpftrace bytes+calls" }) + "\n");
-  process.stdout.write("\nratio to peer = added ns of this tracer / added ns of the peer (syscount, runqlat, bpftrace) in this run;" +
-    " CPU ns/op is the workload's own user+system CPU time per operation (median of rounds)\n");
+  process.stdout.write(
+    "\n" +
+      table(rows, {
+        getppid: "syscount",
+        "pipe ping-pong": "runqlat",
+        "memory page faults": "bpftrace rss+faults",
+        "net tcp ping-pong": "bpftrace bytes+calls",
+        "net unix ping-pong": "bpftrace bytes+calls",
+      }) +
+      "\n",
+  );
+  process.stdout.write(
+    "\nratio to peer = added ns of this tracer / added ns of the peer (syscount, runqlat, bpftrace) in this run;" +
+      " CPU ns/op is the workload's own user+system CPU time per operation (median of rounds)\n",
+  );
 }
 
 main().catch((e) => {

@@ -26,7 +26,7 @@ export function writeBenchData(prefix: string, n: number, seed = 42): { dataPath
     if (rng.next() < 0.01) {
       labels[r] = 1;
       const k = 2 + rng.int(3);
-      for (let i = 0; i < k; i++) data[r * d + rng.int(d)] += (rng.next() < 0.5 ? -1 : 1) * (3 + 3 * rng.next());
+      for (let i = 0; i < k; i++) data[r * d + rng.int(d)]! += (rng.next() < 0.5 ? -1 : 1) * (3 + 3 * rng.next());
     }
   }
   const dataPath = `${prefix}.f64`;

@@ -102,4 +102,6 @@ const { peakBytes } = measurePeak(() => {
   for (let s = 0; s < seeds; s++) all.set(run(s), s * n);
 });
 writeFileSync(outPath!, new Uint8Array(all.buffer, all.byteOffset, all.byteLength));
-console.log(JSON.stringify({ fit_ms: fitMs / seeds, score_ms: scoreMs / seeds, peak_bytes: peakBytes, seeds, ...extra }));
+console.log(
+  JSON.stringify({ fit_ms: fitMs / seeds, score_ms: scoreMs / seeds, peak_bytes: peakBytes, seeds, ...extra }),
+);

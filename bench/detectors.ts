@@ -28,12 +28,37 @@ mkdirSync(dir, { recursive: true });
 
 // multiSeed: isolation forests run seeds 0..S−1; bpflab and scikit-learn PCA (deterministic) run 3 times in one
 // process; either way the table gives the mean time per run, which evens out this shared machine's noise.
-interface Engine { name: string; family: "iforest" | "pca"; peer: boolean; multiSeed: boolean; cmd: (data: string, n: number, out: string, seeds: number) => string[] }
+interface Engine {
+  name: string;
+  family: "iforest" | "pca";
+  peer: boolean;
+  multiSeed: boolean;
+  cmd: (data: string, n: number, out: string, seeds: number) => string[];
+}
 const worker = join(__dirname, "detectors-worker.ts");
-const node = (engine: string) => (data: string, n: number, out: string, seeds: number) =>
-  [process.execPath, "--max-old-space-size=6144", "--import", "tsx", worker, engine, data, String(n), String(BENCH_COLS), out, String(seeds)];
-const py = (engine: string) => (data: string, n: number, out: string, seeds: number) =>
-  ["/usr/bin/python3", join(__dirname, "..", "scripts", "sklearn-bench.py"), engine, data, String(n), String(BENCH_COLS), out, String(seeds)];
+const node = (engine: string) => (data: string, n: number, out: string, seeds: number) => [
+  process.execPath,
+  "--max-old-space-size=6144",
+  "--import",
+  "tsx",
+  worker,
+  engine,
+  data,
+  String(n),
+  String(BENCH_COLS),
+  out,
+  String(seeds),
+];
+const py = (engine: string) => (data: string, n: number, out: string, seeds: number) => [
+  "/usr/bin/python3",
+  join(__dirname, "..", "scripts", "sklearn-bench.py"),
+  engine,
+  data,
+  String(n),
+  String(BENCH_COLS),
+  out,
+  String(seeds),
+];
 const engines: Engine[] = [
   { name: "bpflab iforest", family: "iforest", peer: false, multiSeed: true, cmd: node("bpflab-iforest") },
   { name: "sklearn IsolationForest", family: "iforest", peer: true, multiSeed: true, cmd: py("iforest") },
@@ -44,7 +69,15 @@ const engines: Engine[] = [
   { name: "ml-pca (covarianceMatrix)", family: "pca", multiSeed: false, peer: false, cmd: node("ml-pca-cov") },
 ];
 
-interface Row { engine: string; family: string; n: number; ms?: number; auc?: number; peakMB?: number; note?: string }
+interface Row {
+  engine: string;
+  family: string;
+  n: number;
+  ms?: number;
+  auc?: number;
+  peakMB?: number;
+  note?: string;
+}
 const rows: Row[] = [];
 for (const n of sizes) {
   const { dataPath, labelPath } = writeBenchData(join(dir, `bench-${n}`), n);
@@ -55,12 +88,21 @@ for (const n of sizes) {
     const seeds = !e.multiSeed ? 1 : e.family === "pca" ? 3 : seedsFor(n);
     const [cmd, ...args] = e.cmd(dataPath, n, out, seeds);
     const r = spawnSync(cmd!, args, {
-      encoding: "utf8", timeout: capS * 1000 * seeds, killSignal: "SIGKILL",
+      encoding: "utf8",
+      timeout: capS * 1000 * seeds,
+      killSignal: "SIGKILL",
       env: { ...process.env, OMP_NUM_THREADS: "1", OPENBLAS_NUM_THREADS: "1", MKL_NUM_THREADS: "1" },
     });
     if (r.error || r.status !== 0) {
       const timedOut = r.signal === "SIGKILL" || (r.error as NodeJS.ErrnoException | undefined)?.code === "ETIMEDOUT";
-      rows.push({ engine: e.name, family: e.family, n, note: timedOut ? `> ${capS * seeds} s cap, stopped` : `failed: ${(r.stderr || String(r.error)).trim().split("\n").slice(-1)[0]}` });
+      rows.push({
+        engine: e.name,
+        family: e.family,
+        n,
+        note: timedOut
+          ? `> ${capS * seeds} s cap, stopped`
+          : `failed: ${(r.stderr || String(r.error)).trim().split("\n").slice(-1)[0]}`,
+      });
       console.error(`${e.name} n=${n}: ${rows[rows.length - 1]!.note}`);
       continue;
     }
@@ -69,9 +111,22 @@ for (const n of sizes) {
     let auc = 0;
     for (let s = 0; s < seeds; s++) auc += rocAuc(labels, new Float64Array(buf.buffer, buf.byteOffset + s * n * 8, n));
     rows.push({
-      engine: e.name, family: e.family, n, ms: res.fit_ms + res.score_ms, auc: auc / seeds,
+      engine: e.name,
+      family: e.family,
+      n,
+      ms: res.fit_ms + res.score_ms,
+      auc: auc / seeds,
       peakMB: res.peak_bytes / 2 ** 20,
-      note: [res.k !== undefined ? `k=${res.k}` : "", seeds > 1 ? `mean of ${seeds} ${e.family === "pca" ? "runs" : "seeds"}` : e.family === "iforest" ? "1 seed" : ""].filter(Boolean).join(", "),
+      note: [
+        res.k !== undefined ? `k=${res.k}` : "",
+        seeds > 1
+          ? `mean of ${seeds} ${e.family === "pca" ? "runs" : "seeds"}`
+          : e.family === "iforest"
+            ? "1 seed"
+            : "",
+      ]
+        .filter(Boolean)
+        .join(", "),
     });
     console.error(`${e.name} n=${n}: ${(res.fit_ms + res.score_ms).toFixed(0)} ms`);
   }
@@ -85,15 +140,25 @@ const body = rows.map((r) => {
   const peer = rows.find((p) => p.n === r.n && p.family === r.family && engines.find((e) => e.name === p.engine)?.peer);
   const inputMB = (r.n * BENCH_COLS * 8) / 2 ** 20;
   return [
-    r.engine, String(r.n), r.ms !== undefined ? r.ms.toFixed(0) : "-", r.auc !== undefined ? r.auc.toFixed(4) : "-",
-    r.peakMB !== undefined ? r.peakMB.toFixed(1) : "-", r.peakMB !== undefined ? `${(r.peakMB / inputMB).toFixed(2)}×` : "-",
-    r.ms !== undefined && peer?.ms ? `${(r.ms / peer.ms).toFixed(3)}×` : "-", r.note ?? "",
+    r.engine,
+    String(r.n),
+    r.ms !== undefined ? r.ms.toFixed(0) : "-",
+    r.auc !== undefined ? r.auc.toFixed(4) : "-",
+    r.peakMB !== undefined ? r.peakMB.toFixed(1) : "-",
+    r.peakMB !== undefined ? `${(r.peakMB / inputMB).toFixed(2)}×` : "-",
+    r.ms !== undefined && peer?.ms ? `${(r.ms / peer.ms).toFixed(3)}×` : "-",
+    r.note ?? "",
   ];
 });
 const w = head.map((h, j) => Math.max(h.length, ...body.map((b) => b[j]!.length)));
-const fmt = (c: string[]) => "| " + c.map((x, j) => (j === 0 || j === 7 ? x.padEnd(w[j]!) : x.padStart(w[j]!))).join(" | ") + " |";
-console.log(`Detectors: ${BENCH_COLS} features, 1 % planted anomalies, seed 42; one process per engine, single-threaded; input = n×${BENCH_COLS}×8 bytes.`);
-console.log("peak MB = resident-set high-water mark during fit+score minus resident set before it (input already loaded).");
+const fmt = (c: string[]) =>
+  "| " + c.map((x, j) => (j === 0 || j === 7 ? x.padEnd(w[j]!) : x.padStart(w[j]!))).join(" | ") + " |";
+console.log(
+  `Detectors: ${BENCH_COLS} features, 1 % planted anomalies, seed 42; one process per engine, single-threaded; input = n×${BENCH_COLS}×8 bytes.`,
+);
+console.log(
+  "peak MB = resident-set high-water mark during fit+score minus resident set before it (input already loaded).",
+);
 console.log(fmt(head));
 console.log("|" + w.map((x, j) => (j === 0 || j === 7 ? "-".repeat(x + 2) : "-".repeat(x + 1) + ":")).join("|") + "|");
 for (const b of body) console.log(fmt(b));
@@ -104,8 +169,10 @@ for (const n of sizes) {
     if (!ours?.ms || !peer?.ms) continue;
     const inputMB = (n * BENCH_COLS * 8) / 2 ** 20;
     const ok = (b: boolean) => (b ? "yes" : "NO");
-    console.log(`target ${fam} n=${n}: time ≤ 1.0× sklearn ${ok(ours.ms <= peer.ms)} (${(ours.ms / peer.ms).toFixed(3)}×), ` +
-      `|ΔAUC| ≤ 0.005 ${ok(Math.abs(ours.auc! - peer.auc!) <= 0.005)} (${(ours.auc! - peer.auc!).toFixed(4)}), ` +
-      `peak ≤ 2× input ${ok(ours.peakMB! <= 2 * inputMB)} (${(ours.peakMB! / inputMB).toFixed(2)}×)`);
+    console.log(
+      `target ${fam} n=${n}: time ≤ 1.0× sklearn ${ok(ours.ms <= peer.ms)} (${(ours.ms / peer.ms).toFixed(3)}×), ` +
+        `|ΔAUC| ≤ 0.005 ${ok(Math.abs(ours.auc! - peer.auc!) <= 0.005)} (${(ours.auc! - peer.auc!).toFixed(4)}), ` +
+        `peak ≤ 2× input ${ok(ours.peakMB! <= 2 * inputMB)} (${(ours.peakMB! / inputMB).toFixed(2)}×)`,
+    );
   }
 }

@@ -18,10 +18,18 @@ const reps = Number(process.argv[3] ?? 3);
 /** A frame shaped like the sched collector's: 12 columns, 300 distinct comms. */
 function schedLike(n: number): Frame {
   const schema: ColumnSpec[] = [
-    { name: "ts", type: "timestamp" }, { name: "t_s", type: "f64" }, { name: "pid", type: "u32" },
-    { name: "tid", type: "u32" }, { name: "comm", type: "str" }, { name: "cgroup_id", type: "u64" },
-    { name: "oncpu_ns", type: "i64" }, { name: "runq_ns", type: "i64" }, { name: "offcpu_ns", type: "i64" },
-    { name: "vol_switches", type: "i64" }, { name: "invol_switches", type: "i64" }, { name: "migrations", type: "i64" },
+    { name: "ts", type: "timestamp" },
+    { name: "t_s", type: "f64" },
+    { name: "pid", type: "u32" },
+    { name: "tid", type: "u32" },
+    { name: "comm", type: "str" },
+    { name: "cgroup_id", type: "u64" },
+    { name: "oncpu_ns", type: "i64" },
+    { name: "runq_ns", type: "i64" },
+    { name: "offcpu_ns", type: "i64" },
+    { name: "vol_switches", type: "i64" },
+    { name: "invol_switches", type: "i64" },
+    { name: "migrations", type: "i64" },
   ];
   const cols: Record<string, any> = {};
   const f = (k: (i: number) => number) => Float64Array.from({ length: n }, (_, i) => k(i));
@@ -29,7 +37,10 @@ function schedLike(n: number): Frame {
   cols.t_s = f((i) => Math.floor(i / 500));
   cols.pid = Uint32Array.from({ length: n }, (_, i) => 1000 + (i % 500));
   cols.tid = Uint32Array.from({ length: n }, (_, i) => 1000 + (i % 500) + (i % 7));
-  cols.comm = { codes: Uint32Array.from({ length: n }, (_, i) => (i % 500) % 300), dict: Array.from({ length: 300 }, (_, i) => `proc-${i}`) };
+  cols.comm = {
+    codes: Uint32Array.from({ length: n }, (_, i) => (i % 500) % 300),
+    dict: Array.from({ length: 300 }, (_, i) => `proc-${i}`),
+  };
   cols.cgroup_id = BigUint64Array.from({ length: n }, (_, i) => BigInt(4000 + (i % 40)));
   cols.oncpu_ns = f((i) => (i * 7919) % 1_000_000_000);
   cols.runq_ns = f((i) => (i * 104729) % 5_000_000);
@@ -108,16 +119,21 @@ async function main(): Promise<void> {
     table.push(["write: DuckDB COPY of a table it holds (VARCHAR)", copyTable, (copyTable / write).toFixed(2)]);
 
     const read = await time(() => readParquet(ours));
-    const peer = await time(() => withCon(async (con) =>
-      (await con.runAndReadAll(`SELECT * FROM '${ours}'`)).getColumns()));
+    const peer = await time(() =>
+      withCon(async (con) => (await con.runAndReadAll(`SELECT * FROM '${ours}'`)).getColumns()),
+    );
     table.push(["read: bpflab readParquet", read, "1.00"]);
     table.push(["read: node-api runAndReadAll().getColumns()", peer, (peer / read).toFixed(2)]);
 
-    console.log(`Parquet I/O, ${rows.toLocaleString("en-US")} rows × ${frame.schema.length} columns ` +
-      `(sched-like), median of ${reps}; file ${(statSync(ours).size / 2 ** 20).toFixed(1)} MiB`);
+    console.log(
+      `Parquet I/O, ${rows.toLocaleString("en-US")} rows × ${frame.schema.length} columns ` +
+        `(sched-like), median of ${reps}; file ${(statSync(ours).size / 2 ** 20).toFixed(1)} MiB`,
+    );
     console.log(`${"job".padEnd(50)} ${"ms".padStart(8)} ${"Mrows/s".padStart(8)} ${"× bpflab".padStart(9)}`);
     for (const [job, ms, ratio] of table) {
-      console.log(`${job.padEnd(50)} ${ms.toFixed(0).padStart(8)} ${(rows / ms / 1000).toFixed(2).padStart(8)} ${ratio.padStart(9)}`);
+      console.log(
+        `${job.padEnd(50)} ${ms.toFixed(0).padStart(8)} ${(rows / ms / 1000).toFixed(2).padStart(8)} ${ratio.padStart(9)}`,
+      );
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

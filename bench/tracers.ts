@@ -15,26 +15,30 @@ export function externalTool(name: string, cmd: string, args: string[], ready: R
   let child: ChildProcess | undefined;
   return {
     name,
-    start: () => new Promise((resolve, reject) => {
-      // stdbuf: the tools printf their banner, which stdio holds back when stdout is a pipe
-      child = spawn("stdbuf", ["-oL", "-eL", cmd, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-      let seen = "";
-      const onData = (d: Buffer) => {
-        seen += d.toString();
-        if (ready.test(seen)) setTimeout(resolve, 200);
-      };
-      child.stdout!.on("data", onData);
-      child.stderr!.on("data", onData);
-      child.once("exit", (code) => reject(new Error(`${name} exited (${code}) before attaching: ${seen.slice(0, 300)}`)));
-      setTimeout(() => reject(new Error(`${name} did not attach in 30 s: ${seen.slice(0, 300)}`)), 30_000);
-    }),
-    stop: () => new Promise((resolve) => {
-      if (!child || child.exitCode !== null) return resolve();
-      child.removeAllListeners("exit");
-      child.once("exit", () => resolve());
-      child.kill("SIGINT");
-      setTimeout(() => child?.kill("SIGKILL"), 5000);
-    }),
+    start: () =>
+      new Promise((resolve, reject) => {
+        // stdbuf: the tools printf their banner, which stdio holds back when stdout is a pipe
+        child = spawn("stdbuf", ["-oL", "-eL", cmd, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+        let seen = "";
+        const onData = (d: Buffer) => {
+          seen += d.toString();
+          if (ready.test(seen)) setTimeout(resolve, 200);
+        };
+        child.stdout!.on("data", onData);
+        child.stderr!.on("data", onData);
+        child.once("exit", (code) =>
+          reject(new Error(`${name} exited (${code}) before attaching: ${seen.slice(0, 300)}`)),
+        );
+        setTimeout(() => reject(new Error(`${name} did not attach in 30 s: ${seen.slice(0, 300)}`)), 30_000);
+      }),
+    stop: () =>
+      new Promise((resolve) => {
+        if (!child || child.exitCode !== null) return resolve();
+        child.removeAllListeners("exit");
+        child.once("exit", () => resolve());
+        child.kill("SIGINT");
+        setTimeout(() => child?.kill("SIGKILL"), 5000);
+      }),
   };
 }
 
@@ -44,12 +48,24 @@ export function bpflab(name: string, collectors: Record<string, Record<string, u
   let done: Promise<unknown> | undefined;
   return {
     name,
-    start: () => new Promise((resolve, reject) => {
-      ac = new AbortController();
-      let started = false;
-      done = capture({ collectors, duration: "10m", interval: "1s", signal: ac.signal, handleSignals: false,
-        onInterval: () => { if (!started) { started = true; resolve(); } } }).catch(reject);
-    }),
+    start: () =>
+      new Promise((resolve, reject) => {
+        ac = new AbortController();
+        let started = false;
+        done = capture({
+          collectors,
+          duration: "10m",
+          interval: "1s",
+          signal: ac.signal,
+          handleSignals: false,
+          onInterval: () => {
+            if (!started) {
+              started = true;
+              resolve();
+            }
+          },
+        }).catch(reject);
+      }),
     stop: async () => {
       ac?.abort();
       await done;

@@ -19,7 +19,10 @@ const FN = "tiny";
 
 /** CPU ns and wall ns per call of one workload run. */
 function runWorkload(): { cpu: number; wall: number } {
-  const [cpu, wall] = execFileSync(target, ["time", String(CALLS)], { encoding: "utf8" }).trim().split(/\s+/).map(Number);
+  const [cpu, wall] = execFileSync(target, ["time", String(CALLS)], { encoding: "utf8" })
+    .trim()
+    .split(/\s+/)
+    .map(Number);
   return { cpu: cpu!, wall: wall! };
 }
 
@@ -27,15 +30,27 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 async function main(): Promise<void> {
   if (!existsSync(target)) throw new Error("build the target first: make -C test/workloads (or bash scripts/setup.sh)");
-  if (!existsSync("/usr/bin/bpftrace")) throw new Error("/usr/bin/bpftrace is missing: bash scripts/setup.sh installs it");
+  if (!existsSync("/usr/bin/bpftrace"))
+    throw new Error("/usr/bin/bpftrace is missing: bash scripts/setup.sh installs it");
   process.stderr.write(`ufunc overhead: ${ROUNDS} rounds of ${CALLS} calls of ${FN}()\n`);
   const tracers = [
     bpflab("bpflab ufunc", { ufunc: { functions: [`${target}:${FN}`], latency: true } }),
     bpflab("bpflab ufunc --no-latency", { ufunc: { functions: [`${target}:${FN}`], latency: false } }),
-    externalTool("bpftrace uprobe count", "/usr/bin/bpftrace", ["-e", `uprobe:${target}:${FN} { @ = count(); }`], /Attaching/),
-    externalTool("bpftrace uprobe+uretprobe latency", "/usr/bin/bpftrace", ["-e",
-      `uprobe:${target}:${FN} { @s[tid] = nsecs; } uretprobe:${target}:${FN} /@s[tid]/ { @n = count(); @t = sum(nsecs - @s[tid]); delete(@s[tid]); }`],
-    /Attaching/),
+    externalTool(
+      "bpftrace uprobe count",
+      "/usr/bin/bpftrace",
+      ["-e", `uprobe:${target}:${FN} { @ = count(); }`],
+      /Attaching/,
+    ),
+    externalTool(
+      "bpftrace uprobe+uretprobe latency",
+      "/usr/bin/bpftrace",
+      [
+        "-e",
+        `uprobe:${target}:${FN} { @s[tid] = nsecs; } uretprobe:${target}:${FN} /@s[tid]/ { @n = count(); @t = sum(nsecs - @s[tid]); delete(@s[tid]); }`,
+      ],
+      /Attaching/,
+    ),
   ];
   const bare: { cpu: number; wall: number }[] = [];
   const traced = new Map<string, { cpu: number; wall: number }[]>(tracers.map((t) => [t.name, []]));
@@ -53,17 +68,35 @@ async function main(): Promise<void> {
     process.stderr.write(`  round ${r + 1}/${ROUNDS}\n`);
   }
   const base = { cpu: median(bare.map((x) => x.cpu)), wall: median(bare.map((x) => x.wall)) };
-  const rows = [{ name: "none", cpu: base.cpu, wall: base.wall },
-    ...tracers.map((t) => ({ name: t.name, cpu: median(traced.get(t.name)!.map((x) => x.cpu)),
-      wall: median(traced.get(t.name)!.map((x) => x.wall)) }))];
+  const rows = [
+    { name: "none", cpu: base.cpu, wall: base.wall },
+    ...tracers.map((t) => ({
+      name: t.name,
+      cpu: median(traced.get(t.name)!.map((x) => x.cpu)),
+      wall: median(traced.get(t.name)!.map((x) => x.wall)),
+    })),
+  ];
   const peer = rows.find((r) => r.name === "bpftrace uprobe count")!;
   const head = ["tracer", "CPU ns/call", "added CPU ns/call", "wall ns/call", "ratio to peer"];
-  const body = rows.map((r) => [r.name, r.cpu.toFixed(1), (r.cpu - base.cpu).toFixed(1), r.wall.toFixed(1),
-    r.name === "none" || r === peer ? "" : ((r.cpu - base.cpu) / (peer.cpu - base.cpu)).toFixed(2) + "×"]);
+  const body = rows.map((r) => [
+    r.name,
+    r.cpu.toFixed(1),
+    (r.cpu - base.cpu).toFixed(1),
+    r.wall.toFixed(1),
+    r.name === "none" || r === peer ? "" : ((r.cpu - base.cpu) / (peer.cpu - base.cpu)).toFixed(2) + "×",
+  ]);
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  process.stdout.write("\n" + [head, ...body].map((r) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join("  ")).join("\n") + "\n");
-  process.stdout.write("\nratio to peer = added CPU ns of this tracer / added CPU ns of `bpftrace uprobe count` in this run;" +
-    " CPU ns/call is the workload's user+system CPU time per call (median of rounds)\n");
+  process.stdout.write(
+    "\n" +
+      [head, ...body]
+        .map((r) => r.map((c, i) => (i === 0 ? c.padEnd(w[i]!) : c.padStart(w[i]!))).join("  "))
+        .join("\n") +
+      "\n",
+  );
+  process.stdout.write(
+    "\nratio to peer = added CPU ns of this tracer / added CPU ns of `bpftrace uprobe count` in this run;" +
+      " CPU ns/call is the workload's user+system CPU time per call (median of rounds)\n",
+  );
 }
 
 main().catch((e) => {

@@ -21,8 +21,11 @@ export class VerifierError extends BpflabError {
   readonly log: string;
   constructor(message: string, log: string, options?: { cause?: unknown }) {
     const tail = log.trimEnd().split("\n").slice(-12).join("\n");
-    super(`${message}\nverifier log (last lines):\n${tail}`,
-      "the program does not pass this kernel's verifier; run with BPFLAB_DEBUG=1 for libbpf's log and report it", options);
+    super(
+      `${message}\nverifier log (last lines):\n${tail}`,
+      "the program does not pass this kernel's verifier; run with BPFLAB_DEBUG=1 for libbpf's log and report it",
+      options,
+    );
     this.log = log;
   }
 }

@@ -11,8 +11,16 @@ import { chromium, type BrowserContext } from "playwright-core";
 /** Debian's chromium package; nothing downloads a browser. */
 export const CHROMIUM = process.env["BPFLAB_CHROMIUM"] ?? "/usr/bin/chromium";
 
-const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const FLAGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
 
 export interface FigureState {
   id: string;
@@ -57,20 +65,39 @@ export interface BrowserCheckOptions {
   drawTimeoutMs?: number;
 }
 
-async function checkPage(context: BrowserContext, file: string, screenshotDir: string, o: BrowserCheckOptions): Promise<PageCheck> {
-  return checkUrl(context, pathToFileURL(resolve(file)).href, file, join(screenshotDir, basename(file).replace(/\.html$/, ".png")), o);
+async function checkPage(
+  context: BrowserContext,
+  file: string,
+  screenshotDir: string,
+  o: BrowserCheckOptions,
+): Promise<PageCheck> {
+  return checkUrl(
+    context,
+    pathToFileURL(resolve(file)).href,
+    file,
+    join(screenshotDir, basename(file).replace(/\.html$/, ".png")),
+    o,
+  );
 }
 
-async function checkUrl(context: BrowserContext, url: string, file: string, screenshot: string,
-  o: BrowserCheckOptions & { allowOrigin?: string; ready?: string }): Promise<PageCheck> {
+async function checkUrl(
+  context: BrowserContext,
+  url: string,
+  file: string,
+  screenshot: string,
+  o: BrowserCheckOptions & { allowOrigin?: string; ready?: string },
+): Promise<PageCheck> {
   const page = await context.newPage();
   const consoleErrors: string[] = [];
   const externalRequests: string[] = [];
-  page.on("console", (m) => { if (m.type() === "error") consoleErrors.push(m.text()); });
+  page.on("console", (m) => {
+    if (m.type() === "error") consoleErrors.push(m.text());
+  });
   page.on("pageerror", (e) => consoleErrors.push(`uncaught: ${e.message}`));
   await page.route("**/*", (route) => {
     const req = route.request().url();
-    if (/^(file|data|blob|about):/.test(req) || (o.allowOrigin && req.startsWith(o.allowOrigin))) return route.continue();
+    if (/^(file|data|blob|about):/.test(req) || (o.allowOrigin && req.startsWith(o.allowOrigin)))
+      return route.continue();
     externalRequests.push(req);
     return route.abort();
   });
@@ -125,7 +152,11 @@ async function withBrowser<T>(fn: (context: BrowserContext) => Promise<T>): Prom
 }
 
 /** Checks each exported HTML page (file) in a fresh Chromium profile. */
-export async function browserCheck(files: string[], screenshotDir: string, options: BrowserCheckOptions = {}): Promise<PageCheck[]> {
+export async function browserCheck(
+  files: string[],
+  screenshotDir: string,
+  options: BrowserCheckOptions = {},
+): Promise<PageCheck[]> {
   return withBrowser(async (context) => {
     const out: PageCheck[] = [];
     for (const f of files) out.push(await checkPage(context, f, screenshotDir, options));
@@ -149,7 +180,9 @@ export async function serverCheck(pages: ServedPage[], options: BrowserCheckOpti
   return withBrowser(async (context) => {
     const out: PageCheck[] = [];
     for (const p of pages) {
-      out.push(await checkUrl(context, p.url, p.name, p.screenshot, { ...options, allowOrigin: p.origin, ready: p.ready }));
+      out.push(
+        await checkUrl(context, p.url, p.name, p.screenshot, { ...options, allowOrigin: p.origin, ready: p.ready }),
+      );
     }
     return out;
   });
@@ -163,16 +196,20 @@ async function main(argv: string[]): Promise<number> {
     else files.push(argv[i]!);
   }
   if (files.length === 0) {
-    process.stderr.write("usage: npx tsx scripts/browser-check.ts [--out DIR] page.html ...\n" +
-      "example: npx tsx scripts/browser-check.ts .ci-artifacts/html/*.html\n");
+    process.stderr.write(
+      "usage: npx tsx scripts/browser-check.ts [--out DIR] page.html ...\n" +
+        "example: npx tsx scripts/browser-check.ts .ci-artifacts/html/*.html\n",
+    );
     return 2;
   }
   const results = await browserCheck(files, out);
   let bad = 0;
   for (const r of results) {
     const drawn = r.figures.filter((f) => f.hasMainSvg).length;
-    process.stdout.write(`${r.problems.length ? "FAIL" : "ok  "} ${basename(r.file)}: ${drawn}/${r.figures.length} figures, ` +
-      `${r.tables} tables, ${r.consoleErrors.length} console errors -> ${r.screenshot}\n`);
+    process.stdout.write(
+      `${r.problems.length ? "FAIL" : "ok  "} ${basename(r.file)}: ${drawn}/${r.figures.length} figures, ` +
+        `${r.tables} tables, ${r.consoleErrors.length} console errors -> ${r.screenshot}\n`,
+    );
     for (const p of r.problems) process.stdout.write(`     ${p}\n`);
     if (r.problems.length) bad++;
   }
@@ -180,5 +217,11 @@ async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => process.exit(code), (e) => { console.error(e); process.exit(1); });
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
 }

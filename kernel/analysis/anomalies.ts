@@ -67,20 +67,31 @@ export function findAnomalies(cap: Capture, opts: FindAnomaliesOptions = {}): An
   const names = opts.detectors?.length ? opts.detectors : ["zscore", "iforest"];
   const rankBy = opts.rankBy ?? names[0]!;
   if (rankBy !== "consensus" && !names.includes(rankBy)) {
-    throw new OptionError(`rankBy "${rankBy}" is not one of the detectors run (${names.join(", ")})`, 'name one of them, or "consensus"');
+    throw new OptionError(
+      `rankBy "${rankBy}" is not one of the detectors run (${names.join(", ")})`,
+      'name one of them, or "consensus"',
+    );
   }
   const f = features(cap, { by: opts.by ?? "pid", window: opts.window ?? "1s" });
   if (f.matrix.rows < 8) {
-    throw new DetectorInputError(`only ${f.matrix.rows} (window, ${opts.by ?? "pid"}) rows in this capture: too few to rank`,
-      "capture for longer, use a shorter window, or capture the whole machine rather than one pid");
+    throw new DetectorInputError(
+      `only ${f.matrix.rows} (window, ${opts.by ?? "pid"}) rows in this capture: too few to rank`,
+      "capture for longer, use a shorter window, or capture the whole machine rather than one pid",
+    );
   }
   const { matrix, dropped } = dropConstantColumns(f.matrix);
   if (matrix.cols === 0) {
-    throw new DetectorInputError("every feature is constant over this capture", "capture while something happens on the machine");
+    throw new DetectorInputError(
+      "every feature is constant over this capture",
+      "capture while something happens on the machine",
+    );
   }
   const X = logScale(matrix);
   const scores: Record<string, Float64Array> = {};
-  for (const n of names) scores[n] = createDetector(n, { seed: opts.seed ?? 0 }).fit(X).score(X);
+  for (const n of names)
+    scores[n] = createDetector(n, { seed: opts.seed ?? 0 })
+      .fit(X)
+      .score(X);
   const consensus = new Float64Array(X.rows);
   const pct: Record<string, Float64Array> = {};
   for (const n of names) {
@@ -92,14 +103,20 @@ export function findAnomalies(cap: Capture, opts: FindAnomaliesOptions = {}): An
   // Ties are common (robust z-scores saturate on the same extreme feature value): the consensus breaks them.
   const order = Array.from(key.keys()).sort((a, b) => key[b]! - key[a]! || consensus[b]! - consensus[a]!);
   const keyNames = f.keys.columnNames.filter((c) => c !== "t_s" && c !== "ts");
-  const t = f.keys.numeric("t_s"), ts = f.keys.numeric("ts");
+  const t = f.keys.numeric("t_s"),
+    ts = f.keys.numeric("ts");
   const keyVals = Object.fromEntries(keyNames.map((k) => [k, f.keys.values(k)]));
   const top = order.slice(0, opts.top ?? 10).map((row, i): Anomaly => {
     const drivers = topFeatures(explain(explainer, X, row), 5).map((d) => ({
-      feature: d.feature, share: d.share, value: matrix.data[row * matrix.cols + matrix.columns.indexOf(d.feature)]!,
+      feature: d.feature,
+      share: d.share,
+      value: matrix.data[row * matrix.cols + matrix.columns.indexOf(d.feature)]!,
     }));
     return {
-      rank: i + 1, row, t_s: t[row]!, ts: ts[row]!,
+      rank: i + 1,
+      row,
+      t_s: t[row]!,
+      ts: ts[row]!,
       entity: Object.fromEntries(keyNames.map((k) => [k, keyVals[k]![row]!])),
       consensus: consensus[row]!,
       percentiles: Object.fromEntries(names.map((n) => [n, pct[n]![row]!])),

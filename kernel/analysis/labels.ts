@@ -20,12 +20,21 @@ export function readLabels(path: string): InjectedAnomaly[] {
   const head = lines[0]?.split(",") ?? [];
   const want = ["kind", "pid", "comm", "start_s", "end_s", "description"];
   if (want.some((w, i) => head[i] !== w)) {
-    throw new DatasetError(`${path}: not a bpflab labels file (header ${JSON.stringify(lines[0])})`,
-      `expected the header ${want.join(",")}`);
+    throw new DatasetError(
+      `${path}: not a bpflab labels file (header ${JSON.stringify(lines[0])})`,
+      `expected the header ${want.join(",")}`,
+    );
   }
   return lines.slice(1).map((l, i) => {
     const c = l.split(",");
-    const a = { kind: c[0]!, pid: Number(c[1]), comm: c[2]!, start_s: Number(c[3]), end_s: Number(c[4]), description: c.slice(5).join(",") };
+    const a = {
+      kind: c[0]!,
+      pid: Number(c[1]),
+      comm: c[2]!,
+      start_s: Number(c[3]),
+      end_s: Number(c[4]),
+      description: c.slice(5).join(","),
+    };
     if (!Number.isFinite(a.pid) || !Number.isFinite(a.start_s) || !Number.isFinite(a.end_s)) {
       throw new DatasetError(`${path}: line ${i + 2} has a bad number: ${l}`, "pid, start_s and end_s must be numbers");
     }
@@ -34,9 +43,14 @@ export function readLabels(path: string): InjectedAnomaly[] {
 }
 
 export function writeLabelsCsv(anomalies: InjectedAnomaly[]): string {
-  return ["kind,pid,comm,start_s,end_s,description",
-    ...anomalies.map((a) => [a.kind, a.pid, a.comm, a.start_s.toFixed(3), a.end_s.toFixed(3), a.description.replace(/\n/g, " ")].join(","))]
-    .join("\n") + "\n";
+  return (
+    [
+      "kind,pid,comm,start_s,end_s,description",
+      ...anomalies.map((a) =>
+        [a.kind, a.pid, a.comm, a.start_s.toFixed(3), a.end_s.toFixed(3), a.description.replace(/\n/g, " ")].join(","),
+      ),
+    ].join("\n") + "\n"
+  );
 }
 
 /**
@@ -44,7 +58,8 @@ export function writeLabelsCsv(anomalies: InjectedAnomaly[]): string {
  * overlaps the anomaly's time, else 0. Rows must be keyed by pid (features(..., { by: "pid" })).
  */
 export function labelRows(f: Features, anomalies: InjectedAnomaly[]): Uint8Array {
-  if (!f.keys.has("pid")) throw new DatasetError("labelRows needs features by pid", 'build them with features(cap, { by: "pid" })');
+  if (!f.keys.has("pid"))
+    throw new DatasetError("labelRows needs features by pid", 'build them with features(cap, { by: "pid" })');
   const t = f.keys.numeric("t_s");
   const pid = f.keys.numeric("pid");
   const out = new Uint8Array(f.keys.length);

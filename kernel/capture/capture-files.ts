@@ -49,8 +49,10 @@ export function captureKv(meta: CaptureMeta, collector: string): Record<string, 
 /** A collector name usable as a file name. */
 function checkCollectorName(name: string): void {
   if (!/^[A-Za-z0-9_.-]+$/.test(name) || name.startsWith(".")) {
-    throw new OptionError(`collector name "${name}" cannot be a file name`,
-      "collector names are letters, digits, '_', '-' and '.', not starting with '.'");
+    throw new OptionError(
+      `collector name "${name}" cannot be a file name`,
+      "collector names are letters, digits, '_', '-' and '.', not starting with '.'",
+    );
   }
 }
 
@@ -67,8 +69,11 @@ export async function saveCapture(capture: Capture, dir: string): Promise<string
   try {
     mkdirSync(dir, { recursive: true });
   } catch (e) {
-    throw new DatasetError(`cannot create directory ${dir}: ${(e as Error).message}`,
-      "pick a directory you can write to", { cause: e });
+    throw new DatasetError(
+      `cannot create directory ${dir}: ${(e as Error).message}`,
+      "pick a directory you can write to",
+      { cause: e },
+    );
   }
   const mine = new Set(collectors.map((c) => `${c}.parquet`));
   const metaJson = JSON.stringify(capture.meta);
@@ -76,10 +81,12 @@ export async function saveCapture(capture: Capture, dir: string): Promise<string
   return withDuckDB(async (con) => {
     for (const file of parquetFiles(dir)) {
       if (mine.has(file)) continue;
-      const kv = await readParquetMetadataOn(con, join(dir, file)).catch(() => ({} as Record<string, string>));
+      const kv = await readParquetMetadataOn(con, join(dir, file)).catch(() => ({}) as Record<string, string>);
       if (kv[META_KEY] !== undefined && kv[META_KEY] !== metaJson) {
-        throw new OptionError(`${dir} already holds another capture (${file})`,
-          "save into an empty directory, or remove that capture's files first");
+        throw new OptionError(
+          `${dir} already holds another capture (${file})`,
+          "save into an empty directory, or remove that capture's files first",
+        );
       }
     }
     const paths: string[] = [];
@@ -93,7 +100,9 @@ export async function saveCapture(capture: Capture, dir: string): Promise<string
 }
 
 function parquetFiles(dir: string): string[] {
-  return readdirSync(dir).filter((f) => f.endsWith(".parquet")).sort();
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".parquet"))
+    .sort();
 }
 
 /** The CaptureMeta of one file, checked for the fields loadCapture relies on and for a readable schema version. */
@@ -102,23 +111,37 @@ function parseMeta(json: string, path: string): CaptureMeta {
   try {
     meta = JSON.parse(json) as CaptureMeta;
   } catch (e) {
-    throw new DatasetError(`${path}: "${META_KEY}" metadata is not JSON`, "the file's metadata is damaged; " +
-      "its data can still be read with readParquet(path)", { cause: e });
+    throw new DatasetError(
+      `${path}: "${META_KEY}" metadata is not JSON`,
+      "the file's metadata is damaged; " + "its data can still be read with readParquet(path)",
+      { cause: e },
+    );
   }
-  if (typeof meta !== "object" || meta === null || !Array.isArray(meta.collectors) ||
-    typeof meta.schemaVersion !== "number" || typeof meta.host !== "string") {
-    throw new DatasetError(`${path}: "${META_KEY}" metadata lacks collectors, schemaVersion or host`,
-      "the file's metadata is damaged; its data can still be read with readParquet(path)");
+  if (
+    typeof meta !== "object" ||
+    meta === null ||
+    !Array.isArray(meta.collectors) ||
+    typeof meta.schemaVersion !== "number" ||
+    typeof meta.host !== "string"
+  ) {
+    throw new DatasetError(
+      `${path}: "${META_KEY}" metadata lacks collectors, schemaVersion or host`,
+      "the file's metadata is damaged; its data can still be read with readParquet(path)",
+    );
   }
   if (meta.schemaVersion > SCHEMA_VERSION) {
-    throw new DatasetError(`${path} was written by bpflab ${meta.bpflabVersion} with schema version ` +
-      `${meta.schemaVersion}; this bpflab reads versions ${MIN_SCHEMA_VERSION} to ${SCHEMA_VERSION}`,
-      "upgrade bpflab (npm install bpflab@latest) to read it");
+    throw new DatasetError(
+      `${path} was written by bpflab ${meta.bpflabVersion} with schema version ` +
+        `${meta.schemaVersion}; this bpflab reads versions ${MIN_SCHEMA_VERSION} to ${SCHEMA_VERSION}`,
+      "upgrade bpflab (npm install bpflab@latest) to read it",
+    );
   }
   if (meta.schemaVersion < MIN_SCHEMA_VERSION) {
-    throw new DatasetError(`${path} has schema version ${meta.schemaVersion}, older than this bpflab reads ` +
-      `(${MIN_SCHEMA_VERSION} to ${SCHEMA_VERSION})`,
-      `load it with bpflab ${meta.bpflabVersion}, which wrote it, or capture again`);
+    throw new DatasetError(
+      `${path} has schema version ${meta.schemaVersion}, older than this bpflab reads ` +
+        `(${MIN_SCHEMA_VERSION} to ${SCHEMA_VERSION})`,
+      `load it with bpflab ${meta.bpflabVersion}, which wrote it, or capture again`,
+    );
   }
   return meta;
 }
@@ -139,8 +162,10 @@ export async function loadCapture(dir: string): Promise<Capture> {
     throw new DatasetError(`no such directory: ${dir}`, SAVE_HINT, { cause: e });
   }
   if (!isDir) {
-    throw new DatasetError(`${dir} is a file, not a capture directory`,
-      "pass the directory that holds the capture's .parquet files; readParquet(file) reads a single file");
+    throw new DatasetError(
+      `${dir} is a file, not a capture directory`,
+      "pass the directory that holds the capture's .parquet files; readParquet(file) reads a single file",
+    );
   }
   const files = parquetFiles(dir);
   if (files.length === 0) throw new DatasetError(`${dir} holds no capture (no .parquet files)`, SAVE_HINT);
@@ -160,21 +185,26 @@ export async function loadCapture(dir: string): Promise<Capture> {
       if (!first) {
         first = { file, json };
       } else if (json !== first.json) {
-        throw new DatasetError(`${dir} mixes captures: ${file} belongs to another capture than ${first.file}`,
-          "keep one capture per directory; move the other capture's files elsewhere");
+        throw new DatasetError(
+          `${dir} mixes captures: ${file} belongs to another capture than ${first.file}`,
+          "keep one capture per directory; move the other capture's files elsewhere",
+        );
       }
       byCollector.set(kv[COLLECTOR_KEY] ?? basename(file, ".parquet"), path);
     }
     if (!first) {
-      throw new DatasetError(`${dir} holds Parquet files but no bpflab capture (${foreign.join(", ")})`,
-        "to read one of them as a plain table use readParquet(path, { foreign: true })");
+      throw new DatasetError(
+        `${dir} holds Parquet files but no bpflab capture (${foreign.join(", ")})`,
+        "to read one of them as a plain table use readParquet(path, { foreign: true })",
+      );
     }
     const meta = parseMeta(first.json, join(dir, first.file));
     const missing = meta.collectors.filter((c) => !byCollector.has(c));
     if (missing.length) {
-      throw new DatasetError(`capture in ${dir} is incomplete: no file for ` +
-        missing.map((c) => `${c}.parquet`).join(", "),
-        "copy the missing files back next to the others (a capture's files belong together)");
+      throw new DatasetError(
+        `capture in ${dir} is incomplete: no file for ` + missing.map((c) => `${c}.parquet`).join(", "),
+        "copy the missing files back next to the others (a capture's files belong together)",
+      );
     }
     const frames: Record<string, Frame> = {};
     for (const c of meta.collectors) {

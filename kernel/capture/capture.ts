@@ -55,8 +55,10 @@ export class Capture {
   frame(collector: string): Frame {
     const f = this.frames[collector];
     if (!f) {
-      throw new OptionError(`this capture has no "${collector}" frame`,
-        `it has: ${this.collectors.join(", ") || "none"}`);
+      throw new OptionError(
+        `this capture has no "${collector}" frame`,
+        `it has: ${this.collectors.join(", ") || "none"}`,
+      );
     }
     return f;
   }
@@ -83,7 +85,9 @@ export class Capture {
 
   toString(): string {
     const parts = Object.values(this.frames).map((f) => `${f.name}: ${f.length} rows`);
-    return `Capture of ${this.meta.host} (${this.meta.kernel}), ${(this.meta.elapsedMs / 1000).toFixed(1)} s` +
-      `${this.meta.interrupted ? " (interrupted)" : ""}: ${parts.join(", ")}`;
+    return (
+      `Capture of ${this.meta.host} (${this.meta.kernel}), ${(this.meta.elapsedMs / 1000).toFixed(1)} s` +
+      `${this.meta.interrupted ? " (interrupted)" : ""}: ${parts.join(", ")}`
+    );
   }
 }

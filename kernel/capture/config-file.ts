@@ -18,14 +18,21 @@ export function readCaptureConfig(path: string): Partial<CaptureOptions> {
   try {
     cfg = JSON.parse(text);
   } catch (e) {
-    throw new OptionError(`config ${path} is not valid JSON: ${(e as Error).message}`, "see configs/whole-machine.json for the format", { cause: e });
+    throw new OptionError(
+      `config ${path} is not valid JSON: ${(e as Error).message}`,
+      "see configs/whole-machine.json for the format",
+      { cause: e },
+    );
   }
   if (!cfg || typeof cfg !== "object" || Array.isArray(cfg)) {
     throw new OptionError(`config ${path} must hold a JSON object`, "see configs/whole-machine.json for the format");
   }
   for (const k of Object.keys(cfg)) {
     if (!KEYS.has(k)) {
-      throw new OptionError(`config ${path}: unknown key "${k}"`, `known keys: ${[...KEYS].filter((x) => x !== "$comment").join(", ")}`);
+      throw new OptionError(
+        `config ${path}: unknown key "${k}"`,
+        `known keys: ${[...KEYS].filter((x) => x !== "$comment").join(", ")}`,
+      );
     }
   }
   const { $comment: _, ...opts } = cfg as Record<string, unknown>;

@@ -18,12 +18,16 @@ export function parseDuration(value: unknown, what: string, min = 1, max = 24 * 
   } else if (typeof value === "string" && /^\s*\d+(\.\d+)?\s*$/.test(value)) {
     ms = Number(value) * 1000; // a bare number in a string is seconds, as in the CLI's --duration 10
   } else {
-    throw new OptionError(`bad ${what}: ${JSON.stringify(value)}`,
-      `write it like "10s", "500ms", "2m" or "1h" (or a number of milliseconds), between ${fmt(min)} and ${fmt(max)}`);
+    throw new OptionError(
+      `bad ${what}: ${JSON.stringify(value)}`,
+      `write it like "10s", "500ms", "2m" or "1h" (or a number of milliseconds), between ${fmt(min)} and ${fmt(max)}`,
+    );
   }
   if (!Number.isFinite(ms) || ms < min || ms > max) {
-    throw new OptionError(`bad ${what}: ${JSON.stringify(value)} is ${Number.isFinite(ms) ? fmt(ms) : "not finite"}`,
-      `${what} must be between ${fmt(min)} and ${fmt(max)}`);
+    throw new OptionError(
+      `bad ${what}: ${JSON.stringify(value)} is ${Number.isFinite(ms) ? fmt(ms) : "not finite"}`,
+      `${what} must be between ${fmt(min)} and ${fmt(max)}`,
+    );
   }
   return Math.round(ms);
 }

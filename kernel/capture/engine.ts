@@ -82,7 +82,10 @@ export async function capture(options: CaptureOptions): Promise<Capture> {
   const sessions: Session[] = [];
   let cmd: StoppedCommand | undefined;
   let stopReason: string | undefined;
-  const stop = (why: string) => { stopReason ??= why; wake?.(); };
+  const stop = (why: string) => {
+    stopReason ??= why;
+    wake?.();
+  };
   let wake: (() => void) | undefined;
   const onAbort = () => stop("aborted");
   const handleSignals = options.handleSignals ?? true;
@@ -159,7 +162,10 @@ export async function capture(options: CaptureOptions): Promise<Capture> {
     while (stopReason === undefined) {
       const now = Date.now();
       const waitMs = Math.max(0, Math.min(TICK_MS, endAt - now, nextBoundary - now));
-      await new Promise<void>((r) => { wake = r; setTimeout(r, waitMs); });
+      await new Promise<void>((r) => {
+        wake = r;
+        setTimeout(r, waitMs);
+      });
       wake = undefined;
       for (const s of sessions) s.reader?.drain();
       if (pending !== undefined) {
@@ -208,7 +214,8 @@ export async function capture(options: CaptureOptions): Promise<Capture> {
   }
 
   // The caller's own decision (Ctrl-C, an interrupt, an abort): said in meta.interrupted, not as a warning.
-  if (interrupted) log.info(`capture stopped early (${stopReason}); keeping ${(elapsedMs / 1000).toFixed(1)} s of data`);
+  if (interrupted)
+    log.info(`capture stopped early (${stopReason}); keeping ${(elapsedMs / 1000).toFixed(1)} s of data`);
   const meta: CaptureMeta = {
     bpflabVersion: BPFLAB_VERSION,
     schemaVersion: SCHEMA_VERSION,
@@ -239,12 +246,16 @@ interface Plan {
 
 /** Validates every option before anything touches the kernel. */
 function resolvePlan(o: CaptureOptions): Plan {
-  if (!o || typeof o !== "object") throw new OptionError("capture() needs options", 'e.g. capture({ collectors: ["sched"], duration: "5s" })');
+  if (!o || typeof o !== "object")
+    throw new OptionError("capture() needs options", 'e.g. capture({ collectors: ["sched"], duration: "5s" })');
   const entries: [string, Record<string, unknown>][] = Array.isArray(o.collectors)
     ? o.collectors.map((n) => [n, {}])
     : Object.entries(o.collectors ?? {});
   if (entries.length === 0) {
-    throw new OptionError("no collectors given", 'name at least one, e.g. collectors: ["sched", "syscalls"] (see `bpflab collectors`)');
+    throw new OptionError(
+      "no collectors given",
+      'name at least one, e.g. collectors: ["sched", "syscalls"] (see `bpflab collectors`)',
+    );
   }
   const seen = new Set<string>();
   const collectors = entries.map(([name, opts]) => {
@@ -262,8 +273,10 @@ function resolvePlan(o: CaptureOptions): Plan {
   for (const c of collectors) {
     const path = join(objectDir(), `${c.collector.object}.bpf.o`);
     if (!existsSync(path)) {
-      throw new OptionError(`collector ${c.collector.name}: ${path} is missing`,
-        "build the BPF objects with `npm run build:bpf` (part of the README's setup command)");
+      throw new OptionError(
+        `collector ${c.collector.name}: ${path} is missing`,
+        "build the BPF objects with `npm run build:bpf` (part of the README's setup command)",
+      );
     }
   }
   return { collectors, durationMs, intervalMs, ...(pid !== undefined ? { pid } : {}) };
@@ -295,8 +308,13 @@ function decodeContext(t0: { mono: bigint; wallUs: number }, options: Record<str
  * Decodes the entries of `epoch` (all epochs when `all`) and deletes them from the map (unless `all`: the
  * object is about to close). Entries of epochs still being written are left alone.
  */
-function drainEpoch(s: Session, epoch: number, epochs: { mono: bigint; wallUs: number }[],
-  t0: { mono: bigint; wallUs: number }, all: boolean): void {
+function drainEpoch(
+  s: Session,
+  epoch: number,
+  epochs: { mono: bigint; wallUs: number }[],
+  t0: { mono: bigint; wallUs: number },
+  all: boolean,
+): void {
   const src = s.collector.source;
   if (src.kind !== "aggregate" || !s.data) return;
   const { keys, values, count } = s.data.readAll();
@@ -330,8 +348,13 @@ function rowCounts(sessions: Session[]): Record<string, number> {
   return Object.fromEntries(sessions.map((s) => [s.collector.name, s.builder.length]));
 }
 
-function progress(sessions: Session[], t0: { mono: bigint }, durationMs: number,
-  rows: Record<string, number>, last: Record<string, number>): CaptureProgress {
+function progress(
+  sessions: Session[],
+  t0: { mono: bigint },
+  durationMs: number,
+  rows: Record<string, number>,
+  last: Record<string, number>,
+): CaptureProgress {
   return {
     elapsedMs: Number(process.hrtime.bigint() - t0.mono) / 1e6,
     durationMs,

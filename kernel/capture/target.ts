@@ -22,8 +22,10 @@ export function checkPid(pid: unknown): number {
     throw new OptionError(`bad pid: ${JSON.stringify(pid)}`, "pass a process id (a positive integer, see `pgrep`)");
   }
   if (!existsSync(`/proc/${pid}`)) {
-    throw new OptionError(`no process with pid ${pid}`,
-      "check the pid with `ps -p PID` (it may have exited), or pass `command` to start the process under capture");
+    throw new OptionError(
+      `no process with pid ${pid}`,
+      "check the pid with `ps -p PID` (it may have exited), or pass `command` to start the process under capture",
+    );
   }
   return pid;
 }
@@ -70,16 +72,21 @@ export class StoppedCommand {
 
   static async start(argv: string[]): Promise<StoppedCommand> {
     if (!Array.isArray(argv) || argv.length === 0 || argv.some((a) => typeof a !== "string")) {
-      throw new OptionError(`bad command: ${JSON.stringify(argv)}`,
-        'pass the command as an array of strings, e.g. ["stress-ng", "--cpu", "1", "-t", "5"]');
+      throw new OptionError(
+        `bad command: ${JSON.stringify(argv)}`,
+        'pass the command as an array of strings, e.g. ["stress-ng", "--cpu", "1", "-t", "5"]',
+      );
     }
     // The shell stops itself, then execs the command in the same process: the pid we track is the command's.
     const child = spawn("/bin/sh", ["-c", 'kill -STOP $$; exec "$@"', "bpflab-command", ...argv], {
       stdio: ["ignore", "inherit", "inherit"],
     });
     const cmd = new StoppedCommand(argv, child);
-    const failed = new Promise<never>((_, reject) => child.once("error", (e) =>
-      reject(new OptionError(`cannot start command ${argv[0]}: ${e.message}`, "check the command and its path"))));
+    const failed = new Promise<never>((_, reject) =>
+      child.once("error", (e) =>
+        reject(new OptionError(`cannot start command ${argv[0]}: ${e.message}`, "check the command and its path")),
+      ),
+    );
     const stopped = (async () => {
       for (let i = 0; i < 2000; i++) {
         if (child.pid && statOf(child.pid)?.state === "T") return;

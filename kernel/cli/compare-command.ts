@@ -20,8 +20,11 @@ export async function cmdCompare(args: string[]): Promise<number> {
   const seed = values.seed === undefined ? 0 : Number(values.seed);
   if (!Number.isInteger(seed)) throw new OptionError(`bad --seed: ${values.seed}`, "pass an integer");
   const out = await runCompareCli({
-    data: values.data, label: values.label, detectors: values.detector ?? [],
-    format: (values.format ?? "table") as "table" | "json", seed,
+    data: values.data,
+    label: values.label,
+    detectors: values.detector ?? [],
+    format: (values.format ?? "table") as "table" | "json",
+    seed,
   });
   process.stdout.write(out + "\n");
   return 0;

@@ -20,14 +20,21 @@ export const PLANTED_COMM = "planted-anomaly";
 export async function cmdDemo(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { out: { type: "string", short: "o" }, duration: { type: "string", short: "d" }, json: { type: "boolean" } },
+    options: {
+      out: { type: "string", short: "o" },
+      duration: { type: "string", short: "d" },
+      json: { type: "boolean" },
+    },
   });
   const durationMs = parseDuration(values.duration ?? "12s", "duration", 6000, 600_000);
   const out = resolve(values.out ?? join("out", `demo-${new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19)}`));
   mkdirSync(out, { recursive: true });
   const workload = join(packageRoot(), "test", "workloads", ".output", "workload");
   if (!existsSync(workload)) {
-    throw new OptionError(`the demo's workload ${workload} is not built`, "run the README's setup (bash scripts/setup.sh)");
+    throw new OptionError(
+      `the demo's workload ${workload} is not built`,
+      "run the README's setup (bash scripts/setup.sh)",
+    );
   }
   const planted = join(out, PLANTED_COMM);
   if (existsSync(planted)) unlinkSync(planted);
@@ -35,8 +42,10 @@ export async function cmdDemo(args: string[]): Promise<number> {
 
   const plantAtMs = Math.round(durationMs * 0.45);
   const log = (s: string) => process.stderr.write(`demo: ${s}\n`);
-  log(`capturing this machine (sched, syscalls, process) for ${durationMs / 1000} s; at t = ${plantAtMs / 1000} s a ` +
-    `process "${PLANTED_COMM}" starts that makes 3,000,000 getppid calls in a burst: the anomaly to find`);
+  log(
+    `capturing this machine (sched, syscalls, process) for ${durationMs / 1000} s; at t = ${plantAtMs / 1000} s a ` +
+      `process "${PLANTED_COMM}" starts that makes 3,000,000 getppid calls in a burst: the anomaly to find`,
+  );
   let plantedPid: number | undefined;
   const timer = setTimeout(() => {
     const child = spawn(planted, ["getppid", "3000000"], { stdio: "ignore" });
@@ -45,7 +54,11 @@ export async function cmdDemo(args: string[]): Promise<number> {
   }, plantAtMs);
   // A steady background load, so there is normal activity to stand out from (when stress-ng is installed).
   const background = existsSync("/usr/bin/stress-ng")
-    ? spawn("/usr/bin/stress-ng", ["--cpu", "1", "--cpu-load", "15", "--timeout", `${Math.ceil(durationMs / 1000)}s`, "--quiet"], { stdio: "ignore" })
+    ? spawn(
+        "/usr/bin/stress-ng",
+        ["--cpu", "1", "--cpu-load", "15", "--timeout", `${Math.ceil(durationMs / 1000)}s`, "--quiet"],
+        { stdio: "ignore" },
+      )
     : undefined;
   let cap;
   try {
@@ -59,18 +72,39 @@ export async function cmdDemo(args: string[]): Promise<number> {
   const hit = report.top.find((a) => a.entity.pid === plantedPid || a.entity.comm === PLANTED_COMM);
   const verdict = hit
     ? `FOUND: the planted anomaly (pid ${plantedPid}) is #${hit.rank} of ${report.features.matrix.rows} rows, driven by ` +
-      hit.drivers.slice(0, 3).map((d) => `${d.feature} = ${fmtNum(d.value)}`).join(", ")
+      hit.drivers
+        .slice(0, 3)
+        .map((d) => `${d.feature} = ${fmtNum(d.value)}`)
+        .join(", ")
     : `NOT FOUND in the top ${report.top.length}: the planted pid ${plantedPid} did not stand out`;
   const text = [
-    summarize(cap), "", "top anomalies (window = 1 s, one row per process per window):", formatAnomalies(report), "",
-    verdict, "", `capture saved to ${out} (${files.length} Parquet files); replay it with: bpflab show ${out}`,
+    summarize(cap),
+    "",
+    "top anomalies (window = 1 s, one row per process per window):",
+    formatAnomalies(report),
+    "",
+    verdict,
+    "",
+    `capture saved to ${out} (${files.length} Parquet files); replay it with: bpflab show ${out}`,
   ].join("\n");
   process.stdout.write(text + "\n");
   writeFileSync(join(out, "report.txt"), text + "\n");
-  writeFileSync(join(out, "report.json"), JSON.stringify({
-    meta: cap.meta, plantedPid, plantedComm: PLANTED_COMM, found: Boolean(hit), rank: hit?.rank ?? null,
-    top: report.top, dropped: report.dropped,
-  }, null, 2) + "\n");
+  writeFileSync(
+    join(out, "report.json"),
+    JSON.stringify(
+      {
+        meta: cap.meta,
+        plantedPid,
+        plantedComm: PLANTED_COMM,
+        found: Boolean(hit),
+        rank: hit?.rank ?? null,
+        top: report.top,
+        dropped: report.dropped,
+      },
+      null,
+      2,
+    ) + "\n",
+  );
   unlinkSync(planted);
   return 0;
 }

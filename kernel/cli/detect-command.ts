@@ -9,7 +9,8 @@ import { textTable } from "./summary.js";
 
 export async function cmdDetect(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
-    args, allowPositionals: true,
+    args,
+    allowPositionals: true,
     options: {
       detector: { type: "string", multiple: true },
       by: { type: "string" },
@@ -19,7 +20,8 @@ export async function cmdDetect(args: string[]): Promise<number> {
       json: { type: "boolean" },
     },
   });
-  if (positionals.length !== 1) throw new OptionError("detect takes one folder", "bpflab detect DIR (written by bpflab capture)");
+  if (positionals.length !== 1)
+    throw new OptionError("detect takes one folder", "bpflab detect DIR (written by bpflab capture)");
   const top = values.top === undefined ? 10 : Number(values.top);
   if (!Number.isInteger(top) || top <= 0) throw new OptionError(`bad --top: ${values.top}`, "pass a positive integer");
   const cap = await loadCapture(positionals[0]!);
@@ -43,11 +45,19 @@ export function formatAnomalies(r: AnomalyReport): string {
   const dets = Object.keys(r.scores);
   const head = ["#", "t (s)", "who", "consensus", ...dets, "driving features (share)"];
   const rows = r.top.map((a) => [
-    a.rank, a.t_s.toFixed(1), Object.values(a.entity).join(" "), a.consensus.toFixed(3),
+    a.rank,
+    a.t_s.toFixed(1),
+    Object.values(a.entity).join(" "),
+    a.consensus.toFixed(3),
     ...dets.map((d) => a.scores[d]!.toFixed(3)),
-    a.drivers.slice(0, 3).map((d) => `${d.feature} (${(100 * d.share).toFixed(0)}%)`).join(", "),
+    a.drivers
+      .slice(0, 3)
+      .map((d) => `${d.feature} (${(100 * d.share).toFixed(0)}%)`)
+      .join(", "),
   ]);
-  return `${r.features.matrix.rows} (window, entity) rows × ${r.features.matrix.cols} features` +
+  return (
+    `${r.features.matrix.rows} (window, entity) rows × ${r.features.matrix.cols} features` +
     `${r.dropped.length ? ` (${r.dropped.length} constant ones dropped)` : ""}; detectors: ${dets.join(", ")}; ranked by ${r.rankedBy}\n` +
-    textTable(head, rows);
+    textTable(head, rows)
+  );
 }

@@ -50,40 +50,68 @@ Ctrl-C ends a capture early and keeps the data captured until then.`;
 export async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
-    case "collectors": return cmdCollectors(rest);
-    case "capture": return cmdCapture(rest);
-    case "show": return cmdShow(rest);
-    case "detect": return (await import("./detect-command.js")).cmdDetect(rest);
-    case "compare": return (await import("./compare-command.js")).cmdCompare(rest);
-    case "demo": return (await import("./demo-command.js")).cmdDemo(rest);
-    case undefined: case "-h": case "--help": case "help":
+    case "collectors":
+      return cmdCollectors(rest);
+    case "capture":
+      return cmdCapture(rest);
+    case "show":
+      return cmdShow(rest);
+    case "detect":
+      return (await import("./detect-command.js")).cmdDetect(rest);
+    case "compare":
+      return (await import("./compare-command.js")).cmdCompare(rest);
+    case "demo":
+      return (await import("./demo-command.js")).cmdDemo(rest);
+    case undefined:
+    case "-h":
+    case "--help":
+    case "help":
       process.stdout.write(HELP + "\n");
       return cmd === undefined ? 2 : 0;
     default:
-      throw new OptionError(`unknown command "${cmd}"`, "commands: collectors, capture, show, detect, compare, demo (bpflab --help)");
+      throw new OptionError(
+        `unknown command "${cmd}"`,
+        "commands: collectors, capture, show, detect, compare, demo (bpflab --help)",
+      );
   }
 }
 
 function cmdCollectors(args: string[]): number {
   const { values } = parseArgs({ args, options: { json: { type: "boolean" } } });
   if (values.json) {
-    process.stdout.write(JSON.stringify(Object.values(collectors).map((c) => ({
-      name: c.name, description: c.description, tracepoints: c.tracepoints, options: c.options, columns: c.schema,
-    })), null, 2) + "\n");
+    process.stdout.write(
+      JSON.stringify(
+        Object.values(collectors).map((c) => ({
+          name: c.name,
+          description: c.description,
+          tracepoints: c.tracepoints,
+          options: c.options,
+          columns: c.schema,
+        })),
+        null,
+        2,
+      ) + "\n",
+    );
     return 0;
   }
   for (const c of Object.values(collectors)) {
     process.stdout.write(`${c.name}: ${c.description}\n  tracepoints: ${c.tracepoints.join(", ")}\n`);
-    for (const o of c.options) process.stdout.write(`  option ${o.name} (${o.type}, default ${o.default}): ${o.description}\n`);
-    process.stdout.write(textTable(["  column", "type", "unit", "meaning"],
-      c.schema.map((s) => [`  ${s.name}`, s.type, s.unit ?? "", s.description ?? ""])) + "\n\n");
+    for (const o of c.options)
+      process.stdout.write(`  option ${o.name} (${o.type}, default ${o.default}): ${o.description}\n`);
+    process.stdout.write(
+      textTable(
+        ["  column", "type", "unit", "meaning"],
+        c.schema.map((s) => [`  ${s.name}`, s.type, s.unit ?? "", s.description ?? ""]),
+      ) + "\n\n",
+    );
   }
   return 0;
 }
 
 async function cmdCapture(args: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
-    args, allowPositionals: true,
+    args,
+    allowPositionals: true,
     options: {
       collector: { type: "string", short: "c", multiple: true },
       duration: { type: "string", short: "d" },
@@ -101,17 +129,28 @@ async function cmdCapture(args: string[]): Promise<number> {
   if (!values.collector?.length && !cfg.collectors) {
     throw new OptionError("no --collector given", `name one or more of: ${Object.keys(collectors).join(", ")}`);
   }
-  if (!values.duration && cfg.duration === undefined) throw new OptionError("no --duration given", "e.g. --duration 10s");
-  if (!values.out) throw new OptionError("no --out DIR given", "name a folder for the Parquet files, e.g. --out /tmp/cap");
+  if (!values.duration && cfg.duration === undefined)
+    throw new OptionError("no --duration given", "e.g. --duration 10s");
+  if (!values.out)
+    throw new OptionError("no --out DIR given", "name a folder for the Parquet files, e.g. --out /tmp/cap");
   let pid: number | undefined;
   if (values.pid !== undefined) {
     pid = Number(values.pid);
-    if (!Number.isInteger(pid) || pid <= 0) throw new OptionError(`bad --pid: ${values.pid}`, "pass a process id, see `pgrep NAME`");
+    if (!Number.isInteger(pid) || pid <= 0)
+      throw new OptionError(`bad --pid: ${values.pid}`, "pass a process id, see `pgrep NAME`");
   }
   // Command-line flags override the config file.
   const spec = values.collector?.length
-    ? Object.fromEntries(values.collector.map((c) => [c, c === "syscalls" && values["no-latency"] ? { latency: false }
-      : c === "ufunc" ? { functions: values.ufunc ?? [], ...(values["no-latency"] ? { latency: false } : {}) } : {}]))
+    ? Object.fromEntries(
+        values.collector.map((c) => [
+          c,
+          c === "syscalls" && values["no-latency"]
+            ? { latency: false }
+            : c === "ufunc"
+              ? { functions: values.ufunc ?? [], ...(values["no-latency"] ? { latency: false } : {}) }
+              : {},
+        ]),
+      )
     : cfg.collectors!;
   if (values.ufunc?.length && !values.collector?.includes("ufunc")) {
     throw new OptionError("--ufunc needs the ufunc collector", "add -c ufunc");
@@ -125,8 +164,10 @@ async function cmdCapture(args: string[]): Promise<number> {
     ...(positionals.length ? { command: positionals } : {}),
   };
   const names = Array.isArray(spec) ? spec : Object.keys(spec);
-  process.stderr.write(`capturing ${names.join(", ")} for ${options.duration}` +
-    `${options.command ? ` while running: ${options.command.join(" ")}` : ""}... (Ctrl-C stops early and keeps the data)\n`);
+  process.stderr.write(
+    `capturing ${names.join(", ")} for ${options.duration}` +
+      `${options.command ? ` while running: ${options.command.join(" ")}` : ""}... (Ctrl-C stops early and keeps the data)\n`,
+  );
   const cap = await capture(options);
   const files = await saveCapture(cap, values.out);
   process.stdout.write(summarize(cap) + "\n\nwrote " + files.join(", ") + "\n");
@@ -135,7 +176,8 @@ async function cmdCapture(args: string[]): Promise<number> {
 
 async function cmdShow(args: string[]): Promise<number> {
   const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
-  if (positionals.length !== 1) throw new OptionError("show takes one folder", "bpflab show DIR (a folder written by bpflab capture)");
+  if (positionals.length !== 1)
+    throw new OptionError("show takes one folder", "bpflab show DIR (a folder written by bpflab capture)");
   const cap = await loadCapture(positionals[0]!);
   process.stdout.write(summarize(cap) + "\n");
   return 0;
@@ -143,18 +185,23 @@ async function cmdShow(args: string[]): Promise<number> {
 
 /** Runs the CLI and exits: 0 done, 2 bad usage (OptionError), 1 any other error. */
 export function run(argv = process.argv.slice(2)): void {
-  main(argv).then((code) => { process.exitCode = code; }, (e: unknown) => {
-    if (e instanceof BpflabError) {
-      process.stderr.write(`bpflab: ${e.message}\n`);
-      process.exitCode = e instanceof OptionError ? 2 : 1;
-    } else if ((e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-      process.stderr.write(`bpflab: ${(e as Error).message}\n  hint: see bpflab --help\n`);
-      process.exitCode = 2;
-    } else {
-      process.stderr.write(`bpflab: ${(e as Error).stack ?? String(e)}\n`);
-      process.exitCode = 1;
-    }
-  });
+  main(argv).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      if (e instanceof BpflabError) {
+        process.stderr.write(`bpflab: ${e.message}\n`);
+        process.exitCode = e instanceof OptionError ? 2 : 1;
+      } else if ((e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+        process.stderr.write(`bpflab: ${(e as Error).message}\n  hint: see bpflab --help\n`);
+        process.exitCode = 2;
+      } else {
+        process.stderr.write(`bpflab: ${(e as Error).stack ?? String(e)}\n`);
+        process.exitCode = 1;
+      }
+    },
+  );
 }
 
 if (require.main === module) run();

@@ -91,7 +91,12 @@ export function encodeFilter(buf: Buffer, f: FilterConfig): void {
 
 /** Identity columns on every row of every collector. */
 export const identityColumns = [
-  { name: "ts", type: "timestamp", unit: "us since epoch", description: "wall-clock time: interval start, or the event" },
+  {
+    name: "ts",
+    type: "timestamp",
+    unit: "us since epoch",
+    description: "wall-clock time: interval start, or the event",
+  },
   { name: "t_s", type: "f64", unit: "s", description: "seconds since the capture began" },
   { name: "pid", type: "u32", description: "process id (tgid)" },
   { name: "tid", type: "u32", description: "thread id" },
@@ -108,8 +113,15 @@ export function columnIndex<S extends readonly ColumnSpec[]>(schema: S): Record<
  * Writes the identity columns (the first six of every schema, see identityColumns) of an aggregated row,
  * stamped with the interval being drained.
  */
-export function setIdentity(out: FrameBuilder, r: number, ctx: DecodeContext,
-  pid: number, tid: number, comm: string, cgroupId: bigint): void {
+export function setIdentity(
+  out: FrameBuilder,
+  r: number,
+  ctx: DecodeContext,
+  pid: number,
+  tid: number,
+  comm: string,
+  cgroupId: bigint,
+): void {
   out.setNum(0, r, ctx.intervalWallUs);
   out.setNum(1, r, ctx.intervalRelS);
   out.setNum(2, r, pid);
@@ -119,7 +131,13 @@ export function setIdentity(out: FrameBuilder, r: number, ctx: DecodeContext,
 }
 
 /** A boolean option of `collector`: `fallback` when not given, an OptionError with `hint` when not a boolean. */
-export function booleanOption(collector: string, name: string, value: unknown, fallback: boolean, hint: string): boolean {
+export function booleanOption(
+  collector: string,
+  name: string,
+  value: unknown,
+  fallback: boolean,
+  hint: string,
+): boolean {
   if (value === undefined) return fallback;
   if (typeof value !== "boolean") {
     throw new OptionError(`${collector}: ${name} must be true or false, got ${JSON.stringify(value)}`, hint);

@@ -2,7 +2,15 @@
 // pairs with bpf/memory.{bpf.c,h}.
 
 import type { ColumnSpec } from "../frame/frame.js";
-import { booleanOption, Collector, columnIndex, cstr, filterOnlyConfig, identityColumns, setIdentity } from "./collector.js";
+import {
+  booleanOption,
+  Collector,
+  columnIndex,
+  cstr,
+  filterOnlyConfig,
+  identityColumns,
+  setIdentity,
+} from "./collector.js";
 import { kernelHasTracepoint, kernelPageSize } from "./kernel-features.js";
 
 export interface MemoryOptions {
@@ -12,20 +20,59 @@ export interface MemoryOptions {
 
 const schema = [
   ...identityColumns,
-  { name: "rss_anon_bytes", type: "i64", unit: "bytes", description: "anonymous resident memory (heap, stacks, private mmap): gauge at the process's last memory event of the interval" },
-  { name: "rss_file_bytes", type: "i64", unit: "bytes", description: "resident file-backed pages (binaries, mmapped files): gauge" },
-  { name: "rss_shmem_bytes", type: "i64", unit: "bytes", description: "resident shared memory (shmem, tmpfs, shared anonymous): gauge" },
+  {
+    name: "rss_anon_bytes",
+    type: "i64",
+    unit: "bytes",
+    description:
+      "anonymous resident memory (heap, stacks, private mmap): gauge at the process's last memory event of the interval",
+  },
+  {
+    name: "rss_file_bytes",
+    type: "i64",
+    unit: "bytes",
+    description: "resident file-backed pages (binaries, mmapped files): gauge",
+  },
+  {
+    name: "rss_shmem_bytes",
+    type: "i64",
+    unit: "bytes",
+    description: "resident shared memory (shmem, tmpfs, shared anonymous): gauge",
+  },
   { name: "swap_bytes", type: "i64", unit: "bytes", description: "this process's pages out in swap: gauge" },
-  { name: "rss_max_bytes", type: "i64", unit: "bytes", description: "highest anon + file + shmem RSS seen at any event of the interval (catches spikes freed within it)" },
-  { name: "page_faults", type: "i64", unit: "faults", description: "user-mode page faults, minor and major (x86; 0 elsewhere)" },
-  { name: "rss_updates", type: "i64", unit: "events", description: "RSS counter changes seen (kmem:rss_stat); 0: the gauges are from the row's first fault" },
+  {
+    name: "rss_max_bytes",
+    type: "i64",
+    unit: "bytes",
+    description: "highest anon + file + shmem RSS seen at any event of the interval (catches spikes freed within it)",
+  },
+  {
+    name: "page_faults",
+    type: "i64",
+    unit: "faults",
+    description: "user-mode page faults, minor and major (x86; 0 elsewhere)",
+  },
+  {
+    name: "rss_updates",
+    type: "i64",
+    unit: "events",
+    description: "RSS counter changes seen (kmem:rss_stat); 0: the gauges are from the row's first fault",
+  },
 ] as const satisfies readonly ColumnSpec[];
 
 // struct memory_key / memory_val offsets (bpf/memory.h); test/collectors/layout.test.ts checks them.
 const K = { epoch: 0, pid: 4, size: 8 } as const;
 const V = {
-  rss_anon_pages: 0, rss_file_pages: 8, rss_shmem_pages: 16, swap_pages: 24, rss_max_pages: 32, page_faults: 40,
-  rss_updates: 48, cgroup_id: 56, comm: 64, size: 80,
+  rss_anon_pages: 0,
+  rss_file_pages: 8,
+  rss_shmem_pages: 16,
+  swap_pages: 24,
+  rss_max_pages: 32,
+  page_faults: 40,
+  rss_updates: 48,
+  cgroup_id: 56,
+  comm: 64,
+  size: 80,
 } as const;
 
 /** Struct layouts (C name → field offsets and size), checked against the object's BTF by a test. */
@@ -44,18 +91,33 @@ const col = columnIndex(schema);
  */
 export const memory: Collector<MemoryOptions> = {
   name: "memory",
-  description: "per process (tid = pid): RSS anon/file/shmem and swap (gauges), peak RSS, user page faults per interval",
+  description:
+    "per process (tid = pid): RSS anon/file/shmem and swap (gauges), peak RSS, user page faults per interval",
   object: "memory",
-  tracepoints: ["kmem:rss_stat (tp_btf)", "exceptions:page_fault_user (tp_btf, x86; skipped where missing)",
-    "sched:sched_process_exec (tp_btf)"],
+  tracepoints: [
+    "kmem:rss_stat (tp_btf)",
+    "exceptions:page_fault_user (tp_btf, x86; skipped where missing)",
+    "sched:sched_process_exec (tp_btf)",
+  ],
   options: [
-    { name: "pageFaults", type: "boolean", default: true,
-      description: "count user page faults (a probe on every fault); false keeps the RSS gauges only" },
+    {
+      name: "pageFaults",
+      type: "boolean",
+      default: true,
+      description: "count user page faults (a probe on every fault); false keeps the RSS gauges only",
+    },
   ],
   schema,
   resolveOptions(opts) {
-    return { pageFaults: booleanOption("memory", "pageFaults", opts.pageFaults, true,
-      "pass { pageFaults: false } to keep the RSS gauges without a probe on every page fault") };
+    return {
+      pageFaults: booleanOption(
+        "memory",
+        "pageFaults",
+        opts.pageFaults,
+        true,
+        "pass { pageFaults: false } to keep the RSS gauges without a probe on every page fault",
+      ),
+    };
   },
   config: filterOnlyConfig,
   // page_fault_user exists on x86 only: elsewhere the collector still loads, with page_faults left at 0.

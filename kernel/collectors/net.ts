@@ -2,7 +2,15 @@
 // pairs with bpf/net.{bpf.c,h}.
 
 import type { ColumnSpec } from "../frame/frame.js";
-import { booleanOption, Collector, columnIndex, cstr, encodeFilter, identityColumns, setIdentity } from "./collector.js";
+import {
+  booleanOption,
+  Collector,
+  columnIndex,
+  cstr,
+  encodeFilter,
+  identityColumns,
+  setIdentity,
+} from "./collector.js";
 
 export interface NetOptions {
   /** Count TCP connections established/closed and retransmits (keeps a small per-socket owner record). */
@@ -11,24 +19,81 @@ export interface NetOptions {
 
 const schema = [
   ...identityColumns,
-  { name: "family", type: "str", description: "socket family: inet, inet6, unix, netlink, packet, vsock, ... (af_<n> otherwise)" },
-  { name: "protocol", type: "str", description: "inet/inet6: tcp, udp, icmp, raw, mptcp, sctp ...; other families: the socket type (stream, dgram, seqpacket, raw)" },
-  { name: "tx_bytes", type: "i64", unit: "bytes", description: "bytes the thread's sendmsg calls returned (write/send/sendto/sendmsg/sendmmsg, splice/sendfile to a socket)" },
-  { name: "rx_bytes", type: "i64", unit: "bytes", description: "bytes the thread's recvmsg calls returned (read/recv/recvfrom/recvmsg/recvmmsg; MSG_PEEK not counted)" },
+  {
+    name: "family",
+    type: "str",
+    description: "socket family: inet, inet6, unix, netlink, packet, vsock, ... (af_<n> otherwise)",
+  },
+  {
+    name: "protocol",
+    type: "str",
+    description:
+      "inet/inet6: tcp, udp, icmp, raw, mptcp, sctp ...; other families: the socket type (stream, dgram, seqpacket, raw)",
+  },
+  {
+    name: "tx_bytes",
+    type: "i64",
+    unit: "bytes",
+    description:
+      "bytes the thread's sendmsg calls returned (write/send/sendto/sendmsg/sendmmsg, splice/sendfile to a socket)",
+  },
+  {
+    name: "rx_bytes",
+    type: "i64",
+    unit: "bytes",
+    description:
+      "bytes the thread's recvmsg calls returned (read/recv/recvfrom/recvmsg/recvmmsg; MSG_PEEK not counted)",
+  },
   { name: "tx_calls", type: "i64", unit: "calls", description: "sendmsg calls, failed ones included" },
-  { name: "rx_calls", type: "i64", unit: "calls", description: "recvmsg calls, failed ones and end-of-stream included" },
+  {
+    name: "rx_calls",
+    type: "i64",
+    unit: "calls",
+    description: "recvmsg calls, failed ones and end-of-stream included",
+  },
   { name: "tx_errors", type: "i64", unit: "calls", description: "sendmsg calls that returned -errno" },
-  { name: "rx_errors", type: "i64", unit: "calls", description: "recvmsg calls that returned -errno (EAGAIN of non-blocking reads included)" },
-  { name: "tcp_established", type: "i64", unit: "connections", description: "TCP connections that reached ESTABLISHED (connect or accept side), charged to the socket's owner: the last thread that connected, listened, sent or received on it (accepted sockets start with their listener's); pid 0 when none did since the capture began" },
-  { name: "tcp_closed", type: "i64", unit: "connections", description: "TCP connections that reached CLOSE (listeners excluded), charged to the socket's owner" },
-  { name: "tcp_retransmits", type: "i64", unit: "segments", description: "TCP segments retransmitted, charged to the socket's owner" },
+  {
+    name: "rx_errors",
+    type: "i64",
+    unit: "calls",
+    description: "recvmsg calls that returned -errno (EAGAIN of non-blocking reads included)",
+  },
+  {
+    name: "tcp_established",
+    type: "i64",
+    unit: "connections",
+    description:
+      "TCP connections that reached ESTABLISHED (connect or accept side), charged to the socket's owner: the last thread that connected, listened, sent or received on it (accepted sockets start with their listener's); pid 0 when none did since the capture began",
+  },
+  {
+    name: "tcp_closed",
+    type: "i64",
+    unit: "connections",
+    description: "TCP connections that reached CLOSE (listeners excluded), charged to the socket's owner",
+  },
+  {
+    name: "tcp_retransmits",
+    type: "i64",
+    unit: "segments",
+    description: "TCP segments retransmitted, charged to the socket's owner",
+  },
 ] as const satisfies readonly ColumnSpec[];
 
 // struct net_key / net_val offsets (bpf/net.h); test/collectors/layout.test.ts checks them.
 const K = { epoch: 0, tid: 4, pid: 8, family: 12, protocol: 14, type: 16, size: 20 } as const;
 const V = {
-  tx_bytes: 0, rx_bytes: 8, tx_calls: 16, rx_calls: 24, tx_errors: 32, rx_errors: 40, tcp_established: 48,
-  tcp_closed: 56, tcp_retransmits: 64, cgroup_id: 72, comm: 80, size: 96,
+  tx_bytes: 0,
+  rx_bytes: 8,
+  tx_calls: 16,
+  rx_calls: 24,
+  tx_errors: 32,
+  rx_errors: 40,
+  tcp_established: 48,
+  tcp_closed: 56,
+  tcp_retransmits: 64,
+  cgroup_id: 72,
+  comm: 80,
+  size: 96,
 } as const;
 // struct net_owner: only BPF reads it, but it is part of the header's contract all the same.
 const O = { cgroup_id: 0, pid: 8, tid: 12, comm: 16, size: 32 } as const;
@@ -38,13 +103,35 @@ export const netLayout = { net_key: K, net_val: V, net_owner: O } as const;
 
 // <linux/socket.h> address families (the same numbers on every architecture)
 const FAMILIES: Record<number, string> = {
-  1: "unix", 2: "inet", 10: "inet6", 16: "netlink", 17: "packet", 40: "vsock", 44: "xdp", 38: "alg", 31: "bluetooth",
+  1: "unix",
+  2: "inet",
+  10: "inet6",
+  16: "netlink",
+  17: "packet",
+  40: "vsock",
+  44: "xdp",
+  38: "alg",
+  31: "bluetooth",
 };
 const IP_PROTOCOLS: Record<number, string> = {
-  1: "icmp", 6: "tcp", 17: "udp", 58: "icmpv6", 132: "sctp", 136: "udplite", 262: "mptcp",
+  1: "icmp",
+  6: "tcp",
+  17: "udp",
+  58: "icmpv6",
+  132: "sctp",
+  136: "udplite",
+  262: "mptcp",
 };
 // socket types; SOCK_STREAM etc. differ on MIPS only, which bpflab does not build for
-const TYPES: Record<number, string> = { 1: "stream", 2: "dgram", 3: "raw", 4: "rdm", 5: "seqpacket", 6: "dccp", 10: "packet" };
+const TYPES: Record<number, string> = {
+  1: "stream",
+  2: "dgram",
+  3: "raw",
+  4: "rdm",
+  5: "seqpacket",
+  6: "dccp",
+  10: "packet",
+};
 
 /** The `family` column's name for an sk_family number. */
 export function familyName(family: number): string {
@@ -77,13 +164,24 @@ const col = columnIndex(schema);
  */
 export const net: Collector<NetOptions> = {
   name: "net",
-  description: "per thread and socket kind: bytes and calls sent/received, errors; TCP established, closed, retransmits per interval",
+  description:
+    "per thread and socket kind: bytes and calls sent/received, errors; TCP established, closed, retransmits per interval",
   object: "net",
-  tracepoints: ["sock:sock_send_length", "sock:sock_recv_length", "sock:inet_sock_set_state", "tcp:tcp_retransmit_skb",
-    "sched:sched_process_fork (all tp_btf)"],
+  tracepoints: [
+    "sock:sock_send_length",
+    "sock:sock_recv_length",
+    "sock:inet_sock_set_state",
+    "tcp:tcp_retransmit_skb",
+    "sched:sched_process_fork (all tp_btf)",
+  ],
   options: [
-    { name: "tcp", type: "boolean", default: true,
-      description: "count TCP connections and retransmits (charged to the socket's last user); false: bytes and calls only" },
+    {
+      name: "tcp",
+      type: "boolean",
+      default: true,
+      description:
+        "count TCP connections and retransmits (charged to the socket's last user); false: bytes and calls only",
+    },
   ],
   schema,
   resolveOptions(opts) {
@@ -109,10 +207,21 @@ export const net: Collector<NetOptions> = {
       const family = k.getUint16(ko + K.family, true);
       // pid 0: TCP events of sockets no task has used since the capture began (see the tcp_* descriptions)
       const pid = k.getUint32(ko + K.pid, true);
-      setIdentity(out, r, ctx, pid, k.getUint32(ko + K.tid, true), pid === 0 ? UNOWNED : cstr(v, vo + V.comm, 16),
-        v.getBigUint64(vo + V.cgroup_id, true));
+      setIdentity(
+        out,
+        r,
+        ctx,
+        pid,
+        k.getUint32(ko + K.tid, true),
+        pid === 0 ? UNOWNED : cstr(v, vo + V.comm, 16),
+        v.getBigUint64(vo + V.cgroup_id, true),
+      );
       out.setStr(col.family, r, familyName(family));
-      out.setStr(col.protocol, r, protocolName(family, k.getUint16(ko + K.protocol, true), k.getUint16(ko + K.type, true)));
+      out.setStr(
+        col.protocol,
+        r,
+        protocolName(family, k.getUint16(ko + K.protocol, true), k.getUint16(ko + K.type, true)),
+      );
       out.setNum(col.tx_bytes, r, u64(V.tx_bytes));
       out.setNum(col.rx_bytes, r, u64(V.rx_bytes));
       out.setNum(col.tx_calls, r, u64(V.tx_calls));

@@ -18,8 +18,19 @@ const schema = [
 
 // struct process_event offsets (bpf/process.h); test/collectors/layout.test.ts checks them.
 const E = {
-  ts_ns: 0, cgroup_id: 8, lifetime_ns: 16, kind: 24, pid: 28, tid: 32, ppid: 36, exit_code: 40, args_len: 44,
-  comm: 48, filename: 64, args: 192, size: 448,
+  ts_ns: 0,
+  cgroup_id: 8,
+  lifetime_ns: 16,
+  kind: 24,
+  pid: 28,
+  tid: 32,
+  ppid: 36,
+  exit_code: 40,
+  args_len: 44,
+  comm: 48,
+  filename: 64,
+  args: 192,
+  size: 448,
 } as const;
 const KINDS = ["", "exec", "fork", "exit"];
 
@@ -57,7 +68,12 @@ export const processEvents: Collector<ProcessOptions> = {
       out.setNum(col.ppid, r, v.getUint32(E.ppid, true));
       out.setStr(col.filename, r, cstr(v, E.filename, 128));
       const n = v.getUint32(E.args_len, true);
-      const args = n ? Buffer.from(v.buffer, v.byteOffset + E.args, n).toString("utf8").replace(/\0+$/, "").replace(/\0/g, " ") : "";
+      const args = n
+        ? Buffer.from(v.buffer, v.byteOffset + E.args, n)
+            .toString("utf8")
+            .replace(/\0+$/, "")
+            .replace(/\0/g, " ")
+        : "";
       out.setStr(col.args, r, args);
       out.setNum(col.exit_code, r, v.getInt32(E.exit_code, true));
       out.setNum(col.lifetime_ns, r, Number(v.getBigUint64(E.lifetime_ns, true)));

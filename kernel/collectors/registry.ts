@@ -22,8 +22,10 @@ export const collectors: Readonly<Record<string, Collector<any>>> = {
 export function getCollector(name: string): Collector<any> {
   const c = collectors[name];
   if (!c) {
-    throw new OptionError(`unknown collector "${name}"`,
-      `known collectors: ${Object.keys(collectors).join(", ")} (see \`bpflab collectors\`)`);
+    throw new OptionError(
+      `unknown collector "${name}"`,
+      `known collectors: ${Object.keys(collectors).join(", ")} (see \`bpflab collectors\`)`,
+    );
   }
   return c;
 }

@@ -18,7 +18,18 @@ const schema = [
 
 // struct sched_key / sched_val offsets (bpf/sched.h); test/collectors/layout.test.ts checks them.
 const K = { epoch: 0, tid: 4, size: 8 } as const;
-const V = { oncpu_ns: 0, runq_ns: 8, offcpu_ns: 16, vol_switches: 24, invol_switches: 32, migrations: 40, cgroup_id: 48, pid: 56, comm: 64, size: 80 } as const;
+const V = {
+  oncpu_ns: 0,
+  runq_ns: 8,
+  offcpu_ns: 16,
+  vol_switches: 24,
+  invol_switches: 32,
+  migrations: 40,
+  cgroup_id: 48,
+  pid: 56,
+  comm: 64,
+  size: 80,
+} as const;
 
 /** Struct layouts (C name → field offsets and size), checked against the object's BTF by a test. */
 export const schedLayout = { sched_key: K, sched_val: V } as const;
@@ -27,10 +38,16 @@ const col = columnIndex(schema);
 
 export const sched: Collector<SchedOptions> = {
   name: "sched",
-  description: "per thread: on-CPU, run-queue wait and off-CPU ns, voluntary/involuntary switches, migrations per interval",
+  description:
+    "per thread: on-CPU, run-queue wait and off-CPU ns, voluntary/involuntary switches, migrations per interval",
   object: "sched",
-  tracepoints: ["sched:sched_switch", "sched:sched_wakeup", "sched:sched_wakeup_new", "sched:sched_stat_runtime",
-    "sched:sched_migrate_task (all tp_btf)"],
+  tracepoints: [
+    "sched:sched_switch",
+    "sched:sched_wakeup",
+    "sched:sched_wakeup_new",
+    "sched:sched_stat_runtime",
+    "sched:sched_migrate_task (all tp_btf)",
+  ],
   options: [],
   schema,
   resolveOptions: () => ({}),
@@ -45,7 +62,15 @@ export const sched: Collector<SchedOptions> = {
     decode(k, ko, v, vo, out, ctx) {
       const r = out.beginRow();
       const u64 = (o: number) => Number(v.getBigUint64(vo + o, true));
-      setIdentity(out, r, ctx, v.getUint32(vo + V.pid, true), k.getUint32(ko + K.tid, true), cstr(v, vo + V.comm, 16), v.getBigUint64(vo + V.cgroup_id, true));
+      setIdentity(
+        out,
+        r,
+        ctx,
+        v.getUint32(vo + V.pid, true),
+        k.getUint32(ko + K.tid, true),
+        cstr(v, vo + V.comm, 16),
+        v.getBigUint64(vo + V.cgroup_id, true),
+      );
       out.setNum(col.oncpu_ns, r, u64(V.oncpu_ns));
       out.setNum(col.runq_ns, r, u64(V.runq_ns));
       out.setNum(col.offcpu_ns, r, u64(V.offcpu_ns));

@@ -2,7 +2,15 @@
 
 import { arch } from "node:os";
 import type { ColumnSpec } from "../frame/frame.js";
-import { booleanOption, Collector, columnIndex, cstr, encodeFilter, identityColumns, setIdentity } from "./collector.js";
+import {
+  booleanOption,
+  Collector,
+  columnIndex,
+  cstr,
+  encodeFilter,
+  identityColumns,
+  setIdentity,
+} from "./collector.js";
 import { GENERIC, X86_64 } from "./syscall-names.js";
 
 export interface SyscallsOptions {
@@ -47,12 +55,24 @@ export const syscalls: Collector<SyscallsOptions> = {
   object: "syscalls",
   tracepoints: ["raw_syscalls:sys_enter (tp_btf)", "raw_syscalls:sys_exit (tp_btf)"],
   options: [
-    { name: "latency", type: "boolean", default: true,
-      description: "time each call; false counts calls and errors only (sys_exit alone, cheaper)" },
+    {
+      name: "latency",
+      type: "boolean",
+      default: true,
+      description: "time each call; false counts calls and errors only (sys_exit alone, cheaper)",
+    },
   ],
   schema,
   resolveOptions(opts) {
-    return { latency: booleanOption("syscalls", "latency", opts.latency, true, "pass { latency: false } to count without timing") };
+    return {
+      latency: booleanOption(
+        "syscalls",
+        "latency",
+        opts.latency,
+        true,
+        "pass { latency: false } to count without timing",
+      ),
+    };
   },
   config(opts, filter) {
     const b = Buffer.alloc(16);
@@ -71,7 +91,15 @@ export const syscalls: Collector<SyscallsOptions> = {
     decode(k, ko, v, vo, out, ctx) {
       const r = out.beginRow();
       const nr = k.getUint32(ko + K.nr, true);
-      setIdentity(out, r, ctx, k.getUint32(ko + K.pid, true), k.getUint32(ko + K.tid, true), cstr(v, vo + V.comm, 16), v.getBigUint64(vo + V.cgroup_id, true));
+      setIdentity(
+        out,
+        r,
+        ctx,
+        k.getUint32(ko + K.pid, true),
+        k.getUint32(ko + K.tid, true),
+        cstr(v, vo + V.comm, 16),
+        v.getBigUint64(vo + V.cgroup_id, true),
+      );
       out.setStr(col.syscall, r, syscallName(nr));
       out.setNum(col.nr, r, nr);
       out.setNum(col.count, r, Number(v.getBigUint64(vo + V.count, true)));

@@ -20,8 +20,16 @@ export interface UfuncTarget {
 }
 
 // Where the dynamic loader looks for a bare library name (as libbpf does when it resolves one).
-const LIB_DIRS = ["/lib64", "/usr/lib64", "/lib", "/usr/lib", "/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu",
-  "/lib/aarch64-linux-gnu", "/usr/lib/aarch64-linux-gnu"];
+const LIB_DIRS = [
+  "/lib64",
+  "/usr/lib64",
+  "/lib",
+  "/usr/lib",
+  "/lib/x86_64-linux-gnu",
+  "/usr/lib/x86_64-linux-gnu",
+  "/lib/aarch64-linux-gnu",
+  "/usr/lib/aarch64-linux-gnu",
+];
 const SYMBOL = /^[A-Za-z_.$][\w.$]*(@@?[\w.]+)?$/;
 const EXAMPLE = 'e.g. { functions: ["/usr/lib/x86_64-linux-gnu/libc.so.6:malloc", "/bin/bash:readline"] }';
 
@@ -32,12 +40,16 @@ const EXAMPLE = 'e.g. { functions: ["/usr/lib/x86_64-linux-gnu/libc.so.6:malloc"
 export function parseUfuncTargets(input: unknown): UfuncTarget[] {
   const list = typeof input === "string" ? [input] : input;
   if (!Array.isArray(list) || list.length === 0) {
-    throw new OptionError("ufunc: no functions given", `name the functions to probe as "binary:symbol", ${EXAMPLE}` +
-      " (CLI: --ufunc /bin/bash:readline)");
+    throw new OptionError(
+      "ufunc: no functions given",
+      `name the functions to probe as "binary:symbol", ${EXAMPLE}` + " (CLI: --ufunc /bin/bash:readline)",
+    );
   }
   if (list.length > UFUNC_MAX_FUNCS) {
-    throw new OptionError(`ufunc: ${list.length} functions given, at most ${UFUNC_MAX_FUNCS} are allowed per capture`,
-      `each function takes two perf-event links; probe at most ${UFUNC_MAX_FUNCS} or split them over several captures`);
+    throw new OptionError(
+      `ufunc: ${list.length} functions given, at most ${UFUNC_MAX_FUNCS} are allowed per capture`,
+      `each function takes two perf-event links; probe at most ${UFUNC_MAX_FUNCS} or split them over several captures`,
+    );
   }
   const seen = new Set<string>();
   return list.map((entry) => {
@@ -62,12 +74,16 @@ function parseOne(entry: unknown): UfuncTarget {
     ({ binary, symbol } = entry as Record<string, unknown>);
   }
   if (typeof binary !== "string" || typeof symbol !== "string" || !binary || !symbol) {
-    throw new OptionError(`ufunc: bad function ${JSON.stringify(entry)}`,
-      `give { binary, symbol } with two non-empty strings or "binary:symbol", ${EXAMPLE}`);
+    throw new OptionError(
+      `ufunc: bad function ${JSON.stringify(entry)}`,
+      `give { binary, symbol } with two non-empty strings or "binary:symbol", ${EXAMPLE}`,
+    );
   }
   if (!SYMBOL.test(symbol)) {
-    throw new OptionError(`ufunc: "${symbol}" is not a symbol name`,
-      "use the name as `nm -D BINARY` (or `nm`) prints it: C names, or mangled C++ names such as _ZN3foo3barEv");
+    throw new OptionError(
+      `ufunc: "${symbol}" is not a symbol name`,
+      "use the name as `nm -D BINARY` (or `nm`) prints it: C names, or mangled C++ names such as _ZN3foo3barEv",
+    );
   }
   return { binary: findBinary(binary), symbol };
 }
@@ -78,8 +94,10 @@ function findBinary(name: string): string {
   if (name.includes("/")) {
     path = isAbsolute(name) ? name : resolve(name);
     if (!isFile(path)) {
-      throw new OptionError(`ufunc: binary ${name} does not exist`,
-        "give the path of an executable or shared library, e.g. `which bash` or `ldd $(which bash)` show them");
+      throw new OptionError(
+        `ufunc: binary ${name} does not exist`,
+        "give the path of an executable or shared library, e.g. `which bash` or `ldd $(which bash)` show them",
+      );
     }
   } else {
     const dirs = name.includes(".so")
@@ -87,13 +105,17 @@ function findBinary(name: string): string {
       : (process.env.PATH ?? "").split(delimiter).filter(Boolean);
     path = dirs.map((d) => join(d, name)).find(isFile);
     if (!path) {
-      throw new OptionError(`ufunc: binary ${name} not found in ${name.includes(".so") ? "the library directories" : "PATH"}`,
-        `give its full path (\`ldd BINARY\` lists the libraries a program uses, with paths)`);
+      throw new OptionError(
+        `ufunc: binary ${name} not found in ${name.includes(".so") ? "the library directories" : "PATH"}`,
+        `give its full path (\`ldd BINARY\` lists the libraries a program uses, with paths)`,
+      );
     }
   }
   if (!isElf(path)) {
-    throw new OptionError(`ufunc: ${path} is not an ELF executable or library`,
-      "a script cannot be probed: name the interpreter's binary, or a compiled program or library");
+    throw new OptionError(
+      `ufunc: ${path} is not an ELF executable or library`,
+      "a script cannot be probed: name the interpreter's binary, or a compiled program or library",
+    );
   }
   return path;
 }

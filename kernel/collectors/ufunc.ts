@@ -2,7 +2,15 @@
 // pairs with bpf/ufunc.{bpf.c,h}. One uprobe/uretprobe program pair serves every function (attach cookie = id).
 
 import type { ColumnSpec } from "../frame/frame.js";
-import { booleanOption, Collector, columnIndex, cstr, encodeFilter, identityColumns, setIdentity } from "./collector.js";
+import {
+  booleanOption,
+  Collector,
+  columnIndex,
+  cstr,
+  encodeFilter,
+  identityColumns,
+  setIdentity,
+} from "./collector.js";
 import { parseUfuncTargets, UFUNC_MAX_FUNCS, UfuncTarget } from "./ufunc-targets.js";
 
 export { UFUNC_MAX_FUNCS, type UfuncTarget } from "./ufunc-targets.js";
@@ -24,8 +32,18 @@ const schema = [
   ...identityColumns,
   { name: "function", type: "str", description: "probed function (ELF symbol)" },
   { name: "binary", type: "str", description: "executable or library holding it (absolute path)" },
-  { name: "calls", type: "i64", unit: "calls", description: "calls that returned in the interval (latency off: that began)" },
-  { name: "total_ns", type: "i64", unit: "ns", description: "total entry-to-return time of those calls (wall, includes time off-CPU; 0 with latency off)" },
+  {
+    name: "calls",
+    type: "i64",
+    unit: "calls",
+    description: "calls that returned in the interval (latency off: that began)",
+  },
+  {
+    name: "total_ns",
+    type: "i64",
+    unit: "ns",
+    description: "total entry-to-return time of those calls (wall, includes time off-CPU; 0 with latency off)",
+  },
   { name: "max_ns", type: "i64", unit: "ns", description: "longest single call" },
 ] as const satisfies readonly ColumnSpec[];
 
@@ -40,18 +58,33 @@ const col = columnIndex(schema);
 
 export const ufunc: Collector<UfuncOptions> = {
   name: "ufunc",
-  description: "per thread and user-space function (uprobes): calls, total and max latency per interval (in-kernel aggregation)",
+  description:
+    "per thread and user-space function (uprobes): calls, total and max latency per interval (in-kernel aggregation)",
   object: "ufunc",
   tracepoints: ["uprobe + uretprobe on each function", "sched:sched_process_fork (tp_btf, with a pid filter)"],
   options: [
-    { name: "functions", type: "string", default: [],
-      description: `functions to probe, "binary:symbol" (CLI: --ufunc /bin/bash:readline, repeatable; at most ${UFUNC_MAX_FUNCS})` },
-    { name: "latency", type: "boolean", default: true,
-      description: "time each call; false counts calls at entry only (no return probe, cheaper)" },
+    {
+      name: "functions",
+      type: "string",
+      default: [],
+      description: `functions to probe, "binary:symbol" (CLI: --ufunc /bin/bash:readline, repeatable; at most ${UFUNC_MAX_FUNCS})`,
+    },
+    {
+      name: "latency",
+      type: "boolean",
+      default: true,
+      description: "time each call; false counts calls at entry only (no return probe, cheaper)",
+    },
   ],
   schema,
   resolveOptions(opts) {
-    const latency = booleanOption("ufunc", "latency", opts.latency, true, "pass { latency: false } to count calls without timing them");
+    const latency = booleanOption(
+      "ufunc",
+      "latency",
+      opts.latency,
+      true,
+      "pass { latency: false } to count calls without timing them",
+    );
     return { functions: parseUfuncTargets(opts.functions), latency };
   },
   config(opts, filter) {
@@ -70,8 +103,15 @@ export const ufunc: Collector<UfuncOptions> = {
     const pid = filter.tgid !== 0 && !filter.followChildren ? filter.tgid : -1;
     // Returns first: a call entered between the two attaches then leaves no entry frame behind.
     for (const retprobe of opts.latency ? [true, false] : [false]) {
-      opts.functions.forEach((f, id) => obj.attachUprobe(retprobe ? "ufunc_return" : "ufunc_entry",
-        { binary: f.binary, symbol: f.symbol, retprobe, pid, cookie: id }));
+      opts.functions.forEach((f, id) =>
+        obj.attachUprobe(retprobe ? "ufunc_return" : "ufunc_entry", {
+          binary: f.binary,
+          symbol: f.symbol,
+          retprobe,
+          pid,
+          cookie: id,
+        }),
+      );
     }
   },
   source: {
@@ -83,7 +123,15 @@ export const ufunc: Collector<UfuncOptions> = {
     decode(k, ko, v, vo, out, ctx) {
       const r = out.beginRow();
       const fn = (ctx.options as unknown as UfuncOptions).functions[k.getUint32(ko + K.func_id, true)];
-      setIdentity(out, r, ctx, k.getUint32(ko + K.pid, true), k.getUint32(ko + K.tid, true), cstr(v, vo + V.comm, 16), v.getBigUint64(vo + V.cgroup_id, true));
+      setIdentity(
+        out,
+        r,
+        ctx,
+        k.getUint32(ko + K.pid, true),
+        k.getUint32(ko + K.tid, true),
+        cstr(v, vo + V.comm, 16),
+        v.getBigUint64(vo + V.cgroup_id, true),
+      );
       out.setStr(col.function, r, fn?.symbol ?? "?");
       out.setStr(col.binary, r, fn?.binary ?? "?");
       out.setNum(col.calls, r, Number(v.getBigUint64(vo + V.calls, true)));

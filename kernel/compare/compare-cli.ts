@@ -26,7 +26,10 @@ export interface CompareCliArgs {
  */
 export async function runCompareCli(args: CompareCliArgs): Promise<string> {
   if (args.format !== "table" && args.format !== "json") {
-    throw new OptionError(`--format must be table or json, got ${JSON.stringify(args.format)}`, "use --format table (default) or --format json");
+    throw new OptionError(
+      `--format must be table or json, got ${JSON.stringify(args.format)}`,
+      "use --format table (default) or --format json",
+    );
   }
   const dets = args.detectors.length ? args.detectors : ["iforest", "pca"];
   for (const d of dets) {
@@ -37,13 +40,25 @@ export async function runCompareCli(args: CompareCliArgs): Promise<string> {
   const frame = await readData(args.data);
   const r = compareDetectors(frame, dets, { label: args.label, seed: args.seed ?? 0 });
   if (args.format === "json") {
-    return JSON.stringify(r.rows.map((x) => ({
-      detector: x.detector, roc_auc: x.roc_auc, pr_auc: x.pr_auc, best_f1: x.best_f1, fit_ms: x.fit_ms, score_ms: x.score_ms,
-    })), null, 2);
+    return JSON.stringify(
+      r.rows.map((x) => ({
+        detector: x.detector,
+        roc_auc: x.roc_auc,
+        pr_auc: x.pr_auc,
+        best_f1: x.best_f1,
+        fit_ms: x.fit_ms,
+        score_ms: x.score_ms,
+      })),
+      null,
+      2,
+    );
   }
   const positives = r.labels.reduce((a, b) => a + b, 0);
-  return `${args.data}: ${r.labels.length} rows, ${positives} anomalies (${((100 * positives) / r.labels.length).toFixed(2)} %)\n` +
-    formatTable(r.rows) + `\npeak MB: resident memory added during fit + score (${r.memoryMethod})`;
+  return (
+    `${args.data}: ${r.labels.length} rows, ${positives} anomalies (${((100 * positives) / r.labels.length).toFixed(2)} %)\n` +
+    formatTable(r.rows) +
+    `\npeak MB: resident memory added during fit + score (${r.memoryMethod})`
+  );
 }
 
 async function readData(path: string): Promise<Frame> {
@@ -58,17 +73,28 @@ async function readData(path: string): Promise<Frame> {
     }
   }
   if (ext === ".csv" || ext === ".txt") return readCsv(path);
-  throw new OptionError(`--data ${path}: unknown file type "${ext}"`, "give a .csv (with a header row) or a .parquet file");
+  throw new OptionError(
+    `--data ${path}: unknown file type "${ext}"`,
+    "give a .csv (with a header row) or a .parquet file",
+  );
 }
 
 /** Aligned text table of compare rows (libbpf-tools style: a header line, then rows). */
 export function formatTable(rows: CompareRow[]): string {
   const head = ["DETECTOR", "ROC-AUC", "PR-AUC", "BEST-F1", "F1@CONT", "PA-F1", "FIT-MS", "SCORE-MS", "PEAK-MB"];
   const body = rows.map((r) => [
-    r.detector, r.roc_auc.toFixed(4), r.pr_auc.toFixed(4), r.best_f1.toFixed(4), r.f1_at_contamination.toFixed(4),
-    r.point_adjusted_f1.toFixed(4), r.fit_ms.toFixed(1), r.score_ms.toFixed(1), (r.peak_mem_bytes / 2 ** 20).toFixed(1),
+    r.detector,
+    r.roc_auc.toFixed(4),
+    r.pr_auc.toFixed(4),
+    r.best_f1.toFixed(4),
+    r.f1_at_contamination.toFixed(4),
+    r.point_adjusted_f1.toFixed(4),
+    r.fit_ms.toFixed(1),
+    r.score_ms.toFixed(1),
+    (r.peak_mem_bytes / 2 ** 20).toFixed(1),
   ]);
   const w = head.map((h, j) => Math.max(h.length, ...body.map((b) => b[j]!.length)));
-  const line = (cells: string[]): string => cells.map((c, j) => (j === 0 ? c.padEnd(w[j]!) : c.padStart(w[j]!))).join("  ");
+  const line = (cells: string[]): string =>
+    cells.map((c, j) => (j === 0 ? c.padEnd(w[j]!) : c.padStart(w[j]!))).join("  ");
   return [line(head), ...body.map(line)].join("\n");
 }

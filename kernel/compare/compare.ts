@@ -7,7 +7,14 @@ import type { Detector } from "../detectors/detector.js";
 import { Matrix, matrixFromFrame, toMatrix } from "../detectors/matrix.js";
 import { createDetector } from "../detectors/registry.js";
 import {
-  averagePrecision, bestF1, f1AtContamination, pointAdjustedF1, prCurve, rocAuc, rocCurve, thresholdSweep,
+  averagePrecision,
+  bestF1,
+  f1AtContamination,
+  pointAdjustedF1,
+  prCurve,
+  rocAuc,
+  rocCurve,
+  thresholdSweep,
 } from "./metrics.js";
 import { measurePeak, PeakMethod } from "./peak-memory.js";
 
@@ -64,7 +71,11 @@ export interface CompareResult {
  *   const r = compareDetectors(frame, ["iforest", "pca", { name: "knn", options: { k: 10 } }], { label: "label" });
  *   console.table(r.rows);
  */
-export function compareDetectors(data: CompareData, detectors: DetectorSpec[], opts: CompareOptions = {}): CompareResult {
+export function compareDetectors(
+  data: CompareData,
+  detectors: DetectorSpec[],
+  opts: CompareOptions = {},
+): CompareResult {
   const { matrix, labels } = prepare(data, opts);
   const seed = opts.seed ?? 0;
   const rows: CompareRow[] = [];
@@ -108,8 +119,10 @@ export function compareDetectors(data: CompareData, detectors: DetectorSpec[], o
     });
     curves.push({
       detector: name,
-      fpr: pick(roc.fpr, keep), tpr: pick(roc.tpr, keep),
-      recall: pick(pr.recall, keepPr), precision: pick(pr.precision, keepPr),
+      fpr: pick(roc.fpr, keep),
+      tpr: pick(roc.tpr, keep),
+      recall: pick(pr.recall, keepPr),
+      precision: pick(pr.precision, keepPr),
     });
     scores[name] = s;
   }
@@ -122,10 +135,16 @@ function prepare(data: CompareData, opts: CompareOptions): { matrix: Matrix; lab
   if (data instanceof Frame) {
     const label = opts.label ?? "label";
     if (!data.has(label)) {
-      throw new DetectorInputError(`no label column "${label}" in ${data.name}`, `columns: ${data.columnNames.join(", ")}`);
+      throw new DetectorInputError(
+        `no label column "${label}" in ${data.name}`,
+        `columns: ${data.columnNames.join(", ")}`,
+      );
     }
-    const feats = opts.features ?? data.schema
-      .filter((s) => s.name !== label && s.type !== "str" && s.type !== "u64" && s.type !== "timestamp").map((s) => s.name);
+    const feats =
+      opts.features ??
+      data.schema
+        .filter((s) => s.name !== label && s.type !== "str" && s.type !== "u64" && s.type !== "timestamp")
+        .map((s) => s.name);
     matrix = matrixFromFrame(data, feats);
     raw = data.numeric(label);
   } else {

@@ -27,7 +27,8 @@ export function thresholdSweep(labels: ArrayLike<number>, scores: ArrayLike<numb
     const s = scores[i]!;
     if (s - s !== 0) throw new DetectorInputError(`score of row ${i} is ${s}`, "scores must be finite");
     const y = labels[i];
-    if (y !== 0 && y !== 1) throw new DetectorInputError(`label of row ${i} is ${y}`, "labels must be 0 (normal) or 1 (anomaly)");
+    if (y !== 0 && y !== 1)
+      throw new DetectorInputError(`label of row ${i} is ${y}`, "labels must be 0 (normal) or 1 (anomaly)");
   }
   order.sort((a, b) => scores[b]! - scores[a]!);
   const thresholds: number[] = [];
@@ -46,8 +47,11 @@ export function thresholdSweep(labels: ArrayLike<number>, scores: ArrayLike<numb
     }
   }
   return {
-    thresholds: Float64Array.from(thresholds), tp: Float64Array.from(tp), fp: Float64Array.from(fp),
-    positives: t, negatives: f,
+    thresholds: Float64Array.from(thresholds),
+    tp: Float64Array.from(tp),
+    fp: Float64Array.from(fp),
+    positives: t,
+    negatives: f,
   };
 }
 
@@ -87,7 +91,11 @@ export function rocAuc(labels: ArrayLike<number>, scores: ArrayLike<number>): nu
  * Precision–recall points per distinct threshold, highest threshold first (sklearn's precision_recall_curve
  * reversed, without its final (recall 0, precision 1) point).
  */
-export function prCurve(sweep: ThresholdSweep): { precision: Float64Array; recall: Float64Array; thresholds: Float64Array } {
+export function prCurve(sweep: ThresholdSweep): {
+  precision: Float64Array;
+  recall: Float64Array;
+  thresholds: Float64Array;
+} {
   const m = sweep.thresholds.length;
   const precision = new Float64Array(m);
   const recall = new Float64Array(m);
@@ -147,13 +155,16 @@ export function f1AtContamination(labels: ArrayLike<number>, scores: ArrayLike<n
  * Best point-adjusted F1 over thresholds (Xu et al. 2018, the usual time-series protocol): when any point of a
  * contiguous labelled segment is flagged, the whole segment counts as detected. Rows must be in time order.
  */
-export function pointAdjustedF1(labels: ArrayLike<number>, scores: ArrayLike<number>): { f1: number; threshold: number } {
+export function pointAdjustedF1(
+  labels: ArrayLike<number>,
+  scores: ArrayLike<number>,
+): { f1: number; threshold: number } {
   const n = scores.length;
   // A segment is detected once the threshold falls to its highest score: one event of weight = its length.
   const evScore: number[] = [];
   const evTp: number[] = [];
   let positives = 0;
-  for (let i = 0; i < n; ) {
+  for (let i = 0; i < n;) {
     if (labels[i] === 1) {
       let j = i;
       let max = -Infinity;
@@ -192,7 +203,9 @@ export function pointAdjustedF1(labels: ArrayLike<number>, scores: ArrayLike<num
 
 function needBothClasses(s: ThresholdSweep, what: string, positivesOnly = false): void {
   if (s.positives === 0 || (!positivesOnly && s.negatives === 0)) {
-    throw new DetectorInputError(`${what} needs both normal and anomalous rows; the labels have ${s.positives} anomalies and ${s.negatives} normal rows`,
-      "check the label column (1 = anomaly, 0 = normal)");
+    throw new DetectorInputError(
+      `${what} needs both normal and anomalous rows; the labels have ${s.positives} anomalies and ${s.negatives} normal rows`,
+      "check the label column (1 = anomaly, 0 = normal)",
+    );
   }
 }

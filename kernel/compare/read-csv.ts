@@ -9,7 +9,8 @@ import { ColumnData, ColumnSpec, Frame } from "../frame/frame.js";
 export function parseCsv(text: string, name = "csv"): Frame {
   const lines = text.split(/\r?\n/);
   while (lines.length && lines[lines.length - 1] === "") lines.pop();
-  if (lines.length === 0) throw new DatasetError(`${name}: the CSV is empty`, "the first line must be a header of column names");
+  if (lines.length === 0)
+    throw new DatasetError(`${name}: the CSV is empty`, "the first line must be a header of column names");
   const header = splitLine(lines[0]!);
   const d = header.length;
   const n = lines.length - 1;
@@ -17,8 +18,10 @@ export function parseCsv(text: string, name = "csv"): Frame {
   for (let r = 0; r < n; r++) {
     const cells = splitLine(lines[r + 1]!);
     if (cells.length !== d) {
-      throw new DatasetError(`${name}: line ${r + 2} has ${cells.length} fields, the header has ${d}`,
-        "check for unquoted commas or a truncated file");
+      throw new DatasetError(
+        `${name}: line ${r + 2} has ${cells.length} fields, the header has ${d}`,
+        "check for unquoted commas or a truncated file",
+      );
     }
     for (let j = 0; j < d; j++) raw[j]![r] = cells[j]!;
   }

@@ -76,8 +76,10 @@ export abstract class BaseDetector implements Detector {
 
   threshold(contamination: number): number {
     if (!(contamination > 0 && contamination < 0.5 + 1e-12)) {
-      throw new OptionError(`${this.name}: contamination must be in (0, 0.5], got ${contamination}`,
-        "give the expected fraction of anomalies, e.g. 0.01 for 1 %");
+      throw new OptionError(
+        `${this.name}: contamination must be in (0, 0.5], got ${contamination}`,
+        "give the expected fraction of anomalies, e.g. 0.01 for 1 %",
+      );
     }
     if (!this.train) throw this.notFitted();
     this.trainScores ??= this.scoreMatrix(this.train);

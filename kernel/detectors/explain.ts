@@ -46,7 +46,9 @@ export function explain(det: Detector, X: MatrixInput, row: number): Explanation
     const c = det.contributions(m, row);
     const t2 = det.options.score === "t2";
     contribution = t2 ? c.t2 : c.spe;
-    method = t2 ? "Hotelling T² contribution (t_i/λ_i)·v_ij·z_j" : "squared reconstruction residual of the standardised feature";
+    method = t2
+      ? "Hotelling T² contribution (t_i/λ_i)·v_ij·z_j"
+      : "squared reconstruction residual of the standardised feature";
   } else if (det instanceof IsolationForest) {
     contribution = iforestAttribution(det, m, row).weight;
     method = "mean over trees of Σ 1/path-length over the path's splits on the feature";
@@ -60,8 +62,10 @@ export function explain(det: Detector, X: MatrixInput, row: number): Explanation
     contribution = det.featureScores(m, row);
     method = "ECOD tail score −log(tail probability) of the feature";
   } else {
-    throw new OptionError(`explain: ${det.name} has no per-feature decomposition of its score`,
-      "explain with pca, iforest, zscore, hbos or ecod fitted on the same matrix");
+    throw new OptionError(
+      `explain: ${det.name} has no per-feature decomposition of its score`,
+      "explain with pca, iforest, zscore, hbos or ecod fitted on the same matrix",
+    );
   }
   let total = 0;
   for (const v of contribution) total += Math.abs(v);

@@ -36,12 +36,16 @@ export class ForecastEwma extends BaseDetector {
     this.period = opts.period ?? 0;
     this.gamma = opts.gamma ?? 0.1;
     if (!(this.alpha > 0 && this.alpha <= 1) || !(this.gamma > 0 && this.gamma <= 1)) {
-      throw new OptionError(`forecast-ewma: alpha and gamma must be in (0, 1], got ${opts.alpha}, ${opts.gamma}`,
-        "use alpha 0.3 and gamma 0.1");
+      throw new OptionError(
+        `forecast-ewma: alpha and gamma must be in (0, 1], got ${opts.alpha}, ${opts.gamma}`,
+        "use alpha 0.3 and gamma 0.1",
+      );
     }
     if (!Number.isInteger(this.period) || this.period < 0 || this.period === 1) {
-      throw new OptionError(`forecast-ewma: period must be an integer ≥ 2 (rows per season), got ${opts.period}`,
-        "omit it for no seasonality");
+      throw new OptionError(
+        `forecast-ewma: period must be an integer ≥ 2 (rows per season), got ${opts.period}`,
+        "omit it for no seasonality",
+      );
     }
   }
 
@@ -83,7 +87,7 @@ export class ForecastEwma extends BaseDetector {
     for (let j = 0; j < m.cols; j++) {
       const res = this.residuals(columnOf(m, j));
       const s = this.residualScale[j]!;
-      for (let t = 0; t < m.rows; t++) out[t] += (res[t]! / s) ** 2;
+      for (let t = 0; t < m.rows; t++) out[t]! += (res[t]! / s) ** 2;
     }
     for (let t = 0; t < m.rows; t++) out[t] = Math.sqrt(out[t]!);
     return out;

@@ -60,9 +60,9 @@ export class Hbos extends BaseDetector {
     }
     const density = new Float64Array(d * B);
     for (let r = 0, k = 0; r < n; r++) {
-      for (let j = 0; j < d; j++, k++) density[j * B + Math.min(B - 1, Math.floor((data[k]! - lo[j]!) / width[j]!))]++;
+      for (let j = 0; j < d; j++, k++) density[j * B + Math.min(B - 1, Math.floor((data[k]! - lo[j]!) / width[j]!))]!++;
     }
-    for (let j = 0; j < d; j++) for (let b = 0; b < B; b++) density[j * B + b] /= n * width[j]!;
+    for (let j = 0; j < d; j++) for (let b = 0; b < B; b++) density[j * B + b]! /= n * width[j]!;
     this.lo = lo;
     this.width = width;
     this.density = density;

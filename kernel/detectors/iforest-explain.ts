@@ -39,16 +39,16 @@ export function iforestAttribution(forest: IsolationForest, m: Matrix, row: numb
     }
     const h = Math.max(leafPath[node]!, 1);
     for (const f of path) {
-      weight[f] += 1 / h;
-      splits[f] += 1;
+      weight[f]! += 1 / h;
+      splits[f]! += 1;
     }
-    if (path.length) isolations[path[path.length - 1]!] += 1;
+    if (path.length) isolations[path[path.length - 1]!]! += 1;
   }
   const T = roots.length;
   for (let j = 0; j < d; j++) {
-    weight[j] /= T;
-    isolations[j] /= T;
-    splits[j] /= T;
+    weight[j]! /= T;
+    isolations[j]! /= T;
+    splits[j]! /= T;
   }
   return { columns: m.columns, weight, isolations, splits };
 }

@@ -78,13 +78,17 @@ export class IsolationForest extends BaseDetector {
     }
     const ms = this.options.maxSamples;
     if (ms !== "auto" && !(typeof ms === "number" && ms > 0 && (ms <= 1 || Number.isInteger(ms)))) {
-      throw new OptionError(`iforest: maxSamples must be "auto", a fraction in (0, 1] or an integer count, got ${ms}`,
-        'use "auto" (min(256, n)) unless you have a reason');
+      throw new OptionError(
+        `iforest: maxSamples must be "auto", a fraction in (0, 1] or an integer count, got ${ms}`,
+        'use "auto" (min(256, n)) unless you have a reason',
+      );
     }
     const mf = this.options.maxFeatures;
     if (!(mf > 0 && (mf <= 1 || Number.isInteger(mf)))) {
-      throw new OptionError(`iforest: maxFeatures must be a fraction in (0, 1] or an integer count, got ${mf}`,
-        "use 1.0 (all features) unless you have a reason");
+      throw new OptionError(
+        `iforest: maxFeatures must be a fraction in (0, 1] or an integer count, got ${mf}`,
+        "use 1.0 (all features) unless you have a reason",
+      );
     }
   }
 

@@ -192,7 +192,6 @@ export class KdTree {
     }
     for (let i = 0; i < size; i++) dist[i] = Math.sqrt(dist[i]!);
   }
-
 }
 
 function boxDist(box: Float64Array, b: number, d: number, q: Float64Array, qOff: number): number {

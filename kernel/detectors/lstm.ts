@@ -55,13 +55,19 @@ export class Lstm extends BaseDetector {
   constructor(opts: LstmOptions = {}) {
     super(opts);
     this.opts = {
-      window: opts.window ?? 16, units: opts.units ?? 16, epochs: opts.epochs ?? 5,
-      maxTrainWindows: opts.maxTrainWindows ?? 512, batchSize: opts.batchSize ?? 128, learningRate: opts.learningRate ?? 0.01,
+      window: opts.window ?? 16,
+      units: opts.units ?? 16,
+      epochs: opts.epochs ?? 5,
+      maxTrainWindows: opts.maxTrainWindows ?? 512,
+      batchSize: opts.batchSize ?? 128,
+      learningRate: opts.learningRate ?? 0.01,
     };
     for (const [k, v] of Object.entries(this.opts)) {
       if (!(v > 0) || (k !== "learningRate" && !Number.isInteger(v))) {
-        throw new OptionError(`lstm: ${k} must be a positive ${k === "learningRate" ? "number" : "integer"}, got ${v}`,
-          "use the defaults unless training is too slow or too poor");
+        throw new OptionError(
+          `lstm: ${k} must be a positive ${k === "learningRate" ? "number" : "integer"}, got ${v}`,
+          "use the defaults unless training is too slow or too poor",
+        );
       }
     }
     this.minRows = this.opts.window + 2;
@@ -93,12 +99,17 @@ export class Lstm extends BaseDetector {
     // tfjs 3 ignores the seed of its uniform initialisers, so draw Glorot-uniform kernels from our own Rng; biases
     // keep their deterministic defaults (zeros, forget-gate bias 1).
     const rng = new Rng(this.seed);
-    model.setWeights(model.getWeights().map((t) => {
-      if (t.shape.length !== 2) return t.clone();
-      const [fanIn, fanOut] = t.shape as [number, number];
-      const limit = Math.sqrt(6 / (fanIn + fanOut));
-      return tf.tensor2d(Float32Array.from({ length: fanIn * fanOut }, () => (2 * rng.next() - 1) * limit), [fanIn, fanOut]);
-    }));
+    model.setWeights(
+      model.getWeights().map((t) => {
+        if (t.shape.length !== 2) return t.clone();
+        const [fanIn, fanOut] = t.shape as [number, number];
+        const limit = Math.sqrt(6 / (fanIn + fanOut));
+        return tf.tensor2d(
+          Float32Array.from({ length: fanIn * fanOut }, () => (2 * rng.next() - 1) * limit),
+          [fanIn, fanOut],
+        );
+      }),
+    );
     const optimizer = tf.train.adam(learningRate);
     const xt = tf.tensor3d(x, [count, w, d]);
     const yt = tf.tensor2d(y, [count, d]);
@@ -108,7 +119,9 @@ export class Lstm extends BaseDetector {
         tf.tidy(() => {
           const xb = tf.slice(xt, [b, 0, 0], [size, w, d]);
           const yb = tf.slice(yt, [b, 0], [size, d]);
-          optimizer.minimize(() => tf.mean(tf.square(tf.sub(model.apply(xb, { training: true }) as TfCore.Tensor, yb))) as TfCore.Scalar);
+          optimizer.minimize(
+            () => tf.mean(tf.square(tf.sub(model.apply(xb, { training: true }) as TfCore.Tensor, yb))) as TfCore.Scalar,
+          );
         });
       }
     }
@@ -121,7 +134,9 @@ export class Lstm extends BaseDetector {
   protected scoreMatrix(m: Matrix): Float64Array {
     // Inference runs on the trained weights in plain typed arrays: tfjs' CPU backend spends ~1 ms per window in op
     // overhead, this loop ~20 µs. Keras gate order i, f, c, o; sigmoid gates (set at build), tanh cell.
-    const [kernel, recurrent, bias, dense, denseBias] = this.model!.getWeights().map((t) => t.dataSync() as Float32Array);
+    const [kernel, recurrent, bias, dense, denseBias] = this.model!.getWeights().map(
+      (t) => t.dataSync() as Float32Array,
+    );
     const { window: w, units: u } = this.opts;
     const d = m.cols;
     const out = new Float64Array(m.rows);
@@ -168,7 +183,8 @@ export class Lstm extends BaseDetector {
     const y = new Float32Array(targets.length * d);
     targets.forEach((t, i) => {
       for (let s = 0; s < w; s++) {
-        for (let j = 0; j < d; j++) x[(i * w + s) * d + j] = (m.data[(t - w + s) * d + j]! - this.mean[j]!) / this.std[j]!;
+        for (let j = 0; j < d; j++)
+          x[(i * w + s) * d + j] = (m.data[(t - w + s) * d + j]! - this.mean[j]!) / this.std[j]!;
       }
       for (let j = 0; j < d; j++) y[i * d + j] = (m.data[t * d + j]! - this.mean[j]!) / this.std[j]!;
     });

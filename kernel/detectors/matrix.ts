@@ -24,13 +24,17 @@ export type MatrixInput = Matrix | { frame: Frame; columns?: readonly string[] }
 /** Makes a Matrix from row-major data; `columns` defaults to f0, f1, .... */
 export function matrix(data: Float64Array, rows: number, cols: number, columns?: readonly string[]): Matrix {
   if (data.length !== rows * cols) {
-    throw new DetectorInputError(`matrix data has ${data.length} values, expected rows × cols = ${rows} × ${cols}`,
-      "pass row-major data of exactly rows * cols doubles");
+    throw new DetectorInputError(
+      `matrix data has ${data.length} values, expected rows × cols = ${rows} × ${cols}`,
+      "pass row-major data of exactly rows * cols doubles",
+    );
   }
   const names = columns ?? Array.from({ length: cols }, (_, j) => `f${j}`);
   if (names.length !== cols) {
-    throw new DetectorInputError(`matrix has ${cols} columns but ${names.length} column names`,
-      "give one name per column");
+    throw new DetectorInputError(
+      `matrix has ${cols} columns but ${names.length} column names`,
+      "give one name per column",
+    );
   }
   return { data, rows, cols, columns: names };
 }
@@ -44,8 +48,10 @@ export function matrixFromColumns(columns: Record<string, ArrayLike<number>>): M
   names.forEach((name, j) => {
     const c = columns[name]!;
     if (c.length !== rows) {
-      throw new DetectorInputError(`column "${name}" has ${c.length} rows, "${names[0]}" has ${rows}`,
-        "give columns of equal length");
+      throw new DetectorInputError(
+        `column "${name}" has ${c.length} rows, "${names[0]}" has ${rows}`,
+        "give columns of equal length",
+      );
     }
     for (let r = 0; r < rows; r++) data[r * cols + j] = c[r]!;
   });
@@ -62,13 +68,17 @@ export function matrixFromFrame(frame: Frame, columns?: readonly string[]): Matr
   const cols: Record<string, ArrayLike<number>> = {};
   for (const name of names) {
     if (!frame.has(name)) {
-      throw new DetectorInputError(`frame ${frame.name} has no column "${name}"`,
-        `numeric columns: ${usable.join(", ") || "none"}`);
+      throw new DetectorInputError(
+        `frame ${frame.name} has no column "${name}"`,
+        `numeric columns: ${usable.join(", ") || "none"}`,
+      );
     }
     const c = frame.column(name);
     if (isStringColumn(c)) {
-      throw new DetectorInputError(`column "${name}" of frame ${frame.name} holds strings, not numbers`,
-        `pick numeric feature columns: ${usable.join(", ") || "none"}`);
+      throw new DetectorInputError(
+        `column "${name}" of frame ${frame.name} holds strings, not numbers`,
+        `pick numeric feature columns: ${usable.join(", ") || "none"}`,
+      );
     }
     cols[name] = frame.numeric(name);
   }
@@ -85,8 +95,10 @@ export function toMatrix(input: MatrixInput): Matrix {
   }
   const m = input as Matrix;
   if (!(m.data instanceof Float64Array) || !Number.isInteger(m.rows) || !Number.isInteger(m.cols)) {
-    throw new DetectorInputError("input is not a Matrix, a { frame, columns } pair or a 1-D series",
-      "build one with matrix(data, rows, cols, names) or matrixFromFrame(frame, columns)");
+    throw new DetectorInputError(
+      "input is not a Matrix, a { frame, columns } pair or a 1-D series",
+      "build one with matrix(data, rows, cols, names) or matrixFromFrame(frame, columns)",
+    );
   }
   return m;
 }
@@ -117,12 +129,16 @@ export function validateMatrix(m: Matrix, who: string, minRows = 1): void {
     throw new DetectorInputError(`${who}: the input has no feature columns`, "pass at least one numeric column");
   }
   if (m.rows === 0) {
-    throw new DetectorInputError(`${who}: the input has no rows`,
-      "check the capture or filter that produced it; an empty window range gives no rows");
+    throw new DetectorInputError(
+      `${who}: the input has no rows`,
+      "check the capture or filter that produced it; an empty window range gives no rows",
+    );
   }
   if (m.rows < minRows) {
-    throw new DetectorInputError(`${who}: needs at least ${minRows} rows, got ${m.rows}`,
-      "capture for longer, use a shorter window, or lower the detector's neighbour/window count");
+    throw new DetectorInputError(
+      `${who}: needs at least ${minRows} rows, got ${m.rows}`,
+      "capture for longer, use a shorter window, or lower the detector's neighbour/window count",
+    );
   }
   const d = m.data;
   // TypedArray.includes is a native scan (and finds NaN, unlike indexOf): three of them cost less than one cold JS
@@ -133,8 +149,10 @@ export function validateMatrix(m: Matrix, who: string, minRows = 1): void {
     if (v - v !== 0) {
       const r = Math.floor(i / m.cols);
       const name = m.columns[i % m.cols];
-      throw new DetectorInputError(`${who}: column "${name}" row ${r} is ${v} (values must be finite)`,
-        "fill or drop missing values before detection, e.g. replace NaN by 0 for counts or drop the row");
+      throw new DetectorInputError(
+        `${who}: column "${name}" row ${r} is ${v} (values must be finite)`,
+        "fill or drop missing values before detection, e.g. replace NaN by 0 for counts or drop the row",
+      );
     }
   }
 }
@@ -161,8 +179,10 @@ export function rejectConstantColumns(m: Matrix, who: string): void {
   const c = constantColumns(m);
   if (c.length) {
     const names = c.map((j) => `"${m.columns[j]}"`).join(", ");
-    throw new DetectorInputError(`${who}: column${c.length > 1 ? "s" : ""} ${names} ${c.length > 1 ? "are" : "is"} constant, so ${who} cannot scale ${c.length > 1 ? "them" : "it"}`,
-      "drop it with dropConstantColumns(matrix), or use a detector that does not scale features (iforest, hbos)");
+    throw new DetectorInputError(
+      `${who}: column${c.length > 1 ? "s" : ""} ${names} ${c.length > 1 ? "are" : "is"} constant, so ${who} cannot scale ${c.length > 1 ? "them" : "it"}`,
+      "drop it with dropConstantColumns(matrix), or use a detector that does not scale features (iforest, hbos)",
+    );
   }
 }
 
@@ -184,13 +204,17 @@ export function dropConstantColumns(m: Matrix): { matrix: Matrix; dropped: strin
 /** Checks that `m` has the columns a detector was fitted with, in the same order. */
 export function checkSameColumns(fitted: readonly string[], m: Matrix, who: string): void {
   if (fitted.length !== m.cols) {
-    throw new DetectorInputError(`${who}: fitted on ${fitted.length} columns, asked to score ${m.cols}`,
-      `score with the fitting columns, in order: ${fitted.join(", ")}`);
+    throw new DetectorInputError(
+      `${who}: fitted on ${fitted.length} columns, asked to score ${m.cols}`,
+      `score with the fitting columns, in order: ${fitted.join(", ")}`,
+    );
   }
   for (let j = 0; j < m.cols; j++) {
     if (fitted[j] !== m.columns[j]) {
-      throw new DetectorInputError(`${who}: column ${j} is "${m.columns[j]}" but the detector was fitted with "${fitted[j]}" there`,
-        `score with the fitting columns, in order: ${fitted.join(", ")}`);
+      throw new DetectorInputError(
+        `${who}: column ${j} is "${m.columns[j]}" but the detector was fitted with "${fitted[j]}" there`,
+        `score with the fitting columns, in order: ${fitted.join(", ")}`,
+      );
     }
   }
 }

@@ -53,11 +53,16 @@ export class Pca extends BaseDetector {
     this.options = { components: opts.components ?? 0.9, score: opts.score ?? "spe" };
     const c = this.options.components;
     if (!(c > 0 && (c < 1 || Number.isInteger(c)))) {
-      throw new OptionError(`pca: components must be a fraction in (0, 1) or an integer count, got ${c}`,
-        "use 0.9 to keep 90 % of the variance, or a count such as 3");
+      throw new OptionError(
+        `pca: components must be a fraction in (0, 1) or an integer count, got ${c}`,
+        "use 0.9 to keep 90 % of the variance, or a count such as 3",
+      );
     }
     if (this.options.score !== "spe" && this.options.score !== "t2") {
-      throw new OptionError(`pca: score must be "spe" or "t2", got ${String(this.options.score)}`, 'use "spe" (default)');
+      throw new OptionError(
+        `pca: score must be "spe" or "t2", got ${String(this.options.score)}`,
+        'use "spe" (default)',
+      );
     }
   }
 
@@ -67,8 +72,8 @@ export class Pca extends BaseDetector {
     // (ns counters near 1e9 with small spread) do not cancel catastrophically as raw moments would.
     const shift = new Float64Array(d);
     const head = Math.min(n, 1024);
-    for (let r = 0, k = 0; r < head; r++) for (let j = 0; j < d; j++) shift[j] += data[k++]!;
-    for (let j = 0; j < d; j++) shift[j] /= head;
+    for (let r = 0, k = 0; r < head; r++) for (let j = 0; j < d; j++) shift[j]! += data[k++]!;
+    for (let j = 0; j < d; j++) shift[j]! /= head;
     const sum = new Float64Array(d);
     const cov = new Float64Array(d * d);
     // Blocks of rows transposed to column-major, then each (i, j) co-moment as a dot product with four running sums:
@@ -82,7 +87,7 @@ export class Pca extends BaseDetector {
         for (let j = 0; j < d; j++) {
           const v = data[base + j]! - shift[j]!;
           col[j * BS + r] = v;
-          sum[j] += v;
+          sum[j]! += v;
         }
       }
       for (let i = 0; i < d; i++) {
@@ -101,7 +106,7 @@ export class Pca extends BaseDetector {
             a3 += col[ci + r + 3]! * col[cj + r + 3]!;
           }
           for (; r < b; r++) a0 += col[ci + r]! * col[cj + r]!;
-          cov[i * d + j] += a0 + a1 + a2 + a3;
+          cov[i * d + j]! += a0 + a1 + a2 + a3;
         }
       }
     }
@@ -138,8 +143,10 @@ export class Pca extends BaseDetector {
       k = Math.min(k + 1, d);
     } else {
       if (c > d) {
-        throw new OptionError(`pca: components = ${c} but the data has only ${d} columns`,
-          `use at most ${d} components, or a variance fraction such as 0.9`);
+        throw new OptionError(
+          `pca: components = ${c} but the data has only ${d} columns`,
+          `use at most ${d} components, or a variance fraction such as 0.9`,
+        );
       }
       k = c;
     }
@@ -170,8 +177,8 @@ export class Pca extends BaseDetector {
       for (let j = 0; j < d; j++) t += z[j]! * this.axes[i * d + j]!;
       const lam = this.explainedVariance[i]!;
       for (let j = 0; j < d; j++) {
-        recon[j] += t * this.axes[i * d + j]!;
-        if (lam > 0) t2[j] += (t / lam) * this.axes[i * d + j]! * z[j]!;
+        recon[j]! += t * this.axes[i * d + j]!;
+        if (lam > 0) t2[j]! += (t / lam) * this.axes[i * d + j]! * z[j]!;
       }
     }
     const spe = new Float64Array(d);
@@ -222,7 +229,8 @@ export class Pca extends BaseDetector {
           p3 += x * w[w3 + j]!;
         }
         if (i >= k) q += p0 * p0 + p1 * p1 + p2 * p2 + p3 * p3;
-        else if (i + 3 < k) t += p0 * p0 * inv[i]! + p1 * p1 * inv[i + 1]! + p2 * p2 * inv[i + 2]! + p3 * p3 * inv[i + 3]!;
+        else if (i + 3 < k)
+          t += p0 * p0 * inv[i]! + p1 * p1 * inv[i + 1]! + p2 * p2 * inv[i + 2]! + p3 * p3 * inv[i + 3]!;
         else {
           const ps = [p0, p1, p2, p3];
           for (let u = 0; u < 4; u++) {

@@ -49,7 +49,8 @@ export class Rng {
     if (n <= 1) return 0;
     const limit = 4294967296 - (4294967296 % n);
     let x: number;
-    do x = this.nextU32(); while (x >= limit);
+    do x = this.nextU32();
+    while (x >= limit);
     return x % n;
   }
 

@@ -48,8 +48,10 @@ const KEY_COLUMNS = new Set(["ts", "t_s", "ts_ns", "pid", "tid", "ppid", "comm",
  *   const { matrix, keys } = features(cap, { by: "pid", window: "1s" });
  *   const s = new IsolationForest().fit(matrix).score(matrix); // s[i] belongs to keys row i
  */
-export function features(capture: Capture | { frames: Readonly<Record<string, Frame>>; meta?: Capture["meta"] },
-  opts: FeatureOptions = {}): Features {
+export function features(
+  capture: Capture | { frames: Readonly<Record<string, Frame>>; meta?: Capture["meta"] },
+  opts: FeatureOptions = {},
+): Features {
   const by = opts.by ?? "pid";
   if (!["pid", "tid", "comm", "cgroup"].includes(by)) {
     throw new OptionError(`features: by must be pid, tid, comm or cgroup, got ${JSON.stringify(by)}`, 'use by: "pid"');
@@ -92,8 +94,10 @@ export function features(capture: Capture | { frames: Readonly<Record<string, Fr
     }
   }
   if (rows.length === 0) {
-    throw new DetectorInputError(`features: no rows: the capture has no frame with t_s and a ${ents.column} column, or they are empty`,
-      `frames present: ${Object.keys(frames).join(", ") || "none"}; capture sched or syscalls for longer`);
+    throw new DetectorInputError(
+      `features: no rows: the capture has no frame with t_s and a ${ents.column} column, or they are empty`,
+      `frames present: ${Object.keys(frames).join(", ") || "none"}; capture sched or syscalls for longer`,
+    );
   }
   return assemble(rows, cols, ents, windowS, tsOrigin ?? 0);
 }
@@ -122,9 +126,11 @@ function addSyscalls(frame: Frame, rowOf: Int32Array, col: (n: string) => GrowCo
   const sc = frame.column("syscall");
   if (!isStringColumn(sc)) return;
   const perCode = new Float64Array(sc.dict.length);
-  for (let i = 0; i < n; i++) perCode[sc.codes[i]!] += count[i]!;
-  const top = [...perCode.keys()].filter((k) => perCode[k]! > 0)
-    .sort((a, b) => perCode[b]! - perCode[a]! || sc.dict[a]!.localeCompare(sc.dict[b]!)).slice(0, topK);
+  for (let i = 0; i < n; i++) perCode[sc.codes[i]!]! += count[i]!;
+  const top = [...perCode.keys()]
+    .filter((k) => perCode[k]! > 0)
+    .sort((a, b) => perCode[b]! - perCode[a]! || sc.dict[a]!.localeCompare(sc.dict[b]!))
+    .slice(0, topK);
   for (const code of top) {
     const name = sc.dict[code]!;
     const c = col(`sys_${name}_count`);
@@ -171,7 +177,8 @@ class Entities {
     const n = frame.length;
     const out = new Float64Array(n);
     const comm = frame.has("comm") ? frame.column("comm") : undefined;
-    const commAt = (i: number): string | undefined => (comm && isStringColumn(comm) ? comm.dict[comm.codes[i]!] : undefined);
+    const commAt = (i: number): string | undefined =>
+      comm && isStringColumn(comm) ? comm.dict[comm.codes[i]!] : undefined;
     // A fork is credited to the process that forked: its ppid (pid and tid views), not the new child.
     const ev = isProcess && frame.has("event") && frame.has("ppid") ? frame.strings("event") : undefined;
     const ppid = ev ? frame.numeric("ppid") : undefined;
@@ -217,16 +224,29 @@ class Entities {
   }
 }
 
-function assemble(rows: RowIndex, cols: Map<string, GrowColumn>, ents: Entities, windowS: number, tsOrigin: number): Features {
+function assemble(
+  rows: RowIndex,
+  cols: Map<string, GrowColumn>,
+  ents: Entities,
+  windowS: number,
+  tsOrigin: number,
+): Features {
   const n = rows.length;
   const sortKey = (r: number): string | number => rows.entity[r]!;
-  const order = [...Array(n).keys()].sort((a, b) => rows.window[a]! - rows.window[b]! ||
-    (ents.by === "comm" ? ents.strs[rows.entity[a]!]!.localeCompare(ents.strs[rows.entity[b]!]!) : (sortKey(a) as number) - (sortKey(b) as number)));
+  const order = [...Array(n).keys()].sort(
+    (a, b) =>
+      rows.window[a]! - rows.window[b]! ||
+      (ents.by === "comm"
+        ? ents.strs[rows.entity[a]!]!.localeCompare(ents.strs[rows.entity[b]!]!)
+        : (sortKey(a) as number) - (sortKey(b) as number)),
+  );
   // Derived ratios are computed after summing, so they are per window, not averages of per-row ratios.
   const count = cols.get("syscalls_count");
   const derived = new Map<string, (r: number) => number>();
-  if (count && cols.has("syscall_errors")) derived.set("syscall_error_rate", (r) => ratio(cols.get("syscall_errors")!.get(r), count.get(r)));
-  if (count && cols.has("syscall_latency_ns")) derived.set("syscall_mean_latency_ns", (r) => ratio(cols.get("syscall_latency_ns")!.get(r), count.get(r)));
+  if (count && cols.has("syscall_errors"))
+    derived.set("syscall_error_rate", (r) => ratio(cols.get("syscall_errors")!.get(r), count.get(r)));
+  if (count && cols.has("syscall_latency_ns"))
+    derived.set("syscall_mean_latency_ns", (r) => ratio(cols.get("syscall_latency_ns")!.get(r), count.get(r)));
   const names: string[] = [];
   const getters: ((r: number) => number)[] = [];
   for (const [name, c] of cols) {
@@ -279,7 +299,9 @@ function assemble(rows: RowIndex, cols: Map<string, GrowColumn>, ents: Entities,
       kc.tid = Uint32Array.from(order, (r) => rows.entity[r]!);
     }
     schema.push({ name: "pid", type: "u32" }, { name: "comm", type: "str" });
-    kc.pid = Uint32Array.from(order, (r) => (ents.by === "pid" ? rows.entity[r]! : ents.pid.get(rows.entity[r]!) ?? 0));
+    kc.pid = Uint32Array.from(order, (r) =>
+      ents.by === "pid" ? rows.entity[r]! : (ents.pid.get(rows.entity[r]!) ?? 0),
+    );
     kc.comm = strCol(order.map((r) => ents.comm.get(rows.entity[r]!) ?? ""));
   } else if (ents.by === "comm") {
     schema.push({ name: "comm", type: "str" });

@@ -39,7 +39,7 @@ export class GrowColumn {
 
   add(row: number, v: number): void {
     this.ensure(row);
-    this.data[row] += v;
+    this.data[row]! += v;
   }
 
   max(row: number, v: number): void {

@@ -14,6 +14,8 @@ export function parseWindow(window: string | number): number {
       if (s > 0) return s;
     }
   }
-  throw new OptionError(`bad window ${JSON.stringify(window)}`,
-    'give a positive duration such as "500ms", "1s", "2m", or a number of seconds');
+  throw new OptionError(
+    `bad window ${JSON.stringify(window)}`,
+    'give a positive duration such as "500ms", "1s", "2m", or a number of seconds',
+  );
 }

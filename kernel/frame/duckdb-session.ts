@@ -16,8 +16,13 @@ export interface RawBindings {
   data_chunk_get_vector(chunk: unknown, column: number): unknown;
   /** A copy of the first `byteCount` bytes of the vector's data. */
   vector_get_data(vector: unknown, byteCount: number): Uint8Array;
-  copy_data_to_vector(vector: unknown, targetByteOffset: number, source: ArrayBufferLike,
-    sourceByteOffset: number, byteCount: number): void;
+  copy_data_to_vector(
+    vector: unknown,
+    targetByteOffset: number,
+    source: ArrayBufferLike,
+    sourceByteOffset: number,
+    byteCount: number,
+  ): void;
   /** Takes a C string: a value with a NUL character must go through the `_len` variant. */
   vector_assign_string_element(vector: unknown, index: number, value: string): void;
   vector_assign_string_element_len(vector: unknown, index: number, utf8: Uint8Array): void;

@@ -41,12 +41,20 @@ export function isStringColumn(c: ColumnData): c is StringColumn {
 /** Allocates the storage of a column type with `n` rows. */
 export function allocColumn(type: ColumnType, n: number): ColumnData {
   switch (type) {
-    case "u32": return new Uint32Array(n);
-    case "i32": return new Int32Array(n);
-    case "i64": case "f64": case "timestamp": return new Float64Array(n);
-    case "u64": return new BigUint64Array(n);
-    case "bool": return new Uint8Array(n);
-    case "str": return { codes: new Uint32Array(n), dict: [] };
+    case "u32":
+      return new Uint32Array(n);
+    case "i32":
+      return new Int32Array(n);
+    case "i64":
+    case "f64":
+    case "timestamp":
+      return new Float64Array(n);
+    case "u64":
+      return new BigUint64Array(n);
+    case "bool":
+      return new Uint8Array(n);
+    case "str":
+      return { codes: new Uint32Array(n), dict: [] };
   }
 }
 

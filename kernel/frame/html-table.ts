@@ -26,7 +26,10 @@ export function frameToText(frame: Frame, options: TableOptions = {}): string {
 }
 
 /** The MIME bundle a notebook front end renders: { "text/plain", "text/html" }. */
-export function frameMimeBundle(frame: Frame, options: TableOptions = {}): { "text/plain": string; "text/html": string } {
+export function frameMimeBundle(
+  frame: Frame,
+  options: TableOptions = {},
+): { "text/plain": string; "text/html": string } {
   return { "text/plain": frameToText(frame, options), "text/html": frameToHtml(frame, options) };
 }
 
@@ -37,8 +40,10 @@ export function frameMimeBundle(frame: Frame, options: TableOptions = {}): { "te
 export function anyTableToHtml(x: unknown, options: TableOptions = {}): string {
   const src = tableSourceOf(x);
   if (!src) {
-    throw new OptionError(`cannot show a ${x === null ? "null" : typeof x} as a table`,
-      "pass a Frame, a danfo DataFrame (frame.toDanfo()) or an arquero table (frame.toArquero())");
+    throw new OptionError(
+      `cannot show a ${x === null ? "null" : typeof x} as a table`,
+      "pass a Frame, a danfo DataFrame (frame.toDanfo()) or an arquero table (frame.toArquero())",
+    );
   }
   return tableHtml(src, { ...DEFAULTS, ...options });
 }

@@ -25,11 +25,17 @@ const SEPARATORS = [0, 1, 0xffff];
  * text path. Text when a column has more than MAX_ENUM_VALUES distinct values (HyperLogLog estimate) or a value
  * holding NUL. One scan of the string columns.
  */
-export async function stringPlans(con: DuckDBConnection, file: string, xs: readonly string[], path: string):
-  Promise<("enum" | number)[]> {
+export async function stringPlans(
+  con: DuckDBConnection,
+  file: string,
+  xs: readonly string[],
+  path: string,
+): Promise<("enum" | number)[]> {
   if (xs.length === 0) return [];
-  const parts = xs.flatMap((x) => [`approx_count_distinct(${textOf(x)})`,
-    ...SEPARATORS.map((cp) => `coalesce(bool_or(contains(${textOf(x)}, chr(${cp}))), false)`)]);
+  const parts = xs.flatMap((x) => [
+    `approx_count_distinct(${textOf(x)})`,
+    ...SEPARATORS.map((cp) => `coalesce(bool_or(contains(${textOf(x)}, chr(${cp}))), false)`),
+  ]);
   const row = (await con.runAndReadAll(`SELECT ${parts.join(", ")} FROM read_parquet(${file})`)).getRows()[0]!;
   const per = SEPARATORS.length + 1;
   return xs.map((x, i) => {
@@ -37,8 +43,10 @@ export async function stringPlans(con: DuckDBConnection, file: string, xs: reado
     if (Number(row[i * per]) <= MAX_ENUM_VALUES && !has[0]) return "enum";
     const k = has.indexOf(false);
     if (k < 0) {
-      throw new DatasetError(`${path}: string column ${x} holds the characters U+0000, U+0001 and U+FFFF`,
-        "bpflab cannot split such values; strip those characters from the column before loading it");
+      throw new DatasetError(
+        `${path}: string column ${x} holds the characters U+0000, U+0001 and U+FFFF`,
+        "bpflab cannot split such values; strip those characters from the column before loading it",
+      );
     }
     return SEPARATORS[k]!;
   });
@@ -50,12 +58,17 @@ let enumSeq = 0;
  * Creates an ENUM of the column's distinct values on `con` and returns its name (for CAST), its values (the
  * column's dictionary, in code order) and its type (for a scalar function parameter).
  */
-export async function columnEnum(con: DuckDBConnection, file: string, x: string):
-  Promise<{ name: string; values: string[]; type: DuckDBEnumType }> {
+export async function columnEnum(
+  con: DuckDBConnection,
+  file: string,
+  x: string,
+): Promise<{ name: string; values: string[]; type: DuckDBEnumType }> {
   // Unique per connection: one connection may read many files.
   const name = `bpflab_enum_${++enumSeq}`;
   await con.run(`CREATE TYPE ${name} AS ENUM (SELECT DISTINCT ${textOf(x)} FROM read_parquet(${file}))`);
-  const values = (await con.runAndReadAll(`SELECT unnest(enum_range(NULL::${name}))`)).getRows().map((r) => String(r[0]));
+  const values = (await con.runAndReadAll(`SELECT unnest(enum_range(NULL::${name}))`))
+    .getRows()
+    .map((r) => String(r[0]));
   return { name, values, type: duckdbApi().ENUM(values) };
 }
 
@@ -64,11 +77,20 @@ export async function columnEnum(con: DuckDBConnection, file: string, x: string)
  * each block of BLOCK_ROWS rows in file order with the separator `seps[i]` (a code point), JS splits and
  * dictionary-encodes with a Map.
  */
-export async function readTextColumns(con: DuckDBConnection, file: string, xs: readonly string[],
-  seps: readonly number[], cols: readonly StringColumn[], rows: number, path: string): Promise<void> {
+export async function readTextColumns(
+  con: DuckDBConnection,
+  file: string,
+  xs: readonly string[],
+  seps: readonly number[],
+  cols: readonly StringColumn[],
+  rows: number,
+  path: string,
+): Promise<void> {
   const aggs = xs.map((x, i) => `string_agg(${textOf(x)}, chr(${seps[i]}) ORDER BY file_row_number) AS s${i}`);
-  const result = await con.runAndReadAll(`SELECT (file_row_number // ${BLOCK_ROWS})::UBIGINT AS block, ` +
-    `${aggs.join(", ")} FROM read_parquet(${file}, file_row_number = true) GROUP BY block`);
+  const result = await con.runAndReadAll(
+    `SELECT (file_row_number // ${BLOCK_ROWS})::UBIGINT AS block, ` +
+      `${aggs.join(", ")} FROM read_parquet(${file}, file_row_number = true) GROUP BY block`,
+  );
   const maps = cols.map(() => new Map<string, number>());
   let seen = 0;
   for (const row of result.getRows()) {
@@ -77,8 +99,10 @@ export async function readTextColumns(con: DuckDBConnection, file: string, xs: r
     for (let i = 0; i < cols.length; i++) {
       const parts = String(row[i + 1]).split(String.fromCodePoint(seps[i]!));
       if (parts.length !== expected) {
-        throw new DatasetError(`${path}: rows ${start}.. of column ${xs[i]} do not match the row count`,
-          "the file is corrupt; write it again from the source data");
+        throw new DatasetError(
+          `${path}: rows ${start}.. of column ${xs[i]} do not match the row count`,
+          "the file is corrupt; write it again from the source data",
+        );
       }
       const { codes, dict } = cols[i]!;
       const map = maps[i]!;
@@ -96,7 +120,9 @@ export async function readTextColumns(con: DuckDBConnection, file: string, xs: r
     seen += expected;
   }
   if (seen !== rows) {
-    throw new DatasetError(`${path}: string columns hold ${seen} rows, the file says ${rows}`,
-      "the file is corrupt; write it again from the source data");
+    throw new DatasetError(
+      `${path}: string columns hold ${seen} rows, the file says ${rows}`,
+      "the file is corrupt; write it again from the source data",
+    );
   }
 }

@@ -18,7 +18,8 @@ export interface SourceColumn {
 /** Key-value metadata of a Parquet file (keys and values decoded as UTF-8). */
 export async function readKvMetadata(con: DuckDBConnection, path: string): Promise<Record<string, string>> {
   const r = await con.runAndReadAll(
-    `SELECT decode(key) AS k, decode(value) AS v FROM parquet_kv_metadata(${sqlString(path)})`);
+    `SELECT decode(key) AS k, decode(value) AS v FROM parquet_kv_metadata(${sqlString(path)})`,
+  );
   const kv: Record<string, string> = {};
   for (const [k, v] of r.getRows()) kv[String(k)] = String(v);
   return kv;
@@ -63,11 +64,17 @@ export function foreignColumnType(duckType: string, hasNulls: boolean): ColumnTy
 function readExpr(type: Exclude<ColumnType, "str">, duckType: string, x: string): string {
   const nanIfNull = (e: string) => `coalesce(CAST(${e} AS DOUBLE), 'NaN'::DOUBLE)`;
   switch (type) {
-    case "u32": return `CAST(${x} AS UINTEGER)`;
-    case "i32": return `CAST(${x} AS INTEGER)`;
-    case "u64": return `CAST(${x} AS UBIGINT)`;
-    case "bool": return `CAST(${x} AS BOOLEAN)`;
-    case "i64": case "f64": return nanIfNull(x);
+    case "u32":
+      return `CAST(${x} AS UINTEGER)`;
+    case "i32":
+      return `CAST(${x} AS INTEGER)`;
+    case "u64":
+      return `CAST(${x} AS UBIGINT)`;
+    case "bool":
+      return `CAST(${x} AS BOOLEAN)`;
+    case "i64":
+    case "f64":
+      return nanIfNull(x);
     case "timestamp":
       // epoch_us is exact for every TIMESTAMP flavour; a DATE first becomes midnight UTC.
       return nanIfNull(`epoch_us(${duckType.toUpperCase() === "DATE" ? `CAST(${x} AS TIMESTAMP)` : x})`);
@@ -76,7 +83,13 @@ function readExpr(type: Exclude<ColumnType, "str">, duckType: string, x: string)
 
 /** Bytes per value of the raw forms readExpr produces. */
 const WIDTH: Record<Exclude<ColumnType, "str">, number> = {
-  u32: 4, i32: 4, u64: 8, bool: 1, i64: 8, f64: 8, timestamp: 8,
+  u32: 4,
+  i32: 4,
+  u64: 8,
+  bool: 1,
+  i64: 8,
+  f64: 8,
+  timestamp: 8,
 };
 
 /** Views `n` codes of `width` bytes in `bytes` (copied when DuckDB's buffer is not aligned for that width). */
@@ -97,15 +110,23 @@ function columnSink(spec: ColumnSpec, col: ColumnData, enumType: DuckDBEnumType 
   const duck = duckdbApi();
   if (spec.type === "str") {
     const t = enumType!;
-    const width = t.internalTypeId === duck.DuckDBTypeId.UTINYINT ? 1 : t.internalTypeId === duck.DuckDBTypeId.USMALLINT ? 2 : 4;
+    const width =
+      t.internalTypeId === duck.DuckDBTypeId.UTINYINT ? 1 : t.internalTypeId === duck.DuckDBTypeId.USMALLINT ? 2 : 4;
     const codes = (col as StringColumn).codes;
     return { type: t, width, put: (bytes, at, n) => codes.set(codeView(bytes, width, n), at) };
   }
   const width = WIDTH[spec.type];
   const arr = col as Exclude<ColumnData, StringColumn>;
   const view = new Uint8Array(arr.buffer, arr.byteOffset, arr.byteLength);
-  const type = { u32: duck.UINTEGER, i32: duck.INTEGER, u64: duck.UBIGINT, bool: duck.BOOLEAN,
-    i64: duck.DOUBLE, f64: duck.DOUBLE, timestamp: duck.DOUBLE }[spec.type];
+  const type = {
+    u32: duck.UINTEGER,
+    i32: duck.INTEGER,
+    u64: duck.UBIGINT,
+    bool: duck.BOOLEAN,
+    i64: duck.DOUBLE,
+    f64: duck.DOUBLE,
+    timestamp: duck.DOUBLE,
+  }[spec.type];
   return { type, width, put: (bytes, at, n) => view.set(bytes.subarray(0, n * width), at * width) };
 }
 
@@ -120,8 +141,13 @@ let sinkSeq = 0;
  * chunks, whose per-chunk round trips dominate (~1.5 ms each for 2048 rows). String columns with many distinct
  * values take the text-block path of parquet-read-strings.ts instead.
  */
-export async function readColumns(con: DuckDBConnection, path: string, specs: readonly ColumnSpec[],
-  sources: readonly SourceColumn[], rows: number): Promise<Record<string, ColumnData>> {
+export async function readColumns(
+  con: DuckDBConnection,
+  path: string,
+  specs: readonly ColumnSpec[],
+  sources: readonly SourceColumn[],
+  rows: number,
+): Promise<Record<string, ColumnData>> {
   const out: Record<string, ColumnData> = {};
   for (const s of specs) out[s.name] = allocColumn(s.type, rows);
   if (rows === 0) return out;
@@ -129,7 +155,12 @@ export async function readColumns(con: DuckDBConnection, path: string, specs: re
   // read_parquet's row-number column cannot be added to a file that has a column of that name.
   const rowNumbers = !sources.some((s) => s.name === "file_row_number");
   const strIdx = specs.flatMap((s, i) => (s.type === "str" ? [i] : []));
-  const plans = await stringPlans(con, file, strIdx.map((i) => sqlIdent(sources[i]!.name)), path);
+  const plans = await stringPlans(
+    con,
+    file,
+    strIdx.map((i) => sqlIdent(sources[i]!.name)),
+    path,
+  );
   // Text blocks are ordered by row number; without one, only the ENUM path is left.
   const text = new Map(strIdx.flatMap((i, k) => (rowNumbers && plans[k] !== "enum" ? [[i, plans[k] as number]] : [])));
   const exprs: string[] = [];
@@ -151,14 +182,23 @@ export async function readColumns(con: DuckDBConnection, path: string, specs: re
   if (sinks.length > 0) {
     const got = await (rowNumbers ? sinkColumns : streamColumns)(con, file, exprs, sinks);
     if (got !== rows) {
-      throw new DatasetError(`${path}: read ${got} rows, its metadata says ${rows}`,
-        "the file is corrupt; write it again from the source data");
+      throw new DatasetError(
+        `${path}: read ${got} rows, its metadata says ${rows}`,
+        "the file is corrupt; write it again from the source data",
+      );
     }
   }
   if (text.size > 0) {
     const idx = [...text.keys()];
-    await readTextColumns(con, file, idx.map((i) => sqlIdent(sources[i]!.name)), [...text.values()],
-      idx.map((i) => out[specs[i]!.name] as StringColumn), rows, path);
+    await readTextColumns(
+      con,
+      file,
+      idx.map((i) => sqlIdent(sources[i]!.name)),
+      [...text.values()],
+      idx.map((i) => out[specs[i]!.name] as StringColumn),
+      rows,
+      path,
+    );
   }
   return out;
 }
@@ -171,7 +211,10 @@ async function sinkColumns(con: DuckDBConnection, file: string, exprs: string[],
   let failure: unknown;
   const name = `bpflab_sink_${++sinkSeq}`;
   const fn = duck.DuckDBScalarFunction.create({
-    name, returnType: duck.BOOLEAN, parameterTypes: [duck.BIGINT, ...sinks.map((k) => k.type)], volatile: true,
+    name,
+    returnType: duck.BOOLEAN,
+    parameterTypes: [duck.BIGINT, ...sinks.map((k) => k.type)],
+    volatile: true,
     mainFunction: (_info, input) => {
       try {
         const n = input.rowCount;
@@ -196,8 +239,10 @@ async function sinkColumns(con: DuckDBConnection, file: string, exprs: string[],
   });
   try {
     con.registerScalarFunction(fn);
-    await con.run(`SELECT count(${name}(file_row_number, ${exprs.join(", ")})) ` +
-      `FROM read_parquet(${file}, file_row_number = true)`);
+    await con.run(
+      `SELECT count(${name}(file_row_number, ${exprs.join(", ")})) ` +
+        `FROM read_parquet(${file}, file_row_number = true)`,
+    );
   } finally {
     fn.destroySync();
   }
@@ -206,7 +251,12 @@ async function sinkColumns(con: DuckDBConnection, file: string, exprs: string[],
 }
 
 /** The fallback path: fetch result chunks in order. Returns the number of rows stored. */
-async function streamColumns(con: DuckDBConnection, file: string, exprs: string[], sinks: ColumnSink[]): Promise<number> {
+async function streamColumns(
+  con: DuckDBConnection,
+  file: string,
+  exprs: string[],
+  sinks: ColumnSink[],
+): Promise<number> {
   const raw = rawBindings();
   const result = await con.stream(`SELECT ${exprs.join(", ")} FROM read_parquet(${file})`);
   let at = 0;
@@ -221,8 +271,11 @@ async function streamColumns(con: DuckDBConnection, file: string, exprs: string[
 }
 
 /** Columns of a foreign file that hold NULLs (one aggregate over the file). */
-export async function columnsWithNulls(con: DuckDBConnection, path: string,
-  sources: readonly SourceColumn[]): Promise<Set<string>> {
+export async function columnsWithNulls(
+  con: DuckDBConnection,
+  path: string,
+  sources: readonly SourceColumn[],
+): Promise<Set<string>> {
   if (sources.length === 0) return new Set();
   const parts = sources.map((s, i) => `count(*) - count(${sqlIdent(s.name)}) AS n${i}`);
   const r = await con.runAndReadAll(`SELECT ${parts.join(", ")} FROM read_parquet(${sqlString(path)})`);

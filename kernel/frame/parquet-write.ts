@@ -35,8 +35,10 @@ function uniqueDictionary(col: StringColumn, name: string): { values: string[]; 
   let max = -1;
   for (let i = 0; i < codes.length; i++) if (codes[i]! > max) max = codes[i]!;
   if (max >= dict.length) {
-    throw new OptionError(`column ${name}: string code ${max} is outside its dictionary of ${dict.length} entries`,
-      "build string columns with FrameBuilder.setStr, or keep every code below dict.length");
+    throw new OptionError(
+      `column ${name}: string code ${max} is outside its dictionary of ${dict.length} entries`,
+      "build string columns with FrameBuilder.setStr, or keep every code below dict.length",
+    );
   }
   const first = new Map<string, number>();
   const remap = new Uint32Array(dict.length);
@@ -60,10 +62,12 @@ function stageColumn(spec: ColumnSpec, col: ColumnData, i: number, vectorSize: n
   const raw = rawBindings();
   const c = `c${i}`;
   const as = ` AS ${sqlIdent(spec.name)}`;
-  const copyTyped = (arr: Exclude<ColumnData, StringColumn>): Feed => (vector, start, n) => {
-    const bpe = arr.BYTES_PER_ELEMENT;
-    raw.copy_data_to_vector(vector, 0, arr.buffer, arr.byteOffset + start * bpe, n * bpe);
-  };
+  const copyTyped =
+    (arr: Exclude<ColumnData, StringColumn>): Feed =>
+    (vector, start, n) => {
+      const bpe = arr.BYTES_PER_ELEMENT;
+      raw.copy_data_to_vector(vector, 0, arr.buffer, arr.byteOffset + start * bpe, n * bpe);
+    };
   if (isStr(col)) {
     if (col.codes.length === 0 && col.dict.length === 0) {
       // An ENUM needs at least one value; with no rows the feed never runs, so any string type will do.
@@ -77,7 +81,8 @@ function stageColumn(spec: ColumnSpec, col: ColumnData, i: number, vectorSize: n
       // ENUM values and the plain assign are C strings, so values holding NUL go in as UTF-8 bytes.
       const utf8 = values.map((v, k) => (withNul[k] ? Buffer.from(v, "utf8") : undefined));
       return {
-        stagedType: duck.VARCHAR, select: c + as,
+        stagedType: duck.VARCHAR,
+        select: c + as,
         feed: (vector, start, n) => {
           for (let r = 0; r < n; r++) {
             const k = codes[start + r]!;
@@ -93,7 +98,8 @@ function stageColumn(spec: ColumnSpec, col: ColumnData, i: number, vectorSize: n
     const scratch = values.length < 256 ? new Uint8Array(vectorSize) : new Uint16Array(vectorSize);
     // Written as an ENUM, DuckDB's Parquet writer emits a dictionary-encoded UTF8 column straight from the codes.
     return {
-      stagedType: type, select: c + as,
+      stagedType: type,
+      select: c + as,
       feed: (vector, start, n) => {
         scratch.set(codes.subarray(start, start + n));
         raw.copy_data_to_vector(vector, 0, scratch.buffer, 0, n * scratch.BYTES_PER_ELEMENT);
@@ -101,24 +107,35 @@ function stageColumn(spec: ColumnSpec, col: ColumnData, i: number, vectorSize: n
     };
   }
   switch (spec.type) {
-    case "u32": return { stagedType: duck.UINTEGER, select: c + as, feed: copyTyped(col) };
-    case "i32": return { stagedType: duck.INTEGER, select: c + as, feed: copyTyped(col) };
-    case "u64": return { stagedType: duck.UBIGINT, select: c + as, feed: copyTyped(col) };
-    case "f64": return { stagedType: duck.DOUBLE, select: c + as, feed: copyTyped(col) };
+    case "u32":
+      return { stagedType: duck.UINTEGER, select: c + as, feed: copyTyped(col) };
+    case "i32":
+      return { stagedType: duck.INTEGER, select: c + as, feed: copyTyped(col) };
+    case "u64":
+      return { stagedType: duck.UBIGINT, select: c + as, feed: copyTyped(col) };
+    case "f64":
+      return { stagedType: duck.DOUBLE, select: c + as, feed: copyTyped(col) };
     // i64 and timestamp live in Float64Arrays; DuckDB casts them natively, far faster than BigInt() per value.
     // NaN/±Inf (a missing value, e.g. from a foreign file's NULL) becomes NULL instead of a cast error.
     case "i64":
-      return { stagedType: duck.DOUBLE, select: `CASE WHEN isfinite(${c}) THEN CAST(${c} AS BIGINT) END${as}`,
-        feed: copyTyped(col) };
+      return {
+        stagedType: duck.DOUBLE,
+        select: `CASE WHEN isfinite(${c}) THEN CAST(${c} AS BIGINT) END${as}`,
+        feed: copyTyped(col),
+      };
     case "timestamp":
-      return { stagedType: duck.DOUBLE,
-        select: `CASE WHEN isfinite(${c}) THEN make_timestamp(CAST(${c} AS BIGINT)) END${as}`, feed: copyTyped(col) };
+      return {
+        stagedType: duck.DOUBLE,
+        select: `CASE WHEN isfinite(${c}) THEN make_timestamp(CAST(${c} AS BIGINT)) END${as}`,
+        feed: copyTyped(col),
+      };
     case "bool": {
       // DuckDB's BOOLEAN is one byte that must be 0 or 1; normalise whatever non-zero byte the frame holds.
       const src = col as Uint8Array;
       const scratch = new Uint8Array(vectorSize);
       return {
-        stagedType: duck.BOOLEAN, select: c + as,
+        stagedType: duck.BOOLEAN,
+        select: c + as,
         feed: (vector, start, n) => {
           for (let r = 0; r < n; r++) scratch[r] = src[start + r] !== 0 ? 1 : 0;
           raw.copy_data_to_vector(vector, 0, scratch.buffer, 0, n);
@@ -126,8 +143,10 @@ function stageColumn(spec: ColumnSpec, col: ColumnData, i: number, vectorSize: n
       };
     }
     default:
-      throw new OptionError(`column ${spec.name}: unknown column type "${spec.type as string}"`,
-        "use one of u32, i32, i64, u64, f64, timestamp, bool, str");
+      throw new OptionError(
+        `column ${spec.name}: unknown column type "${spec.type as string}"`,
+        "use one of u32, i32, i64, u64, f64, timestamp, bool, str",
+      );
   }
 }
 
@@ -143,8 +162,12 @@ let scanSeq = 0;
  * Writes `frame` to `path` on `con`: ZSTD, strings dictionary-encoded, i64 as INT64, timestamps as TIMESTAMP
  * (µs), u32/u64 as unsigned INT32/INT64. The scan is single-threaded so rows keep their order.
  */
-export async function copyFrameToParquet(con: DuckDBConnection, frame: Frame, path: string,
-  kv: Record<string, string>): Promise<void> {
+export async function copyFrameToParquet(
+  con: DuckDBConnection,
+  frame: Frame,
+  path: string,
+  kv: Record<string, string>,
+): Promise<void> {
   const duck = duckdbApi();
   const raw = rawBindings();
   if (frame.schema.length === 0) {
@@ -177,8 +200,10 @@ export async function copyFrameToParquet(con: DuckDBConnection, frame: Frame, pa
   try {
     con.registerTableFunction(fn);
     const select = staged.map((s) => s.select).join(", ");
-    await con.run(`COPY (SELECT ${select} FROM ${scanName}()) TO ${sqlString(path)} ` +
-      `(FORMAT PARQUET, COMPRESSION ZSTD${kvClause(kv)})`);
+    await con.run(
+      `COPY (SELECT ${select} FROM ${scanName}()) TO ${sqlString(path)} ` +
+        `(FORMAT PARQUET, COMPRESSION ZSTD${kvClause(kv)})`,
+    );
   } finally {
     fn.destroySync();
   }

@@ -8,7 +8,13 @@ import { ColumnSpec, ColumnType, Frame } from "./frame.js";
 import { duckMessage, withDuckDB } from "./duckdb-session.js";
 import { copyFrameToParquet } from "./parquet-write.js";
 import {
-  columnsWithNulls, countRows, describeParquet, foreignColumnType, readColumns, readKvMetadata, SourceColumn,
+  columnsWithNulls,
+  countRows,
+  describeParquet,
+  foreignColumnType,
+  readColumns,
+  readKvMetadata,
+  SourceColumn,
 } from "./parquet-read.js";
 import { BpflabError, DatasetError } from "../errors.js";
 
@@ -45,8 +51,12 @@ export async function writeParquet(frame: Frame, path: string, kv: Record<string
 }
 
 /** writeParquet on an open connection (saveCapture writes all its files through one DuckDB instance). */
-export async function writeParquetOn(con: DuckDBConnection, frame: Frame, path: string,
-  kv: Record<string, string> = {}): Promise<void> {
+export async function writeParquetOn(
+  con: DuckDBConnection,
+  frame: Frame,
+  path: string,
+  kv: Record<string, string> = {},
+): Promise<void> {
   const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
   // Only the ColumnSpec fields: a collector's schema objects may carry decoder details (offsets) too.
   const specs = frame.schema.map(({ name, type, unit, description }) => ({ name, type, unit, description }));
@@ -57,9 +67,12 @@ export async function writeParquetOn(con: DuckDBConnection, frame: Frame, path: 
   } catch (e) {
     rmSync(tmp, { force: true });
     if (e instanceof BpflabError) throw e;
-    throw new DatasetError(`cannot write ${path}: ${duckMessage(e)}`,
+    throw new DatasetError(
+      `cannot write ${path}: ${duckMessage(e)}`,
       "check that the directory exists and is writable and the disk has space; i64 and timestamp columns " +
-      "must hold integers within ±2^63", { cause: e });
+        "must hold integers within ±2^63",
+      { cause: e },
+    );
   }
 }
 
@@ -71,14 +84,19 @@ export async function writeParquetOn(con: DuckDBConnection, frame: Frame, path: 
  *
  * @example const { frame, kv } = await readParquet("capture/sched.parquet");
  */
-export async function readParquet(path: string, options: ReadParquetOptions = {}):
-  Promise<{ frame: Frame; kv: Record<string, string> }> {
+export async function readParquet(
+  path: string,
+  options: ReadParquetOptions = {},
+): Promise<{ frame: Frame; kv: Record<string, string> }> {
   return withDuckDB((con) => readParquetOn(con, path, options));
 }
 
 /** readParquet on an open connection (loadCapture reads all its files through one DuckDB instance). */
-export async function readParquetOn(con: DuckDBConnection, path: string, options: ReadParquetOptions = {}):
-  Promise<{ frame: Frame; kv: Record<string, string> }> {
+export async function readParquetOn(
+  con: DuckDBConnection,
+  path: string,
+  options: ReadParquetOptions = {},
+): Promise<{ frame: Frame; kv: Record<string, string> }> {
   checkParquetFile(path);
   try {
     const kv = await readKvMetadata(con, path);
@@ -89,11 +107,15 @@ export async function readParquetOn(con: DuckDBConnection, path: string, options
     } else if (options.foreign) {
       const nulls = await columnsWithNulls(con, path, sources);
       specs = sources.map((s) => ({
-        name: s.name, type: foreignColumnType(s.duckType, nulls.has(s.name)), description: `Parquet ${s.duckType}`,
+        name: s.name,
+        type: foreignColumnType(s.duckType, nulls.has(s.name)),
+        description: `Parquet ${s.duckType}`,
       }));
     } else {
-      throw new DatasetError(`${path} is a Parquet file but not one bpflab wrote (no "${SCHEMA_KEY}" metadata)`,
-        "to load it as a plain table, call readParquet(path, { foreign: true })");
+      throw new DatasetError(
+        `${path} is a Parquet file but not one bpflab wrote (no "${SCHEMA_KEY}" metadata)`,
+        "to load it as a plain table, call readParquet(path, { foreign: true })",
+      );
     }
     const rows = await countRows(con, path);
     const columns = await readColumns(con, path, specs, sources, rows);
@@ -122,8 +144,11 @@ export async function readParquetMetadataOn(con: DuckDBConnection, path: string)
 /** Our own errors pass through; DuckDB's become a DatasetError naming the file. */
 function asDatasetError(e: unknown, path: string): BpflabError {
   if (e instanceof BpflabError) return e;
-  return new DatasetError(`cannot read ${path}: ${duckMessage(e)}`,
-    "the file is corrupt or was cut short; write it again, or copy it again from where it came from", { cause: e });
+  return new DatasetError(
+    `cannot read ${path}: ${duckMessage(e)}`,
+    "the file is corrupt or was cut short; write it again, or copy it again from where it came from",
+    { cause: e },
+  );
 }
 
 /**
@@ -135,14 +160,19 @@ function checkParquetFile(path: string): void {
   try {
     const st = statSync(path);
     if (st.isDirectory()) {
-      throw new DatasetError(`${path} is a directory, not a Parquet file`,
-        "to load a saved capture use loadCapture(dir); readParquet reads one .parquet file");
+      throw new DatasetError(
+        `${path} is a directory, not a Parquet file`,
+        "to load a saved capture use loadCapture(dir); readParquet reads one .parquet file",
+      );
     }
     size = st.size;
   } catch (e) {
     if (e instanceof DatasetError) throw e;
-    throw new DatasetError(`no such file: ${path}`,
-      "check the path; captures are saved with capture.toParquet(dir) or `bpflab capture --out DIR`", { cause: e });
+    throw new DatasetError(
+      `no such file: ${path}`,
+      "check the path; captures are saved with capture.toParquet(dir) or `bpflab capture --out DIR`",
+      { cause: e },
+    );
   }
   const head = Buffer.alloc(4);
   const tail = Buffer.alloc(4);
@@ -154,19 +184,26 @@ function checkParquetFile(path: string): void {
     closeSync(fd);
   }
   if (head.toString("latin1") !== "PAR1") {
-    throw new DatasetError(`${path} is not a Parquet file (it does not start with "PAR1")`,
-      "pass a .parquet file; for CSV data use the CSV reader instead");
+    throw new DatasetError(
+      `${path} is not a Parquet file (it does not start with "PAR1")`,
+      "pass a .parquet file; for CSV data use the CSV reader instead",
+    );
   }
   if (size < 12 || tail.toString("latin1") !== "PAR1") {
-    throw new DatasetError(`${path} is truncated: a Parquet file but its footer is missing (${size} bytes)`,
-      "the file was cut short (writer killed, copy or download incomplete); write or copy it again");
+    throw new DatasetError(
+      `${path} is truncated: a Parquet file but its footer is missing (${size} bytes)`,
+      "the file was cut short (writer killed, copy or download incomplete); write or copy it again",
+    );
   }
 }
 
 /** The ColumnSpecs stored in the metadata, checked against the file's columns. */
 function parseSchema(json: string, sources: readonly SourceColumn[], path: string): ColumnSpec[] {
-  const bad = (why: string) => new DatasetError(`${path}: bad "${SCHEMA_KEY}" metadata: ${why}`,
-    "the metadata was edited or damaged; read the data with readParquet(path, { foreign: true })");
+  const bad = (why: string) =>
+    new DatasetError(
+      `${path}: bad "${SCHEMA_KEY}" metadata: ${why}`,
+      "the metadata was edited or damaged; read the data with readParquet(path, { foreign: true })",
+    );
   let parsed: unknown;
   try {
     parsed = JSON.parse(json);
@@ -182,8 +219,10 @@ function parseSchema(json: string, sources: readonly SourceColumn[], path: strin
     return spec;
   });
   if (specs.length !== sources.length || specs.some((s, i) => s.name !== sources[i]!.name)) {
-    throw bad(`it lists columns ${specs.map((s) => s.name).join(", ")} but the file has ` +
-      sources.map((s) => s.name).join(", "));
+    throw bad(
+      `it lists columns ${specs.map((s) => s.name).join(", ")} but the file has ` +
+        sources.map((s) => s.name).join(", "),
+    );
   }
   return specs;
 }

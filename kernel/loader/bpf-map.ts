@@ -132,8 +132,15 @@ export class BpfMap {
       const want = Math.min(chunk, cap - total);
       if (want <= 0) break;
       const n = [want];
-      const rc = lb.bpf_map_lookup_batch(fd, first ? null : inTok, outTok,
-        keys.subarray(total * this.keySize), values.subarray(total * this.valueSize), n, null);
+      const rc = lb.bpf_map_lookup_batch(
+        fd,
+        first ? null : inTok,
+        outTok,
+        keys.subarray(total * this.keySize),
+        values.subarray(total * this.valueSize),
+        n,
+        null,
+      );
       if (rc < 0 && rc !== -2) {
         if (first && (rc === -22 || rc === -95 || rc === -524)) throw new BatchUnsupported(); // EINVAL/EOPNOTSUPP/ENOTSUPP
         check(rc, `batch lookup in map ${this.name}`);

@@ -58,20 +58,34 @@ export class BpfObject {
   static open(path: string, opts: { name?: string; btfPath?: string } = {}): BpfObject {
     const name = opts.name ?? path.replace(/^.*\//, "").replace(/\.bpf\.o$/, "");
     if (!existsSync(path)) {
-      throw new BpflabError(`load ${name}: object file ${path} does not exist`,
-        "build the BPF objects first: `npm run build:bpf` (or the README's setup command)");
+      throw new BpflabError(
+        `load ${name}: object file ${path} does not exist`,
+        "build the BPF objects first: `npm run build:bpf` (or the README's setup command)",
+      );
     }
     installLibbpfLog();
     const lb = libbpf();
     const openOpts = opts.btfPath
-      ? { sz: koffi.sizeof(lb.openOpts), btf_custom_path: opts.btfPath, object_name: null, relaxed_maps: false,
-        pin_root_path: null, pad: 0, kconfig: null, kernel_log_buf: null, kernel_log_size: 0, kernel_log_level: 0 }
+      ? {
+          sz: koffi.sizeof(lb.openOpts),
+          btf_custom_path: opts.btfPath,
+          object_name: null,
+          relaxed_maps: false,
+          pin_root_path: null,
+          pad: 0,
+          kconfig: null,
+          kernel_log_buf: null,
+          kernel_log_size: 0,
+          kernel_log_level: 0,
+        }
       : null;
     const obj = lb.bpf_object__open_file(path, openOpts) as bigint | null;
     if (!obj) {
       const err = lastErrno();
-      throw new BpflabError(`open ${path}: ${strerror(err)}`,
-        "the object file is corrupt or was built for another libbpf; rebuild with `npm run build:bpf`");
+      throw new BpflabError(
+        `open ${path}: ${strerror(err)}`,
+        "the object file is corrupt or was built for another libbpf; rebuild with `npm run build:bpf`",
+      );
     }
     return new BpfObject(name, path, obj);
   }
@@ -99,8 +113,11 @@ export class BpfObject {
   /** A map by name; `.rodata` and friends match by suffix (libbpf prefixes them with the object name). */
   map(name: string, opts: { perCpu?: boolean } = {}): BpfMap {
     const lb = libbpf();
-    for (let m = lb.bpf_object__next_map(this.handle, null) as bigint | null; m;
-      m = lb.bpf_object__next_map(this.handle, m) as bigint | null) {
+    for (
+      let m = lb.bpf_object__next_map(this.handle, null) as bigint | null;
+      m;
+      m = lb.bpf_object__next_map(this.handle, m) as bigint | null
+    ) {
       const n: string = lb.bpf_map__name(m);
       if (n === name || (name.startsWith(".") && n.endsWith(name))) return new BpfMap(m, opts.perCpu);
     }
@@ -143,7 +160,8 @@ export class BpfObject {
         throw new AttachError(
           `attach ${this.name}.bpf.o program ${name} (${lb.bpf_program__section_name(p)}): ${strerror(err)}`,
           "this kernel lacks that tracepoint or refuses the attach; run with BPFLAB_DEBUG=1 for libbpf's reason" +
-            (recentLibbpfLines(2).length ? ` (libbpf said: ${recentLibbpfLines(2).join(" | ")})` : ""));
+            (recentLibbpfLines(2).length ? ` (libbpf said: ${recentLibbpfLines(2).join(" | ")})` : ""),
+        );
       }
       this.links.push(link);
       log.debug(`attached ${this.name}/${name}`);
@@ -162,23 +180,33 @@ export class BpfObject {
     const p = this.programPtrs().find(([n]) => n === program);
     if (!p) throw new Error(`${this.name}: no program ${program}`);
     const lb = libbpf();
-    const opts = { sz: koffi.sizeof(lb.uprobeOpts), ref_ctr_offset: 0, bpf_cookie: BigInt(t.cookie ?? 0),
-      retprobe: t.retprobe ?? false, func_name: t.symbol };
+    const opts = {
+      sz: koffi.sizeof(lb.uprobeOpts),
+      ref_ctr_offset: 0,
+      bpf_cookie: BigInt(t.cookie ?? 0),
+      retprobe: t.retprobe ?? false,
+      func_name: t.symbol,
+    };
     const link = lb.bpf_program__attach_uprobe_opts(p[1], t.pid ?? -1, t.binary, 0, opts) as bigint | null;
     if (!link) {
       const err = lastErrno();
       // libbpf's own line says which (e.g. "elf: failed to find symbol 'f' in '/bin/x'"); keep only ours
-      const said = recentLibbpfLines(4).filter((l) => l.includes(t.symbol) || l.includes(t.binary))
+      const said = recentLibbpfLines(4)
+        .filter((l) => l.includes(t.symbol) || l.includes(t.binary))
         .map((l) => l.replace(/^libbpf:\s*/, ""));
       const where = `${t.retprobe ? "uretprobe" : "uprobe"} ${t.binary}:${t.symbol}`;
-      const hint = err === 2 // ENOENT: libbpf found no such function symbol
-        ? `check that ${t.symbol} is a function of ${t.binary}: \`nm -D ${t.binary} | grep -w ${t.symbol}\`` +
-          " (or `nm` for a binary with a symbol table); static and inlined functions have no symbol to probe"
-        : err === 3 // ESRCH
-          ? `process ${t.pid} is gone; pick a running one (\`pgrep NAME\`)`
-          : "the kernel refused the uprobe; run with BPFLAB_DEBUG=1 for libbpf's log";
-      throw new AttachError(`attach ${this.name}.bpf.o program ${program} to ${where}: ` +
-        `${said.length ? said[said.length - 1] + ` (${errnoName(err)})` : strerror(err)}`, hint);
+      const hint =
+        err === 2 // ENOENT: libbpf found no such function symbol
+          ? `check that ${t.symbol} is a function of ${t.binary}: \`nm -D ${t.binary} | grep -w ${t.symbol}\`` +
+            " (or `nm` for a binary with a symbol table); static and inlined functions have no symbol to probe"
+          : err === 3 // ESRCH
+            ? `process ${t.pid} is gone; pick a running one (\`pgrep NAME\`)`
+            : "the kernel refused the uprobe; run with BPFLAB_DEBUG=1 for libbpf's log";
+      throw new AttachError(
+        `attach ${this.name}.bpf.o program ${program} to ${where}: ` +
+          `${said.length ? said[said.length - 1] + ` (${errnoName(err)})` : strerror(err)}`,
+        hint,
+      );
     }
     this.links.push(link);
     log.debug(`attached ${this.name}/${program} to ${t.retprobe ? "return of " : ""}${t.binary}:${t.symbol}`);
@@ -211,8 +239,11 @@ export class BpfObject {
   private programPtrs(): [string, bigint][] {
     const lb = libbpf();
     const out: [string, bigint][] = [];
-    for (let p = lb.bpf_object__next_program(this.handle, null) as bigint | null; p;
-      p = lb.bpf_object__next_program(this.handle, p) as bigint | null) {
+    for (
+      let p = lb.bpf_object__next_program(this.handle, null) as bigint | null;
+      p;
+      p = lb.bpf_object__next_program(this.handle, p) as bigint | null
+    ) {
       out.push([lb.bpf_program__name(p), p]);
     }
     return out;
@@ -237,9 +268,13 @@ function cString(b: Buffer): string {
 function loadError(name: string, rc: number): BpflabError {
   const said = recentLibbpfLines(4).join(" | ");
   if (rc === -1 || rc === -13) {
-    return new BpflabError(`load ${name}.bpf.o: ${strerror(rc)}`,
-      "loading BPF programs needs root or CAP_BPF + CAP_PERFMON" + (said ? ` (libbpf said: ${said})` : ""));
+    return new BpflabError(
+      `load ${name}.bpf.o: ${strerror(rc)}`,
+      "loading BPF programs needs root or CAP_BPF + CAP_PERFMON" + (said ? ` (libbpf said: ${said})` : ""),
+    );
   }
-  return new BpflabError(`load ${name}.bpf.o: ${strerror(rc)}`,
-    "run with BPFLAB_DEBUG=1 to see libbpf's log" + (said ? ` (libbpf said: ${said})` : ""));
+  return new BpflabError(
+    `load ${name}.bpf.o: ${strerror(rc)}`,
+    "run with BPFLAB_DEBUG=1 to see libbpf's log" + (said ? ` (libbpf said: ${said})` : ""),
+  );
 }

@@ -16,13 +16,24 @@ function bind() {
   const sampleFn = koffi.proto("int ring_buffer_sample_fn(void *ctx, void *data, size_t size)");
   // struct bpf_object_open_opts of libbpf 1.1 (fields up to kernel_log_level; `sz` tells libbpf how many).
   const openOpts = koffi.struct("bpf_object_open_opts", {
-    sz: "size_t", object_name: "const char *", relaxed_maps: "bool", pin_root_path: "const char *",
-    pad: "uint32_t", kconfig: "const char *", btf_custom_path: "const char *", kernel_log_buf: "void *",
-    kernel_log_size: "size_t", kernel_log_level: "uint32_t",
+    sz: "size_t",
+    object_name: "const char *",
+    relaxed_maps: "bool",
+    pin_root_path: "const char *",
+    pad: "uint32_t",
+    kconfig: "const char *",
+    btf_custom_path: "const char *",
+    kernel_log_buf: "void *",
+    kernel_log_size: "size_t",
+    kernel_log_level: "uint32_t",
   });
   // struct bpf_uprobe_opts of libbpf 1.1 (/usr/include/bpf/libbpf.h): koffi pads retprobe to 8 like C does.
   const uprobeOpts = koffi.struct("bpf_uprobe_opts", {
-    sz: "size_t", ref_ctr_offset: "size_t", bpf_cookie: "uint64_t", retprobe: "bool", func_name: "const char *",
+    sz: "size_t",
+    ref_ctr_offset: "size_t",
+    bpf_cookie: "uint64_t",
+    retprobe: "bool",
+    func_name: "const char *",
   });
   return {
     openOpts,
@@ -46,7 +57,8 @@ function bind() {
     bpf_program__set_log_buf: bpf.func("int bpf_program__set_log_buf(void *prog, void *buf, size_t size)"),
     bpf_program__attach: bpf.func("void *bpf_program__attach(void *prog)"),
     bpf_program__attach_uprobe_opts: bpf.func(
-      "void *bpf_program__attach_uprobe_opts(void *prog, int pid, const char *binary_path, size_t func_offset, const bpf_uprobe_opts *opts)"),
+      "void *bpf_program__attach_uprobe_opts(void *prog, int pid, const char *binary_path, size_t func_offset, const bpf_uprobe_opts *opts)",
+    ),
     bpf_link__destroy: bpf.func("int bpf_link__destroy(void *link)"),
 
     bpf_map__name: bpf.func("const char *bpf_map__name(void *map)"),
@@ -59,12 +71,17 @@ function bind() {
     bpf_map__reuse_fd: bpf.func("int bpf_map__reuse_fd(void *map, int fd)"),
 
     bpf_map_lookup_elem: bpf.func("int bpf_map_lookup_elem(int fd, const void *key, void *value)"),
-    bpf_map_update_elem: bpf.func("int bpf_map_update_elem(int fd, const void *key, const void *value, uint64_t flags)"),
+    bpf_map_update_elem: bpf.func(
+      "int bpf_map_update_elem(int fd, const void *key, const void *value, uint64_t flags)",
+    ),
     bpf_map_delete_elem: bpf.func("int bpf_map_delete_elem(int fd, const void *key)"),
     bpf_map_get_next_key: bpf.func("int bpf_map_get_next_key(int fd, const void *key, void *next_key)"),
     bpf_map_lookup_batch: bpf.func(
-      "int bpf_map_lookup_batch(int fd, void *in_batch, void *out_batch, void *keys, void *values, _Inout_ uint32_t *count, void *opts)"),
-    bpf_map_delete_batch: bpf.func("int bpf_map_delete_batch(int fd, const void *keys, _Inout_ uint32_t *count, void *opts)"),
+      "int bpf_map_lookup_batch(int fd, void *in_batch, void *out_batch, void *keys, void *values, _Inout_ uint32_t *count, void *opts)",
+    ),
+    bpf_map_delete_batch: bpf.func(
+      "int bpf_map_delete_batch(int fd, const void *keys, _Inout_ uint32_t *count, void *opts)",
+    ),
 
     ring_buffer__new: bpf.func("void *ring_buffer__new(int fd, ring_buffer_sample_fn *cb, void *ctx, void *opts)"),
     ring_buffer__consume: bpf.func("int ring_buffer__consume(void *rb)"),
@@ -94,8 +111,7 @@ export function strerror(err: number): string {
   return `${text} (${errnoName(err)})`;
 }
 
-const ERRNO_NAMES: Record<number, string> = Object.fromEntries(
-  Object.entries(koffi.os.errno).map(([k, v]) => [v, k]));
+const ERRNO_NAMES: Record<number, string> = Object.fromEntries(Object.entries(koffi.os.errno).map(([k, v]) => [v, k]));
 
 export function errnoName(err: number): string {
   return ERRNO_NAMES[Math.abs(err)] ?? `errno ${Math.abs(err)}`;

@@ -30,7 +30,8 @@ export function checkPrivileges(): void {
     throw new PermissionError(
       `live capture needs privileges this process lacks: ${missing.join(" and ")} (running as uid ${process.getuid?.()})`,
       "run as root (sudo), or grant CAP_BPF and CAP_PERFMON (e.g. `sudo setcap cap_bpf,cap_perfmon+ep $(which node)`); " +
-        "replaying saved captures with loadCapture() needs no privileges");
+        "replaying saved captures with loadCapture() needs no privileges",
+    );
   }
 }
 
@@ -38,9 +39,11 @@ export const DEFAULT_BTF_PATH = "/sys/kernel/btf/vmlinux";
 
 export function checkBtf(path = process.env.BPFLAB_BTF_PATH ?? DEFAULT_BTF_PATH): void {
   if (!existsSync(path)) {
-    throw new BtfMissingError(`kernel BTF not found at ${path}`,
+    throw new BtfMissingError(
+      `kernel BTF not found at ${path}`,
       "bpflab's CO-RE programs need a kernel built with CONFIG_DEBUG_INFO_BTF=y (most distribution kernels since " +
-        "5.4 are); on older kernels, install a BTF file from BTFHub and point BPFLAB_BTF_PATH at it");
+        "5.4 are); on older kernels, install a BTF file from BTFHub and point BPFLAB_BTF_PATH at it",
+    );
   }
 }
 

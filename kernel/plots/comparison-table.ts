@@ -36,7 +36,10 @@ export class ComparisonTable {
   }
 
   private isNumeric(c: string): boolean {
-    return this.rows.some((r) => typeof r[c] === "number") && this.rows.every((r) => r[c] == null || typeof r[c] === "number");
+    return (
+      this.rows.some((r) => typeof r[c] === "number") &&
+      this.rows.every((r) => r[c] == null || typeof r[c] === "number")
+    );
   }
 
   /** Row index of the best value of a numeric column (undefined for text columns or all-missing ones). */
@@ -57,7 +60,12 @@ export class ComparisonTable {
     return {
       title: this.title,
       nRows: this.rows.length,
-      columns: this.columns.map((c) => ({ name: c, dtype: this.isNumeric(c) ? "number" : "text", unit: this.options.units?.[c], numeric: this.isNumeric(c) })),
+      columns: this.columns.map((c) => ({
+        name: c,
+        dtype: this.isNumeric(c) ? "number" : "text",
+        unit: this.options.units?.[c],
+        numeric: this.isNumeric(c),
+      })),
       cell: (c, r) => this.rows[r]![this.columns[c]!],
       format: (_c, v) => (typeof v === "number" && !Number.isInteger(v) ? v.toFixed(3) : undefined),
     };
@@ -67,20 +75,35 @@ export class ComparisonTable {
     const src = this.source();
     const best = this.columns.map((c) => this.best(c));
     const cell = "padding:3px 10px;border-bottom:1px solid rgba(128,128,128,0.25);white-space:nowrap";
-    const head = src.columns.map((c) =>
-      `<th style="${cell};text-align:${c.numeric ? "right" : "left"};border-bottom:1px solid rgba(128,128,128,0.6)">` +
-      `${escapeHtml(c.name)}${c.unit ? `<br><span style="font-weight:normal;opacity:0.65">${escapeHtml(c.unit)}</span>` : ""}</th>`).join("");
-    const body = this.rows.map((_, r) => `<tr>${src.columns.map((c, ci) => {
-      const text = escapeHtml(cellText(src, ci, src.cell(ci, r)));
-      const mark = best[ci] === r;
-      return `<td style="${cell};text-align:${c.numeric ? "right" : "left"}${mark ? ";font-weight:700" : ""}">${mark ? `${text} ★` : text}</td>`;
-    }).join("")}</tr>`).join("\n");
-    const lowers = this.options.lowerIsBetter?.length ? ` (lower is better for ${this.options.lowerIsBetter.join(", ")})` : "";
-    return `<div class="bpflab-table bpflab-comparison" style="overflow-x:auto;max-width:100%">` +
+    const head = src.columns
+      .map(
+        (c) =>
+          `<th style="${cell};text-align:${c.numeric ? "right" : "left"};border-bottom:1px solid rgba(128,128,128,0.6)">` +
+          `${escapeHtml(c.name)}${c.unit ? `<br><span style="font-weight:normal;opacity:0.65">${escapeHtml(c.unit)}</span>` : ""}</th>`,
+      )
+      .join("");
+    const body = this.rows
+      .map(
+        (_, r) =>
+          `<tr>${src.columns
+            .map((c, ci) => {
+              const text = escapeHtml(cellText(src, ci, src.cell(ci, r)));
+              const mark = best[ci] === r;
+              return `<td style="${cell};text-align:${c.numeric ? "right" : "left"}${mark ? ";font-weight:700" : ""}">${mark ? `${text} ★` : text}</td>`;
+            })
+            .join("")}</tr>`,
+      )
+      .join("\n");
+    const lowers = this.options.lowerIsBetter?.length
+      ? ` (lower is better for ${this.options.lowerIsBetter.join(", ")})`
+      : "";
+    return (
+      `<div class="bpflab-table bpflab-comparison" style="overflow-x:auto;max-width:100%">` +
       `<div style="padding:2px 0 6px;opacity:0.8;font-size:12px">${escapeHtml(this.title)}: ` +
       `★ marks the best value per column${escapeHtml(lowers)}</div>` +
       `<table style="border-collapse:collapse;font-size:12px;font-variant-numeric:tabular-nums;color:inherit">` +
-      `<thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table></div>`;
+      `<thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table></div>`
+    );
   }
 
   toMimeBundle(): Record<string, string> {

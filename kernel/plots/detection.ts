@@ -52,7 +52,11 @@ export function scoreTimeline(o: ScoreTimelineOptions): Figure {
     sameLength(`score series "${s.name}" vs t`, s.score, o.t);
     const color = COLORWAY[k % COLORWAY.length];
     data.push({
-      type: "scatter", mode: "lines", name: s.name, x, y: toJsonArray(s.score),
+      type: "scatter",
+      mode: "lines",
+      name: s.name,
+      x,
+      y: toJsonArray(s.score),
       line: { width: 1.6, color },
       hovertemplate: `${s.name}<br>t=%{x:.2f}<br>score %{y:.4~g}<extra></extra>`,
     });
@@ -60,10 +64,17 @@ export function scoreTimeline(o: ScoreTimelineOptions): Figure {
       const hx: number[] = [];
       const hy: number[] = [];
       for (let i = 0; i < s.score.length; i++) {
-        if (s.score[i]! > o.threshold) { hx.push(o.t[i]!); hy.push(s.score[i]!); }
+        if (s.score[i]! > o.threshold) {
+          hx.push(o.t[i]!);
+          hy.push(s.score[i]!);
+        }
       }
       data.push({
-        type: "scatter", mode: "markers", name: `${s.name} > threshold`, x: hx, y: hy,
+        type: "scatter",
+        mode: "markers",
+        name: `${s.name} > threshold`,
+        x: hx,
+        y: hy,
         marker: { color, size: 7, symbol: "circle-open", line: { width: 2 } },
         showlegend: hx.length > 0,
         hovertemplate: `${s.name} flagged<br>t=%{x:.2f}<br>score %{y:.4~g}<extra></extra>`,
@@ -71,21 +82,50 @@ export function scoreTimeline(o: ScoreTimelineOptions): Figure {
     }
   });
   const shapes: Record<string, unknown>[] = (o.windows ?? []).map((w) => ({
-    type: "rect", xref: "x", yref: "paper", x0: w.start, x1: w.end, y0: 0, y1: 1,
-    fillcolor: WINDOW_FILL, line: { width: 0 }, layer: "below",
+    type: "rect",
+    xref: "x",
+    yref: "paper",
+    x0: w.start,
+    x1: w.end,
+    y0: 0,
+    y1: 1,
+    fillcolor: WINDOW_FILL,
+    line: { width: 0 },
+    layer: "below",
   }));
-  const annotations: Record<string, unknown>[] = (o.windows ?? []).filter((w) => w.label).map((w) => ({
-    x: (w.start + w.end) / 2, y: 1, xref: "x", yref: "paper", yanchor: "bottom", showarrow: false,
-    text: w.label, font: { size: 11, color: THRESHOLD_COLOR },
-  }));
+  const annotations: Record<string, unknown>[] = (o.windows ?? [])
+    .filter((w) => w.label)
+    .map((w) => ({
+      x: (w.start + w.end) / 2,
+      y: 1,
+      xref: "x",
+      yref: "paper",
+      yanchor: "bottom",
+      showarrow: false,
+      text: w.label,
+      font: { size: 11, color: THRESHOLD_COLOR },
+    }));
   if (o.threshold !== undefined) {
     shapes.push({
-      type: "line", xref: "paper", x0: 0, x1: 1, yref: "y", y0: o.threshold, y1: o.threshold,
+      type: "line",
+      xref: "paper",
+      x0: 0,
+      x1: 1,
+      yref: "y",
+      y0: o.threshold,
+      y1: o.threshold,
       line: { color: THRESHOLD_COLOR, width: 1.5, dash: "dash" },
     });
     annotations.push({
-      xref: "paper", x: 1, xanchor: "right", yref: "y", y: o.threshold, yanchor: "bottom", showarrow: false,
-      text: `threshold ${+o.threshold.toPrecision(4)}`, font: { size: 11, color: THRESHOLD_COLOR },
+      xref: "paper",
+      x: 1,
+      xanchor: "right",
+      yref: "y",
+      y: o.threshold,
+      yanchor: "bottom",
+      showarrow: false,
+      text: `threshold ${+o.threshold.toPrecision(4)}`,
+      font: { size: 11, color: THRESHOLD_COLOR },
     });
   }
   return new Figure({
@@ -110,12 +150,20 @@ export function scoreTimeline(o: ScoreTimelineOptions): Figure {
  * (`{ detector, fpr, tpr }`, the shape of compareDetectors' `curves`).
  */
 export type RocCurve =
-  | { name: string; points: { fpr: number; tpr: number }[]; /** Area under the curve, shown in the legend. */ auc?: number }
+  | {
+      name: string;
+      points: { fpr: number; tpr: number }[];
+      /** Area under the curve, shown in the legend. */ auc?: number;
+    }
   | { name?: string; detector?: string; fpr: ArrayLike<number>; tpr: ArrayLike<number>; auc?: number };
 
 /** A precision-recall curve of one detector: points, or columns `{ detector, recall, precision }`. */
 export type PrCurve =
-  | { name: string; points: { recall: number; precision: number }[]; /** Average precision, in the legend. */ ap?: number }
+  | {
+      name: string;
+      points: { recall: number; precision: number }[];
+      /** Average precision, in the legend. */ ap?: number;
+    }
   | { name?: string; detector?: string; recall: ArrayLike<number>; precision: ArrayLike<number>; ap?: number };
 
 function curveXY(c: object, xKey: string, yKey: string): { name: string; x: number[]; y: number[] } {
@@ -127,7 +175,11 @@ function curveXY(c: object, xKey: string, yKey: string): { name: string; x: numb
   }
   const x = any[xKey] as ArrayLike<number> | undefined;
   const y = any[yKey] as ArrayLike<number> | undefined;
-  if (!x || !y) throw new OptionError(`curve "${name}" has neither points nor ${xKey}/${yKey} arrays`, "pass { name, points } or { detector, " + `${xKey}, ${yKey} }`);
+  if (!x || !y)
+    throw new OptionError(
+      `curve "${name}" has neither points nor ${xKey}/${yKey} arrays`,
+      "pass { name, points } or { detector, " + `${xKey}, ${yKey} }`,
+    );
   sameLength(`curve "${name}" ${xKey} vs ${yKey}`, x, y);
   return { name, x: toJsonArray(x) as number[], y: toJsonArray(y) as number[] };
 }
@@ -136,7 +188,11 @@ function curveXY(c: object, xKey: string, yKey: string): { name: string; x: numb
  * Ground-truth windows from per-sample labels: each run of consecutive 1s becomes one window spanning its
  * samples (to the next sample's time, so a one-sample anomaly still shows as a band).
  */
-export function windowsFromLabels(t: ArrayLike<number>, labels: ArrayLike<number | boolean>, label = "labelled"): LabelledWindow[] {
+export function windowsFromLabels(
+  t: ArrayLike<number>,
+  labels: ArrayLike<number | boolean>,
+  label = "labelled",
+): LabelledWindow[] {
   sameLength("t vs labels", t, labels);
   const out: LabelledWindow[] = [];
   let start = -1;
@@ -169,21 +225,32 @@ export function rocCurves(curves: RocCurve[], options: CurveOptions = {}): Figur
   const data: Trace[] = curves.map((c, k) => {
     const { name, x, y } = curveXY(c, "fpr", "tpr");
     return {
-      type: "scatter", mode: "lines", name: legendName(name, "AUC", c.auc), x, y,
+      type: "scatter",
+      mode: "lines",
+      name: legendName(name, "AUC", c.auc),
+      x,
+      y,
       line: { width: 2, color: COLORWAY[k % COLORWAY.length], shape: "hv" },
       hovertemplate: `${name}<br>FPR %{x:.3f}<br>TPR %{y:.3f}<extra></extra>`,
     };
   });
   data.push({
-    type: "scatter", mode: "lines", name: "chance", x: [0, 1], y: [0, 1],
-    line: { dash: "dot", width: 1, color: LINE_COLOR }, hoverinfo: "skip",
+    type: "scatter",
+    mode: "lines",
+    name: "chance",
+    x: [0, 1],
+    y: [0, 1],
+    line: { dash: "dot", width: 1, color: LINE_COLOR },
+    hoverinfo: "skip",
   });
   return new Figure({
     data,
     layout: baseLayout({
       title: options.title ?? "ROC curves",
-      xTitle: "false positive rate", yTitle: "true positive rate (recall)",
-      width: options.width ?? SQUARE + 180, height: options.height ?? SQUARE,
+      xTitle: "false positive rate",
+      yTitle: "true positive rate (recall)",
+      width: options.width ?? SQUARE + 180,
+      height: options.height ?? SQUARE,
       xaxis: { range: [-0.01, 1.01], constrain: "domain" },
       yaxis: { range: [-0.01, 1.01], scaleanchor: "x", scaleratio: 1 },
     }),
@@ -198,24 +265,34 @@ export function prCurves(curves: PrCurve[], options: CurveOptions & { prevalence
   const data: Trace[] = curves.map((c, k) => {
     const { name, x, y } = curveXY(c, "recall", "precision");
     return {
-      type: "scatter", mode: "lines", name: legendName(name, "AP", c.ap), x, y,
+      type: "scatter",
+      mode: "lines",
+      name: legendName(name, "AP", c.ap),
+      x,
+      y,
       line: { width: 2, color: COLORWAY[k % COLORWAY.length] },
       hovertemplate: `${name}<br>recall %{x:.3f}<br>precision %{y:.3f}<extra></extra>`,
     };
   });
   if (options.prevalence !== undefined) {
     data.push({
-      type: "scatter", mode: "lines", name: `no skill (${(100 * options.prevalence).toFixed(1)}% anomalies)`,
-      x: [0, 1], y: [options.prevalence, options.prevalence],
-      line: { dash: "dot", width: 1, color: LINE_COLOR }, hoverinfo: "skip",
+      type: "scatter",
+      mode: "lines",
+      name: `no skill (${(100 * options.prevalence).toFixed(1)}% anomalies)`,
+      x: [0, 1],
+      y: [options.prevalence, options.prevalence],
+      line: { dash: "dot", width: 1, color: LINE_COLOR },
+      hoverinfo: "skip",
     });
   }
   return new Figure({
     data,
     layout: baseLayout({
       title: options.title ?? "Precision-recall curves",
-      xTitle: "recall", yTitle: "precision",
-      width: options.width ?? SQUARE + 180, height: options.height ?? SQUARE,
+      xTitle: "recall",
+      yTitle: "precision",
+      width: options.width ?? SQUARE + 180,
+      height: options.height ?? SQUARE,
       xaxis: { range: [-0.01, 1.01], constrain: "domain" },
       yaxis: { range: [-0.01, 1.05], scaleanchor: "x", scaleratio: 1 },
     }),
@@ -243,23 +320,41 @@ export interface PcaScatterOptions {
 export function pcaScatter(o: PcaScatterOptions): Figure {
   sameLength("pca x vs y", o.x, o.y);
   sameLength("pca x vs score", o.x, o.score);
-  const data: Trace[] = [{
-    type: o.x.length > 5000 ? "scattergl" : "scatter", mode: "markers", name: "samples",
-    x: toJsonArray(o.x), y: toJsonArray(o.y),
-    text: o.text ? Array.from(o.text) : undefined,
-    marker: {
-      color: toJsonArray(o.score), colorscale: SCORE_COLORSCALE, size: 6, opacity: 0.85,
-      colorbar: { title: { text: "score" }, outlinewidth: 0 }, showscale: true,
+  const data: Trace[] = [
+    {
+      type: o.x.length > 5000 ? "scattergl" : "scatter",
+      mode: "markers",
+      name: "samples",
+      x: toJsonArray(o.x),
+      y: toJsonArray(o.y),
+      text: o.text ? Array.from(o.text) : undefined,
+      marker: {
+        color: toJsonArray(o.score),
+        colorscale: SCORE_COLORSCALE,
+        size: 6,
+        opacity: 0.85,
+        colorbar: { title: { text: "score" }, outlinewidth: 0 },
+        showscale: true,
+      },
+      hovertemplate:
+        (o.text ? "%{text}<br>" : "") + "PC1 %{x:.3g}, PC2 %{y:.3g}<br>score %{marker.color:.4~g}<extra></extra>",
     },
-    hovertemplate: (o.text ? "%{text}<br>" : "") + "PC1 %{x:.3g}, PC2 %{y:.3g}<br>score %{marker.color:.4~g}<extra></extra>",
-  }];
+  ];
   if (o.labels) {
     sameLength("pca x vs labels", o.x, o.labels);
     const ax: number[] = [];
     const ay: number[] = [];
-    for (let i = 0; i < o.labels.length; i++) if (Number(o.labels[i])) { ax.push(o.x[i]!); ay.push(o.y[i]!); }
+    for (let i = 0; i < o.labels.length; i++)
+      if (Number(o.labels[i])) {
+        ax.push(o.x[i]!);
+        ay.push(o.y[i]!);
+      }
     data.push({
-      type: "scatter", mode: "markers", name: `labelled anomaly (${ax.length})`, x: ax, y: ay,
+      type: "scatter",
+      mode: "markers",
+      name: `labelled anomaly (${ax.length})`,
+      x: ax,
+      y: ay,
       marker: { symbol: "diamond-open", size: 11, color: THRESHOLD_COLOR, line: { width: 1.5 } },
       hoverinfo: "skip",
     });
@@ -270,8 +365,10 @@ export function pcaScatter(o: PcaScatterOptions): Figure {
     layout: {
       ...baseLayout({
         title: o.title ?? "PCA projection coloured by anomaly score",
-        xTitle: `PC1${pct(o.explained?.[0])}`, yTitle: `PC2${pct(o.explained?.[1])}`,
-        width: o.width ?? 760, height: o.height ?? 520,
+        xTitle: `PC1${pct(o.explained?.[0])}`,
+        yTitle: `PC2${pct(o.explained?.[1])}`,
+        width: o.width ?? 760,
+        height: o.height ?? 520,
       }),
       legend: { orientation: "h", x: 0, y: -0.18, bgcolor: "rgba(0,0,0,0)" },
     },
@@ -304,29 +401,44 @@ export interface ExplanationLike {
  * Horizontal bars of what pushed one sample's score up (or down), largest magnitude on top. Takes the
  * features and values, or an explanation from `explain(detector, matrix, row)`.
  */
-export function featureContributions(input: ContributionsOptions | ExplanationLike, options: Partial<ContributionsOptions> = {}): Figure {
-  const o: ContributionsOptions = "columns" in input
-    ? {
-      features: input.columns, values: input.contribution,
-      title: `Why row ${input.row} scored ${+input.score.toPrecision(4)} (${input.detector})`,
-      xTitle: input.method ? `contribution (${input.method})` : undefined, ...options,
-    }
-    : { ...input, ...options };
+export function featureContributions(
+  input: ContributionsOptions | ExplanationLike,
+  options: Partial<ContributionsOptions> = {},
+): Figure {
+  const o: ContributionsOptions =
+    "columns" in input
+      ? {
+          features: input.columns,
+          values: input.contribution,
+          title: `Why row ${input.row} scored ${+input.score.toPrecision(4)} (${input.detector})`,
+          xTitle: input.method ? `contribution (${input.method})` : undefined,
+          ...options,
+        }
+      : { ...input, ...options };
   sameLength("features vs values", o.features, o.values);
-  const order = o.features.map((_, i) => i)
-    .sort((a, b) => Math.abs(o.values[b]!) - Math.abs(o.values[a]!)).slice(0, o.topN ?? 15).reverse();
+  const order = o.features
+    .map((_, i) => i)
+    .sort((a, b) => Math.abs(o.values[b]!) - Math.abs(o.values[a]!))
+    .slice(0, o.topN ?? 15)
+    .reverse();
   const vals = order.map((i) => o.values[i]!);
   return new Figure({
-    data: [{
-      type: "bar", orientation: "h", name: "contribution",
-      y: order.map((i) => o.features[i]!), x: vals,
-      marker: { color: vals.map((v) => (v >= 0 ? THRESHOLD_COLOR : COLORWAY[0])) },
-      hovertemplate: "%{y}: %{x:.4~g}<extra></extra>",
-    }],
+    data: [
+      {
+        type: "bar",
+        orientation: "h",
+        name: "contribution",
+        y: order.map((i) => o.features[i]!),
+        x: vals,
+        marker: { color: vals.map((v) => (v >= 0 ? THRESHOLD_COLOR : COLORWAY[0])) },
+        hovertemplate: "%{y}: %{x:.4~g}<extra></extra>",
+      },
+    ],
     layout: baseLayout({
       title: o.title ?? "Feature contributions to the anomaly score",
       xTitle: o.xTitle ?? "contribution to score (+ raises it)",
-      width: o.width ?? 760, height: o.height ?? Math.max(260, 110 + 24 * order.length),
+      width: o.width ?? 760,
+      height: o.height ?? Math.max(260, 110 + 24 * order.length),
       showLegend: false,
       yaxis: { type: "category", showgrid: false },
     }),

@@ -37,7 +37,10 @@ function currentWriter(): Writer | null {
     for (const key of Object.keys(require.cache)) {
       if (!/[\\/]tslab[\\/]dist[\\/]jupyter\.js$/.test(key)) continue;
       const exp = require.cache[key]?.exports as TslabJupyter | undefined;
-      if (exp && typeof exp.lastWriteDisplayData === "function") { tslabJupyter = exp; break; }
+      if (exp && typeof exp.lastWriteDisplayData === "function") {
+        tslabJupyter = exp;
+        break;
+      }
     }
   }
   const w = tslabJupyter?.lastWriteDisplayData;
@@ -45,7 +48,9 @@ function currentWriter(): Writer | null {
 }
 
 /** tslab's jupyter module: `lastWriteDisplayData` is replaced for every executed cell. */
-interface TslabJupyter { lastWriteDisplayData?: Writer | null }
+interface TslabJupyter {
+  lastWriteDisplayData?: Writer | null;
+}
 // Looked up once: tslab loads its jupyter module before any cell runs, so a miss means "not in tslab".
 let tslabJupyter: TslabJupyter | null | undefined;
 
@@ -55,7 +60,9 @@ export function inNotebook(): boolean {
 }
 
 // Shared through globalThis so two copies of this module (say, dist/ and a test build) agree on the session.
-interface Session { plotlyInlined: boolean }
+interface Session {
+  plotlyInlined: boolean;
+}
 const SESSION_KEY = Symbol.for("bpflab.display.session");
 function session(): Session {
   const g = globalThis as unknown as Record<symbol, Session | undefined>;
@@ -130,8 +137,10 @@ export interface ShowOptions extends TableOptions {
  */
 export function show(x: unknown, options: ShowOptions = {}): void {
   if (isThenable(x)) {
-    throw new OptionError("show() was given a Promise, not its result",
-      "await it first, e.g. show(await live({ collectors: [\"sched\"], duration: \"5s\" }))");
+    throw new OptionError(
+      "show() was given a Promise, not its result",
+      'await it first, e.g. show(await live({ collectors: ["sched"], duration: "5s" }))',
+    );
   }
   const bundle = mimeBundleOf(x, options);
   const write = currentWriter();
@@ -206,7 +215,9 @@ export class LiveDisplay {
     if (this.closed) return;
     if (!this.write) {
       if (this.fallback === "stderr") {
-        const line = String(bundle["text/plain"] ?? "").replace(/\s*\n\s*/g, " | ").trim();
+        const line = String(bundle["text/plain"] ?? "")
+          .replace(/\s*\n\s*/g, " | ")
+          .trim();
         // A line per change, not per tick: a stalled capture should not flood a terminal.
         if (line !== this.last) process.stderr.write(`${line}\n`);
         this.last = line;

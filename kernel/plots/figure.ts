@@ -59,7 +59,8 @@ export class Figure implements PlotlySpec {
   get title(): string {
     const t = this.layout["title"];
     if (typeof t === "string") return t;
-    if (t && typeof t === "object" && typeof (t as { text?: unknown }).text === "string") return (t as { text: string }).text;
+    if (t && typeof t === "object" && typeof (t as { text?: unknown }).text === "string")
+      return (t as { text: string }).text;
     return "";
   }
 
@@ -98,8 +99,10 @@ export class Figure implements PlotlySpec {
   /** A self-contained HTML page (plotly.js inlined), e.g. to attach a figure to a bug report. */
   toStandaloneHtml(): string {
     const body = this.toMimeBundle({ includePlotlyJs: true })["text/html"] as string;
-    return `<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>${this.title.replace(/</g, "&lt;")}</title></head>` +
-      `<body>\n${body}\n</body></html>\n`;
+    return (
+      `<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>${this.title.replace(/</g, "&lt;")}</title></head>` +
+      `<body>\n${body}\n</body></html>\n`
+    );
   }
 
   toString(): string {
@@ -107,8 +110,10 @@ export class Figure implements PlotlySpec {
     const counts = new Map<string, number>();
     for (const k of kinds) counts.set(k, (counts.get(k) ?? 0) + 1);
     const parts = [...counts].map(([k, n]) => `${n} ${k}`);
-    return `Figure "${this.title}": ${this.data.length} trace${this.data.length === 1 ? "" : "s"}` +
-      (parts.length ? ` (${parts.join(", ")})` : "");
+    return (
+      `Figure "${this.title}": ${this.data.length} trace${this.data.length === 1 ? "" : "s"}` +
+      (parts.length ? ` (${parts.join(", ")})` : "")
+    );
   }
 }
 

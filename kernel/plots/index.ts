@@ -11,10 +11,24 @@ export { processSeries, frameRows, metricName } from "./process-series.js";
 export type { ProcessRows, ProcessSeries, ProcessSeriesOptions, ValueScale } from "./process-series.js";
 export { topSyscalls, syscallTotals, latencyHistogram, syscallLatencySeries, fmtNs } from "./syscalls.js";
 export type { SyscallTotals, TopSyscallsOptions, LatencySeries, LatencyHistogramOptions } from "./syscalls.js";
-export { scoreTimeline, rocCurves, prCurves, pcaScatter, featureContributions, windowsFromLabels } from "./detection.js";
+export {
+  scoreTimeline,
+  rocCurves,
+  prCurves,
+  pcaScatter,
+  featureContributions,
+  windowsFromLabels,
+} from "./detection.js";
 export type {
-  LabelledWindow, ScoreSeries, ScoreTimelineOptions, RocCurve, PrCurve, CurveOptions, PcaScatterOptions,
-  ContributionsOptions, ExplanationLike,
+  LabelledWindow,
+  ScoreSeries,
+  ScoreTimelineOptions,
+  RocCurve,
+  PrCurve,
+  CurveOptions,
+  PcaScatterOptions,
+  ContributionsOptions,
+  ExplanationLike,
 } from "./detection.js";
 export { comparisonFigures } from "./comparison-figures.js";
 export type { ComparisonLike } from "./comparison-figures.js";

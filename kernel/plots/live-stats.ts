@@ -120,7 +120,10 @@ export class LiveStats {
     }
     for (const [label, v] of values) {
       let s = this.history.get(label);
-      if (!s) { s = new Array<number>(k).fill(0); this.history.set(label, s); }
+      if (!s) {
+        s = new Array<number>(k).fill(0);
+        this.history.set(label, s);
+      }
       s.push(v);
     }
     for (const s of this.history.values()) if (s.length === k) s.push(0);
@@ -164,12 +167,21 @@ function commAt(f: Frame): (row: number) => string {
 
 function processOf(procs: Map<number, LiveProcess>, pid: number, comm: string): LiveProcess {
   let p = procs.get(pid);
-  if (!p) { p = { pid, comm, oncpuPct: 0, syscallsPerS: 0 }; procs.set(pid, p); }
+  if (!p) {
+    p = { pid, comm, oncpuPct: 0, syscallsPerS: 0 };
+    procs.set(pid, p);
+  }
   return p;
 }
 
 /** Per-process on-CPU share over `spanMs` from sched rows [from, to). */
-function addSched(procs: Map<number, LiveProcess>, f: Frame, from: number, to: number, spanMs: number): Map<number, LiveProcess> {
+function addSched(
+  procs: Map<number, LiveProcess>,
+  f: Frame,
+  from: number,
+  to: number,
+  spanMs: number,
+): Map<number, LiveProcess> {
   if (!f.has("pid") || !f.has("oncpu_ns")) return procs;
   const pid = f.column("pid") as Uint32Array;
   const on = f.column("oncpu_ns");

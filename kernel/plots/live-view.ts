@@ -57,8 +57,10 @@ function processSource(top: LiveProcess[], withSyscalls: boolean, what: string):
 function sideBySide(sources: TableSource[]): { html: string; text: string } {
   const opts = { head: 20, tail: 0 };
   return {
-    html: `<div style="display:flex;flex-wrap:wrap;gap:24px;align-items:flex-start">` +
-      sources.map((s) => `<div>${tableHtml(s, opts)}</div>`).join("") + `</div>`,
+    html:
+      `<div style="display:flex;flex-wrap:wrap;gap:24px;align-items:flex-start">` +
+      sources.map((s) => `<div>${tableHtml(s, opts)}</div>`).join("") +
+      `</div>`,
     text: sources.map((s) => tableText(s, opts)).join("\n"),
   };
 }
@@ -69,16 +71,24 @@ export function liveChart(stats: LiveStats, title?: string): Figure {
   const sched = stats.historyUnit.startsWith("%");
   return new Figure({
     data: series.map((s) => ({
-      type: "scatter", mode: "lines", name: s.label, x: stats.historyT.slice(), y: toJsonArray(s.values),
-      line: { width: 2 }, hovertemplate: `%{fullData.name}<br>t=%{x:.1f} s<br>%{y:.3~f}<extra></extra>`,
+      type: "scatter",
+      mode: "lines",
+      name: s.label,
+      x: stats.historyT.slice(),
+      y: toJsonArray(s.values),
+      line: { width: 2 },
+      hovertemplate: `%{fullData.name}<br>t=%{x:.1f} s<br>%{y:.3~f}<extra></extra>`,
     })),
     layout: baseLayout({
       title: title ?? (sched ? "On-CPU of the busiest processes" : "Events per second"),
       xTitle: "time since capture start (s)",
-      yTitle: sched ? "on-CPU (% of one CPU)" : series[0]?.label ?? "events/s",
-      width: 720, height: 260,
+      yTitle: sched ? "on-CPU (% of one CPU)" : (series[0]?.label ?? "events/s"),
+      width: 720,
+      height: 260,
       yaxis: { rangemode: "tozero" },
-      xaxis: { range: [Math.max(0, (stats.historyT[0] ?? 0) - 0.5), Math.max(stats.durationMs / 1000, stats.elapsedMs / 1000)] },
+      xaxis: {
+        range: [Math.max(0, (stats.historyT[0] ?? 0) - 0.5), Math.max(stats.durationMs / 1000, stats.elapsedMs / 1000)],
+      },
     }),
   });
 }
@@ -98,12 +108,16 @@ export function liveView(o: LiveViewInput): Panel {
   const elapsed = `${(elapsedMs / 1000).toFixed(1)} of ${(stats.durationMs / 1000).toFixed(1)} s`;
   const items: PanelItem[] = [];
   const lost = (o.final?.table ?? stats.table).reduce((s, c) => s + c.lost, 0);
-  const status = state === "running" ? `capturing ${stats.collectors.join(", ")}`
-    : state === "done" ? `done: ${elapsed} captured`
-    : `interrupted after ${elapsed}: the data captured so far is kept`;
+  const status =
+    state === "running"
+      ? `capturing ${stats.collectors.join(", ")}`
+      : state === "done"
+        ? `done: ${elapsed} captured`
+        : `interrupted after ${elapsed}: the data captured so far is kept`;
   const colour = state === "interrupted" || lost > 0 ? "#e15759" : state === "done" ? "#59a14f" : "inherit";
   items.push({
-    html: `<div style="font-size:13px"><b>${escapeHtml(o.title)}</b> · <span style="color:${colour}">` +
+    html:
+      `<div style="font-size:13px"><b>${escapeHtml(o.title)}</b> · <span style="color:${colour}">` +
       `${escapeHtml(status)}</span>${lost > 0 ? ` · <span style="color:#e15759">${fmtInt(lost)} events lost</span>` : ""}</div>`,
     text: `${o.title}: ${status}${lost > 0 ? ` (${lost} events lost)` : ""}`,
   });
@@ -111,7 +125,10 @@ export function liveView(o: LiveViewInput): Panel {
   items.push(progressBar(fraction, elapsed));
   if (state === "running" && stats.rates.length) {
     const line = stats.rates.map((r) => `${r.name} ${fmtInt(r.value)}`).join(" · ");
-    items.push({ html: `<div style="font-size:12px;font-variant-numeric:tabular-nums">${escapeHtml(line)}</div>`, text: line });
+    items.push({
+      html: `<div style="font-size:12px;font-variant-numeric:tabular-nums">${escapeHtml(line)}</div>`,
+      text: line,
+    });
   }
   const withSyscalls = stats.collectors.includes("syscalls");
   const top = o.final?.top ?? stats.top;

@@ -35,7 +35,11 @@ export async function live(options: LiveOptions): Promise<Capture> {
   const names = Array.isArray(rest.collectors) ? [...rest.collectors] : Object.keys(rest.collectors ?? {});
   // Parsed here only for the rates; capture() validates every option again and owns the errors.
   let intervalMs = 1000;
-  try { intervalMs = parseDuration(rest.interval ?? "1s", "interval", 10, 3_600_000); } catch { /* capture() throws */ }
+  try {
+    intervalMs = parseDuration(rest.interval ?? "1s", "interval", 10, 3_600_000);
+  } catch {
+    /* capture() throws */
+  }
   const stats = new LiveStats(names, intervalMs);
   const view = new LiveDisplay({ fallback: fallback ?? "stderr" });
   const heading = title ?? "Live capture";
@@ -50,14 +54,26 @@ export async function live(options: LiveOptions): Promise<Capture> {
     stats.durationMs = safeDuration(rest.duration);
     view.update(liveView({ stats, state: "running", title: heading }));
     // capture() takes SIGINT/SIGTERM over (tslab's interrupt included) and stops early, keeping the data
-    const cap = await capture({ ...rest, ...(signal ? { signal } : {}), handleSignals: handleSignals ?? true, onInterval: tick });
+    const cap = await capture({
+      ...rest,
+      ...(signal ? { signal } : {}),
+      handleSignals: handleSignals ?? true,
+      onInterval: tick,
+    });
     const table = cap.collectors.map((c) => ({
-      collector: c, rows: cap.frames[c]?.length ?? 0, rowsPerS: 0, lost: cap.meta.lost[c] ?? 0,
+      collector: c,
+      rows: cap.frames[c]?.length ?? 0,
+      rowsPerS: 0,
+      lost: cap.meta.lost[c] ?? 0,
     }));
-    view.update(liveView({
-      stats, title: heading, state: cap.meta.interrupted ? "interrupted" : "done",
-      final: { table, top: topProcesses(cap.frames, cap.meta.elapsedMs), elapsedMs: cap.meta.elapsedMs },
-    }));
+    view.update(
+      liveView({
+        stats,
+        title: heading,
+        state: cap.meta.interrupted ? "interrupted" : "done",
+        final: { table, top: topProcesses(cap.frames, cap.meta.elapsedMs), elapsedMs: cap.meta.elapsedMs },
+      }),
+    );
     return cap;
   } catch (e) {
     view.update(`${heading}: failed: ${(e as Error).message}`);
@@ -68,5 +84,9 @@ export async function live(options: LiveOptions): Promise<Capture> {
 }
 
 function safeDuration(d: string | number): number {
-  try { return parseDuration(d, "duration", 10, 7 * 24 * 3_600_000); } catch { return 0; }
+  try {
+    return parseDuration(d, "duration", 10, 7 * 24 * 3_600_000);
+  } catch {
+    return 0;
+  }
 }

@@ -13,7 +13,10 @@ export type PanelItem = string | { html: string; text: string } | object;
 
 function itemBundle(item: PanelItem): { html: string; text: string } {
   if (typeof item === "string") {
-    return { html: `<div style="white-space:pre-wrap;font-family:monospace;font-size:12px">${escapeHtml(item)}</div>`, text: item };
+    return {
+      html: `<div style="white-space:pre-wrap;font-family:monospace;font-size:12px">${escapeHtml(item)}</div>`,
+      text: item,
+    };
   }
   const ready = item as { html?: unknown; text?: unknown };
   if (typeof ready.html === "string" && typeof ready.text === "string") return { html: ready.html, text: ready.text };
@@ -40,8 +43,10 @@ export class Panel {
   toMimeBundle(): MimeBundle {
     const parts = this.items.map(itemBundle);
     return {
-      "text/html": `<div class="bpflab-panel" style="display:flex;flex-direction:column;gap:8px">` +
-        parts.map((p) => `<div>${p.html}</div>`).join("\n") + `</div>`,
+      "text/html":
+        `<div class="bpflab-panel" style="display:flex;flex-direction:column;gap:8px">` +
+        parts.map((p) => `<div>${p.html}</div>`).join("\n") +
+        `</div>`,
       "text/plain": parts.map((p) => p.text).join("\n"),
     };
   }
@@ -62,7 +67,8 @@ export function progressBar(fraction: number, label = ""): { html: string; text:
   const pct = Math.round(f * 100);
   const cells = Math.round(f * 20);
   return {
-    html: `<div class="bpflab-progress" style="display:flex;align-items:center;gap:8px;font-size:12px">` +
+    html:
+      `<div class="bpflab-progress" style="display:flex;align-items:center;gap:8px;font-size:12px">` +
       `<div style="width:240px;height:8px;border-radius:4px;background:rgba(128,128,128,0.25);overflow:hidden">` +
       `<div style="width:${pct}%;height:100%;background:#4e79a7"></div></div>` +
       `<span>${pct}%${label ? ` · ${escapeHtml(label)}` : ""}</span></div>`,

@@ -32,7 +32,12 @@ export function scriptJson(value: unknown): string {
 
 /** Escapes text for HTML element content and attribute values. */
 export function escapeHtml(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+  return s
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&#39;");
 }
 
 /**
@@ -41,7 +46,8 @@ export function escapeHtml(s: string): string {
  */
 export function plotlyLibraryHtml(): string {
   const src = plotlyLibrarySource().replace(/<\/script/gi, "<\\/script");
-  return `<div class="bpflab-plotly-lib" style="display:none" data-plotly-version="${escapeHtml(plotlyVersion())}"></div>\n` +
+  return (
+    `<div class="bpflab-plotly-lib" style="display:none" data-plotly-version="${escapeHtml(plotlyVersion())}"></div>\n` +
     `<script type="text/javascript">\n` +
     `/* plotly.js ${plotlyVersion()} (MIT licence, Plotly Inc.), inlined by bpflab so figures render offline. */\n` +
     // Jupyter's classic page loads MathJax 2; plotly.js would reconfigure it globally without this.
@@ -49,7 +55,8 @@ export function plotlyLibraryHtml(): string {
     `if (!window.Plotly) {\n${src}\n}\n` +
     `(function () { var q = window.__bpflabPlotlyQueue || []; window.__bpflabPlotlyQueue = [];` +
     ` for (var i = 0; i < q.length; i++) { try { q[i](); } catch (e) { console.warn("bpflab: figure failed", e); } } })();\n` +
-    `</script>`;
+    `</script>`
+  );
 }
 
 // Runs in the browser, so it is plain ES5 in a string: serialising a TS function would carry whatever helpers the
@@ -100,10 +107,12 @@ export interface FigureHtmlOptions {
 /** The figure's <div> (with a readable placeholder) and the script that draws it once plotly.js is present. */
 export function figureHtml(spec: { data: unknown[]; layout: unknown; config: unknown }, o: FigureHtmlOptions): string {
   const traces = spec.data.length;
-  return `<div id="${escapeHtml(o.id)}" class="bpflab-plotly" ` +
+  return (
+    `<div id="${escapeHtml(o.id)}" class="bpflab-plotly" ` +
     `style="width:${o.width}px;max-width:100%;height:${o.height}px">` +
     `<div class="bpflab-plotly-placeholder" style="padding:1em;opacity:0.7;font-family:sans-serif">` +
     `Plotly figure “${escapeHtml(o.title)}” (${traces} trace${traces === 1 ? "" : "s"}): it draws when the ` +
     `output may run scripts (run the cell, or trust the notebook).</div></div>\n` +
-    `<script type="text/javascript">(${BROWSER_DRAW})(${scriptJson(o.id)}, ${scriptJson(spec)});</script>`;
+    `<script type="text/javascript">(${BROWSER_DRAW})(${scriptJson(o.id)}, ${scriptJson(spec)});</script>`
+  );
 }

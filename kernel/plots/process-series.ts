@@ -55,8 +55,10 @@ interface KeyedRows {
 function requireColumns(frame: Frame, metric: string, by: "pid" | "comm"): void {
   for (const c of ["t_s", metric, by]) {
     if (!frame.has(c)) {
-      throw new OptionError(`frame ${frame.name} has no column "${c}"`,
-        `per-process plots need t_s, pid, comm and a numeric metric; columns: ${frame.columnNames.join(", ")}`);
+      throw new OptionError(
+        `frame ${frame.name} has no column "${c}"`,
+        `per-process plots need t_s, pid, comm and a numeric metric; columns: ${frame.columnNames.join(", ")}`,
+      );
     }
   }
 }
@@ -70,7 +72,8 @@ function keyedFromFrame(frame: Frame, metric: string, by: "pid" | "comm"): Keyed
   const comm = frame.has("comm") ? frame.column("comm") : undefined;
   const base = { t_s: frame.numeric("t_s"), value: frame.numeric(metric) };
   if (by === "comm") {
-    if (!comm || !isStringColumn(comm)) throw new OptionError(`frame ${frame.name}: comm is not a string column`, "check the schema");
+    if (!comm || !isStringColumn(comm))
+      throw new OptionError(`frame ${frame.name}: comm is not a string column`, "check the schema");
     return { ...base, key: comm.codes, name: (k) => comm.dict[k]! };
   }
   const pidCol = frame.column("pid");
@@ -78,7 +81,8 @@ function keyedFromFrame(frame: Frame, metric: string, by: "pid" | "comm"): Keyed
   const key = typeof pid[0] === "bigint" ? frame.numeric("pid") : (pid as ArrayLike<number>);
   let lastComm: Map<number, number> | undefined;
   return {
-    ...base, key,
+    ...base,
+    key,
     name: (k) => {
       if (!comm || !isStringColumn(comm)) return String(k);
       if (!lastComm) {
@@ -94,8 +98,10 @@ function keyedFromFrame(frame: Frame, metric: string, by: "pid" | "comm"): Keyed
 function keyedFromRows(r: ProcessRows): KeyedRows {
   const n = r.t_s.length;
   if (r.label.length !== n || r.value.length !== n) {
-    throw new OptionError(`process rows have ${n} times, ${r.label.length} labels and ${r.value.length} values`,
-      "pass arrays of equal length (one entry per row)");
+    throw new OptionError(
+      `process rows have ${n} times, ${r.label.length} labels and ${r.value.length} values`,
+      "pass arrays of equal length (one entry per row)",
+    );
   }
   const codes = new Uint32Array(n);
   const names: string[] = [];
@@ -103,7 +109,11 @@ function keyedFromRows(r: ProcessRows): KeyedRows {
   for (let i = 0; i < n; i++) {
     const l = String(r.label[i]);
     let c = index.get(l);
-    if (c === undefined) { c = names.length; names.push(l); index.set(l, c); }
+    if (c === undefined) {
+      c = names.length;
+      names.push(l);
+      index.set(l, c);
+    }
     codes[i] = c;
   }
   return { t_s: r.t_s, key: codes, value: r.value, name: (k) => names[k]! };
@@ -129,7 +139,10 @@ function distinctSorted(t: ArrayLike<number>): number[] {
 
 function medianStep(times: number[]): number {
   if (times.length < 2) return 0;
-  const d = times.slice(1).map((v, i) => v - times[i]!).sort((a, b) => a - b);
+  const d = times
+    .slice(1)
+    .map((v, i) => v - times[i]!)
+    .sort((a, b) => a - b);
   return d[d.length >> 1]!;
 }
 
@@ -140,9 +153,15 @@ function resolveScale(metric: string, scale: ValueScale): Exclude<ValueScale, "a
 }
 
 const METRIC_NAMES: Record<string, string> = {
-  oncpu_ns: "on-CPU", runq_ns: "run-queue wait", offcpu_ns: "off-CPU",
-  vol_switches: "voluntary switches", invol_switches: "involuntary switches", migrations: "migrations",
-  count: "syscalls", errors: "failed syscalls", latency_ns: "syscall time",
+  oncpu_ns: "on-CPU",
+  runq_ns: "run-queue wait",
+  offcpu_ns: "off-CPU",
+  vol_switches: "voluntary switches",
+  invol_switches: "involuntary switches",
+  migrations: "migrations",
+  count: "syscalls",
+  errors: "failed syscalls",
+  latency_ns: "syscall time",
 };
 
 /** Human name of a metric column for titles ("on-CPU" for oncpu_ns). */
@@ -180,7 +199,10 @@ export function processSeries(rows: Frame | ProcessRows, options: ProcessSeriesO
     const t = r.t_s[i]!;
     const v = r.value[i]!;
     if (!Number.isFinite(t) || !Number.isFinite(v)) continue;
-    if (t !== lastT) { lastT = t; lastJ = timeIndex.get(binOf(t)); }
+    if (t !== lastT) {
+      lastT = t;
+      lastJ = timeIndex.get(binOf(t));
+    }
     const j = lastJ;
     if (j === undefined) continue;
     const key = r.key[i]!;
@@ -192,15 +214,25 @@ export function processSeries(rows: Frame | ProcessRows, options: ProcessSeriesO
   const scale = resolveScale(metric, options.scale ?? "auto");
   const stepNs = binS * 1e9;
   const factor = scale === "ms" ? 1e-6 : scale === "pct" && stepNs > 0 ? 100 / stepNs : scale === "pct" ? 1e-6 : 1;
-  const ranked = [...series].map(([key, v]) => {
-    let total = 0;
-    for (let j = 0; j < v.length; j++) { v[j]! *= factor; total += v[j]!; }
-    return { key, v, total };
-  }).sort((a, b) => b.total - a.total);
+  const ranked = [...series]
+    .map(([key, v]) => {
+      let total = 0;
+      for (let j = 0; j < v.length; j++) {
+        v[j]! *= factor;
+        total += v[j]!;
+      }
+      return { key, v, total };
+    })
+    .sort((a, b) => b.total - a.total);
   const kept = ranked.slice(0, Math.max(1, options.topN ?? 8));
-  const unit = scale === "pct" && stepNs > 0 ? "% of one CPU"
-    : scale === "ms" || scale === "pct" ? `ms per ${binS > 0 ? `${+binS.toPrecision(3)} s` : "capture"}`
-    : binS > 0 ? `per ${+binS.toPrecision(3)} s` : "total";
+  const unit =
+    scale === "pct" && stepNs > 0
+      ? "% of one CPU"
+      : scale === "ms" || scale === "pct"
+        ? `ms per ${binS > 0 ? `${+binS.toPrecision(3)} s` : "capture"}`
+        : binS > 0
+          ? `per ${+binS.toPrecision(3)} s`
+          : "total";
   return {
     labels: kept.map((k) => r.name(k.key)),
     times,

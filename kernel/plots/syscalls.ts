@@ -17,8 +17,10 @@ export interface SyscallTotals {
 export function syscallTotals(frame: Frame): SyscallTotals {
   for (const c of ["syscall", "count", "errors"]) {
     if (!frame.has(c)) {
-      throw new OptionError(`frame ${frame.name} has no column "${c}"`,
-        `pass the "syscalls" frame of a capture (columns: syscall, count, errors, ...); got ${frame.columnNames.join(", ")}`);
+      throw new OptionError(
+        `frame ${frame.name} has no column "${c}"`,
+        `pass the "syscalls" frame of a capture (columns: syscall, count, errors, ...); got ${frame.columnNames.join(", ")}`,
+      );
     }
   }
   const names = frame.strings("syscall");
@@ -50,11 +52,15 @@ export function topSyscalls(input: Frame | SyscallTotals, options: TopSyscallsOp
   const t = input instanceof Frame ? syscallTotals(input) : input;
   const n = t.syscall.length;
   if (t.count.length !== n || t.errors.length !== n) {
-    throw new OptionError(`syscall totals have ${n} names, ${t.count.length} counts, ${t.errors.length} error counts`,
-      "pass arrays of equal length");
+    throw new OptionError(
+      `syscall totals have ${n} names, ${t.count.length} counts, ${t.errors.length} error counts`,
+      "pass arrays of equal length",
+    );
   }
   const topN = options.topN ?? 15;
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => t.count[b]! - t.count[a]!).slice(0, topN);
+  const order = Array.from({ length: n }, (_, i) => i)
+    .sort((a, b) => t.count[b]! - t.count[a]!)
+    .slice(0, topN);
   order.reverse(); // Plotly stacks horizontal bars bottom-up: the largest goes last so it is drawn on top.
   const names = order.map((i) => t.syscall[i]!);
   const ok = order.map((i) => t.count[i]! - t.errors[i]!);
@@ -62,13 +68,21 @@ export function topSyscalls(input: Frame | SyscallTotals, options: TopSyscallsOp
   const share = order.map((i) => (t.count[i]! > 0 ? (100 * t.errors[i]!) / t.count[i]! : 0));
   const data: Trace[] = [
     {
-      type: "bar", orientation: "h", name: "succeeded", y: names, x: ok,
+      type: "bar",
+      orientation: "h",
+      name: "succeeded",
+      y: names,
+      x: ok,
       marker: { color: COLORWAY[0] },
       customdata: share,
       hovertemplate: "%{y}: %{x:,} succeeded (%{customdata:.1f}% failed)<extra></extra>",
     },
     {
-      type: "bar", orientation: "h", name: "failed", y: names, x: failed,
+      type: "bar",
+      orientation: "h",
+      name: "failed",
+      y: names,
+      x: failed,
       marker: { color: THRESHOLD_COLOR },
       text: share.map((s) => (s > 0 ? `${s < 0.1 ? "<0.1" : s.toFixed(1)}% failed` : "")),
       textposition: "outside",
@@ -87,7 +101,15 @@ export function topSyscalls(input: Frame | SyscallTotals, options: TopSyscallsOp
         yaxis: { type: "category", showgrid: false },
       }),
       barmode: "stack",
-      legend: { orientation: "h", x: 1, xanchor: "right", y: 1.02, yanchor: "bottom", bgcolor: "rgba(0,0,0,0)", traceorder: "normal" },
+      legend: {
+        orientation: "h",
+        x: 1,
+        xanchor: "right",
+        y: 1.02,
+        yanchor: "bottom",
+        bgcolor: "rgba(0,0,0,0)",
+        traceorder: "normal",
+      },
     },
   });
 }
@@ -107,7 +129,20 @@ export interface LatencyHistogramOptions {
   height?: number;
 }
 
-const DECADE_LABELS = ["1 ns", "10 ns", "100 ns", "1 µs", "10 µs", "100 µs", "1 ms", "10 ms", "100 ms", "1 s", "10 s", "100 s"];
+const DECADE_LABELS = [
+  "1 ns",
+  "10 ns",
+  "100 ns",
+  "1 µs",
+  "10 µs",
+  "100 µs",
+  "1 ms",
+  "10 ms",
+  "100 ms",
+  "1 s",
+  "10 s",
+  "100 s",
+];
 
 /**
  * Average latency per call of each (thread, syscall, interval) row, weighted by its call count: the input
@@ -134,7 +169,10 @@ export function syscallLatencySeries(frame: Frame, syscalls?: string[]): Latency
  * Latency histograms with logarithmic bins (default 8 per decade), drawn as bars on a log10 axis labelled
  * 1 ns … 10 s, so microsecond and millisecond modes show side by side. y is the share of calls (%).
  */
-export function latencyHistogram(series: LatencySeries | LatencySeries[], options: LatencyHistogramOptions = {}): Figure {
+export function latencyHistogram(
+  series: LatencySeries | LatencySeries[],
+  options: LatencyHistogramOptions = {},
+): Figure {
   const list = Array.isArray(series) ? series : [series];
   const perDecade = options.binsPerDecade ?? 8;
   let lo = Infinity;
@@ -142,10 +180,16 @@ export function latencyHistogram(series: LatencySeries | LatencySeries[], option
   for (const s of list) {
     for (let i = 0; i < s.values_ns.length; i++) {
       const v = s.values_ns[i]!;
-      if (v > 0 && Number.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+      if (v > 0 && Number.isFinite(v)) {
+        lo = Math.min(lo, v);
+        hi = Math.max(hi, v);
+      }
     }
   }
-  if (!Number.isFinite(lo)) { lo = 1e3; hi = 1e6; }
+  if (!Number.isFinite(lo)) {
+    lo = 1e3;
+    hi = 1e6;
+  }
   const b0 = Math.floor(Math.log10(lo) * perDecade);
   const b1 = Math.floor(Math.log10(hi) * perDecade);
   const nb = b1 - b0 + 1;
@@ -163,7 +207,11 @@ export function latencyHistogram(series: LatencySeries | LatencySeries[], option
     const pct = Array.from(h, (c) => (total > 0 ? (100 * c) / total : 0));
     const edges = centers.map((c) => [10 ** (c - 0.5 / perDecade), 10 ** (c + 0.5 / perDecade)] as const);
     return {
-      type: "bar", name: s.name, x: centers, y: pct, width: (1 / perDecade) * 0.92,
+      type: "bar",
+      name: s.name,
+      x: centers,
+      y: pct,
+      width: (1 / perDecade) * 0.92,
       opacity: list.length > 1 ? 0.75 : 1,
       customdata: edges.map(([a, b]) => `${fmtNs(a)} – ${fmtNs(b)}`),
       hovertemplate: `%{fullData.name}<br>%{customdata}<br>%{y:.2f}% of calls<extra></extra>`,
@@ -182,7 +230,11 @@ export function latencyHistogram(series: LatencySeries | LatencySeries[], option
         yTitle: "share of calls (%)",
         width: options.width,
         height: options.height,
-        xaxis: { tickvals, ticktext: tickvals.map((d) => DECADE_LABELS[d] ?? `1e${d} ns`), range: [b0 / perDecade, (b1 + 1) / perDecade] },
+        xaxis: {
+          tickvals,
+          ticktext: tickvals.map((d) => DECADE_LABELS[d] ?? `1e${d} ns`),
+          range: [b0 / perDecade, (b1 + 1) / perDecade],
+        },
         yaxis: { rangemode: "tozero" },
         showLegend: list.length > 1,
       }),

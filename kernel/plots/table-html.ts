@@ -35,8 +35,21 @@ export interface TableOptions {
   maxChars?: number;
 }
 
-const NUMERIC = new Set(["u32", "i32", "i64", "u64", "f64", "timestamp",
-  "int32", "float32", "int64", "float64", "number", "integer", "bigint"]);
+const NUMERIC = new Set([
+  "u32",
+  "i32",
+  "i64",
+  "u64",
+  "f64",
+  "timestamp",
+  "int32",
+  "float32",
+  "int64",
+  "float64",
+  "number",
+  "integer",
+  "bigint",
+]);
 
 /** A Frame as a table source; `timestamp` columns (µs since epoch) show as UTC times with ms. */
 export function frameSource(frame: Frame): TableSource {
@@ -62,16 +75,34 @@ export function frameSource(frame: Frame): TableSource {
 }
 
 /** Duck-typed Danfo DataFrame: danfojs-node is heavy to load, so display code never imports it. */
-interface DanfoLike { columns: string[]; dtypes: string[]; shape: number[]; values: unknown[][] }
+interface DanfoLike {
+  columns: string[];
+  dtypes: string[];
+  shape: number[];
+  values: unknown[][];
+}
 function isDanfoFrame(x: any): x is DanfoLike {
-  return x != null && Array.isArray(x.columns) && Array.isArray(x.dtypes) && Array.isArray(x.shape) &&
-    x.shape.length === 2 && Array.isArray(x.values) && typeof x.head === "function";
+  return (
+    x != null &&
+    Array.isArray(x.columns) &&
+    Array.isArray(x.dtypes) &&
+    Array.isArray(x.shape) &&
+    x.shape.length === 2 &&
+    Array.isArray(x.values) &&
+    typeof x.head === "function"
+  );
 }
 
 /** Duck-typed arquero table (ColumnTable): numRows(), columnNames(), get(name, row). */
-interface ArqueroLike { numRows(): number; columnNames(): string[]; get(name: string, row: number): unknown }
+interface ArqueroLike {
+  numRows(): number;
+  columnNames(): string[];
+  get(name: string, row: number): unknown;
+}
 function isArqueroTable(x: any): x is ArqueroLike {
-  return x != null && typeof x.numRows === "function" && typeof x.columnNames === "function" && typeof x.get === "function";
+  return (
+    x != null && typeof x.numRows === "function" && typeof x.columnNames === "function" && typeof x.get === "function"
+  );
 }
 
 /** A table source for a Frame, a Danfo DataFrame or an arquero table; undefined for anything else. */
@@ -131,35 +162,46 @@ function shapeLine(src: TableSource): string {
   return `${src.title}: ${src.nRows.toLocaleString("en-US")} rows × ${src.columns.length} columns`;
 }
 
-const CSS = "border-collapse:collapse;font-size:12px;font-variant-numeric:tabular-nums;color:inherit;background:transparent";
+const CSS =
+  "border-collapse:collapse;font-size:12px;font-variant-numeric:tabular-nums;color:inherit;background:transparent";
 const CELL = "padding:2px 8px;border-bottom:1px solid rgba(128,128,128,0.25);white-space:nowrap";
 
 /** An HTML table: a caption with the shape, names with dtype and unit, the first and last rows. */
 export function tableHtml(src: TableSource, o: TableOptions = {}): string {
   const maxChars = o.maxChars ?? 80;
   const rows = shownRows(src.nRows, o.head ?? 5, o.tail ?? 5);
-  const th = src.columns.map((c) =>
-    `<th style="${CELL};text-align:${c.numeric ? "right" : "left"};border-bottom:1px solid rgba(128,128,128,0.6)">` +
-    `${escapeHtml(c.name)}<br><span style="font-weight:normal;opacity:0.65">` +
-    `${escapeHtml(c.dtype)}${c.unit ? ` · ${escapeHtml(c.unit)}` : ""}</span></th>`).join("");
-  const body = rows.map((r) => {
-    if (r < 0) {
-      return `<tr><td style="${CELL};opacity:0.6" colspan="${src.columns.length + 1}">…</td></tr>`;
-    }
-    const tds = src.columns.map((c, ci) => {
-      const text = cellText(src, ci, src.cell(ci, r));
-      const cut = text.length > maxChars ? `${text.slice(0, maxChars - 1)}…` : text;
-      const title = cut === text ? "" : ` title="${escapeHtml(text)}"`;
-      return `<td style="${CELL};text-align:${c.numeric ? "right" : "left"}"${title}>${escapeHtml(cut)}</td>`;
-    }).join("");
-    return `<tr><td style="${CELL};opacity:0.5;text-align:right">${r}</td>${tds}</tr>`;
-  }).join("\n");
+  const th = src.columns
+    .map(
+      (c) =>
+        `<th style="${CELL};text-align:${c.numeric ? "right" : "left"};border-bottom:1px solid rgba(128,128,128,0.6)">` +
+        `${escapeHtml(c.name)}<br><span style="font-weight:normal;opacity:0.65">` +
+        `${escapeHtml(c.dtype)}${c.unit ? ` · ${escapeHtml(c.unit)}` : ""}</span></th>`,
+    )
+    .join("");
+  const body = rows
+    .map((r) => {
+      if (r < 0) {
+        return `<tr><td style="${CELL};opacity:0.6" colspan="${src.columns.length + 1}">…</td></tr>`;
+      }
+      const tds = src.columns
+        .map((c, ci) => {
+          const text = cellText(src, ci, src.cell(ci, r));
+          const cut = text.length > maxChars ? `${text.slice(0, maxChars - 1)}…` : text;
+          const title = cut === text ? "" : ` title="${escapeHtml(text)}"`;
+          return `<td style="${CELL};text-align:${c.numeric ? "right" : "left"}"${title}>${escapeHtml(cut)}</td>`;
+        })
+        .join("");
+      return `<tr><td style="${CELL};opacity:0.5;text-align:right">${r}</td>${tds}</tr>`;
+    })
+    .join("\n");
   // The shape line is a <div>, not a <caption>: a caption wraps to the table's width, which is narrow here.
-  return `<div class="bpflab-table" style="overflow-x:auto;max-width:100%">` +
+  return (
+    `<div class="bpflab-table" style="overflow-x:auto;max-width:100%">` +
     `<div style="padding:2px 0 6px;opacity:0.8;font-size:12px">${escapeHtml(shapeLine(src))}</div>` +
     `<table style="${CSS}">` +
     `<thead><tr><th style="${CELL};border-bottom:1px solid rgba(128,128,128,0.6)"></th>${th}</tr></thead>` +
-    `<tbody>\n${body}\n</tbody></table></div>`;
+    `<tbody>\n${body}\n</tbody></table></div>`
+  );
 }
 
 /** The same rows as fixed-width text, for the CLI, logs and text-only front ends. */
@@ -167,13 +209,23 @@ export function tableText(src: TableSource, o: TableOptions = {}): string {
   const maxChars = Math.min(o.maxChars ?? 40, 40);
   const rows = shownRows(src.nRows, o.head ?? 5, o.tail ?? 5);
   const header = ["", ...src.columns.map((c) => c.name)];
-  const lines = rows.map((r) => r < 0 ? header.map(() => "…") : [String(r), ...src.columns.map((_, ci) => {
-    const t = cellText(src, ci, src.cell(ci, r));
-    return t.length > maxChars ? `${t.slice(0, maxChars - 1)}…` : t;
-  })]);
+  const lines = rows.map((r) =>
+    r < 0
+      ? header.map(() => "…")
+      : [
+          String(r),
+          ...src.columns.map((_, ci) => {
+            const t = cellText(src, ci, src.cell(ci, r));
+            return t.length > maxChars ? `${t.slice(0, maxChars - 1)}…` : t;
+          }),
+        ],
+  );
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const fmt = (cells: string[]) => cells.map((c, i) =>
-    i === 0 || src.columns[i - 1]?.numeric ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)).join("  ").trimEnd();
+  const fmt = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === 0 || src.columns[i - 1]?.numeric ? c.padStart(widths[i]!) : c.padEnd(widths[i]!)))
+      .join("  ")
+      .trimEnd();
   return [shapeLine(src), fmt(header), ...lines.map(fmt)].join("\n");
 }
 

@@ -18,8 +18,16 @@ export const LINE_COLOR = "rgba(138,138,138,0.6)";
  * Plotly's default "plotly" template does not (its dark blue #636efa fades on black).
  */
 export const COLORWAY = [
-  "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
-  "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac",
+  "#4e79a7",
+  "#f28e2b",
+  "#e15759",
+  "#76b7b2",
+  "#59a14f",
+  "#edc948",
+  "#b07aa1",
+  "#ff9da7",
+  "#9c755f",
+  "#bab0ac",
 ];
 
 /** Shading of labelled windows (ground-truth anomalies) and the threshold line. */
@@ -68,7 +76,11 @@ export function baseLayout(o: BaseLayoutOptions): Layout {
     autosize: false,
     paper_bgcolor: "rgba(0,0,0,0)",
     plot_bgcolor: "rgba(0,0,0,0)",
-    font: { color: NEUTRAL_FONT, family: "-apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif", size: 12 },
+    font: {
+      color: NEUTRAL_FONT,
+      family: "-apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif",
+      size: 12,
+    },
     colorway: COLORWAY,
     margin: { l: 64, r: 24, t: 56, b: 56 },
     hovermode: "closest",

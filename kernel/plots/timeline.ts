@@ -62,17 +62,19 @@ export function processHeatmap(rows: Frame | ProcessRows, options: TimelineOptio
   const z = [...s.values].reverse().map((v) => toJsonArray(v));
   const rowPx = 22;
   return new Figure({
-    data: [{
-      type: "heatmap",
-      x: s.times,
-      y: labels,
-      z,
-      colorscale: SCORE_COLORSCALE,
-      colorbar: { title: { text: s.valueTitle.replace(/ \(/, "<br>("), side: "right" }, outlinewidth: 0 },
-      hovertemplate: "%{y}<br>t=%{x:.2f} s<br>%{z:.3~f}<extra></extra>",
-      xgap: s.times.length <= 120 ? 1 : 0,
-      ygap: 1,
-    }],
+    data: [
+      {
+        type: "heatmap",
+        x: s.times,
+        y: labels,
+        z,
+        colorscale: SCORE_COLORSCALE,
+        colorbar: { title: { text: s.valueTitle.replace(/ \(/, "<br>("), side: "right" }, outlinewidth: 0 },
+        hovertemplate: "%{y}<br>t=%{x:.2f} s<br>%{z:.3~f}<extra></extra>",
+        xgap: s.times.length <= 120 ? 1 : 0,
+        ygap: 1,
+      },
+    ],
     layout: baseLayout({
       title: options.title ?? defaultTitle(metric, s.labels.length, s.processCount, "per process over time"),
       xTitle: "time since capture start (s)",

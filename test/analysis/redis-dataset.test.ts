@@ -20,12 +20,20 @@ describe("datasets/redis-injected", () => {
     const cap = await loadCapture(dir);
     expect(cap.collectors.sort()).toEqual(["process", "sched", "syscalls"]);
     const labels = readLabels(join(dir, "labels.csv"));
-    expect(labels.map((l) => l.kind)).toEqual(["redis-blocked", "redis-keys-storm", "syscall-storm", "fork-storm", "cpu-hog"]);
+    expect(labels.map((l) => l.kind)).toEqual([
+      "redis-blocked",
+      "redis-keys-storm",
+      "syscall-storm",
+      "fork-storm",
+      "cpu-hog",
+    ]);
     const sched = cap.frame("sched");
-    const pid = sched.numeric("pid"), t = sched.numeric("t_s");
+    const pid = sched.numeric("pid"),
+      t = sched.numeric("t_s");
     for (const l of labels) {
       let seen = false;
-      for (let i = 0; i < sched.length; i++) if (pid[i] === l.pid && t[i]! + 1 > l.start_s && t[i]! < l.end_s) seen = true;
+      for (let i = 0; i < sched.length; i++)
+        if (pid[i] === l.pid && t[i]! + 1 > l.start_s && t[i]! < l.end_s) seen = true;
       expect(seen, `${l.kind} pid ${l.pid}`).toBe(true);
     }
   });

@@ -20,24 +20,48 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 function meta(over: Partial<CaptureMeta> = {}): CaptureMeta {
   return {
-    bpflabVersion: "0.1.0", schemaVersion: SCHEMA_VERSION, host: "testhost", kernel: "6.1.0-test",
-    wallStartUs: 1_764_150_000_123_456, monoStartNs: "123456789012345678", durationMs: 10_000, elapsedMs: 9_876,
-    intervalMs: 1000, collectors: ["sched", "syscalls", "process"],
+    bpflabVersion: "0.1.0",
+    schemaVersion: SCHEMA_VERSION,
+    host: "testhost",
+    kernel: "6.1.0-test",
+    wallStartUs: 1_764_150_000_123_456,
+    monoStartNs: "123456789012345678",
+    durationMs: 10_000,
+    elapsedMs: 9_876,
+    intervalMs: 1000,
+    collectors: ["sched", "syscalls", "process"],
     options: { sched: {}, syscalls: { failedOnly: false }, process: {} },
-    lost: { sched: 0, syscalls: 0, process: 3 }, interrupted: false, pid: 4242, command: ["sleep", "1"],
-    commandExitCode: 0, ...over,
+    lost: { sched: 0, syscalls: 0, process: 3 },
+    interrupted: false,
+    pid: 4242,
+    command: ["sleep", "1"],
+    commandExitCode: 0,
+    ...over,
   };
 }
 
 function sampleCapture(m = meta()): Capture {
-  const syscalls = new Frame("syscalls", [
-    { name: "pid", type: "u32" }, { name: "syscall", type: "str" }, { name: "count", type: "i64", unit: "count" },
-  ], {
-    pid: Uint32Array.from([1, 1, 2]), syscall: { codes: Uint32Array.from([0, 1, 0]), dict: ["read", "getppid"] },
-    count: Float64Array.from([10, 100_000, 7]),
-  });
-  const process = new Frame("process", [{ name: "event", type: "str" }, { name: "pid", type: "u32" }],
-    { event: { codes: new Uint32Array(0), dict: [] }, pid: new Uint32Array(0) });
+  const syscalls = new Frame(
+    "syscalls",
+    [
+      { name: "pid", type: "u32" },
+      { name: "syscall", type: "str" },
+      { name: "count", type: "i64", unit: "count" },
+    ],
+    {
+      pid: Uint32Array.from([1, 1, 2]),
+      syscall: { codes: Uint32Array.from([0, 1, 0]), dict: ["read", "getppid"] },
+      count: Float64Array.from([10, 100_000, 7]),
+    },
+  );
+  const process = new Frame(
+    "process",
+    [
+      { name: "event", type: "str" },
+      { name: "pid", type: "u32" },
+    ],
+    { event: { codes: new Uint32Array(0), dict: [] }, pid: new Uint32Array(0) },
+  );
   return new Capture(m, { sched: allTypesFrame(1000, "sched"), syscalls, process });
 }
 
@@ -45,8 +69,9 @@ async function kvOf(path: string): Promise<Record<string, string>> {
   const db = await DuckDBInstance.create(":memory:");
   const con = await db.connect();
   try {
-    const rows = (await con.runAndReadAll(
-      `SELECT decode(key) AS k, decode(value) AS v FROM parquet_kv_metadata('${path}')`)).getRowObjectsJS();
+    const rows = (
+      await con.runAndReadAll(`SELECT decode(key) AS k, decode(value) AS v FROM parquet_kv_metadata('${path}')`)
+    ).getRowObjectsJS();
     return Object.fromEntries(rows.map((r) => [String(r.k), String(r.v)]));
   } finally {
     con.closeSync();
@@ -76,10 +101,20 @@ describe("save and load", () => {
     const kv = await kvOf(join(dir, "process.parquet"));
     expect(JSON.parse(kv[META_KEY]!)).toEqual(meta());
     expect(kv).toMatchObject({
-      "bpflab.version": "0.1.0", "bpflab.schema_version": String(SCHEMA_VERSION), "bpflab.collector": "process",
-      host: "testhost", kernel: "6.1.0-test", wall_start: "2025-11-26T09:40:00.123Z", mono_start_ns: "123456789012345678",
-      duration_ms: "10000", interval_ms: "1000", lost_events: "3", collectors: "sched,syscalls,process",
-      interrupted: "false", pid: "4242", command: '["sleep","1"]',
+      "bpflab.version": "0.1.0",
+      "bpflab.schema_version": String(SCHEMA_VERSION),
+      "bpflab.collector": "process",
+      host: "testhost",
+      kernel: "6.1.0-test",
+      wall_start: "2025-11-26T09:40:00.123Z",
+      mono_start_ns: "123456789012345678",
+      duration_ms: "10000",
+      interval_ms: "1000",
+      lost_events: "3",
+      collectors: "sched,syscalls,process",
+      interrupted: "false",
+      pid: "4242",
+      command: '["sleep","1"]',
     });
     // A single file still reads as a frame on its own.
     const { frame } = await readParquet(join(dir, "syscalls.parquet"));
@@ -126,8 +161,9 @@ describe("directories that are not one whole capture", () => {
     const a = join(root, "mix-a");
     const b = join(root, "mix-b");
     await saveCapture(sampleCapture(), a);
-    const other = new Capture(meta({ wallStartUs: 1_764_150_999_000_000, collectors: ["other"] }),
-      { other: allTypesFrame(3, "other") });
+    const other = new Capture(meta({ wallStartUs: 1_764_150_999_000_000, collectors: ["other"] }), {
+      other: allTypesFrame(3, "other"),
+    });
     await saveCapture(other, b);
     copyFileSync(join(b, "other.parquet"), join(a, "other.parquet"));
     const err = await loadCapture(a).catch((e) => e);

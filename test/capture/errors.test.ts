@@ -27,12 +27,15 @@ describe("capture option errors (no kernel needed)", () => {
     expect(e.message).toMatch(/sched, syscalls, process/);
   });
 
-  it.each([["ten seconds"], ["5x"], [0], [-5], ["0s"], [Number.NaN], ["9999h"]])("a bad duration %j echoes the value and the range", async (d) => {
-    const e = await rejection(capture({ collectors: ["sched"], duration: d as string }));
-    expect(e).toBeInstanceOf(OptionError);
-    expect(e.message).toContain("bad duration");
-    expect(e.message).toMatch(/between 10 ms and/);
-  });
+  it.each([["ten seconds"], ["5x"], [0], [-5], ["0s"], [Number.NaN], ["9999h"]])(
+    "a bad duration %j echoes the value and the range",
+    async (d) => {
+      const e = await rejection(capture({ collectors: ["sched"], duration: d as string }));
+      expect(e).toBeInstanceOf(OptionError);
+      expect(e.message).toContain("bad duration");
+      expect(e.message).toMatch(/between 10 ms and/);
+    },
+  );
 
   it("a bad interval is refused", async () => {
     const e = await rejection(capture({ collectors: ["sched"], duration: "1s", interval: "1ms" }));
@@ -60,10 +63,14 @@ describe("capture environment errors", () => {
   liveIt("an unprivileged user is told which capabilities are missing", () => {
     expect(missingCapabilities()).toEqual([]); // we are privileged; drop every capability in a child
     // (as uid 0, so it can still read this checkout wherever CI put it: root without capabilities)
-    const script = `import("${join(__dirname, "../../kernel/capture/engine.ts")}").then(m => (m.capture ?? m.default.capture)({ collectors: ["sched"], duration: "1s" }))` +
+    const script =
+      `import("${join(__dirname, "../../kernel/capture/engine.ts")}").then(m => (m.capture ?? m.default.capture)({ collectors: ["sched"], duration: "1s" }))` +
       `.then(() => console.log("NO ERROR"), e => console.log(e.constructor.name + ": " + e.message))`;
-    const out = execFileSync("setpriv", ["--inh-caps=-all", "--bounding-set=-all", process.execPath, "--import", "tsx", "-e", script],
-      { encoding: "utf8", cwd: join(__dirname, "../..") });
+    const out = execFileSync(
+      "setpriv",
+      ["--inh-caps=-all", "--bounding-set=-all", process.execPath, "--import", "tsx", "-e", script],
+      { encoding: "utf8", cwd: join(__dirname, "../..") },
+    );
     expect(out).toContain("PermissionError");
     expect(out).toContain("CAP_BPF and CAP_PERFMON");
     expect(out).toContain("setcap cap_bpf,cap_perfmon+ep");
@@ -80,8 +87,17 @@ describe("capture environment errors", () => {
   liveIt("a verifier rejection carries the kernel's log", async () => {
     const out = join(__dirname, "../fixtures/bpf/.output");
     mkdirSync(out, { recursive: true });
-    execFileSync("clang", ["-O2", "-g", "-target", "bpf", "-I/usr/include/x86_64-linux-gnu", "-c",
-      join(__dirname, "../fixtures/bpf/rejected.bpf.c"), "-o", join(out, "rejected.bpf.o")]);
+    execFileSync("clang", [
+      "-O2",
+      "-g",
+      "-target",
+      "bpf",
+      "-I/usr/include/x86_64-linux-gnu",
+      "-c",
+      join(__dirname, "../fixtures/bpf/rejected.bpf.c"),
+      "-o",
+      join(out, "rejected.bpf.o"),
+    ]);
     const before = resources();
     const obj = BpfObject.open(join(out, "rejected.bpf.o"));
     try {

@@ -30,8 +30,14 @@ describe("capture resources", () => {
   liveIt("releases everything after a normal capture", async () => {
     const before = resources();
     let during: ReturnType<typeof resources> | undefined;
-    const cap = await capture({ collectors: all, duration: "600ms", interval: "200ms",
-      onInterval: () => { during ??= resources(); } });
+    const cap = await capture({
+      collectors: all,
+      duration: "600ms",
+      interval: "200ms",
+      onInterval: () => {
+        during ??= resources();
+      },
+    });
     expect(cap.frame("sched").length).toBeGreaterThan(0);
     // the probe did see the capture's own links and programs while it ran
     expect(during!.links.length).toBeGreaterThan(before.links.length);
@@ -43,8 +49,16 @@ describe("capture resources", () => {
 
   liveIt("releases everything when the capture throws midway, and rethrows", async () => {
     const before = resources();
-    await expect(capture({ collectors: all, duration: "5s", interval: "100ms",
-      onInterval: () => { throw new Error("display failed"); } })).rejects.toThrow("display failed");
+    await expect(
+      capture({
+        collectors: all,
+        duration: "5s",
+        interval: "100ms",
+        onInterval: () => {
+          throw new Error("display failed");
+        },
+      }),
+    ).rejects.toThrow("display failed");
     expect(resources().bpfFds).toEqual([]); // fds and links go at once
     expect(await settledResources(before)).toEqual(before);
     expect(openObjectCount()).toBe(0);
@@ -55,8 +69,14 @@ describe("capture resources", () => {
     const listeners = process.listenerCount("SIGINT");
     const started = Date.now();
     let intervals = 0;
-    const cap = await capture({ collectors: all, duration: "30s", interval: "200ms",
-      onInterval: () => { if (++intervals === 3) process.kill(process.pid, "SIGINT"); } });
+    const cap = await capture({
+      collectors: all,
+      duration: "30s",
+      interval: "200ms",
+      onInterval: () => {
+        if (++intervals === 3) process.kill(process.pid, "SIGINT");
+      },
+    });
     expect(Date.now() - started).toBeLessThan(5000);
     expect(cap.meta.interrupted).toBe(true);
     expect(cap.meta.elapsedMs).toBeGreaterThan(500);
@@ -71,8 +91,12 @@ describe("capture resources", () => {
     const before = resources();
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 500);
-    const cap = await capture({ collectors: ["sched"], duration: "30s", signal: ac.signal,
-      command: [workloadPath(), "sleep", "20000"] });
+    const cap = await capture({
+      collectors: ["sched"],
+      duration: "30s",
+      signal: ac.signal,
+      command: [workloadPath(), "sleep", "20000"],
+    });
     expect(cap.meta.interrupted).toBe(true);
     expect(cap.meta.commandExitCode).toBe(128 + 15);
     expect(resources().bpfFds).toEqual([]); // fds and links go at once

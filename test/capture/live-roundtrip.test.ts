@@ -14,14 +14,19 @@ const N = 150_000;
 
 describe("live capture → Parquet → DuckDB", () => {
   liveIt("round-trips every frame and DuckDB counts exactly N getppid calls", async () => {
-    const cap = await capture({ collectors: ["sched", "syscalls", "process"], duration: "20s", interval: "200ms",
-      command: [workloadPath(), "getppid", String(N)] });
+    const cap = await capture({
+      collectors: ["sched", "syscalls", "process"],
+      duration: "20s",
+      interval: "200ms",
+      command: [workloadPath(), "getppid", String(N)],
+    });
     const dir = mkdtempSync(join(tmpdir(), "bpflab-live-rt-"));
     await cap.toParquet(dir);
     const back = await loadCapture(dir);
     expect(back.meta).toEqual(cap.meta);
     for (const name of cap.collectors) {
-      const a = cap.frame(name), b = back.frame(name);
+      const a = cap.frame(name),
+        b = back.frame(name);
       expect(b.schema).toEqual(a.schema);
       expect(b.length).toBe(a.length);
       for (const c of a.columnNames) expect(b.values(c), `${name}.${c}`).toEqual(a.values(c));

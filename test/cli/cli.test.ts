@@ -13,7 +13,11 @@ const root = join(__dirname, "../..");
 const cli = join(root, "kernel/cli/main.ts");
 
 function bpflab(args: string[], opts: { timeout?: number } = {}) {
-  const r = spawnSync(process.execPath, ["--import", "tsx", cli, ...args], { cwd: root, encoding: "utf8", timeout: opts.timeout ?? 120_000 });
+  const r = spawnSync(process.execPath, ["--import", "tsx", cli, ...args], {
+    cwd: root,
+    encoding: "utf8",
+    timeout: opts.timeout ?? 120_000,
+  });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
@@ -59,8 +63,25 @@ describe("bpflab CLI", () => {
 
   liveIt("captures a command into one Parquet file per collector, and shows it", () => {
     const out = mkdtempSync(join(tmpdir(), "bpflab-cli-"));
-    const r = bpflab(["capture", "-c", "sched", "-c", "syscalls", "-c", "process", "-d", "20s", "-i", "250ms", "-o", out,
-      "--", workloadPath(), "getppid", "100000"]);
+    const r = bpflab([
+      "capture",
+      "-c",
+      "sched",
+      "-c",
+      "syscalls",
+      "-c",
+      "process",
+      "-d",
+      "20s",
+      "-i",
+      "250ms",
+      "-o",
+      out,
+      "--",
+      workloadPath(),
+      "getppid",
+      "100000",
+    ]);
     expect(r.code, r.err).toBe(0);
     expect(readdirSync(out).sort()).toEqual(["process.parquet", "sched.parquet", "syscalls.parquet"]);
     expect(r.out).toMatch(/top syscalls/);
@@ -74,12 +95,36 @@ describe("bpflab CLI", () => {
   liveIt("Ctrl-C ends a capture early, keeps the data and leaves nothing attached", async () => {
     const before = resources();
     const out = mkdtempSync(join(tmpdir(), "bpflab-cli-"));
-    const child = spawn(process.execPath, ["--import", "tsx", cli, "capture", "-c", "sched", "-c", "syscalls", "-c", "process",
-      "-d", "60s", "-i", "200ms", "-o", out], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(
+      process.execPath,
+      [
+        "--import",
+        "tsx",
+        cli,
+        "capture",
+        "-c",
+        "sched",
+        "-c",
+        "syscalls",
+        "-c",
+        "process",
+        "-d",
+        "60s",
+        "-i",
+        "200ms",
+        "-o",
+        out,
+      ],
+      { cwd: root, stdio: ["ignore", "pipe", "pipe"] },
+    );
     let err = "";
-    child.stderr.on("data", (d) => { err += d; });
+    child.stderr.on("data", (d) => {
+      err += d;
+    });
     let stdout = "";
-    child.stdout.on("data", (d) => { stdout += d; });
+    child.stdout.on("data", (d) => {
+      stdout += d;
+    });
     // wait until it captures (its banner), then a little more, then Ctrl-C
     for (let i = 0; i < 200 && !err.includes("capturing"); i++) await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 1500));

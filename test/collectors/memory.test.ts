@@ -17,7 +17,8 @@ const BYTES = MB * 1024 * 1024;
 
 /** Values of `col` on the rows of `pid`, in time order (the last drain of a capture is in map order). */
 function valuesFor(f: Frame, pid: number, col: string): number[] {
-  const pids = f.numeric("pid"), t = f.numeric("t_s");
+  const pids = f.numeric("pid"),
+    t = f.numeric("t_s");
   const v = f.numeric(col);
   const rows: number[] = [];
   for (let i = 0; i < f.length; i++) if (pids[i] === pid) rows.push(i);
@@ -26,8 +27,12 @@ function valuesFor(f: Frame, pid: number, col: string): number[] {
 
 describe("memory collector", () => {
   liveIt(`sees RSS rise by the ${MB} MiB a process touches, and one fault per page`, async () => {
-    const cap = await capture({ collectors: ["memory"], duration: "20s", interval: "100ms",
-      command: [workloadPath(), "alloc", String(MB)] });
+    const cap = await capture({
+      collectors: ["memory"],
+      duration: "20s",
+      interval: "100ms",
+      command: [workloadPath(), "alloc", String(MB)],
+    });
     const f = cap.frame("memory");
     const pid = cap.meta.pid!;
     expect(cap.meta.commandExitCode).toBe(0);
@@ -55,8 +60,12 @@ describe("memory collector", () => {
     // the child maps and reads 32 MiB of a file; the parent then pages them out of it (process_madvise):
     // those rss_stat events run in the parent (curr == 0) and must land on the child's row, via mm->owner
     const file = join(tmpdir(), `bpflab-pageout-${process.pid}.dat`);
-    const cap = await capture({ collectors: ["memory"], duration: "20s", interval: "100ms",
-      command: [workloadPath(), "pageout", "32", file] });
+    const cap = await capture({
+      collectors: ["memory"],
+      duration: "20s",
+      interval: "100ms",
+      command: [workloadPath(), "pageout", "32", file],
+    });
     const f = cap.frame("memory");
     const parent = cap.meta.pid!;
     expect(cap.meta.commandExitCode).toBe(0);
@@ -69,8 +78,12 @@ describe("memory collector", () => {
   });
 
   liveIt("keeps the RSS gauges without the page-fault probe", async () => {
-    const cap = await capture({ collectors: { memory: { pageFaults: false } }, duration: "20s", interval: "100ms",
-      command: [workloadPath(), "alloc", "32"] });
+    const cap = await capture({
+      collectors: { memory: { pageFaults: false } },
+      duration: "20s",
+      interval: "100ms",
+      command: [workloadPath(), "alloc", "32"],
+    });
     const f = cap.frame("memory");
     const anon = valuesFor(f, cap.meta.pid!, "rss_anon_bytes");
     expect(Math.max(...anon) - Math.min(...anon)).toBeGreaterThan(32 * 1024 * 1024 * 0.95);
@@ -82,11 +95,15 @@ describe("memory collector", () => {
     // touch 16 MiB of fresh memory in this process at each interval: its RSS changes while the capture runs
     // and another process allocates too, so the capture has two memory users even on an idle machine
     let other: number | undefined;
-    const cap = await capture({ collectors: ["memory"], duration: "1500ms", interval: "500ms",
+    const cap = await capture({
+      collectors: ["memory"],
+      duration: "1500ms",
+      interval: "500ms",
       onInterval: () => {
         held.push(Buffer.alloc(16 * 1024 * 1024, 1));
         other ??= spawn(workloadPath(), ["alloc", "8"], { stdio: "ignore" }).pid;
-      } });
+      },
+    });
     const f = cap.frame("memory");
     const pids = new Set(f.numeric("pid"));
     expect(pids.has(other!)).toBe(true);
@@ -108,8 +125,9 @@ describe("memory collector, options and kernel features", () => {
 
   it("leaves page_fault_user unloaded when asked, or where the kernel lacks it", () => {
     expect(memory.disabledPrograms!({ pageFaults: false })).toEqual(["page_fault_user"]);
-    expect(memory.disabledPrograms!({ pageFaults: true }))
-      .toEqual(kernelHasTracepoint("page_fault_user") ? [] : ["page_fault_user"]);
+    expect(memory.disabledPrograms!({ pageFaults: true })).toEqual(
+      kernelHasTracepoint("page_fault_user") ? [] : ["page_fault_user"],
+    );
     expect(memory.resolveOptions({})).toEqual({ pageFaults: true });
     expect(() => memory.resolveOptions({ pageFaults: 1 as unknown as boolean })).toThrow(OptionError);
   });

@@ -29,37 +29,50 @@ function childOf(f: Frame, pid: number): number {
 }
 
 describe("net collector", () => {
-  liveIt("counts exactly the bytes sent and received over a loopback TCP connection, and its opens and closes", async () => {
-    const cap = await capture({ collectors: ["net"], duration: "20s", interval: "200ms",
-      command: [workloadPath(), "sock", String(BYTES), "tcp"] });
-    const f = cap.frame("net");
-    const sender = cap.meta.pid!;
-    // the child exits 0 only if it read exactly BYTES: the workload itself agrees on the truth
-    expect(cap.meta.commandExitCode).toBe(0);
-    const receiver = childOf(f, sender);
-    const tx = sumsByPid(f, "tx_bytes"), rx = sumsByPid(f, "rx_bytes");
-    expect(tx.get(sender)).toBe(BYTES);
-    expect(rx.get(receiver)).toBe(BYTES);
-    expect(tx.get(receiver)).toBe(0);
-    expect(rx.get(sender)).toBe(0);
-    // 64 KiB writes; the reader's last read returns 0 (end of stream) and is a call too
-    expect(sumsByPid(f, "tx_calls").get(sender)).toBe(Math.ceil(BYTES / 65536));
-    expect(sumsByPid(f, "rx_calls").get(receiver)).toBeGreaterThanOrEqual(Math.ceil(BYTES / 65536) + 1);
-    expect(new Set(f.strings("family"))).toEqual(new Set(["inet"]));
-    expect(new Set(f.strings("protocol"))).toEqual(new Set(["tcp"]));
-    // the sender connected and accepted both ends before forking (2 opens, both its own); each side's close
-    // is charged to the last process that used that end, even where it completes in softirq context
-    const est = sumsByPid(f, "tcp_established"), closed = sumsByPid(f, "tcp_closed");
-    expect(est.get(sender)).toBe(2);
-    expect(est.get(receiver) ?? 0).toBe(0);
-    expect(closed.get(sender)).toBe(1);
-    expect(closed.get(receiver)).toBe(1);
-    expect(sumsByPid(f, "tcp_retransmits").get(sender)).toBe(0); // loopback does not drop
-    expect(cap.meta.lost.net).toBe(0);
-  });
+  liveIt(
+    "counts exactly the bytes sent and received over a loopback TCP connection, and its opens and closes",
+    async () => {
+      const cap = await capture({
+        collectors: ["net"],
+        duration: "20s",
+        interval: "200ms",
+        command: [workloadPath(), "sock", String(BYTES), "tcp"],
+      });
+      const f = cap.frame("net");
+      const sender = cap.meta.pid!;
+      // the child exits 0 only if it read exactly BYTES: the workload itself agrees on the truth
+      expect(cap.meta.commandExitCode).toBe(0);
+      const receiver = childOf(f, sender);
+      const tx = sumsByPid(f, "tx_bytes"),
+        rx = sumsByPid(f, "rx_bytes");
+      expect(tx.get(sender)).toBe(BYTES);
+      expect(rx.get(receiver)).toBe(BYTES);
+      expect(tx.get(receiver)).toBe(0);
+      expect(rx.get(sender)).toBe(0);
+      // 64 KiB writes; the reader's last read returns 0 (end of stream) and is a call too
+      expect(sumsByPid(f, "tx_calls").get(sender)).toBe(Math.ceil(BYTES / 65536));
+      expect(sumsByPid(f, "rx_calls").get(receiver)).toBeGreaterThanOrEqual(Math.ceil(BYTES / 65536) + 1);
+      expect(new Set(f.strings("family"))).toEqual(new Set(["inet"]));
+      expect(new Set(f.strings("protocol"))).toEqual(new Set(["tcp"]));
+      // the sender connected and accepted both ends before forking (2 opens, both its own); each side's close
+      // is charged to the last process that used that end, even where it completes in softirq context
+      const est = sumsByPid(f, "tcp_established"),
+        closed = sumsByPid(f, "tcp_closed");
+      expect(est.get(sender)).toBe(2);
+      expect(est.get(receiver) ?? 0).toBe(0);
+      expect(closed.get(sender)).toBe(1);
+      expect(closed.get(receiver)).toBe(1);
+      expect(sumsByPid(f, "tcp_retransmits").get(sender)).toBe(0); // loopback does not drop
+      expect(cap.meta.lost.net).toBe(0);
+    },
+  );
 
   liveIt("counts exactly the bytes over a unix socketpair, as unix/stream", async () => {
-    const cap = await capture({ collectors: ["net"], duration: "20s", command: [workloadPath(), "sock", String(BYTES), "unix"] });
+    const cap = await capture({
+      collectors: ["net"],
+      duration: "20s",
+      command: [workloadPath(), "sock", String(BYTES), "unix"],
+    });
     const f = cap.frame("net");
     const sender = cap.meta.pid!;
     expect(cap.meta.commandExitCode).toBe(0);
@@ -72,8 +85,11 @@ describe("net collector", () => {
   });
 
   liveIt("counts the same bytes without the TCP connection tracking", async () => {
-    const cap = await capture({ collectors: { net: { tcp: false } }, duration: "20s",
-      command: [workloadPath(), "sock", String(BYTES), "tcp"] });
+    const cap = await capture({
+      collectors: { net: { tcp: false } },
+      duration: "20s",
+      command: [workloadPath(), "sock", String(BYTES), "tcp"],
+    });
     const f = cap.frame("net");
     const sender = cap.meta.pid!;
     expect(sumsByPid(f, "tx_bytes").get(sender)).toBe(BYTES);
@@ -89,30 +105,47 @@ describe("net collector, whole system", () => {
     const ac = new AbortController();
     let received = 0;
     const server = createServer((s) => {
-      s.on("data", (d: Buffer) => { received += d.length; });
-      s.on("end", () => { s.end(); ac.abort(); });
+      s.on("data", (d: Buffer) => {
+        received += d.length;
+      });
+      s.on("end", () => {
+        s.end();
+        ac.abort();
+      });
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     const port = (server.address() as AddressInfo).port;
     let sent = false;
     let clientClosed: Promise<void> | undefined;
     // send once the probes are attached (first interval drained); the capture ends when the server saw it all
-    const cap = await capture({ collectors: ["net"], duration: "20s", interval: "100ms", signal: ac.signal,
-      handleSignals: false, onInterval: () => {
+    const cap = await capture({
+      collectors: ["net"],
+      duration: "20s",
+      interval: "100ms",
+      signal: ac.signal,
+      handleSignals: false,
+      onInterval: () => {
         if (sent) return;
         sent = true;
         const c = connect(port, "127.0.0.1", () => c.end(Buffer.alloc(N, 7)));
         c.resume();
         clientClosed = new Promise((r) => c.on("close", () => r()));
-      } });
+      },
+    });
     // leave no socket fd behind for the tests after this one (they count fds)
     await clientClosed;
     await new Promise((r) => server.close(r));
     expect(received).toBe(N);
     const f = cap.frame("net");
-    const pids = f.numeric("pid"), fam = f.strings("family"), proto = f.strings("protocol");
-    const tx = f.numeric("tx_bytes"), rx = f.numeric("rx_bytes"), est = f.numeric("tcp_established");
-    let myTx = 0, myRx = 0, myEst = 0;
+    const pids = f.numeric("pid"),
+      fam = f.strings("family"),
+      proto = f.strings("protocol");
+    const tx = f.numeric("tx_bytes"),
+      rx = f.numeric("rx_bytes"),
+      est = f.numeric("tcp_established");
+    let myTx = 0,
+      myRx = 0,
+      myEst = 0;
     for (let i = 0; i < f.length; i++) {
       if (pids[i] !== process.pid || fam[i] !== "inet" || proto[i] !== "tcp") continue;
       myTx += tx[i]!;
@@ -141,8 +174,12 @@ describe("net collector, whole system", () => {
 describe("memory and net resources", () => {
   liveIt("release every link, program, map and fd, socket storage included, after a capture", async () => {
     const before = resources();
-    const cap = await capture({ collectors: ["memory", "net"], duration: "20s", interval: "100ms",
-      command: [workloadPath(), "sock", "100000", "tcp"] });
+    const cap = await capture({
+      collectors: ["memory", "net"],
+      duration: "20s",
+      interval: "100ms",
+      command: [workloadPath(), "sock", "100000", "tcp"],
+    });
     expect(sumsByPid(cap.frame("net"), "tx_bytes").get(cap.meta.pid!)).toBe(100_000);
     expect(cap.frame("memory").length).toBeGreaterThan(0);
     expect(resources().bpfFds).toEqual([]);
@@ -156,10 +193,18 @@ describe("net collector, decoding and options", () => {
     expect([familyName(2), protocolName(2, 6, 1)]).toEqual(["inet", "tcp"]);
     expect([familyName(10), protocolName(10, 17, 2)]).toEqual(["inet6", "udp"]);
     expect(protocolName(2, 1, 3)).toBe("raw"); // a raw socket carries the protocol it sends (here icmp)
-    expect([familyName(1), protocolName(1, 0, 1), protocolName(1, 0, 2), protocolName(1, 0, 5)])
-      .toEqual(["unix", "stream", "dgram", "seqpacket"]);
+    expect([familyName(1), protocolName(1, 0, 1), protocolName(1, 0, 2), protocolName(1, 0, 5)]).toEqual([
+      "unix",
+      "stream",
+      "dgram",
+      "seqpacket",
+    ]);
     expect([familyName(16), protocolName(16, 0, 3)]).toEqual(["netlink", "raw"]);
-    expect([familyName(99), protocolName(2, 200, 1), protocolName(1, 0, 77)]).toEqual(["af_99", "ipproto_200", "type_77"]);
+    expect([familyName(99), protocolName(2, 200, 1), protocolName(1, 0, 77)]).toEqual([
+      "af_99",
+      "ipproto_200",
+      "type_77",
+    ]);
   });
 
   it("defaults tcp to true, rejects a non-boolean, and leaves the TCP programs out when off", () => {

@@ -8,12 +8,19 @@ import { workloadPath } from "../helpers/workload.js";
 describe("process collector", () => {
   liveIt("reports K forks and K exits with their exit codes, and the exec with its args", async () => {
     const K = 25;
-    const cap = await capture({ collectors: ["process"], duration: "20s", command: [workloadPath(), "fork", String(K)] });
+    const cap = await capture({
+      collectors: ["process"],
+      duration: "20s",
+      command: [workloadPath(), "fork", String(K)],
+    });
     const f = cap.frame("process");
     const pid = cap.meta.pid!;
-    const ev = f.strings("event"), pids = f.numeric("pid"), ppids = f.numeric("ppid");
+    const ev = f.strings("event"),
+      pids = f.numeric("pid"),
+      ppids = f.numeric("ppid");
     const codes = f.values("exit_code") as number[];
-    const forks = [], exits: number[] = [];
+    const forks = [],
+      exits: number[] = [];
     for (let i = 0; i < f.length; i++) {
       if (ev[i] === "fork" && ppids[i] === pid) forks.push(pids[i]!);
       if (ev[i] === "exit" && ppids[i] === pid) exits.push(codes[i]!);

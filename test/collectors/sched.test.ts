@@ -17,7 +17,12 @@ function sumFor(f: Frame, pid: number, col: string): number {
 describe("sched collector", () => {
   liveIt("measures a 600 ms CPU burn within 5%", async () => {
     const X = 600;
-    const cap = await capture({ collectors: ["sched"], duration: "20s", interval: "250ms", command: [workloadPath(), "burn", String(X)] });
+    const cap = await capture({
+      collectors: ["sched"],
+      duration: "20s",
+      interval: "250ms",
+      command: [workloadPath(), "burn", String(X)],
+    });
     const f = cap.frame("sched");
     const oncpu = sumFor(f, cap.meta.pid!, "oncpu_ns") / 1e6;
     expect(oncpu).toBeGreaterThan(X * 0.95);
@@ -26,13 +31,18 @@ describe("sched collector", () => {
     const t = f.numeric("t_s");
     const pids = f.numeric("pid");
     const intervals = new Set<number>();
-    for (let i = 0; i < f.length; i++) if (pids[i] === cap.meta.pid && f.numeric("oncpu_ns")[i]! > 0) intervals.add(t[i]!);
+    for (let i = 0; i < f.length; i++)
+      if (pids[i] === cap.meta.pid && f.numeric("oncpu_ns")[i]! > 0) intervals.add(t[i]!);
     expect(intervals.size).toBeGreaterThanOrEqual(2);
   });
 
   liveIt("measures a 500 ms sleep as off-CPU time within 5%", async () => {
     const Y = 500;
-    const cap = await capture({ collectors: ["sched"], duration: "20s", command: [workloadPath(), "sleep", String(Y)] });
+    const cap = await capture({
+      collectors: ["sched"],
+      duration: "20s",
+      command: [workloadPath(), "sleep", String(Y)],
+    });
     const f = cap.frame("sched");
     const offcpu = sumFor(f, cap.meta.pid!, "offcpu_ns") / 1e6;
     expect(offcpu).toBeGreaterThan(Y * 0.95);
@@ -45,11 +55,16 @@ describe("sched collector", () => {
   liveIt("sees run-queue waits when two burners share one CPU's worth of time", async () => {
     // three burners on two CPUs: someone must wait
     const w = workloadPath();
-    const cap = await capture({ collectors: ["sched"], duration: "20s",
-      command: ["/bin/sh", "-c", `${w} burn 300 & ${w} burn 300 & ${w} burn 300 & wait`] });
+    const cap = await capture({
+      collectors: ["sched"],
+      duration: "20s",
+      command: ["/bin/sh", "-c", `${w} burn 300 & ${w} burn 300 & ${w} burn 300 & wait`],
+    });
     const f = cap.frame("sched");
     const comms = f.strings("comm");
-    let runq = 0, invol = 0, oncpu = 0;
+    let runq = 0,
+      invol = 0,
+      oncpu = 0;
     for (let i = 0; i < f.length; i++) {
       if (comms[i] !== "workload") continue;
       runq += f.numeric("runq_ns")[i]!;

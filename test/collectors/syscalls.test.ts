@@ -21,7 +21,12 @@ function sumFor(f: Frame, pid: number, name: string, col: string): number {
 
 describe("syscalls collector", () => {
   liveIt("counts exactly N getppid calls of the traced command, with latency", async () => {
-    const cap = await capture({ collectors: ["syscalls"], duration: "20s", interval: "200ms", command: [workloadPath(), "getppid", String(N)] });
+    const cap = await capture({
+      collectors: ["syscalls"],
+      duration: "20s",
+      interval: "200ms",
+      command: [workloadPath(), "getppid", String(N)],
+    });
     const f = cap.frame("syscalls");
     const pid = cap.meta.pid!;
     expect(cap.meta.commandExitCode).toBe(0);
@@ -40,7 +45,11 @@ describe("syscalls collector", () => {
   });
 
   liveIt("counts the same without latency (sys_exit only)", async () => {
-    const cap = await capture({ collectors: { syscalls: { latency: false } }, duration: "20s", command: [workloadPath(), "getppid", String(N)] });
+    const cap = await capture({
+      collectors: { syscalls: { latency: false } },
+      duration: "20s",
+      command: [workloadPath(), "getppid", String(N)],
+    });
     const f = cap.frame("syscalls");
     expect(sumFor(f, cap.meta.pid!, "getppid", "count")).toBe(N);
     expect(sumFor(f, cap.meta.pid!, "getppid", "latency_ns")).toBe(0);
@@ -48,9 +57,14 @@ describe("syscalls collector", () => {
 
   liveIt("counts errors: a failing syscall returns -errno", async () => {
     // write(2) to a closed fd: the shell's `exec 3>&-; echo x >&3` fails with EBADF in the shell itself
-    const cap = await capture({ collectors: ["syscalls"], duration: "10s", command: ["/bin/sh", "-c", "exec 3>&-; for i in 1 2 3 4 5; do echo x >&3; done 2>/dev/null; true"] });
+    const cap = await capture({
+      collectors: ["syscalls"],
+      duration: "10s",
+      command: ["/bin/sh", "-c", "exec 3>&-; for i in 1 2 3 4 5; do echo x >&3; done 2>/dev/null; true"],
+    });
     const f = cap.frame("syscalls");
-    const pids = f.numeric("pid"), errs = f.numeric("errors");
+    const pids = f.numeric("pid"),
+      errs = f.numeric("errors");
     let errors = 0;
     for (let i = 0; i < f.length; i++) if (pids[i] === cap.meta.pid) errors += errs[i]!;
     expect(errors).toBeGreaterThanOrEqual(5);
@@ -59,8 +73,14 @@ describe("syscalls collector", () => {
   liveIt("sees the whole system without a filter, stamped per interval", async () => {
     // a second process for sure, even on an idle machine: one started mid-capture, not as `command`
     let other: number | undefined;
-    const cap = await capture({ collectors: ["syscalls"], duration: "1200ms", interval: "300ms",
-      onInterval: () => { other ??= spawn(workloadPath(), ["getppid", "1000"], { stdio: "ignore" }).pid; } });
+    const cap = await capture({
+      collectors: ["syscalls"],
+      duration: "1200ms",
+      interval: "300ms",
+      onInterval: () => {
+        other ??= spawn(workloadPath(), ["getppid", "1000"], { stdio: "ignore" }).pid;
+      },
+    });
     const f = cap.frame("syscalls");
     expect(f.length).toBeGreaterThan(0);
     const pids = new Set(f.numeric("pid"));

@@ -19,8 +19,11 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 describe("compareDetectors", () => {
   it("reports metrics that match the returned scores, curves and honest resource numbers", async () => {
     const frame = await readCsv(cardio);
-    const r = compareDetectors(frame, ["iforest", "pca", { name: "knn", options: { k: 10 }, label: "knn-10" }, new IsolationForest({ seed: 9 })],
-      { label: "label", seed: 2 });
+    const r = compareDetectors(
+      frame,
+      ["iforest", "pca", { name: "knn", options: { k: 10 }, label: "knn-10" }, new IsolationForest({ seed: 9 })],
+      { label: "label", seed: 2 },
+    );
     expect(r.rows.map((x) => x.detector)).toEqual(["iforest", "pca", "knn-10", "iforest#2"]);
     const y = frame.numeric("label");
     for (const row of r.rows) {
@@ -33,7 +36,13 @@ describe("compareDetectors", () => {
       expect(Number.isFinite(row.peak_mem_bytes) && row.peak_mem_bytes >= 0).toBe(true);
     }
     // The seed option reaches detectors created by name.
-    expect(Array.from(r.scores.iforest!)).toEqual(Array.from(new IsolationForest({ seed: 2 }).fit({ frame, columns: frame.columnNames.slice(0, 21) }).score({ frame, columns: frame.columnNames.slice(0, 21) })));
+    expect(Array.from(r.scores.iforest!)).toEqual(
+      Array.from(
+        new IsolationForest({ seed: 2 })
+          .fit({ frame, columns: frame.columnNames.slice(0, 21) })
+          .score({ frame, columns: frame.columnNames.slice(0, 21) }),
+      ),
+    );
     expect(r.rows[1]!.roc_auc).toBeCloseTo(0.7273, 4); // BASELINES.md PCA on cardio
     const c = r.curves[0]!;
     expect(c.fpr.length).toBeLessThanOrEqual(1000);
@@ -51,7 +60,9 @@ describe("runCompareCli", () => {
   it("json: an array of { detector, roc_auc, pr_auc, best_f1, fit_ms, score_ms }", async () => {
     const out = await runCompareCli({ data: cardio, label: "label", detectors: ["iforest", "pca"], format: "json" });
     const rows = JSON.parse(out) as Record<string, unknown>[];
-    expect(rows.map((r) => Object.keys(r).sort())).toEqual(Array(2).fill(["best_f1", "detector", "fit_ms", "pr_auc", "roc_auc", "score_ms"]));
+    expect(rows.map((r) => Object.keys(r).sort())).toEqual(
+      Array(2).fill(["best_f1", "detector", "fit_ms", "pr_auc", "roc_auc", "score_ms"]),
+    );
     expect(rows[1]!.roc_auc).toBeCloseTo(0.7273, 4);
   });
 
@@ -74,8 +85,14 @@ describe("runCompareCli", () => {
   });
 
   it("rejects unknown detectors, formats and file types with hints", async () => {
-    await expect(runCompareCli({ data: cardio, label: "label", detectors: ["forest"], format: "json" })).rejects.toThrow(/known detectors/);
-    await expect(runCompareCli({ data: cardio, label: "label", detectors: [], format: "xml" as "json" })).rejects.toBeInstanceOf(OptionError);
-    await expect(runCompareCli({ data: join(tmp, "x.xlsx"), label: "label", detectors: [], format: "json" })).rejects.toThrow(/unknown file type/);
+    await expect(
+      runCompareCli({ data: cardio, label: "label", detectors: ["forest"], format: "json" }),
+    ).rejects.toThrow(/known detectors/);
+    await expect(
+      runCompareCli({ data: cardio, label: "label", detectors: [], format: "xml" as "json" }),
+    ).rejects.toBeInstanceOf(OptionError);
+    await expect(
+      runCompareCli({ data: join(tmp, "x.xlsx"), label: "label", detectors: [], format: "json" }),
+    ).rejects.toThrow(/unknown file type/);
   });
 });

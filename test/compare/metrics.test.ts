@@ -4,11 +4,27 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
-  averagePrecision, bestF1, f1AtContamination, pointAdjustedF1, prCurve, rocAuc, rocCurve, thresholdSweep,
+  averagePrecision,
+  bestF1,
+  f1AtContamination,
+  pointAdjustedF1,
+  prCurve,
+  rocAuc,
+  rocCurve,
+  thresholdSweep,
 } from "../../kernel/compare/metrics.js";
 
-interface Case { name: string; labels: number[]; scores: number[]; roc_auc: number; average_precision: number; best_f1: number }
-const fixture = JSON.parse(readFileSync(join(__dirname, "..", "fixtures", "sklearn-metrics.json"), "utf8")) as { cases: Case[] };
+interface Case {
+  name: string;
+  labels: number[];
+  scores: number[];
+  roc_auc: number;
+  average_precision: number;
+  best_f1: number;
+}
+const fixture = JSON.parse(readFileSync(join(__dirname, "..", "fixtures", "sklearn-metrics.json"), "utf8")) as {
+  cases: Case[];
+};
 
 describe.each(fixture.cases.map((c) => [c.name, c] as const))("scikit-learn fixture %s", (_name, c) => {
   it("ROC-AUC, average precision and best F1 agree to 1e-9", () => {
@@ -26,7 +42,8 @@ describe("curves and F1 variants", () => {
     const pr = prCurve(sw);
     expect(roc.fpr[0]).toBe(0);
     expect(roc.tpr[roc.tpr.length - 1]).toBe(1);
-    for (let i = 1; i < roc.fpr.length; i++) expect(roc.fpr[i]! >= roc.fpr[i - 1]! && roc.tpr[i]! >= roc.tpr[i - 1]!).toBe(true);
+    for (let i = 1; i < roc.fpr.length; i++)
+      expect(roc.fpr[i]! >= roc.fpr[i - 1]! && roc.tpr[i]! >= roc.tpr[i - 1]!).toBe(true);
     expect(pr.recall[pr.recall.length - 1]).toBe(1);
   });
 

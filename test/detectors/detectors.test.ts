@@ -21,7 +21,9 @@ describe.each(TABULAR)("%s", (name) => {
   it("ranks the planted anomalies on top (ROC-AUC > 0.97, ≥ 4 of the 6 in the top 12)", () => {
     const { X, labels } = planted(name === "pca" ? "correlated" : "independent");
     expect(rocAuc(labels, createDetector(name, { seed: 3 }).fit(X).score(X))).toBeGreaterThan(0.97);
-    const s = createDetector(name, { seed: 3, ...OPTIONS[name] }).fit(X).score(X);
+    const s = createDetector(name, { seed: 3, ...OPTIONS[name] })
+      .fit(X)
+      .score(X);
     expect(s.length).toBe(X.rows);
     const hits = topK(s, 12).filter((i) => labels[i] === 1).length;
     expect(hits).toBeGreaterThanOrEqual(4);
@@ -60,7 +62,13 @@ describe("isolation forest", () => {
 
   it("honours maxFeatures and bootstrap and still finds the planted rows", () => {
     const { X, labels } = planted();
-    const f = new IsolationForest({ seed: 4, maxFeatures: 0.6, bootstrap: true, maxSamples: 128, nEstimators: 200 }).fit(X);
+    const f = new IsolationForest({
+      seed: 4,
+      maxFeatures: 0.6,
+      bootstrap: true,
+      maxSamples: 128,
+      nEstimators: 200,
+    }).fit(X);
     expect(f.roots.length).toBe(200);
     expect(rocAuc(labels, f.score(X))).toBeGreaterThan(0.95);
   });
@@ -138,7 +146,10 @@ describe("neighbours are exact", () => {
       "m = LocalOutlierFactor(n_neighbors=20, novelty=True).fit(X)",
       "print(json.dumps([(-m.negative_outlier_factor_).tolist(), (-m.score_samples(P)).tolist()]))",
     ].join("\n");
-    const r = spawnSync(python, ["-c", code], { input: `${JSON.stringify(Array.from(X.data))}\n${JSON.stringify(Array.from(probe))}\n`, encoding: "utf8" });
+    const r = spawnSync(python, ["-c", code], {
+      input: `${JSON.stringify(Array.from(X.data))}\n${JSON.stringify(Array.from(probe))}\n`,
+      encoding: "utf8",
+    });
     expect(r.status, r.stderr).toBe(0);
     const [train, test] = JSON.parse(r.stdout) as [number[], number[]];
     const lof = new Lof({ k: 20 }).fit(X);

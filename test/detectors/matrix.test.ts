@@ -15,8 +15,19 @@ describe("Matrix and input validation", () => {
     expect(m.rows).toBe(6);
     expect(m.columns).toEqual(["a", "b"]);
     expect(Array.from(m.data.subarray(0, 4))).toEqual([1, 6, 2, 1]);
-    const f = new Frame("t", [{ name: "x", type: "f64" }, { name: "n", type: "u32" }, { name: "s", type: "str" }],
-      { x: new Float64Array([1.5, 2.5]), n: new Uint32Array([3, 4]), s: { codes: new Uint32Array([0, 0]), dict: ["a"] } });
+    const f = new Frame(
+      "t",
+      [
+        { name: "x", type: "f64" },
+        { name: "n", type: "u32" },
+        { name: "s", type: "str" },
+      ],
+      {
+        x: new Float64Array([1.5, 2.5]),
+        n: new Uint32Array([3, 4]),
+        s: { codes: new Uint32Array([0, 0]), dict: ["a"] },
+      },
+    );
     const fm = matrixFromFrame(f);
     expect(fm.columns).toEqual(["x", "n"]);
     expect(Array.from(fm.data)).toEqual([1.5, 3, 2.5, 4]);
@@ -64,7 +75,9 @@ describe("Matrix and input validation", () => {
 
   it("refuses scoring columns that differ from the fitted ones", () => {
     const f = new IsolationForest().fit(good());
-    expect(() => f.score(matrixFromColumns({ a: [1], c: [2] }))).toThrow(/column 1 is "c" but the detector was fitted with "b"/);
+    expect(() => f.score(matrixFromColumns({ a: [1], c: [2] }))).toThrow(
+      /column 1 is "c" but the detector was fitted with "b"/,
+    );
     expect(() => f.score(matrixFromColumns({ a: [1] }))).toThrow(/fitted on 2 columns, asked to score 1/);
   });
 

@@ -39,24 +39,31 @@ const python = "/usr/bin/python3";
 const haveSklearn = existsSync(python) && spawnSync(python, ["-c", "import sklearn"]).status === 0;
 
 describe("PCA scores against scikit-learn itself", () => {
-  it.skipIf(!haveSklearn)("cardio: per-row SPE equals StandardScaler → PCA(0.90) reconstruction error to 1e-9 relative", async () => {
-    const csv = join(DATASETS, "odds", "cardio.csv");
-    const code = [
-      "import sys, json, pandas as pd, numpy as np",
-      "from sklearn.preprocessing import StandardScaler",
-      "from sklearn.decomposition import PCA",
-      "df = pd.read_csv(sys.argv[1]); df.pop('label')",
-      "z = StandardScaler().fit_transform(df.values)",
-      "p = PCA(n_components=0.90, svd_solver='full').fit(z)",
-      "print(json.dumps(((z - p.inverse_transform(p.transform(z))) ** 2).sum(axis=1).tolist()))",
-    ].join("\n");
-    const r = spawnSync(python, ["-c", code, csv], { encoding: "utf8", env: { ...process.env, OMP_NUM_THREADS: "1" } });
-    expect(r.status, r.stderr).toBe(0);
-    const ref = JSON.parse(r.stdout) as number[];
-    const { X } = await odds("cardio");
-    const s = new Pca().fit(X).score(X);
-    let worst = 0;
-    for (let i = 0; i < ref.length; i++) worst = Math.max(worst, Math.abs(s[i]! - ref[i]!) / Math.max(1e-12, Math.abs(ref[i]!)));
-    expect(worst).toBeLessThan(1e-9);
-  });
+  it.skipIf(!haveSklearn)(
+    "cardio: per-row SPE equals StandardScaler → PCA(0.90) reconstruction error to 1e-9 relative",
+    async () => {
+      const csv = join(DATASETS, "odds", "cardio.csv");
+      const code = [
+        "import sys, json, pandas as pd, numpy as np",
+        "from sklearn.preprocessing import StandardScaler",
+        "from sklearn.decomposition import PCA",
+        "df = pd.read_csv(sys.argv[1]); df.pop('label')",
+        "z = StandardScaler().fit_transform(df.values)",
+        "p = PCA(n_components=0.90, svd_solver='full').fit(z)",
+        "print(json.dumps(((z - p.inverse_transform(p.transform(z))) ** 2).sum(axis=1).tolist()))",
+      ].join("\n");
+      const r = spawnSync(python, ["-c", code, csv], {
+        encoding: "utf8",
+        env: { ...process.env, OMP_NUM_THREADS: "1" },
+      });
+      expect(r.status, r.stderr).toBe(0);
+      const ref = JSON.parse(r.stdout) as number[];
+      const { X } = await odds("cardio");
+      const s = new Pca().fit(X).score(X);
+      let worst = 0;
+      for (let i = 0; i < ref.length; i++)
+        worst = Math.max(worst, Math.abs(s[i]! - ref[i]!) / Math.max(1e-12, Math.abs(ref[i]!)));
+      expect(worst).toBeLessThan(1e-9);
+    },
+  );
 });

@@ -16,8 +16,13 @@ export const DATASETS = join(__dirname, "..", "..", "datasets", "public");
  *   reconstruction error is for (with iid features every direction is noise and PCA has nothing to learn).
  * Every detector given its kind should rank the outliers first, so a miss is a bug. `moved[i]` = features of outlier i.
  */
-export function planted(kind: "independent" | "correlated" = "independent", n = 600, d = 5, planted = 6, seed = 7):
-  { X: Matrix; labels: Uint8Array; moved: [number, number][] } {
+export function planted(
+  kind: "independent" | "correlated" = "independent",
+  n = 600,
+  d = 5,
+  planted = 6,
+  seed = 7,
+): { X: Matrix; labels: Uint8Array; moved: [number, number][] } {
   const rng = new Rng(seed);
   const data = new Float64Array(n * d);
   const labels = new Uint8Array(n);
@@ -30,7 +35,7 @@ export function planted(kind: "independent" | "correlated" = "independent", n = 
       labels[r] = 1;
       const pair: [number, number] = [i % d, (i + 1) % d];
       moved.push(pair);
-      for (const j of pair) data[r * d + j] += i % 2 === 0 ? 7 : -7;
+      for (const j of pair) data[r * d + j]! += i % 2 === 0 ? 7 : -7;
     }
   }
   return { X: { data, rows: n, cols: d, columns: Array.from({ length: d }, (_, j) => `x${j}`) }, labels, moved };
@@ -39,7 +44,13 @@ export function planted(kind: "independent" | "correlated" = "independent", n = 
 /** An ODDS set as a matrix of its f* columns and its labels. */
 export async function odds(name: "cardio" | "shuttle" | "satellite"): Promise<{ X: Matrix; y: Float64Array }> {
   const f = await readCsv(join(DATASETS, "odds", `${name}.csv`));
-  return { X: matrixFromFrame(f, f.columnNames.filter((c) => c !== "label")), y: f.numeric("label") };
+  return {
+    X: matrixFromFrame(
+      f,
+      f.columnNames.filter((c) => c !== "label"),
+    ),
+    y: f.numeric("label"),
+  };
 }
 
 /** Indices of the k highest scores. */

@@ -14,7 +14,7 @@ import { DATASETS, topK } from "./planted.js";
 function series(n = 1200, spikes = [300, 700, 1000]): Float64Array {
   const rng = new Rng(11);
   const x = Float64Array.from({ length: n }, (_, t) => 10 + 3 * Math.sin((2 * Math.PI * t) / 48) + 0.2 * rng.normal());
-  for (const s of spikes) x[s] += 4;
+  for (const s of spikes) x[s]! += 4;
   return x;
 }
 
@@ -45,7 +45,8 @@ describe("forecast-ewma", () => {
   it("NAB machine_temperature: the top residual lies inside a labelled anomaly window", async () => {
     const f = await readCsv(join(DATASETS, "nab", "data", "realKnownCause", "machine_temperature_system_failure.csv"));
     const windows = JSON.parse(readFileSync(join(DATASETS, "nab", "labels", "combined_windows.json"), "utf8"))[
-      "realKnownCause/machine_temperature_system_failure.csv"] as [string, string][];
+      "realKnownCause/machine_temperature_system_failure.csv"
+    ] as [string, string][];
     const v = f.numeric("value");
     const ts = f.strings("timestamp");
     const s = new ForecastEwma().fit(v).score(v);

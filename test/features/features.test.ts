@@ -26,46 +26,134 @@ function frame(name: string, schema: ColumnSpec[], rows: Record<string, number |
 }
 
 const base: ColumnSpec[] = [
-  { name: "ts", type: "timestamp" }, { name: "t_s", type: "f64" }, { name: "pid", type: "u32" },
-  { name: "tid", type: "u32" }, { name: "comm", type: "str" }, { name: "cgroup_id", type: "u64" },
+  { name: "ts", type: "timestamp" },
+  { name: "t_s", type: "f64" },
+  { name: "pid", type: "u32" },
+  { name: "tid", type: "u32" },
+  { name: "comm", type: "str" },
+  { name: "cgroup_id", type: "u64" },
 ];
 const at = (t: number) => ({ ts: START_US + t * 1e6, t_s: t });
 
 function sched(): Frame {
-  const schema: ColumnSpec[] = [...base, ...["oncpu_ns", "runq_ns", "offcpu_ns", "vol_switches", "invol_switches", "migrations"]
-    .map((name) => ({ name, type: "i64" as const }))];
-  const row = (t: number, pid: number, tid: number, comm: string, cg: bigint, on: number) =>
-    ({ ...at(t), pid, tid, comm, cgroup_id: cg, oncpu_ns: on, runq_ns: on / 10, offcpu_ns: 1e9 - on, vol_switches: 3, invol_switches: 1, migrations: 0 });
+  const schema: ColumnSpec[] = [
+    ...base,
+    ...["oncpu_ns", "runq_ns", "offcpu_ns", "vol_switches", "invol_switches", "migrations"].map((name) => ({
+      name,
+      type: "i64" as const,
+    })),
+  ];
+  const row = (t: number, pid: number, tid: number, comm: string, cg: bigint, on: number) => ({
+    ...at(t),
+    pid,
+    tid,
+    comm,
+    cgroup_id: cg,
+    oncpu_ns: on,
+    runq_ns: on / 10,
+    offcpu_ns: 1e9 - on,
+    vol_switches: 3,
+    invol_switches: 1,
+    migrations: 0,
+  });
   return frame("sched", schema, [
-    row(0.2, 100, 100, "nginx", 7n, 2e8), row(0.2, 100, 101, "nginx", 7n, 1e8), row(0.5, 200, 200, "bash", 9n, 5e7),
-    row(1.1, 100, 100, "nginx", 7n, 9e8), row(1.1, 200, 200, "bash", 9n, 1e7),
+    row(0.2, 100, 100, "nginx", 7n, 2e8),
+    row(0.2, 100, 101, "nginx", 7n, 1e8),
+    row(0.5, 200, 200, "bash", 9n, 5e7),
+    row(1.1, 100, 100, "nginx", 7n, 9e8),
+    row(1.1, 200, 200, "bash", 9n, 1e7),
   ]);
 }
 
 function syscalls(): Frame {
-  const schema: ColumnSpec[] = [...base, { name: "syscall", type: "str" }, { name: "nr", type: "u32" },
-    { name: "count", type: "i64" }, { name: "errors", type: "i64" }, { name: "latency_ns", type: "i64" }, { name: "max_latency_ns", type: "i64" }];
-  const row = (t: number, pid: number, tid: number, comm: string, syscall: string, count: number, errors: number, lat: number, max: number) =>
-    ({ ...at(t), pid, tid, comm, cgroup_id: pid === 100 ? 7n : 9n, syscall, nr: 0, count, errors, latency_ns: lat, max_latency_ns: max });
+  const schema: ColumnSpec[] = [
+    ...base,
+    { name: "syscall", type: "str" },
+    { name: "nr", type: "u32" },
+    { name: "count", type: "i64" },
+    { name: "errors", type: "i64" },
+    { name: "latency_ns", type: "i64" },
+    { name: "max_latency_ns", type: "i64" },
+  ];
+  const row = (
+    t: number,
+    pid: number,
+    tid: number,
+    comm: string,
+    syscall: string,
+    count: number,
+    errors: number,
+    lat: number,
+    max: number,
+  ) => ({
+    ...at(t),
+    pid,
+    tid,
+    comm,
+    cgroup_id: pid === 100 ? 7n : 9n,
+    syscall,
+    nr: 0,
+    count,
+    errors,
+    latency_ns: lat,
+    max_latency_ns: max,
+  });
   return frame("syscalls", schema, [
-    row(0.3, 100, 100, "nginx", "read", 10, 0, 1000, 300), row(0.3, 100, 101, "nginx", "read", 30, 3, 3000, 900),
-    row(0.3, 100, 100, "nginx", "openat", 4, 2, 800, 400), row(0.6, 200, 200, "bash", "write", 1, 0, 50, 50),
+    row(0.3, 100, 100, "nginx", "read", 10, 0, 1000, 300),
+    row(0.3, 100, 101, "nginx", "read", 30, 3, 3000, 900),
+    row(0.3, 100, 100, "nginx", "openat", 4, 2, 800, 400),
+    row(0.6, 200, 200, "bash", "write", 1, 0, 50, 50),
     row(1.2, 100, 100, "nginx", "read", 5, 0, 500, 100),
   ]);
 }
 
 function processes(): Frame {
-  const schema: ColumnSpec[] = [...base, { name: "ts_ns", type: "u64" }, { name: "event", type: "str" }, { name: "ppid", type: "u32" },
-    { name: "filename", type: "str" }, { name: "args", type: "str" }, { name: "exit_code", type: "i32" }, { name: "lifetime_ns", type: "i64" }];
-  const row = (t: number, event: string, pid: number, ppid: number, comm: string) =>
-    ({ ...at(t), pid, tid: pid, comm, cgroup_id: 9n, ts_ns: 5n, event, ppid, filename: "", args: "", exit_code: 0, lifetime_ns: 0 });
-  return frame("process", schema, [row(0.7, "fork", 300, 200, "bash"), row(0.8, "exec", 300, 200, "ls"), row(0.9, "exit", 300, 200, "ls")]);
+  const schema: ColumnSpec[] = [
+    ...base,
+    { name: "ts_ns", type: "u64" },
+    { name: "event", type: "str" },
+    { name: "ppid", type: "u32" },
+    { name: "filename", type: "str" },
+    { name: "args", type: "str" },
+    { name: "exit_code", type: "i32" },
+    { name: "lifetime_ns", type: "i64" },
+  ];
+  const row = (t: number, event: string, pid: number, ppid: number, comm: string) => ({
+    ...at(t),
+    pid,
+    tid: pid,
+    comm,
+    cgroup_id: 9n,
+    ts_ns: 5n,
+    event,
+    ppid,
+    filename: "",
+    args: "",
+    exit_code: 0,
+    lifetime_ns: 0,
+  });
+  return frame("process", schema, [
+    row(0.7, "fork", 300, 200, "bash"),
+    row(0.8, "exec", 300, 200, "ls"),
+    row(0.9, "exit", 300, 200, "ls"),
+  ]);
 }
 
 function meta(collectors: string[]): CaptureMeta {
   return {
-    bpflabVersion: "0.1.0", schemaVersion: SCHEMA_VERSION, host: "test", kernel: "6.1", wallStartUs: START_US,
-    monoStartNs: "0", durationMs: 2000, elapsedMs: 2000, intervalMs: 100, collectors, options: {}, lost: {}, interrupted: false,
+    bpflabVersion: "0.1.0",
+    schemaVersion: SCHEMA_VERSION,
+    host: "test",
+    kernel: "6.1",
+    wallStartUs: START_US,
+    monoStartNs: "0",
+    durationMs: 2000,
+    elapsedMs: 2000,
+    intervalMs: 100,
+    collectors,
+    options: {},
+    lost: {},
+    interrupted: false,
   };
 }
 
@@ -73,7 +161,10 @@ const cap = (frames: Record<string, Frame>) => new Capture(meta(Object.keys(fram
 
 describe("features", () => {
   it("by pid and 1 s windows: CPU sums, syscall totals, rates, top syscalls, process events", () => {
-    const { matrix, keys } = features(cap({ sched: sched(), syscalls: syscalls(), process: processes() }), { by: "pid", window: "1s" });
+    const { matrix, keys } = features(cap({ sched: sched(), syscalls: syscalls(), process: processes() }), {
+      by: "pid",
+      window: "1s",
+    });
     expect(keys.rows()).toEqual([
       { t_s: 0, ts: START_US, pid: 100, comm: "nginx" },
       { t_s: 0, ts: START_US, pid: 200, comm: "bash" },
@@ -82,9 +173,25 @@ describe("features", () => {
       { t_s: 1, ts: START_US + 1e6, pid: 200, comm: "bash" },
     ]);
     const get = (r: number, c: string) => matrix.data[r * matrix.cols + matrix.columns.indexOf(c)];
-    expect(matrix.columns).toEqual(expect.arrayContaining(["oncpu_ns", "runq_ns", "offcpu_ns", "syscalls_count", "syscall_errors",
-      "syscall_error_rate", "syscall_mean_latency_ns", "syscall_max_latency_ns", "sys_read_count", "sys_read_mean_latency_ns",
-      "sys_openat_count", "sys_write_count", "forks", "execs", "exits"]));
+    expect(matrix.columns).toEqual(
+      expect.arrayContaining([
+        "oncpu_ns",
+        "runq_ns",
+        "offcpu_ns",
+        "syscalls_count",
+        "syscall_errors",
+        "syscall_error_rate",
+        "syscall_mean_latency_ns",
+        "syscall_max_latency_ns",
+        "sys_read_count",
+        "sys_read_mean_latency_ns",
+        "sys_openat_count",
+        "sys_write_count",
+        "forks",
+        "execs",
+        "exits",
+      ]),
+    );
     expect(get(0, "oncpu_ns")).toBe(3e8); // two threads of pid 100 summed
     expect(get(0, "syscalls_count")).toBe(44);
     expect(get(0, "syscall_error_rate")).toBeCloseTo(5 / 44, 15);
@@ -98,7 +205,11 @@ describe("features", () => {
     expect(get(2, "oncpu_ns")).toBe(0); // pid 300 only has process events
     expect(get(3, "oncpu_ns")).toBe(9e8);
     // Top syscalls are ordered by total count.
-    expect(matrix.columns.filter((c) => c.startsWith("sys_") && c.endsWith("_count"))).toEqual(["sys_read_count", "sys_openat_count", "sys_write_count"]);
+    expect(matrix.columns.filter((c) => c.startsWith("sys_") && c.endsWith("_count"))).toEqual([
+      "sys_read_count",
+      "sys_openat_count",
+      "sys_write_count",
+    ]);
   });
 
   it("by tid, comm and cgroup keep the matching key columns", () => {
@@ -116,9 +227,14 @@ describe("features", () => {
   });
 
   it("missing collectors add no columns; other collectors' numeric columns become features", () => {
-    const net = frame("net", [...base, { name: "bytes", type: "i64" }, { name: "rtt_us", type: "f64" }, { name: "port", type: "u32" }],
-      [{ ...at(0.1), pid: 100, tid: 100, comm: "nginx", cgroup_id: 7n, bytes: 1500, rtt_us: 20, port: 443 },
-        { ...at(0.4), pid: 100, tid: 100, comm: "nginx", cgroup_id: 7n, bytes: 500, rtt_us: 40, port: 443 }]);
+    const net = frame(
+      "net",
+      [...base, { name: "bytes", type: "i64" }, { name: "rtt_us", type: "f64" }, { name: "port", type: "u32" }],
+      [
+        { ...at(0.1), pid: 100, tid: 100, comm: "nginx", cgroup_id: 7n, bytes: 1500, rtt_us: 20, port: 443 },
+        { ...at(0.4), pid: 100, tid: 100, comm: "nginx", cgroup_id: 7n, bytes: 500, rtt_us: 40, port: 443 },
+      ],
+    );
     const { matrix, keys } = features(cap({ net }), { by: "pid" });
     expect(matrix.columns).toEqual(["net_bytes", "net_rtt_us", "net_rows"]);
     expect(Array.from(matrix.data)).toEqual([2000, 60, 2]);
@@ -133,7 +249,9 @@ describe("features", () => {
 
   it("rejects bad options and captures with nothing to use", () => {
     expect(() => features(cap({ sched: sched() }), { window: "1 fortnight" })).toThrow(OptionError);
-    expect(() => features(cap({ sched: sched() }), { by: "user" as "pid" })).toThrow(/by must be pid, tid, comm or cgroup/);
+    expect(() => features(cap({ sched: sched() }), { by: "user" as "pid" })).toThrow(
+      /by must be pid, tid, comm or cgroup/,
+    );
     expect(() => features(cap({}))).toThrow(DetectorInputError);
     expect(parseWindow("250ms")).toBe(0.25);
     expect(parseWindow("2m")).toBe(120);

@@ -12,7 +12,9 @@ describe("HTML", () => {
     const html = frameToHtml(frame, { head: 5, tail: 5 });
     expect(html).toContain("40 rows × 8 columns");
     expect(html).toContain("Frame x&lt;y&gt;");
-    const markup = new Frame("m", [{ name: "s", type: "str" }], { s: { codes: Uint32Array.of(0), dict: ["<b>&amp;</b>"] } });
+    const markup = new Frame("m", [{ name: "s", type: "str" }], {
+      s: { codes: Uint32Array.of(0), dict: ["<b>&amp;</b>"] },
+    });
     const escaped = frameToHtml(markup);
     expect(escaped).not.toContain("<b>"); // a string must never become markup
     expect(escaped).toContain("&lt;b&gt;&amp;amp;&lt;/b&gt;");

@@ -51,19 +51,35 @@ describe("round trip", () => {
     expect(frame.name).toBe("nothing");
     expect(frame.schema).toEqual(ALL_TYPES_SCHEMA);
     const types = await sql(`SELECT name, type FROM parquet_schema('${path}') WHERE name <> 'duckdb_schema'`);
-    expect(types.map((t) => t.type)).toEqual(["INT64", "DOUBLE", "INT32", "INT32", "INT64", "INT64", "BOOLEAN", "BYTE_ARRAY"]);
+    expect(types.map((t) => t.type)).toEqual([
+      "INT64",
+      "DOUBLE",
+      "INT32",
+      "INT32",
+      "INT64",
+      "INT64",
+      "BOOLEAN",
+      "BYTE_ARRAY",
+    ]);
   });
 
   test("a dictionary with repeated and unused entries, and NaN in i64/timestamp (stored as NULL)", async () => {
     const codes = Uint32Array.from([0, 1, 2, 0, 2]);
-    const frame = new Frame("odd", [
-      { name: "s", type: "str" }, { name: "n", type: "i64" }, { name: "t", type: "timestamp" }, { name: "f", type: "f64" },
-    ], {
-      s: { codes, dict: ["a", "b", "a", "unused"] },
-      n: Float64Array.from([1, NaN, 3, 4, NaN]),
-      t: Float64Array.from([0, 1, NaN, -1_000_000, 2]),
-      f: Float64Array.from([NaN, Infinity, -Infinity, -0, 1e-300]),
-    });
+    const frame = new Frame(
+      "odd",
+      [
+        { name: "s", type: "str" },
+        { name: "n", type: "i64" },
+        { name: "t", type: "timestamp" },
+        { name: "f", type: "f64" },
+      ],
+      {
+        s: { codes, dict: ["a", "b", "a", "unused"] },
+        n: Float64Array.from([1, NaN, 3, 4, NaN]),
+        t: Float64Array.from([0, 1, NaN, -1_000_000, 2]),
+        f: Float64Array.from([NaN, Infinity, -Infinity, -0, 1e-300]),
+      },
+    );
     const path = join(dir, "odd.parquet");
     await writeParquet(frame, path);
     const { frame: back } = await readParquet(path);
@@ -81,13 +97,21 @@ describe("round trip", () => {
     dict[7] = "";
     const nul = Array.from({ length: 5000 }, (_, i) => `a\0b${i}`);
     const few = ["x\0y", "\u0001z\0", ""]; // NUL and U+0001 both present: split on U+FFFF
-    const frame = new Frame("args", [{ name: "args", type: "str" }, { name: "nul", type: "str" },
-      { name: "few", type: "str" }, { name: "k", type: "u32" }], {
-      args: { codes: Uint32Array.from({ length: n }, (_, i) => (i * 7) % dict.length), dict },
-      nul: { codes: Uint32Array.from({ length: n }, (_, i) => i % nul.length), dict: nul },
-      few: { codes: Uint32Array.from({ length: n }, (_, i) => i % 3), dict: few },
-      k: Uint32Array.from({ length: n }, (_, i) => i),
-    });
+    const frame = new Frame(
+      "args",
+      [
+        { name: "args", type: "str" },
+        { name: "nul", type: "str" },
+        { name: "few", type: "str" },
+        { name: "k", type: "u32" },
+      ],
+      {
+        args: { codes: Uint32Array.from({ length: n }, (_, i) => (i * 7) % dict.length), dict },
+        nul: { codes: Uint32Array.from({ length: n }, (_, i) => i % nul.length), dict: nul },
+        few: { codes: Uint32Array.from({ length: n }, (_, i) => i % 3), dict: few },
+        k: Uint32Array.from({ length: n }, (_, i) => i),
+      },
+    );
     const path = join(dir, "args.parquet");
     await writeParquet(frame, path);
     const { frame: back } = await readParquet(path);
@@ -96,8 +120,14 @@ describe("round trip", () => {
   });
 
   test("column names with quotes, spaces and unicode", async () => {
-    const frame = new Frame("names", [{ name: 'a "quoted" name', type: "u32" }, { name: "größe µs", type: "f64" }],
-      { 'a "quoted" name': Uint32Array.from([1, 2]), "größe µs": Float64Array.from([0.5, 1.5]) });
+    const frame = new Frame(
+      "names",
+      [
+        { name: 'a "quoted" name', type: "u32" },
+        { name: "größe µs", type: "f64" },
+      ],
+      { 'a "quoted" name': Uint32Array.from([1, 2]), "größe µs": Float64Array.from([0.5, 1.5]) },
+    );
     const path = join(dir, "names.parquet");
     await writeParquet(frame, path);
     const { frame: back } = await readParquet(path);
@@ -161,8 +191,16 @@ describe("what other readers see", () => {
     expect(byName.ok).toMatchObject({ type: "BOOLEAN" });
     expect(byName.comm).toMatchObject({ type: "BYTE_ARRAY", converted_type: "UTF8" });
     const described = await sql(`DESCRIBE SELECT * FROM '${path}'`);
-    expect(described.map((d) => d.column_type)).toEqual(
-      ["TIMESTAMP", "DOUBLE", "UINTEGER", "INTEGER", "BIGINT", "UBIGINT", "BOOLEAN", "VARCHAR"]);
+    expect(described.map((d) => d.column_type)).toEqual([
+      "TIMESTAMP",
+      "DOUBLE",
+      "UINTEGER",
+      "INTEGER",
+      "BIGINT",
+      "UBIGINT",
+      "BOOLEAN",
+      "VARCHAR",
+    ]);
   });
 
   test("strings are dictionary-encoded and every column chunk is ZSTD-compressed", async () => {
@@ -186,7 +224,9 @@ describe("what other readers see", () => {
 
 test("a foreign file with a column named file_row_number (DuckDB's row-number option cannot be used)", async () => {
   const path = join(dir, "frn.parquet");
-  await sql(`COPY (SELECT range AS file_row_number, 'v' || (range % 3) AS s FROM range(5000)) TO '${path}' (FORMAT PARQUET)`);
+  await sql(
+    `COPY (SELECT range AS file_row_number, 'v' || (range % 3) AS s FROM range(5000)) TO '${path}' (FORMAT PARQUET)`,
+  );
   const { frame } = await readParquet(path, { foreign: true });
   expect(frame.length).toBe(5000);
   expect(frame.values("file_row_number")[4321]).toBe(4321);
@@ -257,8 +297,18 @@ describe("bad files", () => {
     const { frame } = await readParquet(path, { foreign: true });
     expect(frame.name).toBe("foreign");
     expect(Object.fromEntries(frame.schema.map((s) => [s.name, s.type]))).toEqual({
-      tiny: "i32", us: "u32", big: "i64", dec: "f64", fl: "f64", tns: "timestamp", d: "timestamp", even: "bool",
-      label: "str", maybe: "f64", maybe_s: "str", list: "str",
+      tiny: "i32",
+      us: "u32",
+      big: "i64",
+      dec: "f64",
+      fl: "f64",
+      tns: "timestamp",
+      d: "timestamp",
+      even: "bool",
+      label: "str",
+      maybe: "f64",
+      maybe_s: "str",
+      list: "str",
     });
     expect(frame.values("tiny")).toEqual([0, 1, 2, 3, 4]);
     expect(frame.values("dec")).toEqual([0, 1.5, 3, 4.5, 6]);

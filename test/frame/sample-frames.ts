@@ -14,7 +14,17 @@ export const ALL_TYPES_SCHEMA: ColumnSpec[] = [
 ];
 
 /** Strings that break naive writers: quotes, unicode, emoji, empty, newline, SQL. */
-export const AWKWARD = ["bash", "it's", "naïve-ü", "日本語", "🔥cpu", "", "line\nbreak", "'); DROP TABLE x; --", "<b>&amp;</b>"];
+export const AWKWARD = [
+  "bash",
+  "it's",
+  "naïve-ü",
+  "日本語",
+  "🔥cpu",
+  "",
+  "line\nbreak",
+  "'); DROP TABLE x; --",
+  "<b>&amp;</b>",
+];
 
 /** `n` rows of every column type; u64 values sit above 2^53, i64 and u32/i32 reach their extremes. */
 export function allTypesFrame(n: number, name = "sample"): Frame {
@@ -36,9 +46,21 @@ export function allTypesFrame(n: number, name = "sample"): Frame {
     ok[i] = i % 3 === 0 ? 1 : 0;
     codes[i] = (i * 5) % AWKWARD.length;
   }
-  return new Frame(name, ALL_TYPES_SCHEMA, {
-    ts, t_s, pid, exit_code: exit, count, ts_ns: tsNs, ok, comm: { codes, dict: [...AWKWARD] },
-  }, n);
+  return new Frame(
+    name,
+    ALL_TYPES_SCHEMA,
+    {
+      ts,
+      t_s,
+      pid,
+      exit_code: exit,
+      count,
+      ts_ns: tsNs,
+      ok,
+      comm: { codes, dict: [...AWKWARD] },
+    },
+    n,
+  );
 }
 
 /** Asserts-free comparison helper: the first differing cell as a message, or undefined when equal. */

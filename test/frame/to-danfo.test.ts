@@ -16,7 +16,9 @@ describe("toDanfo", () => {
     expect(df.column("pid").values).toEqual(frame.values("pid"));
     expect(df.column("count").values).toEqual(frame.values("count"));
     expect(df.column("ts_ns").values[3]).toBe(Number((frame.column("ts_ns") as BigUint64Array)[3]));
-    expect((df.column("ts").values[2] as Date).getTime()).toBe(Math.floor((frame.column("ts") as Float64Array)[2]! / 1000));
+    expect((df.column("ts").values[2] as unknown as Date).getTime()).toBe(
+      Math.floor((frame.column("ts") as Float64Array)[2]! / 1000),
+    );
     expect(df.column("ok").values).toEqual(frame.values("ok"));
   });
 

@@ -7,8 +7,12 @@ import { it } from "vitest";
 import { missingCapabilities } from "../../kernel/loader/preflight.js";
 
 const missing = missingCapabilities();
-const reason = missing.length > 0 ? `needs ${missing.join(" + ")} (run as root)`
-  : !existsSync("/sys/kernel/btf/vmlinux") ? "needs kernel BTF at /sys/kernel/btf/vmlinux" : undefined;
+const reason =
+  missing.length > 0
+    ? `needs ${missing.join(" + ")} (run as root)`
+    : !existsSync("/sys/kernel/btf/vmlinux")
+      ? "needs kernel BTF at /sys/kernel/btf/vmlinux"
+      : undefined;
 
 export const canCapture = reason === undefined;
 const enforce = process.env.CI === "true";
@@ -49,7 +53,13 @@ export function resources(): Resources {
       // the fd of the directory listing itself is gone by now
     }
   }
-  return { bpfFds: bpfFds.sort(), fdCount: fds.length, links: bpftoolIds("link"), progs: bpftoolIds("prog"), maps: bpftoolIds("map") };
+  return {
+    bpfFds: bpfFds.sort(),
+    fdCount: fds.length,
+    links: bpftoolIds("link"),
+    progs: bpftoolIds("prog"),
+    maps: bpftoolIds("map"),
+  };
 }
 
 /**
@@ -65,8 +75,12 @@ export async function settledResources(expected: Resources, timeoutMs = 15_000):
   const merge = (was: number[], now: number[]) => [...new Set([...was, ...now])].sort((a, b) => a - b);
   for (;;) {
     const now = resources();
-    const seen: Resources = { ...now, links: merge(expected.links, now.links), progs: merge(expected.progs, now.progs),
-      maps: merge(expected.maps, now.maps) };
+    const seen: Resources = {
+      ...now,
+      links: merge(expected.links, now.links),
+      progs: merge(expected.progs, now.progs),
+      maps: merge(expected.maps, now.maps),
+    };
     if (JSON.stringify(seen) === JSON.stringify(expected) || Date.now() > until) return seen;
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -17,7 +17,10 @@ function data() {
   for (let i = 0; i < n; i++) {
     a[i] = Math.sin(i / 7) + 0.01 * (i % 5);
     b[i] = Math.cos(i / 11) + 0.01 * (i % 3);
-    if (i >= 150 && i < 155) { b[i]! += 8; labels[i] = 1; }
+    if (i >= 150 && i < 155) {
+      b[i]! += 8;
+      labels[i] = 1;
+    }
   }
   return { matrix: matrixFromColumns({ a, b }), labels };
 }

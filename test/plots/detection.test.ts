@@ -8,8 +8,13 @@ describe("scoreTimeline", () => {
   const score = t.map((x) => (x >= 4 && x < 6 ? 5 : 1));
   test("threshold line, flagged markers and shaded labelled windows", () => {
     const fig = scoreTimeline({
-      t, series: [{ name: "pca", score }, { name: "iforest", score: score.map((s) => s / 2) }],
-      threshold: 3, windows: [{ start: 4, end: 6, label: "stress-ng" }],
+      t,
+      series: [
+        { name: "pca", score },
+        { name: "iforest", score: score.map((s) => s / 2) },
+      ],
+      threshold: 3,
+      windows: [{ start: 4, end: 6, label: "stress-ng" }],
     });
     expect(fig.data.map((d) => d["name"])).toEqual(["pca", "pca > threshold", "iforest", "iforest > threshold"]);
     expect((fig.data[0] as any).y).toHaveLength(20);
@@ -30,8 +35,22 @@ describe("scoreTimeline", () => {
 describe("ROC and PR curves", () => {
   test("one trace per detector plus the chance line; AUC in the legend", () => {
     const fig = rocCurves([
-      { name: "pca", points: [{ fpr: 0, tpr: 0 }, { fpr: 0.1, tpr: 0.8 }, { fpr: 1, tpr: 1 }], auc: 0.91 },
-      { name: "iforest", points: [{ fpr: 0, tpr: 0 }, { fpr: 1, tpr: 1 }] },
+      {
+        name: "pca",
+        points: [
+          { fpr: 0, tpr: 0 },
+          { fpr: 0.1, tpr: 0.8 },
+          { fpr: 1, tpr: 1 },
+        ],
+        auc: 0.91,
+      },
+      {
+        name: "iforest",
+        points: [
+          { fpr: 0, tpr: 0 },
+          { fpr: 1, tpr: 1 },
+        ],
+      },
     ]);
     expect(fig.data.map((d) => d["name"])).toEqual(["pca (AUC 0.910)", "iforest", "chance"]);
     expect((fig.data[0] as any).x).toEqual([0, 0.1, 1]);
@@ -41,8 +60,19 @@ describe("ROC and PR curves", () => {
   });
 
   test("PR curves draw the no-skill line at the prevalence", () => {
-    const fig = prCurves([{ name: "pca", points: [{ recall: 0, precision: 1 }, { recall: 1, precision: 0.2 }], ap: 0.5 }],
-      { prevalence: 0.05 });
+    const fig = prCurves(
+      [
+        {
+          name: "pca",
+          points: [
+            { recall: 0, precision: 1 },
+            { recall: 1, precision: 0.2 },
+          ],
+          ap: 0.5,
+        },
+      ],
+      { prevalence: 0.05 },
+    );
     expect(fig.data).toHaveLength(2);
     expect((fig.data[1] as any).y).toEqual([0.05, 0.05]);
     expect(fig.data[1]!["name"]).toBe("no skill (5.0% anomalies)");
@@ -52,8 +82,11 @@ describe("ROC and PR curves", () => {
 describe("pcaScatter and featureContributions", () => {
   test("points coloured by score, labelled anomalies outlined, variance in axis titles", () => {
     const fig = pcaScatter({
-      x: new Float64Array([0, 1, 2, 9]), y: new Float64Array([0, 1, 0, 9]), score: [0.1, 0.2, 0.1, 3],
-      labels: [0, 0, 0, 1], explained: [0.6, 0.25],
+      x: new Float64Array([0, 1, 2, 9]),
+      y: new Float64Array([0, 1, 0, 9]),
+      score: [0.1, 0.2, 0.1, 3],
+      labels: [0, 0, 0, 1],
+      explained: [0.6, 0.25],
     });
     expect(fig.data).toHaveLength(2);
     expect((fig.data[0] as any).x).toEqual([0, 1, 2, 9]);
@@ -73,10 +106,13 @@ describe("pcaScatter and featureContributions", () => {
 
 describe("comparisonTable", () => {
   test("marks the best value per column, respecting lower-is-better", () => {
-    const t = comparisonTable([
-      { detector: "pca", roc_auc: 0.9, fit_ms: 12 },
-      { detector: "iforest", roc_auc: 0.95, fit_ms: 40 },
-    ], { lowerIsBetter: ["fit_ms"], units: { fit_ms: "ms" } });
+    const t = comparisonTable(
+      [
+        { detector: "pca", roc_auc: 0.9, fit_ms: 12 },
+        { detector: "iforest", roc_auc: 0.95, fit_ms: 40 },
+      ],
+      { lowerIsBetter: ["fit_ms"], units: { fit_ms: "ms" } },
+    );
     expect(t.best("roc_auc")).toBe(1);
     expect(t.best("fit_ms")).toBe(0);
     expect(t.best("detector")).toBeUndefined();

@@ -11,8 +11,15 @@ function captureStream(stream: "stdout" | "stderr", fn: () => void): string {
   const s = process[stream];
   const orig = s.write;
   let out = "";
-  s.write = ((chunk: string | Uint8Array) => { out += String(chunk); return true; }) as typeof s.write;
-  try { fn(); } finally { s.write = orig; }
+  s.write = ((chunk: string | Uint8Array) => {
+    out += String(chunk);
+    return true;
+  }) as typeof s.write;
+  try {
+    fn();
+  } finally {
+    s.write = orig;
+  }
   return out;
 }
 
@@ -78,7 +85,7 @@ describe("mimeBundleOf", () => {
     const b = mimeBundleOf(f, { head: 3, tail: 2 });
     const html = b["text/html"] as string;
     expect(html).toContain("Frame sched: 41 rows × 7 columns");
-    expect(html).toContain("oncpu_ns<br><span style=\"font-weight:normal;opacity:0.65\">i64 · ns</span>");
+    expect(html).toContain('oncpu_ns<br><span style="font-weight:normal;opacity:0.65">i64 · ns</span>');
     expect((html.match(/<tr>/g) ?? []).length).toBe(1 + 3 + 1 + 2); // header, head, gap, tail
     expect(html).toContain("2023-11-14 22:13:20.000"); // ts of row 0 (1.7e15 µs)
     const text = b["text/plain"] as string;

@@ -60,8 +60,13 @@ export function syscallsFrame(): Frame {
   ];
   for (const [t, pid, comm, sc, n, e, lat] of rows) {
     const r = b.beginRow();
-    b.setNum(0, r, t); b.setNum(1, r, pid); b.setStr(2, r, comm); b.setStr(3, r, sc);
-    b.setNum(4, r, n); b.setNum(5, r, e); b.setNum(6, r, lat);
+    b.setNum(0, r, t);
+    b.setNum(1, r, pid);
+    b.setStr(2, r, comm);
+    b.setStr(3, r, sc);
+    b.setNum(4, r, n);
+    b.setNum(5, r, e);
+    b.setNum(6, r, lat);
   }
   return b.finish("syscalls");
 }

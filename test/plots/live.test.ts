@@ -19,15 +19,27 @@ describe("LiveStats", () => {
     const sched = schedFrame();
     const stats = new LiveStats(["sched"], 1000);
     for (let k = 1; k <= 6; k++) {
-      stats.ingest({ elapsedMs: k * 1000, durationMs: 10_000, frames: { sched: upTo(sched, k) }, lost: { sched: k === 6 ? 3 : 0 } });
+      stats.ingest({
+        elapsedMs: k * 1000,
+        durationMs: 10_000,
+        frames: { sched: upTo(sched, k) },
+        lost: { sched: k === 6 ? 3 : 0 },
+      });
     }
     // Interval 5: spike 0.9 s, busy 2 × 0.3 s, mid 0.1 s, idle 1 ms of one 1-s interval.
-    expect(stats.top.map((p) => [p.comm, p.pid])).toEqual([["spike", 400], ["busy", 100], ["mid", 200], ["idle", 300]]);
+    expect(stats.top.map((p) => [p.comm, p.pid])).toEqual([
+      ["spike", 400],
+      ["busy", 100],
+      ["mid", 200],
+      ["idle", 300],
+    ]);
     expect(stats.top[0]!.oncpuPct).toBeCloseTo(90, 9);
     expect(stats.top[1]!.oncpuPct).toBeCloseTo(60, 9);
     expect(stats.top[3]!.oncpuPct).toBeCloseTo(0.1, 9);
     const rowsPerInterval = upTo(sched, 6).length - upTo(sched, 5).length;
-    expect(stats.table).toEqual([{ collector: "sched", rows: upTo(sched, 6).length, rowsPerS: rowsPerInterval, lost: 3 }]);
+    expect(stats.table).toEqual([
+      { collector: "sched", rows: upTo(sched, 6).length, rowsPerS: rowsPerInterval, lost: 3 },
+    ]);
     // No switch columns in this frame: no made-up rate.
     expect(stats.rates).toEqual([]);
     // The chart keeps a value per tick for each process; busy is the largest total.
@@ -44,8 +56,14 @@ describe("LiveStats", () => {
     const stats = new LiveStats(["syscalls"], 500); // 0.5-s intervals: rates are twice the per-interval counts
     stats.ingest({ elapsedMs: 500, durationMs: 2000, frames: { syscalls: upTo(sys, 1) }, lost: {} });
     // Interval 0: read 600 (6 errors) by pid 1, write 500 by pid 2.
-    expect(stats.rates).toEqual([{ name: "syscalls/s", value: 2200 }, { name: "syscall errors/s", value: 12 }]);
-    expect(stats.top.map((p) => [p.pid, p.syscallsPerS])).toEqual([[1, 1200], [2, 1000]]);
+    expect(stats.rates).toEqual([
+      { name: "syscalls/s", value: 2200 },
+      { name: "syscall errors/s", value: 12 },
+    ]);
+    expect(stats.top.map((p) => [p.pid, p.syscallsPerS])).toEqual([
+      [1, 1200],
+      [2, 1000],
+    ]);
     expect(stats.historyUnit).toBe("events/s");
     expect(stats.topSeries(1)).toEqual([{ label: "syscalls/s", values: [2200] }]);
   });
@@ -61,7 +79,8 @@ describe("LiveStats", () => {
 describe("liveView", () => {
   const sched = schedFrame();
   const stats = new LiveStats(["sched"], 1000);
-  for (const k of [1, 2]) stats.ingest({ elapsedMs: k * 1000, durationMs: 10_000, frames: { sched: upTo(sched, k) }, lost: { sched: 0 } });
+  for (const k of [1, 2])
+    stats.ingest({ elapsedMs: k * 1000, durationMs: 10_000, frames: { sched: upTo(sched, k) }, lost: { sched: 0 } });
 
   test("running: progress, tables and the chart in one HTML + text bundle", () => {
     const b = liveView({ stats, state: "running", title: "Live capture" }).toMimeBundle();
@@ -79,40 +98,53 @@ describe("liveView", () => {
   });
 
   test("final states say done or interrupted, and lost events stand out", () => {
-    const final = { table: [{ collector: "sched", rows: 40, rowsPerS: 0, lost: 7 }], top: topProcesses({ sched: upTo(sched, 2) }, 2000), elapsedMs: 2000 };
+    const final = {
+      table: [{ collector: "sched", rows: 40, rowsPerS: 0, lost: 7 }],
+      top: topProcesses({ sched: upTo(sched, 2) }, 2000),
+      elapsedMs: 2000,
+    };
     const done = String(liveView({ stats, state: "done", title: "T", final }).toMimeBundle()["text/plain"]);
     expect(done).toContain("T: done: 2.0 of 10.0 s captured (7 events lost)");
     expect(done).toContain("[####################] 100%");
     const stopped = liveView({ stats, state: "interrupted", title: "T", final }).toMimeBundle();
-    expect(String(stopped["text/plain"])).toContain("interrupted after 2.0 of 10.0 s: the data captured so far is kept");
+    expect(String(stopped["text/plain"])).toContain(
+      "interrupted after 2.0 of 10.0 s: the data captured so far is kept",
+    );
     expect(String(stopped["text/html"])).toContain("7 events lost");
     expect(String(stopped["text/plain"])).toContain("Top 3 processes by on-CPU (whole capture)");
   });
 });
 
 describe("live() outside a notebook", () => {
-  liveIt("captures a CPU-burning workload, shows it on top each interval, and an abort keeps the data", async () => {
-    const before = resources();
-    const ticks: string[][] = [];
-    const stop = new AbortController();
-    const cap = await live({
-      collectors: ["sched", "syscalls"], duration: "20s", command: [workloadPath(), "burn", "6000"], fallback: "none",
-      signal: stop.signal,
-      onInterval: (p) => {
-        ticks.push(Object.keys(p.rows));
-        if (p.elapsedMs > 2500) stop.abort();
-      },
-    });
-    expect(ticks.length).toBeGreaterThanOrEqual(2);
-    expect(cap.meta.interrupted).toBe(true);
-    expect(cap.meta.elapsedMs).toBeLessThan(6000);
-    const top = topProcesses(cap.frames, cap.meta.elapsedMs, 1);
-    expect(top[0]!.comm).toBe("workload");
-    // It spins the whole time, but on a shared 2-core machine it gets what the other processes leave; the
-    // collector tests check on-CPU exactly, this one only that live() ranks and scales it sensibly.
-    expect(top[0]!.oncpuPct).toBeGreaterThan(20);
-    expect(top[0]!.oncpuPct).toBeLessThan(101);
-    const after = await settledResources(before);
-    expect(after.bpfFds).toEqual([]);
-  }, 60_000);
+  liveIt(
+    "captures a CPU-burning workload, shows it on top each interval, and an abort keeps the data",
+    async () => {
+      const before = resources();
+      const ticks: string[][] = [];
+      const stop = new AbortController();
+      const cap = await live({
+        collectors: ["sched", "syscalls"],
+        duration: "20s",
+        command: [workloadPath(), "burn", "6000"],
+        fallback: "none",
+        signal: stop.signal,
+        onInterval: (p) => {
+          ticks.push(Object.keys(p.rows));
+          if (p.elapsedMs > 2500) stop.abort();
+        },
+      });
+      expect(ticks.length).toBeGreaterThanOrEqual(2);
+      expect(cap.meta.interrupted).toBe(true);
+      expect(cap.meta.elapsedMs).toBeLessThan(6000);
+      const top = topProcesses(cap.frames, cap.meta.elapsedMs, 1);
+      expect(top[0]!.comm).toBe("workload");
+      // It spins the whole time, but on a shared 2-core machine it gets what the other processes leave; the
+      // collector tests check on-CPU exactly, this one only that live() ranks and scales it sensibly.
+      expect(top[0]!.oncpuPct).toBeGreaterThan(20);
+      expect(top[0]!.oncpuPct).toBeLessThan(101);
+      const after = await settledResources(before);
+      expect(after.bpfFds).toEqual([]);
+    },
+    60_000,
+  );
 });

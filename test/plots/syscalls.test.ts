@@ -1,5 +1,11 @@
 import { describe, expect, test } from "vitest";
-import { fmtNs, latencyHistogram, syscallLatencySeries, syscallTotals, topSyscalls } from "../../kernel/plots/syscalls.js";
+import {
+  fmtNs,
+  latencyHistogram,
+  syscallLatencySeries,
+  syscallTotals,
+  topSyscalls,
+} from "../../kernel/plots/syscalls.js";
 import { syscallsFrame } from "./fixtures.js";
 
 describe("topSyscalls", () => {

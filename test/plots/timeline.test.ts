@@ -29,8 +29,10 @@ describe("processSeries", () => {
   });
 
   test("groups by comm and accepts plain arrays", () => {
-    const s = processSeries({ t_s: [0, 0, 1, 1], label: ["x", "y", "x", "x"], value: [1, 2, 3, 4] },
-      { metric: "count" });
+    const s = processSeries(
+      { t_s: [0, 0, 1, 1], label: ["x", "y", "x", "x"], value: [1, 2, 3, 4] },
+      { metric: "count" },
+    );
     expect(s.labels).toEqual(["x", "y"]);
     expect(Array.from(s.values[0]!)).toEqual([1, 7]);
     expect(s.valueTitle).toBe("syscalls (per 1 s)");
