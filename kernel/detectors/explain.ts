@@ -44,11 +44,14 @@ export function explain(det: Detector, X: MatrixInput, row: number): Explanation
   let method: string;
   if (det instanceof Pca) {
     const c = det.contributions(m, row);
-    const t2 = det.options.score === "t2";
-    contribution = t2 ? c.t2 : c.spe;
-    method = t2
-      ? "Hotelling T² contribution (t_i/λ_i)·v_ij·z_j"
-      : "squared reconstruction residual of the standardised feature";
+    const kind = det.options.score;
+    contribution = c[kind];
+    method =
+      kind === "t2"
+        ? "Hotelling T² contribution (t_i/λ_i)·v_ij·z_j"
+        : kind === "spe"
+          ? "squared reconstruction residual of the standardised feature"
+          : "Σ_i (z_j − v_ij)² / (‖z − v_i‖ r_i): each axis distance split by squared coordinates";
   } else if (det instanceof IsolationForest) {
     contribution = iforestAttribution(det, m, row).weight;
     method = "mean over trees of Σ 1/path-length over the path's splits on the feature";

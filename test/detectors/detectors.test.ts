@@ -85,14 +85,16 @@ describe("isolation forest", () => {
 });
 
 describe("PCA", () => {
-  it("contributions sum to the SPE and T² scores and point at the moved feature", () => {
+  it("contributions sum to the SPE, T² and PyOD scores and point at the moved feature", () => {
     const { X, moved } = planted("correlated");
     const p = new Pca({ components: 1 }).fit(X);
     const row = X.rows - 1;
-    const { spe, t2 } = p.scores(X);
+    const { spe, t2, pyod } = p.scores(X);
     const c = p.contributions(X, row);
     expect(c.spe.reduce((a, b) => a + b, 0)).toBeCloseTo(spe[row]!, 9);
     expect(c.t2.reduce((a, b) => a + b, 0)).toBeCloseTo(t2[row]!, 9);
+    expect(c.pyod.reduce((a, b) => a + b, 0)).toBeCloseTo(pyod[row]!, 9);
+    expect(p.score(X)[row]).toBe(pyod[row]); // the default score is PyOD's
     expect(moved[moved.length - 1]!.map((j) => `x${j}`)).toContain(topFeatures(explain(p, X, row), 1)[0]!.feature);
     expect(new Pca({ components: 1, score: "t2" }).fit(X).score(X)[row]).toBeCloseTo(t2[row]!, 12);
   });

@@ -1,5 +1,6 @@
 // Test data: Gaussian rows with a few planted outliers, and the ODDS loader; shared by detector tests.
 
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { readCsv } from "../../kernel/compare/read-csv.js";
 import { Matrix, matrixFromFrame } from "../../kernel/detectors/matrix.js";
@@ -56,4 +57,29 @@ export async function odds(name: "cardio" | "shuttle" | "satellite"): Promise<{ 
 /** Indices of the k highest scores. */
 export function topK(scores: Float64Array, k: number): number[] {
   return [...scores.keys()].sort((a, b) => scores[b]! - scores[a]!).slice(0, k);
+}
+
+/**
+ * A NAB realKnownCause series as lag vectors of its last `lags` values, (v[t−lags+1], …, v[t]), each labelled 1 when
+ * its last point lies inside a labelled window (timestamps compared as text, as scripts/pca-reference.py does).
+ */
+export async function nabLagged(series: string, lags = 10): Promise<{ X: Matrix; y: Uint8Array }> {
+  const f = await readCsv(join(DATASETS, "nab", "data", "realKnownCause", `${series}.csv`));
+  const windows = (
+    JSON.parse(readFileSync(join(DATASETS, "nab", "labels", "combined_windows.json"), "utf8")) as Record<
+      string,
+      [string, string][]
+    >
+  )[`realKnownCause/${series}.csv`]!;
+  const v = f.numeric("value");
+  const stamp = f.strings("timestamp").map((s) => s.slice(0, 19));
+  const n = v.length - lags + 1;
+  const data = new Float64Array(n * lags);
+  const y = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < lags; j++) data[i * lags + j] = v[i + j]!;
+    const at = stamp[i + lags - 1]!;
+    y[i] = windows.some(([a, b]) => at >= a.slice(0, 19) && at <= b.slice(0, 19)) ? 1 : 0;
+  }
+  return { X: { data, rows: n, cols: lags, columns: Array.from({ length: lags }, (_, j) => `lag${lags - 1 - j}`) }, y };
 }
