@@ -4,7 +4,6 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { parseArgs } from "node:util";
 import { OptionError } from "../errors.js";
 import { capture } from "../capture/engine.js";
 import { parseDuration } from "../capture/duration.js";
@@ -13,19 +12,29 @@ import { findAnomalies } from "../analysis/anomalies.js";
 import { packageRoot } from "../paths.js";
 import { summarize } from "./summary.js";
 import { formatAnomalies } from "./detect-command.js";
+import { defineCommand, Invocation } from "./command.js";
 
 /** comm of the planted process: the name of the link it is executed through (15 characters, comm's limit). */
 export const PLANTED_COMM = "planted-anomaly";
 
-export async function cmdDemo(args: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args,
-    options: {
-      out: { type: "string", short: "o" },
-      duration: { type: "string", short: "d" },
-      json: { type: "boolean" },
-    },
-  });
+export const demoCommand = defineCommand({
+  name: "demo",
+  summary: "the main job: capture this machine with a planted anomaly, detect it, report",
+  needsRoot: true,
+  json: true,
+  options: [
+    { flags: "-o, --out <DIR>", description: "where to save the capture and report", defaultText: "out/demo-<time>" },
+    { flags: "-d, --duration <D>", description: "how long to capture (6 s to 10 m)", defaultText: "12s" },
+  ],
+  examples: [
+    ["sudo bpflab demo", "12 s capture, planted getppid burst, top anomalies"],
+    ["sudo bpflab demo -d 30s -o /tmp/demo --json", "longer, the report as JSON"],
+  ],
+  run: cmdDemo,
+});
+
+export async function cmdDemo(inv: Invocation): Promise<number> {
+  const values = { out: inv.string("out"), duration: inv.string("duration"), json: inv.json };
   const durationMs = parseDuration(values.duration ?? "12s", "duration", 6000, 600_000);
   const out = resolve(values.out ?? join("out", `demo-${new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19)}`));
   mkdirSync(out, { recursive: true });
@@ -87,10 +96,7 @@ export async function cmdDemo(args: string[]): Promise<number> {
     "",
     `capture saved to ${out} (${files.length} Parquet files); replay it with: bpflab show ${out}`,
   ].join("\n");
-  process.stdout.write(text + "\n");
-  writeFileSync(join(out, "report.txt"), text + "\n");
-  writeFileSync(
-    join(out, "report.json"),
+  const json =
     JSON.stringify(
       {
         meta: cap.meta,
@@ -103,8 +109,10 @@ export async function cmdDemo(args: string[]): Promise<number> {
       },
       null,
       2,
-    ) + "\n",
-  );
+    ) + "\n";
+  process.stdout.write(values.json ? json : text + "\n");
+  writeFileSync(join(out, "report.txt"), text + "\n");
+  writeFileSync(join(out, "report.json"), json);
   unlinkSync(planted);
   return 0;
 }

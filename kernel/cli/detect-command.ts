@@ -1,38 +1,69 @@
 // `bpflab detect DIR`: ranks the (window, process) rows of a saved capture by anomaly and prints the top ones.
 
-import { parseArgs } from "node:util";
 import { OptionError } from "../errors.js";
 import { loadCapture } from "../capture/capture-files.js";
 import { AnomalyReport, findAnomalies } from "../analysis/anomalies.js";
 import type { EntityKind } from "../features/features.js";
+import { detectorNames } from "../detectors/registry.js";
+import { defineCommand, Invocation } from "./command.js";
 import { textTable } from "./summary.js";
 
-export async function cmdDetect(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      detector: { type: "string", multiple: true },
-      by: { type: "string" },
-      window: { type: "string" },
-      top: { type: "string" },
-      "rank-by": { type: "string" },
-      json: { type: "boolean" },
+export const detectCommand = defineCommand({
+  name: "detect",
+  summary: "rank the (window, process) rows of a saved capture by anomaly",
+  args: [{ name: "dir", description: "a folder written by bpflab capture --out", required: true }],
+  json: true,
+  options: [
+    {
+      flags: "--detector <NAME>",
+      description: `detector to run (repeatable): ${detectorNames.join(", ")}`,
+      repeatable: true,
+      split: true,
+      defaultText: "iforest, zscore",
     },
-  });
-  if (positionals.length !== 1)
-    throw new OptionError("detect takes one folder", "bpflab detect DIR (written by bpflab capture)");
-  const top = values.top === undefined ? 10 : Number(values.top);
-  if (!Number.isInteger(top) || top <= 0) throw new OptionError(`bad --top: ${values.top}`, "pass a positive integer");
-  const cap = await loadCapture(positionals[0]!);
+    {
+      flags: "--by <KIND>",
+      description: "one row per window and",
+      choices: ["pid", "tid", "comm", "cgroup"],
+      defaultText: "pid",
+    },
+    { flags: "-w, --window <W>", description: "window length", defaultText: "1s" },
+    { flags: "-n, --top <N>", description: "how many anomalies to print", defaultText: "10" },
+    {
+      flags: "--rank-by <NAME>",
+      description: "rank by one detector's score, or consensus",
+      defaultText: "first detector",
+    },
+    { flags: "--seed <N>", description: "seed of the randomised detectors", defaultText: "0" },
+  ],
+  examples: [
+    ["bpflab detect /tmp/cap", "top 10 anomalies by the default detectors"],
+    ["bpflab detect /tmp/cap --detector iforest --detector pca --top 5", "two detectors, top 5"],
+    ["bpflab detect datasets/redis-injected --by comm --window 2s", "per command name, 2 s windows"],
+    ["bpflab detect /tmp/cap --rank-by consensus --json", "ranked by the consensus, as JSON"],
+  ],
+  run: cmdDetect,
+});
+
+export async function cmdDetect(inv: Invocation): Promise<number> {
+  const dir = inv.one("folder", "bpflab detect DIR (written by bpflab capture)");
+  const top = inv.int("top", { min: 1 }, 10)!;
+  const detectors = inv.strings("detector");
+  const by = inv.string("by");
+  const window = inv.string("window");
+  const rankBy = inv.string("rank-by");
+  const seed = inv.int("seed");
+  if (top <= 0) throw new OptionError(`bad --top: ${top}`, "pass a positive integer");
+  const cap = await loadCapture(dir);
   const report = findAnomalies(cap, {
-    ...(values.detector ? { detectors: values.detector } : {}),
-    ...(values.by ? { by: values.by as EntityKind } : {}),
-    ...(values.window ? { window: values.window } : {}),
-    ...(values["rank-by"] ? { rankBy: values["rank-by"] } : {}),
+    ...(detectors.length ? { detectors } : {}),
+    ...(by ? { by: by as EntityKind } : {}),
+    ...(window ? { window } : {}),
+    ...(rankBy ? { rankBy } : {}),
+    ...(seed !== undefined ? { seed } : {}),
     top,
   });
-  if (values.json) {
+  if (inv.json) {
     process.stdout.write(JSON.stringify(report.top, null, 2) + "\n");
   } else {
     process.stdout.write(formatAnomalies(report) + "\n");

@@ -49,112 +49,179 @@ export function textTable(header: string[], rows: (string | number)[][]): string
   return cells.map(line).join("\n");
 }
 
-const ms = (ns: number) => (ns / 1e6).toFixed(1);
+/** One table of a summary: a title, column names and rows (the same cells text and JSON show). */
+export interface SummarySection {
+  /** Key in the JSON form, e.g. "top_processes_oncpu". */
+  key: string;
+  title: string;
+  header: string[];
+  rows: (string | number)[][];
+}
 
-export function summarize(cap: Capture): string {
+/** What `summarize` prints, as data: the capture's headline facts and its tables. */
+export interface CaptureSummary {
+  host: string;
+  kernel: string;
+  start: string;
+  elapsed_s: number;
+  duration_s: number;
+  interval_ms: number;
+  interrupted: boolean;
+  pid?: number;
+  command?: string[];
+  command_exit_code?: number | null;
+  collectors: { collector: string; rows: number; lost_events: number }[];
+  sections: SummarySection[];
+  process_events?: { exec: number; fork: number; exit: number };
+}
+
+const r1 = (v: number) => Math.round(v * 10) / 10;
+
+/** The summary of a capture as data (`bpflab show --json`); `summarize` renders the same as text. */
+export function summaryOf(cap: Capture): CaptureSummary {
   const m = cap.meta;
+  const sections: SummarySection[] = [];
+  const sched = cap.frames.sched;
+  if (sched && sched.length > 0) {
+    const sel = (key: string[], col: string) => sumWhere(sched, ["pid", "comm"], key, col);
+    sections.push({
+      key: "top_processes_oncpu",
+      title: "top processes by on-CPU time (sched)",
+      header: ["pid", "comm", "on-CPU ms", "run-queue ms", "off-CPU ms"],
+      rows: topBy(sched, ["pid", "comm"], "oncpu_ns", 8).map((g) => [
+        Number(g.key[0]),
+        g.key[1]!,
+        r1(g.total / 1e6),
+        r1(sel(g.key, "runq_ns") / 1e6),
+        r1(sel(g.key, "offcpu_ns") / 1e6),
+      ]),
+    });
+  }
+  const sys = cap.frames.syscalls;
+  if (sys && sys.length > 0) {
+    sections.push({
+      key: "top_syscalls",
+      title: "top syscalls (syscalls)",
+      header: ["syscall", "calls", "errors", "total latency ms"],
+      rows: topBy(sys, ["syscall"], "count", 8).map((g) => [
+        g.key[0]!,
+        g.total,
+        sumWhere(sys, ["syscall"], g.key, "errors"),
+        r1(sumWhere(sys, ["syscall"], g.key, "latency_ns") / 1e6),
+      ]),
+    });
+    sections.push({
+      key: "top_processes_syscalls",
+      title: "top processes by syscalls",
+      header: ["pid", "comm", "calls"],
+      rows: topBy(sys, ["pid", "comm"], "count", 5).map((g) => [Number(g.key[0]), g.key[1]!, g.total]),
+    });
+  }
+  const mem = cap.frames.memory;
+  if (mem && mem.length > 0) {
+    sections.push({
+      key: "top_processes_rss",
+      title: "top processes by peak RSS (memory)",
+      header: ["pid", "comm", "peak RSS MiB", "page faults"],
+      rows: topByMax(mem, "rss_max_bytes", 5).map((g) => [
+        Number(g.key[0]),
+        g.key[1]!,
+        r1(g.total / 2 ** 20),
+        sumWhere(mem, ["pid", "comm"], g.key, "page_faults"),
+      ]),
+    });
+  }
+  const net = cap.frames.net;
+  if (net && net.length > 0) {
+    sections.push({
+      key: "top_processes_net",
+      title: "top processes by bytes sent (net)",
+      header: ["pid", "comm", "tx KiB", "rx KiB"],
+      rows: topBy(net, ["pid", "comm"], "tx_bytes", 5).map((g) => [
+        Number(g.key[0]),
+        g.key[1]!,
+        r1(g.total / 1024),
+        r1(sumWhere(net, ["pid", "comm"], g.key, "rx_bytes") / 1024),
+      ]),
+    });
+  }
+  const uf = cap.frames.ufunc;
+  if (uf && uf.length > 0) {
+    sections.push({
+      key: "user_functions",
+      title: "user functions (ufunc)",
+      header: ["function", "binary", "calls", "total ms"],
+      rows: topBy(uf, ["function", "binary"], "calls", 10).map((g) => [
+        g.key[0]!,
+        g.key[1]!,
+        g.total,
+        r1(sumWhere(uf, ["function", "binary"], g.key, "total_ns") / 1e6),
+      ]),
+    });
+  }
+  let processEvents: CaptureSummary["process_events"];
+  if (cap.frames.process && cap.frames.process.length > 0) {
+    const ev = cap.frames.process.strings("event");
+    const n = (k: string) => ev.filter((e) => e === k).length;
+    processEvents = { exec: n("exec"), fork: n("fork"), exit: n("exit") };
+  }
+  return {
+    host: m.host,
+    kernel: m.kernel,
+    start: new Date(m.wallStartUs / 1000).toISOString(),
+    elapsed_s: m.elapsedMs / 1000,
+    duration_s: m.durationMs / 1000,
+    interval_ms: m.intervalMs,
+    interrupted: m.interrupted,
+    ...(m.pid !== undefined ? { pid: m.pid } : {}),
+    ...(m.command ? { command: m.command, command_exit_code: m.commandExitCode ?? null } : {}),
+    collectors: cap.collectors.map((c) => ({ collector: c, rows: cap.frame(c).length, lost_events: m.lost[c] ?? 0 })),
+    sections,
+    ...(processEvents ? { process_events: processEvents } : {}),
+  };
+}
+
+/** The summary as JSON-ready data: sections become arrays of row objects keyed by column name. */
+export function summaryJson(s: CaptureSummary): Record<string, unknown> {
+  const { sections, ...head } = s;
+  return {
+    ...head,
+    ...Object.fromEntries(
+      sections.map((t) => [t.key, t.rows.map((r) => Object.fromEntries(t.header.map((h, i) => [h, r[i]])))]),
+    ),
+  };
+}
+
+/** The summary of a capture as text: a headline, rows and lost events per collector, then the top tables. */
+export function summarize(cap: Capture): string {
+  const s = summaryOf(cap);
   const out: string[] = [];
   out.push(
-    `capture of ${m.host} (Linux ${m.kernel}) at ${new Date(m.wallStartUs / 1000).toISOString()}: ` +
-      `${(m.elapsedMs / 1000).toFixed(2)} s of ${(m.durationMs / 1000).toFixed(2)} s, interval ${m.intervalMs} ms` +
-      `${m.interrupted ? ", INTERRUPTED (data up to the stop is kept)" : ""}`,
+    `capture of ${s.host} (Linux ${s.kernel}) at ${s.start}: ` +
+      `${s.elapsed_s.toFixed(2)} s of ${s.duration_s.toFixed(2)} s, interval ${s.interval_ms} ms` +
+      `${s.interrupted ? ", INTERRUPTED (data up to the stop is kept)" : ""}`,
   );
-  if (m.command)
+  if (s.command)
     out.push(
-      `command: ${m.command.join(" ")} (pid ${m.pid}, exit code ${m.commandExitCode ?? "still running at the end"})`,
+      `command: ${s.command.join(" ")} (pid ${s.pid}, exit code ${s.command_exit_code ?? "still running at the end"})`,
     );
-  else if (m.pid) out.push(`target: pid ${m.pid} and its descendants`);
+  else if (s.pid) out.push(`target: pid ${s.pid} and its descendants`);
   out.push("");
   out.push(
     textTable(
       ["collector", "rows", "lost events"],
-      cap.collectors.map((c) => [c, cap.frame(c).length, m.lost[c] ?? 0]),
+      s.collectors.map((c) => [c.collector, c.rows, c.lost_events]),
     ),
   );
-  if (cap.frames.sched && cap.frames.sched.length > 0) {
-    out.push("", "top processes by on-CPU time (sched):");
-    out.push(
-      textTable(
-        ["pid", "comm", "on-CPU ms", "run-queue ms", "off-CPU ms"],
-        topBy(cap.frames.sched, ["pid", "comm"], "oncpu_ns", 8).map((g) => {
-          const f = cap.frames.sched!;
-          const sel = (col: string) => sumWhere(f, ["pid", "comm"], g.key, col);
-          return [g.key[0]!, g.key[1]!, ms(g.total), ms(sel("runq_ns")), ms(sel("offcpu_ns"))];
-        }),
-      ),
+  for (const t of s.sections) {
+    const fmt = t.rows.map((r) =>
+      r.map((v, i) => (typeof v === "number" && /ms|MiB|KiB/.test(t.header[i]!) ? v.toFixed(1) : v)),
     );
+    out.push("", `${t.title}:`, textTable(t.header, fmt));
   }
-  if (cap.frames.syscalls && cap.frames.syscalls.length > 0) {
-    const f = cap.frames.syscalls;
-    out.push("", "top syscalls (syscalls):");
-    out.push(
-      textTable(
-        ["syscall", "calls", "errors", "total latency ms"],
-        topBy(f, ["syscall"], "count", 8).map((g) => [
-          g.key[0]!,
-          g.total,
-          sumWhere(f, ["syscall"], g.key, "errors"),
-          ms(sumWhere(f, ["syscall"], g.key, "latency_ns")),
-        ]),
-      ),
-    );
-    out.push("", "top processes by syscalls:");
-    out.push(
-      textTable(
-        ["pid", "comm", "calls"],
-        topBy(f, ["pid", "comm"], "count", 5).map((g) => [...g.key, g.total]),
-      ),
-    );
-  }
-  if (cap.frames.memory && cap.frames.memory.length > 0) {
-    const f = cap.frames.memory;
-    out.push("", "top processes by peak RSS (memory):");
-    out.push(
-      textTable(
-        ["pid", "comm", "peak RSS MiB", "page faults"],
-        topByMax(f, "rss_max_bytes", 5).map((g) => [
-          g.key[0]!,
-          g.key[1]!,
-          (g.total / 2 ** 20).toFixed(1),
-          sumWhere(f, ["pid", "comm"], g.key, "page_faults"),
-        ]),
-      ),
-    );
-  }
-  if (cap.frames.net && cap.frames.net.length > 0) {
-    const f = cap.frames.net;
-    out.push("", "top processes by bytes sent (net):");
-    out.push(
-      textTable(
-        ["pid", "comm", "tx KiB", "rx KiB"],
-        topBy(f, ["pid", "comm"], "tx_bytes", 5).map((g) => [
-          g.key[0]!,
-          g.key[1]!,
-          (g.total / 1024).toFixed(1),
-          (sumWhere(f, ["pid", "comm"], g.key, "rx_bytes") / 1024).toFixed(1),
-        ]),
-      ),
-    );
-  }
-  if (cap.frames.ufunc && cap.frames.ufunc.length > 0) {
-    const f = cap.frames.ufunc;
-    out.push("", "user functions (ufunc):");
-    out.push(
-      textTable(
-        ["function", "binary", "calls", "total ms"],
-        topBy(f, ["function", "binary"], "calls", 10).map((g) => [
-          g.key[0]!,
-          g.key[1]!,
-          g.total,
-          ms(sumWhere(f, ["function", "binary"], g.key, "total_ns")),
-        ]),
-      ),
-    );
-  }
-  if (cap.frames.process && cap.frames.process.length > 0) {
-    const ev = cap.frames.process.strings("event");
-    const n = (k: string) => ev.filter((e) => e === k).length;
-    out.push("", `process events: ${n("exec")} exec, ${n("fork")} fork, ${n("exit")} exit`);
+  if (s.process_events) {
+    const e = s.process_events;
+    out.push("", `process events: ${e.exec} exec, ${e.fork} fork, ${e.exit} exit`);
   }
   return out.join("\n");
 }

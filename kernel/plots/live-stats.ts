@@ -3,6 +3,7 @@
 // Pure data: live.ts feeds it from capture()'s onInterval and renders it with live-view.ts.
 
 import { Frame, isStringColumn } from "../frame/frame.js";
+import type { CaptureProgress } from "../capture/engine.js";
 
 /** One named rate of the last interval, e.g. { name: "syscalls/s", value: 41234 }. */
 export interface LiveRate {
@@ -33,9 +34,17 @@ export interface LiveCollectorRow {
 export interface LiveTickInput {
   elapsedMs: number;
   durationMs: number;
-  /** The frames so far; rows past the previous tick's count are the new interval. */
+  /**
+   * The frames of this tick: every row so far, or only the interval's new rows. With `newRows` the last
+   * `newRows[name]` rows of each frame are the new interval (so both forms work); without it, rows past the
+   * previous tick's count are.
+   */
   frames: Record<string, Frame>;
   lost: Record<string, number>;
+  /** Rows the interval added, per collector (CaptureProgress.newRows). */
+  newRows?: Record<string, number>;
+  /** Rows so far, per collector (CaptureProgress.rows); default the frames' lengths. */
+  rows?: Record<string, number>;
 }
 
 /** How many ticks the chart keeps (older ones scroll out), and processes remembered per tick. */
@@ -63,9 +72,25 @@ export class LiveStats {
   private seen: Record<string, number> = {};
   ticks = 0;
 
-  constructor(collectors: string[], intervalMs: number) {
+  /** How many processes `top` keeps (5 for the notebook panel, a screenful for `bpflab top`). */
+  readonly topN: number;
+
+  constructor(collectors: string[], intervalMs: number, options: { topN?: number } = {}) {
     this.collectors = collectors;
     this.intervalMs = intervalMs;
+    this.topN = options.topN ?? 5;
+  }
+
+  /** Adds the interval capture() just drained (its `frames()` are taken once, here). */
+  ingestProgress(p: CaptureProgress): void {
+    this.ingest({
+      elapsedMs: p.elapsedMs,
+      durationMs: p.durationMs,
+      frames: p.frames(),
+      lost: p.lost,
+      newRows: p.newRows,
+      rows: p.rows,
+    });
   }
 
   /** Adds the rows of the interval just drained. */
@@ -79,10 +104,12 @@ export class LiveStats {
     let procs = new Map<number, LiveProcess>();
     for (const name of this.collectors) {
       const f = tick.frames[name];
-      const from = Math.min(this.seen[name] ?? 0, f?.length ?? 0);
       const to = f?.length ?? 0;
-      this.seen[name] = to;
-      table.push({ collector: name, rows: to, rowsPerS: (to - from) * perS, lost: tick.lost[name] ?? 0 });
+      const fresh = tick.newRows?.[name];
+      const from = fresh !== undefined ? Math.max(0, to - fresh) : Math.min(this.seen[name] ?? 0, to);
+      const total = tick.rows?.[name] ?? (fresh !== undefined ? (this.seen[name] ?? 0) + (to - from) : to);
+      this.seen[name] = total;
+      table.push({ collector: name, rows: total, rowsPerS: (to - from) * perS, lost: tick.lost[name] ?? 0 });
       if (!f || to === from) continue;
       if (name === "sched") {
         const sw = sumCols(f, ["vol_switches", "invol_switches"], from, to);
@@ -101,7 +128,7 @@ export class LiveStats {
     this.rates = rates;
     this.table = table;
     const ranked = [...procs.values()].sort((a, b) => b.oncpuPct - a.oncpuPct || b.syscallsPerS - a.syscallsPerS);
-    this.top = ranked.slice(0, 5);
+    this.top = ranked.slice(0, this.topN);
     this.record(tick.elapsedMs / 1000, ranked, rates);
   }
 

@@ -45,7 +45,7 @@ export async function live(options: LiveOptions): Promise<Capture> {
   const heading = title ?? "Live capture";
 
   const tick = (p: CaptureProgress) => {
-    stats.ingest({ elapsedMs: p.elapsedMs, durationMs: p.durationMs, frames: p.frames(), lost: p.lost });
+    stats.ingestProgress(p);
     view.update(liveView({ stats, state: "running", title: heading }));
     onInterval?.(p);
   };

@@ -1,7 +1,7 @@
 // The bpflab command line, run as a user runs it (node dist/cli/main.js via tsx on the sources).
 
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -19,6 +19,21 @@ function bpflab(args: string[], opts: { timeout?: number } = {}) {
     timeout: opts.timeout ?? 120_000,
   });
   return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+/** True when process `pid` holds a BPF link (its probes are attached). */
+function holdsBpfLinks(pid: number): boolean {
+  try {
+    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`).includes("bpf_link");
+      } catch {
+        return false;
+      }
+    });
+  } catch {
+    return false;
+  }
 }
 
 describe("bpflab CLI", () => {
@@ -125,8 +140,8 @@ describe("bpflab CLI", () => {
     child.stdout.on("data", (d) => {
       stdout += d;
     });
-    // wait until it captures (its banner), then a little more, then Ctrl-C
-    for (let i = 0; i < 200 && !err.includes("capturing"); i++) await new Promise((r) => setTimeout(r, 50));
+    // wait until its probes are attached (it prints nothing in a pipe), then a little more, then Ctrl-C
+    for (let i = 0; i < 400 && !holdsBpfLinks(child.pid!); i++) await new Promise((r) => setTimeout(r, 50));
     await new Promise((r) => setTimeout(r, 1500));
     child.kill("SIGINT");
     const code = await new Promise<number | null>((r) => child.on("exit", r));

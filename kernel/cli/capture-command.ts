@@ -1,0 +1,80 @@
+// `bpflab capture`: capture this machine (or one process tree) for a duration or until Ctrl-C, with a status
+// line on a terminal, then print the summary and (with --out / --dataset) save the Parquet files.
+
+import { capture } from "../capture/engine.js";
+import { Capture } from "../capture/capture.js";
+import { saveCapture } from "../capture/capture-files.js";
+import { fmt, parseDuration } from "../capture/duration.js";
+import { LiveStats } from "../plots/live-stats.js";
+import { defineCommand, Invocation } from "./command.js";
+import { captureOptionSpecs, ResolvedCapture, resolveCaptureOptions } from "./capture-options.js";
+import { ProgressLine } from "./progress-line.js";
+import { summarize, summaryJson, summaryOf } from "./summary.js";
+
+export const captureCommand = defineCommand({
+  name: "capture",
+  summary: "capture this machine, a process or a command; print a summary, save Parquet",
+  description:
+    "Captures with the chosen collectors for --duration, or until Ctrl-C (or until the command after -- exits).\n" +
+    "On a terminal a status line shows progress; in a pipe only the final summary is printed.\n" +
+    "Without --out or --dataset nothing is written.",
+  needsRoot: true,
+  json: true,
+  args: [{ name: "command", description: "a command to start and trace with its children (after --)", variadic: true }],
+  options: () => [
+    ...captureOptionSpecs(),
+    { flags: "-o, --out <DIR>", description: "write <collector>.parquet files into DIR (new or empty)" },
+  ],
+  examples: [
+    ["sudo bpflab capture -c sched -c syscalls -d 10s -o /tmp/cap", "whole machine, 10 s, saved"],
+    ["sudo bpflab capture -c syscalls", "until Ctrl-C, summary only"],
+    ["sudo bpflab capture -c syscalls,process -d 30s -o /tmp/cap -- make -j2", "a command and its children"],
+    ["sudo bpflab capture -c sched -d 1m -p 1234 -o /tmp/cap", "a running process"],
+    ["sudo bpflab capture -c ufunc --ufunc /bin/bash:readline -d 30s", "calls and latency of a function"],
+    ["sudo bpflab capture -c syscalls --no-latency -d 10s --json", "counts only, summary as JSON"],
+    ["sudo bpflab capture --config configs/whole-machine.json -o /tmp/cap", "settings from a JSON file"],
+  ],
+  notes: "Ctrl-C ends the capture early: the probes detach and the data captured so far is kept (and saved).",
+  run: runCapture,
+});
+
+async function runCapture(inv: Invocation): Promise<number> {
+  const plan = resolveCaptureOptions(inv);
+  const out = inv.string("out");
+  const cap = await captureWithProgress(inv, plan);
+  const files: string[] = [];
+  if (out) files.push(...(await saveCapture(cap, out)));
+  if (inv.json) {
+    process.stdout.write(JSON.stringify({ ...summaryJson(summaryOf(cap)), files }, null, 2) + "\n");
+  } else {
+    process.stdout.write(summarize(cap) + "\n");
+    process.stdout.write(
+      files.length ? `\nwrote ${files.join(", ")}\n` : "\n(nothing saved: add --out DIR to keep it)\n",
+    );
+  }
+  return 0;
+}
+
+/** Runs the capture with the status line (or the --follow view) on stderr when it is a terminal. */
+export async function captureWithProgress(inv: Invocation, plan: ResolvedCapture): Promise<Capture> {
+  const intervalMs = parseDuration(plan.options.interval ?? "1s", "interval", 10, 3_600_000);
+  const what =
+    `capturing ${plan.names.join(", ")}${plan.untilStopped ? " until Ctrl-C" : ` for ${fmt(Number(plan.options.duration))}`}` +
+    `${plan.options.command ? ` while running: ${plan.options.command.join(" ")}` : ""}…`;
+  let cap: Capture;
+  const line = new ProgressLine(new LiveStats(plan.names, intervalMs), { untilStopped: plan.untilStopped });
+  line.start(what);
+  try {
+    cap = await capture({ ...plan.options, onInterval: line.onInterval });
+  } finally {
+    line.done();
+  }
+  // Until Ctrl-C, Ctrl-C is how the capture ends, not an interruption; the duration is what it ran.
+  if (plan.untilStopped) {
+    cap = new Capture(
+      { ...cap.meta, durationMs: Math.round(cap.meta.elapsedMs), interrupted: false },
+      { ...cap.frames },
+    );
+  }
+  return cap;
+}

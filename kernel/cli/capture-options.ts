@@ -1,0 +1,100 @@
+// The options every capturing command shares (capture, top): collectors, duration, interval, target, config
+// file and the collectors' own flags, and their translation into CaptureOptions.
+
+import { OptionError } from "../errors.js";
+import { collectors } from "../collectors/registry.js";
+import type { CaptureOptions } from "../capture/engine.js";
+import { readCaptureConfig } from "../capture/config-file.js";
+import { parseDuration } from "../capture/duration.js";
+import type { Invocation, OptionSpec } from "./command.js";
+import { applyCollectorFlags, collectorFlags } from "./collector-flags.js";
+
+/** The longest capture, also what "until Ctrl-C" runs for at most (the engine's bound). */
+export const MAX_DURATION_MS = 7 * 24 * 3_600_000;
+
+/** The shared options; `defaults` are what help shows for collectors and duration. */
+export function captureOptionSpecs(defaults: { collectors?: string; duration?: string } = {}): OptionSpec[] {
+  return [
+    {
+      flags: "-c, --collector <NAME>",
+      description: `collector to run (repeat, or comma-separate): ${Object.keys(collectors).join(", ")}`,
+      repeatable: true,
+      split: true,
+      ...(defaults.collectors ? { defaultText: defaults.collectors } : {}),
+    },
+    {
+      flags: "-d, --duration <D>",
+      description: "how long: 10s, 500ms, 2m, 1h (a bare number is seconds)",
+      defaultText: defaults.duration ?? "until Ctrl-C, or until the command exits",
+    },
+    {
+      flags: "-i, --interval <I>",
+      description: "aggregation interval of the per-interval collectors",
+      defaultText: "1s",
+    },
+    { flags: "-p, --pid <PID>", description: "only this process and its descendants" },
+    { flags: "--config <FILE>", description: "capture settings from JSON (configs/*.json); flags override it" },
+    ...collectorFlags(collectors).map((f) => f.spec),
+  ];
+}
+
+export interface ResolvedCapture {
+  options: CaptureOptions;
+  /** Collector names, in order. */
+  names: string[];
+  /** No duration was given: the capture runs until Ctrl-C (or its command exits). */
+  untilStopped: boolean;
+}
+
+/** CaptureOptions from the flags (over `--config`), every value checked; `fallbackCollectors` when none given. */
+export function resolveCaptureOptions(inv: Invocation, fallbackCollectors?: string[]): ResolvedCapture {
+  const cfgPath = inv.string("config");
+  const cfg = cfgPath ? readCaptureConfig(cfgPath) : {};
+  const cfgSpec: Record<string, Record<string, unknown>> = Array.isArray(cfg.collectors)
+    ? Object.fromEntries(cfg.collectors.map((c) => [c, {}]))
+    : (cfg.collectors ?? {});
+  const given = inv.strings("collector");
+  const names = given.length
+    ? [...new Set(given)]
+    : Object.keys(cfgSpec).length
+      ? Object.keys(cfgSpec)
+      : fallbackCollectors;
+  if (!names || names.length === 0) {
+    throw new OptionError("no --collector given", `name one or more of: ${Object.keys(collectors).join(", ")}`);
+  }
+  for (const n of names) {
+    if (!collectors[n])
+      throw new OptionError(
+        `unknown collector "${n}"`,
+        `known collectors: ${Object.keys(collectors).join(", ")} (see \`bpflab collectors\`)`,
+      );
+  }
+  const spec = applyCollectorFlags(inv, collectorFlags(collectors), names, cfgSpec);
+  let pid: number | undefined;
+  if (inv.string("pid") !== undefined) {
+    pid = inv.int("pid", { min: 1 });
+    if (pid === undefined)
+      throw new OptionError(`bad --pid: ${inv.string("pid")}`, "pass a process id, see `pgrep NAME`");
+  }
+  if (inv.args.length > 0) {
+    throw new OptionError(
+      `unexpected argument ${JSON.stringify(inv.args[0])}`,
+      `to trace a command, put it after --: bpflab ${inv.command} -c sched -- ${inv.args.join(" ")}`,
+    );
+  }
+  const durationText = inv.string("duration") ?? cfg.duration;
+  const untilStopped = durationText === undefined;
+  // Checked here too, so a bad value is a usage error before anything touches the kernel.
+  const durationMs = untilStopped ? MAX_DURATION_MS : parseDuration(durationText, "duration", 10, MAX_DURATION_MS);
+  const command = inv.rest.length ? [...inv.rest] : cfg.command;
+  const interval = inv.string("interval") ?? cfg.interval;
+  const options: CaptureOptions = {
+    ...cfg,
+    collectors: spec,
+    duration: durationMs,
+    ...(interval !== undefined ? { interval } : {}),
+    ...(pid !== undefined ? { pid } : {}),
+    ...(command?.length ? { command } : {}),
+  };
+  return { options, names, untilStopped };
+}

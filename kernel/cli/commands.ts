@@ -1,0 +1,19 @@
+// Every bpflab command, in the order the global help lists them. A new command is one definition file and a
+// line here; its --help, usage errors and the global help follow from the definition.
+
+import type { CommandSpec } from "./command.js";
+import { collectorsCommand } from "./collectors-command.js";
+import { captureCommand } from "./capture-command.js";
+import { showCommand } from "./show-command.js";
+import { detectCommand } from "./detect-command.js";
+import { compareCommand } from "./compare-command.js";
+import { demoCommand } from "./demo-command.js";
+
+export const commands: readonly CommandSpec[] = [
+  collectorsCommand,
+  captureCommand,
+  showCommand,
+  detectCommand,
+  compareCommand,
+  demoCommand,
+];
