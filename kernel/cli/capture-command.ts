@@ -2,12 +2,13 @@
 // line on a terminal, then print the summary and (with --out / --dataset) save the Parquet files.
 
 import { capture } from "../capture/engine.js";
-import { Capture } from "../capture/capture.js";
+import type { Capture } from "../capture/capture.js";
 import { saveCapture } from "../capture/capture-files.js";
 import { fmt, parseDuration } from "../capture/duration.js";
 import { LiveStats } from "../plots/live-stats.js";
 import { defineCommand, Invocation } from "./command.js";
-import { captureOptionSpecs, ResolvedCapture, resolveCaptureOptions } from "./capture-options.js";
+import { asPlanned, captureOptionSpecs, ResolvedCapture, resolveCaptureOptions } from "./capture-options.js";
+import { TopScreen } from "./top-screen.js";
 import { ProgressLine } from "./progress-line.js";
 import { summarize, summaryJson, summaryOf } from "./summary.js";
 
@@ -24,6 +25,7 @@ export const captureCommand = defineCommand({
   options: () => [
     ...captureOptionSpecs(),
     { flags: "-o, --out <DIR>", description: "write <collector>.parquet files into DIR (new or empty)" },
+    { flags: "-f, --follow", description: "a live view like bpflab top while capturing (terminal only)" },
   ],
   examples: [
     ["sudo bpflab capture -c sched -c syscalls -d 10s -o /tmp/cap", "whole machine, 10 s, saved"],
@@ -33,6 +35,7 @@ export const captureCommand = defineCommand({
     ["sudo bpflab capture -c ufunc --ufunc /bin/bash:readline -d 30s", "calls and latency of a function"],
     ["sudo bpflab capture -c syscalls --no-latency -d 10s --json", "counts only, summary as JSON"],
     ["sudo bpflab capture --config configs/whole-machine.json -o /tmp/cap", "settings from a JSON file"],
+    ["sudo bpflab capture -c sched,syscalls -d 1m --follow -o /tmp/cap", "watch it live like top, then save"],
   ],
   notes: "Ctrl-C ends the capture early: the probes detach and the data captured so far is kept (and saved).",
   run: runCapture,
@@ -61,20 +64,21 @@ export async function captureWithProgress(inv: Invocation, plan: ResolvedCapture
   const what =
     `capturing ${plan.names.join(", ")}${plan.untilStopped ? " until Ctrl-C" : ` for ${fmt(Number(plan.options.duration))}`}` +
     `${plan.options.command ? ` while running: ${plan.options.command.join(" ")}` : ""}…`;
-  let cap: Capture;
-  const line = new ProgressLine(new LiveStats(plan.names, intervalMs), { untilStopped: plan.untilStopped });
-  line.start(what);
+  const view = inv.flag("follow")
+    ? new TopScreen(
+        new LiveStats(plan.names, intervalMs, { topN: Math.max(5, Math.min(20, (process.stderr.rows || 26) - 8)) }),
+        {
+          sink: process.stderr,
+          pipe: "silent",
+          untilStopped: plan.untilStopped,
+          title: "bpflab capture",
+        },
+      )
+    : new ProgressLine(new LiveStats(plan.names, intervalMs), { untilStopped: plan.untilStopped });
+  view.start(what);
   try {
-    cap = await capture({ ...plan.options, onInterval: line.onInterval });
+    return asPlanned(await capture({ ...plan.options, onInterval: view.onInterval }), plan);
   } finally {
-    line.done();
+    view.done();
   }
-  // Until Ctrl-C, Ctrl-C is how the capture ends, not an interruption; the duration is what it ran.
-  if (plan.untilStopped) {
-    cap = new Capture(
-      { ...cap.meta, durationMs: Math.round(cap.meta.elapsedMs), interrupted: false },
-      { ...cap.frames },
-    );
-  }
-  return cap;
 }

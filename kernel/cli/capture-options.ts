@@ -4,6 +4,7 @@
 import { OptionError } from "../errors.js";
 import { collectors } from "../collectors/registry.js";
 import type { CaptureOptions } from "../capture/engine.js";
+import { Capture } from "../capture/capture.js";
 import { readCaptureConfig } from "../capture/config-file.js";
 import { parseDuration } from "../capture/duration.js";
 import type { Invocation, OptionSpec } from "./command.js";
@@ -97,4 +98,16 @@ export function resolveCaptureOptions(inv: Invocation, fallbackCollectors?: stri
     ...(command?.length ? { command } : {}),
   };
   return { options, names, untilStopped };
+}
+
+/**
+ * The capture as the user meant it: without a duration, Ctrl-C is how it ends, not an interruption, and the
+ * duration is what it ran.
+ */
+export function asPlanned(cap: Capture, plan: ResolvedCapture): Capture {
+  if (!plan.untilStopped) return cap;
+  return new Capture(
+    { ...cap.meta, durationMs: Math.round(cap.meta.elapsedMs), interrupted: false },
+    { ...cap.frames },
+  );
 }

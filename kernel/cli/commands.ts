@@ -4,6 +4,7 @@
 import type { CommandSpec } from "./command.js";
 import { collectorsCommand } from "./collectors-command.js";
 import { captureCommand } from "./capture-command.js";
+import { topCommand } from "./top-command.js";
 import { showCommand } from "./show-command.js";
 import { detectCommand } from "./detect-command.js";
 import { compareCommand } from "./compare-command.js";
@@ -12,6 +13,7 @@ import { demoCommand } from "./demo-command.js";
 export const commands: readonly CommandSpec[] = [
   collectorsCommand,
   captureCommand,
+  topCommand,
   showCommand,
   detectCommand,
   compareCommand,
