@@ -39,5 +39,12 @@ export type { Anomaly, AnomalyReport, FindAnomaliesOptions } from "./analysis/an
 export { readLabels, labelRows } from "./analysis/labels.js";
 export type { InjectedAnomaly } from "./analysis/labels.js";
 
+// SQL over captures and datasets
+export { query, withQuery, QuerySession } from "./query/query.js";
+export type { QueryView } from "./query/query.js";
+export { QueryResult } from "./query/query-result.js";
+export type { QueryColumn } from "./query/query-result.js";
+export type { QueryCell } from "./query/cells.js";
+
 // notebooks
 export * from "./plots/index.js";

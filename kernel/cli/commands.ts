@@ -6,6 +6,7 @@ import { collectorsCommand } from "./collectors-command.js";
 import { captureCommand } from "./capture-command.js";
 import { topCommand } from "./top-command.js";
 import { showCommand } from "./show-command.js";
+import { sqlCommand } from "./sql-command.js";
 import { detectCommand } from "./detect-command.js";
 import { compareCommand } from "./compare-command.js";
 import { demoCommand } from "./demo-command.js";
@@ -15,6 +16,7 @@ export const commands: readonly CommandSpec[] = [
   captureCommand,
   topCommand,
   showCommand,
+  sqlCommand,
   detectCommand,
   compareCommand,
   demoCommand,
