@@ -6,17 +6,9 @@ import { Frame } from "../frame/frame.js";
 import type { Detector } from "../detectors/detector.js";
 import { Matrix, matrixFromFrame, toMatrix } from "../detectors/matrix.js";
 import { createDetector } from "../detectors/registry.js";
-import {
-  averagePrecision,
-  bestF1,
-  f1AtContamination,
-  pointAdjustedF1,
-  prCurve,
-  rocAuc,
-  rocCurve,
-  thresholdSweep,
-} from "./metrics.js";
+import { averagePrecision, bestF1, f1AtContamination, prCurve, rocAuc, rocCurve, thresholdSweep } from "./metrics.js";
 import { measurePeak, PeakMethod } from "./peak-memory.js";
+import { TimeSeriesOptions, timeSeriesMetrics, TimeSeriesMetrics } from "./time-series-metrics.js";
 
 /** A detector to compare: a registry name, a name with options (and an optional display label), or an instance. */
 export type DetectorSpec = string | { name: string; options?: Record<string, unknown>; label?: string } | Detector;
@@ -33,10 +25,18 @@ export interface CompareOptions {
   seed?: number;
   /** Most points kept per ROC/PR curve, evenly spaced by threshold rank (default 1000). */
   curvePoints?: number;
+  /**
+   * The rows are time series (one, or one per entity): adds VUS-PR, PA%K, event-wise metrics and the legacy
+   * point-adjusted F1 to each row (see TimeSeriesOptions). `true` = one series, row i at time i.
+   */
+  timeSeries?: TimeSeriesOptions | true;
 }
 
-/** One detector's results. Times are wall-clock ms of one fit and one score over all rows. */
-export interface CompareRow {
+/**
+ * One detector's results. Times are wall-clock ms of one fit and one score over all rows. The time-series metrics
+ * are present only when the data is a time series (CompareOptions.timeSeries).
+ */
+export interface CompareRow extends Partial<TimeSeriesMetrics> {
   detector: string;
   roc_auc: number;
   /** Average precision (sklearn's average_precision_score). */
@@ -44,8 +44,6 @@ export interface CompareRow {
   best_f1: number;
   /** F1 flagging the top-k rows, k = number of true anomalies. */
   f1_at_contamination: number;
-  /** Best point-adjusted F1 (segments of consecutive anomalies count as one detection); meaningful for time-ordered rows. */
-  point_adjusted_f1: number;
   fit_ms: number;
   score_ms: number;
   /** Peak resident memory added by fit + score, in bytes (see measurePeak). */
@@ -77,6 +75,7 @@ export function compareDetectors(
   opts: CompareOptions = {},
 ): CompareResult {
   const { matrix, labels } = prepare(data, opts);
+  const ts = opts.timeSeries === true ? {} : opts.timeSeries;
   const seed = opts.seed ?? 0;
   const rows: CompareRow[] = [];
   const curves: CompareResult["curves"] = [];
@@ -112,7 +111,7 @@ export function compareDetectors(
       pr_auc: averagePrecision(labels, s),
       best_f1: bestF1(sweep).f1,
       f1_at_contamination: f1AtContamination(labels, s),
-      point_adjusted_f1: pointAdjustedF1(labels, s).f1,
+      ...(ts ? timeSeriesMetrics(labels, s, ts) : {}),
       fit_ms: fitMs,
       score_ms: scoreMs,
       peak_mem_bytes: peak.peakBytes,

@@ -1,6 +1,6 @@
 // compareDetectors and the `bpflab compare` entry point on public data, CSV and Parquet.
 
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -94,5 +94,52 @@ describe("runCompareCli", () => {
     await expect(
       runCompareCli({ data: join(tmp, "x.xlsx"), label: "label", detectors: [], format: "json" }),
     ).rejects.toThrow(/unknown file type/);
+  });
+});
+
+describe("time series in compare", () => {
+  const redis = join(__dirname, "..", "..", "datasets", "redis-injected");
+
+  it("a capture with interval labels: json rows keep their keys and add the time-series metrics", async () => {
+    const out = await runCompareCli({
+      data: redis,
+      labels: join(redis, "labels.csv"),
+      detectors: ["zscore"],
+      format: "json",
+    });
+    const [row] = JSON.parse(out) as Record<string, number>[];
+    expect(Object.keys(row!)).toEqual([
+      "detector",
+      "roc_auc",
+      "pr_auc",
+      "best_f1",
+      "fit_ms",
+      "score_ms",
+      "vus_pr",
+      "pa_k_auc",
+      "event_recall",
+      "false_alarms_per_h",
+      "time_to_detect_s",
+      "legacy_point_adjusted_f1",
+    ]);
+    expect(row!.roc_auc).toBeGreaterThan(0.9); // as test/analysis/redis-dataset.test.ts finds with labelRows
+    for (const k of ["vus_pr", "pa_k_auc", "event_recall"]) expect(row![k]).toBeGreaterThan(0);
+    // PA%K's area never exceeds the lenient point adjust it generalises (K = 0 is its first point).
+    expect(row!.pa_k_auc).toBeLessThanOrEqual(row!.legacy_point_adjusted_f1!);
+  });
+
+  it("the table prints the legacy point-adjusted F1 for time series only", async () => {
+    const ts = await runCompareCli({ data: redis, detectors: ["zscore"], format: "table" });
+    expect(ts).toMatch(/VUS-PR\s+PA%K-AUC\s+EVENTS\s+FA\/H\s+TTD-S\s+PA-F1\(LEGACY\)/);
+    const tab = await runCompareCli({ data: cardio, label: "label", detectors: ["zscore"], format: "table" });
+    expect(tab).not.toMatch(/PA-F1|VUS/);
+  });
+
+  it("labels that match no entity of the capture are a one-line error", async () => {
+    const bad = join(tmp, "labels.csv");
+    writeFileSync(bad, "kind,pid,comm,start_s,end_s,description\ncpu-hog,999999,x,10,20,not in this capture\n");
+    await expect(runCompareCli({ data: redis, labels: bad, detectors: ["zscore"], format: "json" })).rejects.toThrow(
+      /label "cpu-hog" \(pid 999999, comm x, 10\.0–20\.0 s\) matches no row of this capture/,
+    );
   });
 });
