@@ -9,8 +9,9 @@
  * the filter code is dead and the verifier drops it, so whole-system captures pay nothing for it. */
 #define filter_cfg (cfg.filter)
 
-/* Processes being traced when filtering: the target tgid, then every process forked from a tracked one.
- * Shared between the objects of one capture (user space reuses the first object's fd). */
+/* Processes being traced when filtering: the target tgid, then every process forked from a tracked one, until
+ * it exits. Owned by tracker.bpf.c, which every filtered capture loads first; the collectors' objects reuse its
+ * fd, so this definition must match tracker's (user space sets one max_entries for all). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, BPFLAB_MAX_TRACKED);
@@ -50,6 +51,14 @@ static __always_inline __u32 current_epoch(void)
 	return c ? c->epoch : 0;
 }
 
+/* The whole control record (NULL only if the array lookup fails, which it cannot for index 0). */
+static __always_inline struct bpflab_ctl *ctl_now(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&ctl, &zero);
+}
+
 static __always_inline void count_lost(void)
 {
 	__u32 zero = 0;
@@ -74,35 +83,13 @@ static __always_inline void *insert_row(void *map, const void *key, const void *
 	return v;
 }
 
-/* Follows the target's descendants: a child of a tracked process is tracked from its fork on.
- * Only the first object of a capture keeps this program loaded (autoload is turned off for the others). */
-static __always_inline void track_fork(struct task_struct *parent, struct task_struct *child)
-{
-	__u32 ptgid, ctgid;
-	__u8 one = 1;
-
-	if (!filter_cfg.filter_tgid || !filter_cfg.follow_children)
-		return;
-	ptgid = BPF_CORE_READ(parent, tgid);
-	ctgid = BPF_CORE_READ(child, tgid);
-	if (ptgid == ctgid) /* a new thread, not a new process */
-		return;
-	if (bpf_map_lookup_elem(&tracked, &ptgid))
-		bpf_map_update_elem(&tracked, &ctgid, &one, BPF_ANY);
-}
-
-/* The fork-tracking program of a collector (named in its `forkTrackers`): one line per object instead of five. */
-#define BPFLAB_FORK_TRACKER(name)								\
-	SEC("tp_btf/sched_process_fork")							\
-	int BPF_PROG(name, struct task_struct *parent, struct task_struct *child)		\
-	{											\
-		track_fork(parent, child);							\
-		return 0;									\
-	}
-
 static __always_inline __u64 task_cgroup_id(struct task_struct *t)
 {
 	return BPF_CORE_READ(t, cgroups, dfl_cgrp, kn, id);
 }
+
+/* The process's name as ps(1) shows it: the thread-group leader's comm (a thread's own comm is often a
+ * worker name such as "ThreadPoolForeg"). */
+#define READ_PROCESS_NAME(dst, t) BPF_CORE_READ_STR_INTO(dst, t, group_leader, comm)
 
 #endif /* BPFLAB_BPF_H */

@@ -13,8 +13,10 @@ struct bpflab_filter_cfg {
 };                          /* 8 bytes */
 
 struct bpflab_ctl {
-	__u32 epoch;            /* interval number; parity picks the keys being written */
+	__u64 epoch_start_ns;   /* bpf_ktime_get_ns() when the current epoch began (set by user space with epoch) */
+	__u64 capture_start_ns; /* when the capture began: what is known of a thread seen first is known from here */
+	__u32 epoch;            /* interval number: rows are keyed by it, user space drains finished epochs */
 	__u32 pad;
-};                          /* 8 bytes */
+};                          /* 24 bytes */
 
 #endif /* BPFLAB_H */

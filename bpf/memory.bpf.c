@@ -142,6 +142,4 @@ int BPF_PROG(memory_exec, struct task_struct *p, pid_t old_pid, struct linux_bin
 	return 0;
 }
 
-BPFLAB_FORK_TRACKER(memory_fork)
-
 char LICENSE[] SEC("license") = "GPL";

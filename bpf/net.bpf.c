@@ -39,7 +39,8 @@ static __always_inline void key_of(struct net_key *key, const struct sock *sk, _
 }
 
 /* The interval's row for `key`, created with the given identity. NULL (and counted lost) when the map is full. */
-static __always_inline struct net_val *row_of(struct net_key *key, __u64 cgroup_id, const char *comm)
+static __always_inline struct net_val *row_of(struct net_key *key, __u64 cgroup_id, const char *comm,
+					       const char *pcomm)
 {
 	struct net_val *v = bpf_map_lookup_elem(&stats, key);
 
@@ -49,6 +50,7 @@ static __always_inline struct net_val *row_of(struct net_key *key, __u64 cgroup_
 
 	init.cgroup_id = cgroup_id;
 	__builtin_memcpy(init.comm, comm, BPFLAB_COMM_LEN);
+	__builtin_memcpy(init.pcomm, pcomm, BPFLAB_COMM_LEN);
 	return insert_row(&stats, key, &init);
 }
 
@@ -56,7 +58,7 @@ static __always_inline struct net_val *row_of(struct net_key *key, __u64 cgroup_
 static __always_inline struct net_val *current_row(const struct sock *sk, __u64 pid_tgid)
 {
 	struct net_key key;
-	char comm[BPFLAB_COMM_LEN];
+	char comm[BPFLAB_COMM_LEN], pcomm[BPFLAB_COMM_LEN];
 	struct net_val *v;
 
 	key_of(&key, sk, (__u32)pid_tgid, pid_tgid >> 32);
@@ -64,7 +66,8 @@ static __always_inline struct net_val *current_row(const struct sock *sk, __u64 
 	if (v)
 		return v;
 	bpf_get_current_comm(comm, sizeof(comm));
-	return row_of(&key, bpf_get_current_cgroup_id(), comm);
+	READ_PROCESS_NAME(&pcomm, bpf_get_current_task_btf());
+	return row_of(&key, bpf_get_current_cgroup_id(), comm, pcomm);
 }
 
 static __always_inline bool is_tcp(const struct sock *sk)
@@ -86,6 +89,7 @@ static __always_inline void claim(const struct sock *sk, __u64 pid_tgid)
 	o->pid = pid_tgid >> 32;
 	o->cgroup_id = bpf_get_current_cgroup_id();
 	bpf_get_current_comm(o->comm, sizeof(o->comm));
+	READ_PROCESS_NAME(&o->pcomm, bpf_get_current_task_btf());
 }
 
 /* The row of the socket's owner, for TCP events in any context; NULL when no task has claimed the socket
@@ -100,12 +104,12 @@ static __always_inline struct net_val *owner_row(const struct sock *sk)
 		if (filter_cfg.filter_tgid)
 			return NULL;
 		key_of(&key, sk, 0, 0);
-		return row_of(&key, 0, unknown);
+		return row_of(&key, 0, unknown, unknown);
 	}
 	if (!tgid_wanted(o->pid))
 		return NULL;
 	key_of(&key, sk, o->tid, o->pid);
-	return row_of(&key, o->cgroup_id, o->comm);
+	return row_of(&key, o->cgroup_id, o->comm, o->pcomm);
 }
 
 /* sock_sendmsg's exit, in the sending thread: `ret` is bytes sent or -errno. */
@@ -189,7 +193,5 @@ int BPF_PROG(tcp_retransmit_skb, const struct sock *sk, const struct sk_buff *sk
 		__sync_fetch_and_add(&v->tcp_retransmits, 1);
 	return 0;
 }
-
-BPFLAB_FORK_TRACKER(net_fork)
 
 char LICENSE[] SEC("license") = "GPL";

@@ -34,7 +34,8 @@ struct net_val {
 	__u64 tcp_retransmits;  /* TCP segments retransmitted */
 	__u64 cgroup_id;
 	char  comm[BPFLAB_COMM_LEN];
-};                          /* 96 bytes */
+	char  pcomm[BPFLAB_COMM_LEN]; /* the thread-group leader's comm */
+};                          /* 112 bytes */
 
 /* Per-socket storage: the last task that connected, listened, sent or received on a TCP socket. State changes
  * and retransmits run in softirq context, where `current` is whoever was interrupted; they are charged to
@@ -44,6 +45,7 @@ struct net_owner {
 	__u32 pid;              /* tgid */
 	__u32 tid;
 	char  comm[BPFLAB_COMM_LEN];
-};                          /* 32 bytes */
+	char  pcomm[BPFLAB_COMM_LEN];
+};                          /* 48 bytes */
 
 #endif /* NET_H */

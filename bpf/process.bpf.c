@@ -39,6 +39,7 @@ static __always_inline struct process_event *reserve(__u32 kind, struct task_str
 	e->filename[0] = 0;
 	e->args[0] = 0;
 	BPF_CORE_READ_STR_INTO(&e->comm, t, comm);
+	READ_PROCESS_NAME(&e->pcomm, t);
 	return e;
 }
 
@@ -75,7 +76,6 @@ int BPF_PROG(process_fork, struct task_struct *parent, struct task_struct *child
 {
 	struct process_event *e;
 
-	track_fork(parent, child);
 	/* threads are not processes: clone(CLONE_THREAD) keeps the tgid */
 	if (child->tgid != child->pid)
 		return 0;
@@ -108,11 +108,6 @@ int BPF_PROG(process_exit, struct task_struct *p)
 	e->exit_code = (code & 0x7f) ? 128 + (code & 0x7f) : (code >> 8) & 0xff;
 	e->lifetime_ns = e->ts_ns - BPF_CORE_READ(p, start_time);
 	SUBMIT(e);
-	if (filter_cfg.filter_tgid) {
-		__u32 tgid = p->tgid;
-
-		bpf_map_delete_elem(&tracked, &tgid);
-	}
 	return 0;
 }
 

@@ -29,8 +29,9 @@ struct process_event {
 	__s32 exit_code;        /* exit: the code as wait(2) reports it (status >> 8, or 128 + signal) */
 	__u32 args_len;         /* bytes used in args */
 	char  comm[BPFLAB_COMM_LEN];
+	char  pcomm[BPFLAB_COMM_LEN]; /* the thread-group leader's comm */
 	char  filename[PROCESS_FILENAME_LEN];
 	char  args[PROCESS_ARGS_LEN];
-};                          /* 448 bytes */
+};                          /* 464 bytes */
 
 #endif /* PROCESS_H */

@@ -10,13 +10,15 @@ const volatile struct sched_cfg cfg = {};
 #include "bpflab.bpf.h"
 
 #define TASK_RUNNING 0
+#define TASK_DEAD    0x80
 
 /* Where a thread is between switch-out and switch-in. */
 struct tstate {
-	__u64 out_ts;    /* last switch-out; 0 = unknown (seen first while running) */
-	__u64 wake_ts;   /* wakeup after a blocking switch-out */
-	__u32 out_state; /* prev_state at switch-out: TASK_RUNNING means preempted */
-	__u32 pad;
+	__u64 out_ts;     /* last switch-out (or, first seen at a wakeup, since when it is known to be blocked); 0: on CPU */
+	__u64 wake_ts;    /* wakeup after a blocking switch-out */
+	__u64 charged_ts; /* blocked time before this is already charged; 0: not blocked (or all charged) */
+	__u32 runnable;   /* switched out preempted: it waits on the run queue, not blocked */
+	__u32 known;      /* a switch or wakeup of this thread has been seen (storage is created zeroed) */
 };
 
 struct {
@@ -33,11 +35,11 @@ struct {
 	__type(value, struct sched_val);
 } stats SEC(".maps");
 
-/* The interval's row of thread `t`, created on first sight with its identity. NULL (and counted lost) when
+/* Thread `t`'s row of interval `epoch`, created on first sight with its identity. NULL (and counted lost) when
  * the map is full. */
-static __always_inline struct sched_val *row_of(struct task_struct *t, __u32 tid, __u32 tgid)
+static __always_inline struct sched_val *row_in(__u32 epoch, struct task_struct *t, __u32 tid, __u32 tgid)
 {
-	struct sched_key key = { .epoch = current_epoch(), .tid = tid };
+	struct sched_key key = { .epoch = epoch, .tid = tid };
 	struct sched_val *v = bpf_map_lookup_elem(&stats, &key);
 
 	if (v)
@@ -47,7 +49,22 @@ static __always_inline struct sched_val *row_of(struct task_struct *t, __u32 tid
 	init.pid = tgid;
 	init.cgroup_id = task_cgroup_id(t);
 	BPF_CORE_READ_STR_INTO(&init.comm, t, comm);
+	READ_PROCESS_NAME(&init.pcomm, t);
 	return insert_row(&stats, &key, &init);
+}
+
+static __always_inline struct sched_val *row_of(struct task_struct *t, __u32 tid, __u32 tgid)
+{
+	return row_in(current_epoch(), t, tid, tgid);
+}
+
+/* Since when what happens to `t` is known: the capture's start, or the thread's own start if later. */
+static __always_inline __u64 known_since(struct task_struct *t)
+{
+	struct bpflab_ctl *c = ctl_now();
+	__u64 since = c ? c->capture_start_ns : 0, born = t->start_time;
+
+	return born > since ? born : since;
 }
 
 SEC("tp_btf/sched_switch")
@@ -63,15 +80,21 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 	tgid = prev->tgid;
 	/* tid 0 is the idle task of each CPU: not a thread of anyone */
 	if (tid && tgid_wanted(tgid)) {
+		/* preempted (even while on its way to sleep): it stays on the run queue */
+		bool runnable = preempt || prev_state == TASK_RUNNING;
+
 		s = bpf_task_storage_get(&tstates, prev, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 		if (s) {
+			s->known = 1;
 			s->out_ts = now;
 			s->wake_ts = 0;
-			s->out_state = prev_state;
+			s->runnable = runnable;
+			/* a dying thread's last switch is not the start of a block */
+			s->charged_ts = runnable || (prev_state & TASK_DEAD) ? 0 : now;
 		}
 		v = row_of(prev, tid, tgid);
 		if (v) {
-			if (prev_state == TASK_RUNNING)
+			if (runnable)
 				v->invol_switches++;
 			else
 				v->vol_switches++;
@@ -83,19 +106,29 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 	if (!tid || !tgid_wanted(tgid))
 		return 0;
 	s = bpf_task_storage_get(&tstates, next, 0, 0);
-	/* no switch-out seen: it was off-CPU since before the capture began, its wait is unknown */
-	if (!s || !s->out_ts)
-		return 0;
 	v = row_of(next, tid, tgid);
-	if (v) {
-		if (s->out_state == TASK_RUNNING) {
+	if (!s || !s->known) {
+		/* no switch-out or wakeup seen: it has been waiting on the run queue since before the capture (or
+		 * its own start), which is all that is known of it */
+		if (v)
+			v->runq_ns += now - known_since(next);
+		if (s)
+			s->known = 1;
+		return 0;
+	}
+	if (v && s->out_ts) {
+		if (s->runnable) {
 			v->runq_ns += now - s->out_ts;
-		} else if (s->wake_ts) {
-			v->offcpu_ns += s->wake_ts - s->out_ts;
-			v->runq_ns += now - s->wake_ts;
 		} else {
-			/* woken without a wakeup event (e.g. a signal's stop/continue path): all of it is off-CPU */
-			v->offcpu_ns += now - s->out_ts;
+			/* the blocked time not yet charged to an interval by sched_charge; woken without a wakeup
+			 * event (a signal's stop/continue path): all of it is off-CPU */
+			__u64 end = s->wake_ts ? s->wake_ts : now;
+			__u64 from = __sync_lock_test_and_set(&s->charged_ts, 0);
+
+			if (from && end > from)
+				v->offcpu_ns += end - from;
+			if (s->wake_ts)
+				v->runq_ns += now - s->wake_ts;
 		}
 	}
 	s->out_ts = 0;
@@ -103,25 +136,49 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 	return 0;
 }
 
-static __always_inline void on_wakeup(struct task_struct *p)
+static __always_inline void on_wakeup(struct task_struct *p, bool created)
 {
-	struct tstate *s = bpf_task_storage_get(&tstates, p, 0, 0);
+	struct tstate *s;
+	__u64 now;
 
-	if (s && s->out_ts && !s->wake_ts)
-		s->wake_ts = bpf_ktime_get_ns();
+	if (!p->pid || !tgid_wanted(p->tgid))
+		return;
+	s = bpf_task_storage_get(&tstates, p, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!s)
+		return;
+	now = bpf_ktime_get_ns();
+	if (!s->known) {
+		s->known = 1;
+		/* woken while still on a CPU (on its way to sleep): it never blocked */
+		if (BPF_CORE_READ(p, on_cpu))
+			return;
+		if (created) {
+			/* a new task: it waits on the run queue from now */
+			s->out_ts = now;
+			s->runnable = 1;
+			return;
+		}
+		/* first sight of a thread asleep since before the capture: it has been blocked at least since
+		 * the capture began, so that is where its off-CPU time starts */
+		s->out_ts = known_since(p);
+		s->charged_ts = s->out_ts;
+		s->runnable = 0;
+	}
+	if (s->out_ts && !s->runnable && !s->wake_ts)
+		s->wake_ts = now;
 }
 
 SEC("tp_btf/sched_wakeup")
 int BPF_PROG(sched_wakeup, struct task_struct *p)
 {
-	on_wakeup(p);
+	on_wakeup(p, false);
 	return 0;
 }
 
 SEC("tp_btf/sched_wakeup_new")
 int BPF_PROG(sched_wakeup_new, struct task_struct *p)
 {
-	on_wakeup(p);
+	on_wakeup(p, true);
 	return 0;
 }
 
@@ -166,11 +223,46 @@ int BPF_PROG(sched_exec, struct task_struct *p, pid_t old_pid, struct linux_binp
 	if (!tgid_wanted(p->tgid))
 		return 0;
 	v = bpf_map_lookup_elem(&stats, &key);
-	if (v)
+	if (v) {
 		BPF_CORE_READ_STR_INTO(&v->comm, p, comm);
+		READ_PROCESS_NAME(&v->pcomm, p);
+	}
 	return 0;
 }
 
-BPFLAB_FORK_TRACKER(sched_fork)
+/* Run by user space at each interval boundary, right after it starts epoch N at epoch_start_ns: charges the
+ * time every blocked thread has spent blocked until then to its row of epoch N-1, so a thread stuck in a long
+ * sleep or on a lock shows as off-CPU in every interval it is stuck, instead of being silent until it wakes.
+ * The compare-and-swap on charged_ts decides between this and a concurrent switch-in on another CPU: each
+ * nanosecond is charged once. */
+SEC("iter/task")
+int sched_charge(struct bpf_iter__task *ctx)
+{
+	struct task_struct *t = ctx->task;
+	struct bpflab_ctl *c;
+	struct tstate *s;
+	struct sched_val *v;
+	__u64 from, end, wake, next;
+
+	if (!t || !t->pid || t->exit_state || !tgid_wanted(t->tgid))
+		return 0;
+	s = bpf_task_storage_get(&tstates, t, 0, 0);
+	c = ctl_now();
+	if (!s || !c || !c->epoch)
+		return 0;
+	from = s->charged_ts;
+	if (!from || from >= c->epoch_start_ns)
+		return 0;
+	wake = s->wake_ts;
+	/* woken before the boundary: blocked until the wakeup (the run-queue wait is charged at switch-in) */
+	end = wake && wake < c->epoch_start_ns ? wake : c->epoch_start_ns;
+	next = wake && wake <= c->epoch_start_ns ? 0 : c->epoch_start_ns;
+	if (__sync_val_compare_and_swap(&s->charged_ts, from, next) != from)
+		return 0; /* it was switched in meanwhile: that charged it */
+	v = row_in(c->epoch - 1, t, t->pid, t->tgid);
+	if (v)
+		__sync_fetch_and_add(&v->offcpu_ns, end - from);
+	return 0;
+}
 
 char LICENSE[] SEC("license") = "GPL";

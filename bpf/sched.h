@@ -18,7 +18,8 @@ struct sched_key {
 struct sched_val {
 	__u64 oncpu_ns;         /* CPU time charged by the scheduler (sched_stat_runtime) */
 	__u64 runq_ns;          /* runnable but waiting for a CPU: wakeup (or preemption) to switch-in */
-	__u64 offcpu_ns;        /* blocked (sleep, I/O, lock): switch-out to wakeup */
+	__u64 offcpu_ns;        /* blocked (sleep, I/O, lock): switch-out to wakeup, charged to each interval as it
+				 * passes (sched_charge), so a thread blocked for a long time has a row in each */
 	__u64 vol_switches;     /* switched out while blocking */
 	__u64 invol_switches;   /* preempted while runnable */
 	__u64 migrations;
@@ -26,6 +27,7 @@ struct sched_val {
 	__u32 pid;              /* tgid */
 	__u32 pad;
 	char  comm[BPFLAB_COMM_LEN];
-};                          /* 80 bytes */
+	char  pcomm[BPFLAB_COMM_LEN]; /* the thread-group leader's comm */
+};                          /* 96 bytes */
 
 #endif /* SCHED_H */

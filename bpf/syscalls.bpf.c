@@ -87,6 +87,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 
 		init.cgroup_id = bpf_get_current_cgroup_id();
 		bpf_get_current_comm(init.comm, sizeof(init.comm));
+		READ_PROCESS_NAME(&init.pcomm, bpf_get_current_task_btf());
 		v = insert_row(&counts, &key, &init);
 		if (!v)
 			return 0;
@@ -100,7 +101,5 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		v->max_ns = lat;
 	return 0;
 }
-
-BPFLAB_FORK_TRACKER(syscalls_fork)
 
 char LICENSE[] SEC("license") = "GPL";

@@ -26,6 +26,7 @@ struct syscalls_val {
 	__u64 max_ns;
 	__u64 cgroup_id;
 	char  comm[BPFLAB_COMM_LEN];
-};                          /* 56 bytes */
+	char  pcomm[BPFLAB_COMM_LEN]; /* the thread-group leader's comm */
+};                          /* 72 bytes */
 
 #endif /* SYSCALLS_H */

@@ -42,6 +42,7 @@ static __always_inline void account(__u64 pid_tgid, __u32 fid, __u64 lat)
 
 		init.cgroup_id = bpf_get_current_cgroup_id();
 		bpf_get_current_comm(init.comm, sizeof(init.comm));
+		READ_PROCESS_NAME(&init.pcomm, bpf_get_current_task_btf());
 		v = insert_row(&counts, &key, &init);
 		if (!v)
 			return;
@@ -119,7 +120,5 @@ int ufunc_return(struct pt_regs *ctx)
 	account(pid_tgid, fid, lat);
 	return 0;
 }
-
-BPFLAB_FORK_TRACKER(ufunc_fork)
 
 char LICENSE[] SEC("license") = "GPL";

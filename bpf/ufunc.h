@@ -27,7 +27,8 @@ struct ufunc_val {
 	__u64 max_ns;
 	__u64 cgroup_id;
 	char  comm[BPFLAB_COMM_LEN];
-};                          /* 48 bytes */
+	char  pcomm[BPFLAB_COMM_LEN]; /* the thread-group leader's comm */
+};                          /* 64 bytes */
 
 /* Per-thread stack of traced calls in flight (task storage): the entry of the innermost call on top. */
 struct ufunc_stack {

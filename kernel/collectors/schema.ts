@@ -1,0 +1,182 @@
+// The declarative collector: a collector states its object, options, config, frames and columns once, each
+// column naming the struct field it comes from; layouts come from the built object's BTF (decoder.ts), and the
+// engine (kernel/capture/) does all the opening, loading, attaching, draining and closing.
+
+import type { ColumnSpec, ColumnType } from "../frame/frame.js";
+import type { BpfObject } from "../loader/bpf-object.js";
+import type { FeatureDecl } from "./feature-decl.js";
+import { optionDocs, OptionDecls, OptionDoc, OptionValues, resolveOptionValues } from "./options.js";
+
+/** The target-process filter every object applies in the kernel (bpflab.h: struct bpflab_filter_cfg). */
+export interface FilterConfig {
+  /** 0 = whole system. */
+  tgid: number;
+  followChildren: boolean;
+}
+
+/** What a column's `map` may read besides its own field: other fields of the same entry, and the options. */
+export interface RowAccess {
+  /** A numeric field of the entry being decoded, by path ("key.pid", "rec.kind"). */
+  num(path: string): number;
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
+export type RawValue = number | bigint | string;
+
+/**
+ * One column of a frame. `from` names the field ("key.nr", "val.count", "rec.ts_ns"; nested "val.a.b"); its
+ * BTF type says how to read it (integers of 1–8 bytes, char arrays as NUL-terminated strings).
+ */
+export interface ColumnDecl {
+  from: string;
+  type: ColumnType;
+  unit?: string;
+  description: string;
+  /** Turns the raw field value into the column's value (a syscall number into its name). */
+  map?: (raw: RawValue, row: RowAccess) => RawValue;
+  /** Multiplies a numeric value (pages into bytes); a function is called once per drain. */
+  scale?: number | (() => number);
+  /** Char arrays: the field holding how many bytes are used (NULs inside become spaces: argv). */
+  lengthFrom?: string;
+  /** The cell is NULL (not applicable) unless the numeric field `field` holds one of `in`. */
+  onlyWhen?: { field: string; in: readonly number[] };
+}
+
+/** Where the identity columns of each row come from. `time` only for streamed records (their own timestamp). */
+export interface IdentityDecl {
+  pid: string;
+  tid: string;
+  comm: string;
+  /** The process's name: the thread-group leader's comm. */
+  process: string;
+  cgroup_id: string;
+  time?: string;
+  /** Overrides of what identity fields read into (e.g. net's pid 0 rows are "[no owner]"). */
+  map?: Partial<Record<"comm" | "process", (raw: RawValue, row: RowAccess) => RawValue>>;
+}
+
+/** A BPF hash map keyed by (epoch, ...), drained once per interval. */
+export interface AggregateSourceDecl {
+  kind: "aggregate";
+  map: string;
+  /** Struct names, as in the collector's header. */
+  key: string;
+  value: string;
+  /** The key field holding the interval number (default "epoch"). */
+  epoch?: string;
+}
+
+/** A ring buffer of one record per event. */
+export interface StreamSourceDecl {
+  kind: "stream";
+  ring: string;
+  record: string;
+}
+
+export interface FrameDecl<O = Record<string, unknown>> {
+  /** Frame (and Parquet file) name: the collector's name for its main frame, `<name>_<what>` for others. */
+  name: string;
+  source: AggregateSourceDecl | StreamSourceDecl;
+  identity: IdentityDecl;
+  columns: Record<string, ColumnDecl>;
+  /** Only for these options (e.g. a histogram frame with `histogram: true`). */
+  enabled?(opts: O): boolean;
+  features?: FeatureDecl;
+  /** Programs this frame needs that stay unloaded when it is disabled. */
+  programs?: string[];
+}
+
+export interface CollectorDecl<D extends OptionDecls> {
+  name: string;
+  /** One line for `bpflab collectors`. */
+  description: string;
+  /** Object file stem: bpf/.output/<object>.bpf.o (default: the name). */
+  object?: string;
+  /** Tracepoints used, for the docs. */
+  tracepoints: string[];
+  options?: D;
+  /** Checks the options as a whole once each is valid (OptionError), before anything touches the kernel. */
+  check?(opts: OptionValues<D>): void;
+  /** Fields of `struct <name>_cfg` besides `filter`, by name (a missing or unknown field is an error at load). */
+  config?(opts: OptionValues<D>): Record<string, number | boolean>;
+  /** Programs left unloaded for these options (e.g. sys_enter when latency is off). */
+  disabledPrograms?(opts: OptionValues<D>): string[];
+  /** Attaches programs whose targets come from the options (uprobes) instead of the engine's attachAll. */
+  attach?(obj: BpfObject, opts: OptionValues<D>, filter: FilterConfig): void;
+  frames: FrameDecl<OptionValues<D>>[];
+}
+
+/** A collector as the engine, the CLI and the docs use it. */
+export interface Collector<O extends object = Record<string, unknown>> {
+  readonly name: string;
+  readonly description: string;
+  readonly object: string;
+  readonly tracepoints: readonly string[];
+  readonly options: readonly OptionDoc[];
+  /** The main frame's columns (the first frame's). */
+  readonly schema: readonly ColumnSpec[];
+  /** Every frame the collector can produce, with its columns. */
+  readonly frames: readonly (FrameDecl<O> & { schema: readonly ColumnSpec[] })[];
+  /** The main frame's features. */
+  readonly features: FeatureDecl | undefined;
+  /** Validates options (OptionError naming the bad or unknown one) and fills in defaults. */
+  resolveOptions(opts: unknown): O;
+  /** The frames these options enable. */
+  framesFor(opts: O): readonly (FrameDecl<O> & { schema: readonly ColumnSpec[] })[];
+  config(opts: O): Record<string, number | boolean>;
+  disabledPrograms(opts: O): string[];
+  attach?(obj: BpfObject, opts: O, filter: FilterConfig): void;
+}
+
+/** Identity columns on every row of every collector, in this order. */
+export const identityColumns = [
+  { name: "ts", type: "timestamp", unit: "us since epoch", description: "wall-clock time: interval start, or the event" },
+  { name: "t_s", type: "f64", unit: "s", description: "seconds since the capture began" },
+  { name: "pid", type: "u32", description: "process id (tgid)" },
+  { name: "tid", type: "u32", description: "thread id" },
+  { name: "comm", type: "str", description: "thread name (task comm, 15 chars)" },
+  { name: "process", type: "str", description: "process name: the thread-group leader's comm" },
+  { name: "cgroup_id", type: "u64", description: "cgroup v2 id (inode of the cgroup directory)" },
+] as const satisfies readonly ColumnSpec[];
+
+/** Turns a declaration into a Collector (the engine compiles its decoders against the object's BTF at load). */
+export function defineCollector<D extends OptionDecls = Record<string, never>>(
+  d: CollectorDecl<D>,
+): Collector<OptionValues<D>> {
+  type O = OptionValues<D>;
+  const decls = (d.options ?? {}) as D;
+  const frames = d.frames.map((f) => ({
+    ...f,
+    schema: [
+      ...identityColumns,
+      ...Object.entries(f.columns).map(([name, c]): ColumnSpec => {
+        const spec: ColumnSpec = { name, type: c.type, description: c.description };
+        if (c.unit) spec.unit = c.unit;
+        return spec;
+      }),
+    ] as readonly ColumnSpec[],
+  }));
+  if (frames.length === 0) throw new Error(`collector ${d.name} declares no frame`);
+  return {
+    name: d.name,
+    description: d.description,
+    object: d.object ?? d.name,
+    tracepoints: d.tracepoints,
+    options: optionDocs(decls),
+    schema: frames[0]!.schema,
+    frames,
+    features: frames[0]!.features,
+    resolveOptions: (opts: unknown) => {
+      const o = resolveOptionValues(d.name, decls, opts);
+      d.check?.(o);
+      return o;
+    },
+    framesFor: (opts: O) => frames.filter((f) => !f.enabled || f.enabled(opts)),
+    config: (opts: O) => d.config?.(opts) ?? {},
+    disabledPrograms: (opts: O) => [
+      ...(d.disabledPrograms?.(opts) ?? []),
+      ...frames.filter((f) => f.enabled && !f.enabled(opts)).flatMap((f) => f.programs ?? []),
+    ],
+    ...(d.attach ? { attach: d.attach } : {}),
+  };
+}
