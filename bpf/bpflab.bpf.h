@@ -16,7 +16,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, BPFLAB_MAX_TRACKED);
 	__type(key, __u32);   /* tgid */
-	__type(value, __u8);
+	__type(value, __u64); /* the process's start_time (0: seeded by user space, any) */
 } tracked SEC(".maps");
 
 /* ctl[0].epoch: user space bumps it at each interval boundary and then drains the previous epoch's keys, so

@@ -106,8 +106,9 @@ static __always_inline struct net_val *owner_row(const struct sock *sk)
 		key_of(&key, sk, 0, 0);
 		return row_of(&key, 0, unknown, unknown);
 	}
-	if (!tgid_wanted(o->pid))
-		return NULL;
+	/* no tgid_wanted(o->pid) here: only traced threads claim sockets (send, receive, connect and listen check
+	 * the filter first), so the owner is traced, even once it has exited and its last FIN completes in softirq
+	 * after the tracker dropped its pid */
 	key_of(&key, sk, o->tid, o->pid);
 	return row_of(&key, o->cgroup_id, o->comm, o->pcomm);
 }

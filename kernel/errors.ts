@@ -36,6 +36,11 @@ export class AttachError extends BpflabError {}
 /** A bad option: unknown collector, bad duration, missing pid, ... */
 export class OptionError extends BpflabError {}
 
+/** The command to trace does not exist or cannot be run: the CLI exits 127, as a shell does. */
+export class CommandNotFoundError extends OptionError {
+  readonly exitCode = 127;
+}
+
 /** A file that is not a bpflab capture or dataset, or is corrupt. */
 export class DatasetError extends BpflabError {}
 

@@ -19,7 +19,11 @@ export type { CaptureMeta } from "./capture/capture.js";
 export { saveCapture, loadCapture } from "./capture/capture-files.js";
 export { parseDuration } from "./capture/duration.js";
 export { collectors, getCollector } from "./collectors/registry.js";
-export type { Collector } from "./collectors/collector.js";
+export type { Collector } from "./collectors/schema.js";
+export { defineCollector, identityColumns } from "./collectors/schema.js";
+export { option } from "./collectors/options.js";
+export type { OptionDoc } from "./collectors/options.js";
+export type { FeatureDecl, FeatureAgg } from "./collectors/feature-decl.js";
 export { summarize } from "./cli/summary.js";
 
 // detection

@@ -6,7 +6,7 @@ import { ArqueroTable, toArquero, ToArqueroOptions } from "../frame/to-arquero.j
 import { OptionError } from "../errors.js";
 
 /** Version of the column layout of collectors' frames; bump when a schema changes incompatibly. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 /** Everything needed to interpret a capture later; stored in each Parquet file's key-value metadata. */
 export interface CaptureMeta {
@@ -31,6 +31,8 @@ export interface CaptureMeta {
   lost: Record<string, number>;
   /** True when the capture was stopped early by SIGINT/SIGTERM or an error; the data up to then is kept. */
   interrupted: boolean;
+  /** With a pid filter: children the tracker could not follow because its map was full (raise maxTracked). */
+  filterOverflow?: number;
   /** Target process (and descendants), when filtered. */
   pid?: number;
   command?: string[];

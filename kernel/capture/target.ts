@@ -2,9 +2,10 @@
 // the probes are attached before its first instruction runs.
 
 import { spawn, ChildProcess } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { accessSync, constants as fsConstants, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { delimiter, join, resolve } from "node:path";
 import { constants } from "node:os";
-import { OptionError } from "../errors.js";
+import { CommandNotFoundError, OptionError } from "../errors.js";
 
 /** Fields of /proc/<pid>/stat after the comm: state and ppid. */
 function statOf(pid: number): { state: string; ppid: number } | undefined {
@@ -77,10 +78,15 @@ export class StoppedCommand {
         'pass the command as an array of strings, e.g. ["stress-ng", "--cpu", "1", "-t", "5"]',
       );
     }
-    // The shell stops itself, then execs the command in the same process: the pid we track is the command's.
-    const child = spawn("/bin/sh", ["-c", 'kill -STOP $$; exec "$@"', "bpflab-command", ...argv], {
-      stdio: ["ignore", "inherit", "inherit"],
-    });
+    const exe = resolveCommand(argv[0]!);
+    // setpriv makes the kernel kill the command when bpflab dies (even SIGKILLed, even while the command is
+    // still stopped: SIGKILL needs no SIGCONT); the shell then stops itself and execs the command in the same
+    // process, so the pid we track is the command's. No argument is ever parsed by the shell: "$@" passes them.
+    const child = spawn(
+      SETPRIV,
+      ["--pdeathsig", "KILL", "/bin/sh", "-c", 'kill -STOP $$; exec "$@"', "bpflab-command", exe, ...argv.slice(1)],
+      { stdio: ["ignore", "inherit", "inherit"] },
+    );
     const cmd = new StoppedCommand(argv, child);
     const failed = new Promise<never>((_, reject) =>
       child.once("error", (e) =>
@@ -116,6 +122,35 @@ export class StoppedCommand {
     await this.exited;
     clearTimeout(timer);
   }
+}
+
+const SETPRIV = "/usr/bin/setpriv";
+
+/**
+ * The command's executable: a path as given, or the first match in PATH, as a shell would find it.
+ * @throws CommandNotFoundError (exit status 127, as a shell gives) when there is none or it cannot be run.
+ */
+export function resolveCommand(name: string): string {
+  const candidates = name.includes("/")
+    ? [resolve(name)]
+    : (process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin")
+        .split(delimiter)
+        .filter(Boolean)
+        .map((d) => join(d, name));
+  for (const c of candidates) {
+    try {
+      if (statSync(c).isFile()) {
+        accessSync(c, fsConstants.X_OK);
+        return c;
+      }
+    } catch {
+      // not here, or not executable: try the next
+    }
+  }
+  throw new CommandNotFoundError(
+    `command not found: ${name}`,
+    name.includes("/") ? "check the path and that the file is executable" : "check its spelling, or give its full path",
+  );
 }
 
 function osSignal(name: string): number | undefined {

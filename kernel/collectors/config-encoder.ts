@@ -29,7 +29,8 @@ export function encodeConfig(
       "the collector's config() and struct <name>_cfg in its header disagree: fix one, then `npm run build`",
     );
   };
-  const cfg = btf.datasec(".rodata").find((v) => v.name === "cfg") ?? fail("no `const volatile struct … cfg` in .rodata");
+  const cfg =
+    btf.datasec(".rodata").find((v) => v.name === "cfg") ?? fail("no `const volatile struct … cfg` in .rodata");
   const layout = btf.structLayout(cfg.type);
   if (cfg.offset + layout.size > initial.length) {
     fail(`.rodata is ${initial.length} bytes, cfg needs ${cfg.offset + layout.size}`);
@@ -37,11 +38,23 @@ export function encodeConfig(
   const out = Buffer.from(initial);
   const filterField = layout.fields.find((f) => f.name === "filter") ?? fail(`struct ${layout.name} has no filter`);
   if (filterField.type.kind !== "struct") fail(`${layout.name}.filter is not a struct`);
-  writeStruct(out, cfg.offset + filterField.offset, (filterField.type as { struct: StructLayout }).struct,
-    filterValues(filter), `${layout.name}.filter`, fail);
+  writeStruct(
+    out,
+    cfg.offset + filterField.offset,
+    (filterField.type as { struct: StructLayout }).struct,
+    filterValues(filter),
+    `${layout.name}.filter`,
+    fail,
+  );
   const own = { ...values };
-  writeStruct(out, cfg.offset, { ...layout, fields: layout.fields.filter((f) => f.name !== "filter") }, own,
-    layout.name, fail);
+  writeStruct(
+    out,
+    cfg.offset,
+    { ...layout, fields: layout.fields.filter((f) => f.name !== "filter") },
+    own,
+    layout.name,
+    fail,
+  );
   return out;
 }
 
@@ -65,7 +78,14 @@ function writeStruct(
   }
 }
 
-function writeInt(out: Buffer, off: number, size: number, v: number, where: string, fail: (why: string) => never): void {
+function writeInt(
+  out: Buffer,
+  off: number,
+  size: number,
+  v: number,
+  where: string,
+  fail: (why: string) => never,
+): void {
   if (!Number.isInteger(v)) fail(`${where}: ${v} is not an integer`);
   const max = size === 8 ? Number.MAX_SAFE_INTEGER : 2 ** (size * 8) - 1;
   if (v < -(2 ** (size * 8 - 1)) || v > max) fail(`${where}: ${v} does not fit ${size} byte(s)`);

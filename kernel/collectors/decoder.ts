@@ -86,12 +86,14 @@ export function compileFrameDecoder(frame: FrameDecl<never>, btf: Btf, object: s
     const key = structOf(src.key);
     const val = structOf(src.value);
     if (key.size !== def.keySize) fail(`struct ${key.name} is ${key.size} bytes, map ${src.map}'s key ${def.keySize}`);
-    if (val.size !== def.valueSize) fail(`struct ${val.name} is ${val.size} bytes, map ${src.map}'s value ${def.valueSize}`);
+    if (val.size !== def.valueSize)
+      fail(`struct ${val.name} is ${val.size} bytes, map ${src.map}'s value ${def.valueSize}`);
     slots.key = { index: 0, layout: key };
     slots.val = { index: 1, layout: val };
     keySize = key.size;
     valueSize = val.size;
-    const ep = key.fields.find((f) => f.name === (src.epoch ?? "epoch")) ?? fail(`struct ${key.name} has no epoch field`);
+    const ep =
+      key.fields.find((f) => f.name === (src.epoch ?? "epoch")) ?? fail(`struct ${key.name} has no epoch field`);
     if (ep.type.kind !== "int" || ep.size !== 4) fail(`${key.name}.${ep.name} must be a __u32`);
     epochOffset = ep.offset;
   } else {
@@ -176,10 +178,16 @@ export function compileFrameDecoder(frame: FrameDecl<never>, btf: Btf, object: s
     }
   }
 
-  function columnWriter(col: number, type: ColumnType, from: string, c: Partial<Pick<ColumnDecl, "map" | "scale" | "lengthFrom">>): Writer {
+  function columnWriter(
+    col: number,
+    type: ColumnType,
+    from: string,
+    c: Partial<Pick<ColumnDecl, "map" | "scale" | "lengthFrom">>,
+  ): Writer {
     const f = field(from);
     const map = c.map;
-    const scaleOf = typeof c.scale === "function" ? c.scale : c.scale !== undefined ? () => c.scale as number : undefined;
+    const scaleOf =
+      typeof c.scale === "function" ? c.scale : c.scale !== undefined ? () => c.scale as number : undefined;
     if (f.kind.kind === "chars") {
       const len = f.kind.length;
       const slot = f.slot,
@@ -260,7 +268,9 @@ export function compileFrameDecoder(frame: FrameDecl<never>, btf: Btf, object: s
 function intReader(slot: number, off: number, k: { size: 1 | 2 | 4 | 8; signed: boolean }): NumReader {
   switch (k.size) {
     case 1:
-      return k.signed ? (c) => c.views[slot]!.getInt8(c.offs[slot]! + off) : (c) => c.views[slot]!.getUint8(c.offs[slot]! + off);
+      return k.signed
+        ? (c) => c.views[slot]!.getInt8(c.offs[slot]! + off)
+        : (c) => c.views[slot]!.getUint8(c.offs[slot]! + off);
     case 2:
       return k.signed
         ? (c) => c.views[slot]!.getInt16(c.offs[slot]! + off, true)

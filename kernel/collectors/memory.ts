@@ -74,7 +74,8 @@ export const memory = defineCollector({
           type: "i64",
           unit: "bytes",
           scale: kernelPageSize,
-          description: "highest anon + file + shmem RSS seen at any event of the interval (catches spikes freed within it)",
+          description:
+            "highest anon + file + shmem RSS seen at any event of the interval (catches spikes freed within it)",
         },
         page_faults: {
           from: "val.page_faults",

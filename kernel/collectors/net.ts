@@ -26,7 +26,15 @@ const IP_PROTOCOLS: Record<number, string> = {
   262: "mptcp",
 };
 // socket types; SOCK_STREAM etc. differ on MIPS only, which bpflab does not build for
-const TYPES: Record<number, string> = { 1: "stream", 2: "dgram", 3: "raw", 4: "rdm", 5: "seqpacket", 6: "dccp", 10: "packet" };
+const TYPES: Record<number, string> = {
+  1: "stream",
+  2: "dgram",
+  3: "raw",
+  4: "rdm",
+  5: "seqpacket",
+  6: "dccp",
+  10: "packet",
+};
 
 /** The `family` column's name for an sk_family number. */
 export function familyName(family: number): string {
@@ -63,7 +71,12 @@ export const net = defineCollector({
   name: "net",
   description:
     "per thread and socket kind: bytes and calls sent/received, errors; TCP established, closed, retransmits per interval",
-  tracepoints: ["sock:sock_send_length", "sock:sock_recv_length", "sock:inet_sock_set_state", "tcp:tcp_retransmit_skb (all tp_btf)"],
+  tracepoints: [
+    "sock:sock_send_length",
+    "sock:sock_recv_length",
+    "sock:inet_sock_set_state",
+    "tcp:tcp_retransmit_skb (all tp_btf)",
+  ],
   options: {
     tcp: option.boolean({
       default: true,
@@ -103,22 +116,34 @@ export const net = defineCollector({
           from: "val.tx_bytes",
           type: "i64",
           unit: "bytes",
-          description: "bytes the thread's sendmsg calls returned (write/send/sendto/sendmsg/sendmmsg, splice/sendfile to a socket)",
+          description:
+            "bytes the thread's sendmsg calls returned (write/send/sendto/sendmsg/sendmmsg, splice/sendfile to a socket)",
         },
         rx_bytes: {
           from: "val.rx_bytes",
           type: "i64",
           unit: "bytes",
-          description: "bytes the thread's recvmsg calls returned (read/recv/recvfrom/recvmsg/recvmmsg; MSG_PEEK not counted)",
+          description:
+            "bytes the thread's recvmsg calls returned (read/recv/recvfrom/recvmsg/recvmmsg; MSG_PEEK not counted)",
         },
-        tx_calls: { from: "val.tx_calls", type: "i64", unit: "calls", description: "sendmsg calls, failed ones included" },
+        tx_calls: {
+          from: "val.tx_calls",
+          type: "i64",
+          unit: "calls",
+          description: "sendmsg calls, failed ones included",
+        },
         rx_calls: {
           from: "val.rx_calls",
           type: "i64",
           unit: "calls",
           description: "recvmsg calls, failed ones and end-of-stream included",
         },
-        tx_errors: { from: "val.tx_errors", type: "i64", unit: "calls", description: "sendmsg calls that returned -errno" },
+        tx_errors: {
+          from: "val.tx_errors",
+          type: "i64",
+          unit: "calls",
+          description: "sendmsg calls that returned -errno",
+        },
         rx_errors: {
           from: "val.rx_errors",
           type: "i64",

@@ -44,7 +44,8 @@ export const option = {
       description: d.doc,
       ...(d.cli ? { cli: d.cli } : {}),
       parse(v, where) {
-        if (typeof v !== "boolean") throw new OptionError(`${where} must be true or false, got ${show(v)}`, hintFor(this));
+        if (typeof v !== "boolean")
+          throw new OptionError(`${where} must be true or false, got ${show(v)}`, hintFor(this));
         return v;
       },
     };
@@ -127,7 +128,7 @@ export function resolveOptionValues<D extends OptionDecls>(owner: string, decls:
     );
   }
   const known = Object.keys(decls);
-  for (const k of Object.keys(given)) {
+  for (const k of Object.keys(given as object)) {
     if (!(k in decls)) {
       throw new OptionError(
         `${owner} has no option "${k}"`,

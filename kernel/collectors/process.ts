@@ -30,8 +30,18 @@ export const processEvents = defineCollector({
         time: "rec.ts_ns",
       },
       columns: {
-        ts_ns: { from: "rec.ts_ns", type: "u64", unit: "ns", description: "event time, CLOCK_MONOTONIC (bpf_ktime_get_ns)" },
-        event: { from: "rec.kind", type: "str", map: (k) => KINDS[Number(k)] ?? "unknown", description: "exec | fork | exit" },
+        ts_ns: {
+          from: "rec.ts_ns",
+          type: "u64",
+          unit: "ns",
+          description: "event time, CLOCK_MONOTONIC (bpf_ktime_get_ns)",
+        },
+        event: {
+          from: "rec.kind",
+          type: "str",
+          map: (k) => KINDS[Number(k)] ?? "unknown",
+          description: "exec | fork | exit",
+        },
         ppid: { from: "rec.ppid", type: "u32", description: "parent process; for fork, the forking process" },
         exe: {
           from: "rec.filename",
@@ -62,7 +72,11 @@ export const processEvents = defineCollector({
       },
       features: {
         columns: {},
-        events: { column: "event", counts: { fork: "forks", exec: "execs", exit: "exits" }, creditTo: { fork: "ppid" } },
+        events: {
+          column: "event",
+          counts: { fork: "forks", exec: "execs", exit: "exits" },
+          creditTo: { fork: "ppid" },
+        },
       },
     },
   ],

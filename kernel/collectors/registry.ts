@@ -1,15 +1,16 @@
-// The collectors bpflab knows, by name. Adding a collector is one line here plus its own two files.
+// The collectors bpflab knows, by name. Adding a collector is its two BPF files, its declaration and one line
+// here; the layout check, the CLI flags, the config schema and the listing all read this registry.
 
 import { OptionError } from "../errors.js";
-import type { Collector } from "./collector.js";
 import { memory } from "./memory.js";
 import { net } from "./net.js";
 import { processEvents } from "./process.js";
 import { sched } from "./sched.js";
+import type { Collector } from "./schema.js";
 import { syscalls } from "./syscalls.js";
 import { ufunc } from "./ufunc.js";
 
-export const collectors: Readonly<Record<string, Collector<any>>> = {
+export const collectors: Readonly<Record<string, Collector>> = {
   sched,
   syscalls,
   process: processEvents,
@@ -19,8 +20,8 @@ export const collectors: Readonly<Record<string, Collector<any>>> = {
 };
 
 /** The collector called `name`; an unknown name lists the known ones. */
-export function getCollector(name: string): Collector<any> {
-  const c = collectors[name];
+export function getCollector(name: string): Collector {
+  const c = Object.hasOwn(collectors, name) ? collectors[name] : undefined;
   if (!c) {
     throw new OptionError(
       `unknown collector "${name}"`,
@@ -28,4 +29,9 @@ export function getCollector(name: string): Collector<any> {
     );
   }
   return c;
+}
+
+/** The collector whose frames include `frame` (a collector's main frame has its name), if any. */
+export function collectorOfFrame(frame: string): Collector | undefined {
+  return Object.values(collectors).find((c) => c.frames.some((f) => f.name === frame));
 }

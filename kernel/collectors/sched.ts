@@ -23,22 +23,43 @@ export const sched = defineCollector({
     "sched:sched_process_exec (all tp_btf)",
     "task iterator at each interval boundary (iter/task)",
   ],
+  boundary: ["sched_charge"],
   frames: [
     {
       name: "sched",
       source: { kind: "aggregate", map: "stats", key: "sched_key", value: "sched_val" },
       identity: { pid: "val.pid", tid: "key.tid", comm: "val.comm", process: "val.pcomm", cgroup_id: "val.cgroup_id" },
       columns: {
-        oncpu_ns: { from: "val.oncpu_ns", type: "i64", unit: "ns", description: "CPU time charged by the scheduler in the interval" },
-        runq_ns: { from: "val.runq_ns", type: "i64", unit: "ns", description: "runnable but waiting for a CPU (ends at switch-in)" },
+        oncpu_ns: {
+          from: "val.oncpu_ns",
+          type: "i64",
+          unit: "ns",
+          description: "CPU time charged by the scheduler in the interval",
+        },
+        runq_ns: {
+          from: "val.runq_ns",
+          type: "i64",
+          unit: "ns",
+          description: "runnable but waiting for a CPU (ends at switch-in)",
+        },
         offcpu_ns: {
           from: "val.offcpu_ns",
           type: "i64",
           unit: "ns",
           description: "blocked (sleep, I/O, locks), charged to each interval the block spans",
         },
-        vol_switches: { from: "val.vol_switches", type: "i64", unit: "switches", description: "switched out while blocking" },
-        invol_switches: { from: "val.invol_switches", type: "i64", unit: "switches", description: "preempted while runnable" },
+        vol_switches: {
+          from: "val.vol_switches",
+          type: "i64",
+          unit: "switches",
+          description: "switched out while blocking",
+        },
+        invol_switches: {
+          from: "val.invol_switches",
+          type: "i64",
+          unit: "switches",
+          description: "preempted while runnable",
+        },
         migrations: { from: "val.migrations", type: "i64", unit: "moves", description: "moves to another CPU" },
       },
       features: {

@@ -103,6 +103,11 @@ export interface CollectorDecl<D extends OptionDecls> {
   disabledPrograms?(opts: OptionValues<D>): string[];
   /** Attaches programs whose targets come from the options (uprobes) instead of the engine's attachAll. */
   attach?(obj: BpfObject, opts: OptionValues<D>, filter: FilterConfig): void;
+  /**
+   * Iterator programs (SEC("iter/task")) the engine runs at each interval boundary, after starting the new
+   * epoch and before draining the old one: they charge ongoing state (a thread still blocked) to the old one.
+   */
+  boundary?: string[];
   frames: FrameDecl<OptionValues<D>>[];
 }
 
@@ -126,11 +131,17 @@ export interface Collector<O extends object = Record<string, unknown>> {
   config(opts: O): Record<string, number | boolean>;
   disabledPrograms(opts: O): string[];
   attach?(obj: BpfObject, opts: O, filter: FilterConfig): void;
+  readonly boundary: readonly string[];
 }
 
 /** Identity columns on every row of every collector, in this order. */
 export const identityColumns = [
-  { name: "ts", type: "timestamp", unit: "us since epoch", description: "wall-clock time: interval start, or the event" },
+  {
+    name: "ts",
+    type: "timestamp",
+    unit: "us since epoch",
+    description: "wall-clock time: interval start, or the event",
+  },
   { name: "t_s", type: "f64", unit: "s", description: "seconds since the capture began" },
   { name: "pid", type: "u32", description: "process id (tgid)" },
   { name: "tid", type: "u32", description: "thread id" },
@@ -178,5 +189,6 @@ export function defineCollector<D extends OptionDecls = Record<string, never>>(
       ...frames.filter((f) => f.enabled && !f.enabled(opts)).flatMap((f) => f.programs ?? []),
     ],
     ...(d.attach ? { attach: d.attach } : {}),
+    boundary: d.boundary ?? [],
   };
 }

@@ -59,6 +59,18 @@ export class FrameBuilder {
     c.codes[row] = code;
   }
 
+  /**
+   * The rows appended since the last take() as a frame of their own (own string dictionaries); the builder
+   * then starts empty, keeping its capacity, so a capture that hands each interval on holds one interval.
+   */
+  take(name: string): Frame {
+    const f = this.finish(name);
+    this.n = 0;
+    this.dicts = this.schema.map(() => new Map<string, number>());
+    for (const c of this.cols) if (isStringColumn(c)) c.dict = [];
+    return f;
+  }
+
   /** The rows so far as a frame (copied); the builder goes on appending. */
   snapshot(name: string): Frame {
     return this.finish(name);

@@ -1,7 +1,8 @@
 // BpfMap: one map of a loaded object: element and batched reads, deletes and updates through its fd.
 // The fd belongs to the object (closed with it); a BpfMap never outlives its BpfObject.
 
-import { libbpf, Ptr, strerror } from "./libbpf.js";
+import { BpflabError, PermissionError } from "../errors.js";
+import { koffi, libbpf, Ptr, strerror } from "./libbpf.js";
 
 /** Entries read in one pass: `count` keys and values packed back to back at the map's key/value sizes. */
 export interface MapEntries {
@@ -49,12 +50,28 @@ export class BpfMap {
     check(libbpf().bpf_map__set_max_entries(this.ptr, n), `set max_entries of map ${this.name}`);
   }
 
-  /** Before load only: the map's initial contents (used for .rodata: the collector's config struct). */
+  /**
+   * Before load only: the map's initial contents (used for .rodata: the collector's config struct). `data`
+   * must be exactly the map's value size: a buffer of another size means the config and the object disagree,
+   * and padding or cutting it would load the program with wrong options.
+   */
   setInitialValue(data: Buffer): void {
     const size = libbpf().bpf_map__value_size(this.ptr);
-    const buf = Buffer.alloc(size);
-    data.copy(buf, 0, 0, Math.min(size, data.length));
-    check(libbpf().bpf_map__set_initial_value(this.ptr, buf, size), `set initial value of map ${this.name}`);
+    if (data.length !== size) {
+      throw new BpflabError(
+        `initial value of map ${this.name}: ${data.length} bytes given, the object's map holds ${size}`,
+        "the collector's config and its object disagree: rebuild with `npm run build`",
+      );
+    }
+    check(libbpf().bpf_map__set_initial_value(this.ptr, data, size), `set initial value of map ${this.name}`);
+  }
+
+  /** Before load only: a copy of the map's initial contents as the object file has them (.rodata, .data). */
+  initialValue(): Buffer {
+    const psize = [0];
+    const p = libbpf().bpf_map__initial_value(this.ptr, psize) as bigint | null;
+    if (!p) return Buffer.alloc(libbpf().bpf_map__value_size(this.ptr));
+    return Buffer.from(koffi.view(p, Number(psize[0])).slice(0));
   }
 
   /** Before load only: make this map the same kernel map as `fd` (shared between objects of a capture). */
@@ -174,5 +191,9 @@ export class BpfMap {
 class BatchUnsupported extends Error {}
 
 function check(rc: number, what: string): void {
-  if (rc < 0) throw new Error(`${what}: ${strerror(rc)}`);
+  if (rc >= 0) return;
+  if (rc === -1 || rc === -13) {
+    throw new PermissionError(`${what}: ${strerror(rc)}`, "BPF map operations need root or CAP_BPF");
+  }
+  throw new BpflabError(`${what}: ${strerror(rc)}`, "run with BPFLAB_DEBUG=1 for libbpf's log");
 }

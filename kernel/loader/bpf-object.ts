@@ -2,11 +2,12 @@
 // It owns every libbpf pointer it makes; close() releases links, then the object (which closes its fds).
 
 import { existsSync } from "node:fs";
-import { AttachError, BpflabError, VerifierError } from "../errors.js";
+import { AttachError, BpflabError, PermissionError, VerifierError } from "../errors.js";
 import { log } from "../log.js";
 import { BpfMap } from "./bpf-map.js";
 import { errnoName, koffi, lastErrno, libbpf, strerror } from "./libbpf.js";
 import { installLibbpfLog, recentLibbpfLines } from "./libbpf-log.js";
+import { DEFAULT_BTF_PATH } from "./preflight.js";
 
 /** Verifier log buffer per program: big enough for the log of a rejected program of ours. */
 const LOG_BUF_SIZE = 4 << 20;
@@ -39,7 +40,7 @@ export class BpfObject {
   readonly name: string;
   readonly path: string;
   private obj: bigint | null;
-  private links: bigint[] = [];
+  private links: { program: string; link: bigint }[] = [];
   private logBufs = new Map<string, Buffer>();
   private loaded = false;
 
@@ -65,10 +66,14 @@ export class BpfObject {
     }
     installLibbpfLog();
     const lb = libbpf();
-    const openOpts = opts.btfPath
+    // Always an explicit vmlinux BTF (the same variable preflight checks, else the kernel's own): with it, libbpf
+    // relocates against that file alone and never walks the kernel modules' BTF, which needs CAP_SYS_ADMIN, so
+    // CAP_BPF + CAP_PERFMON are enough. bpflab's programs use no module types.
+    const btfPath = opts.btfPath ?? process.env.BPFLAB_BTF_PATH ?? DEFAULT_BTF_PATH;
+    const openOpts = btfPath
       ? {
           sz: koffi.sizeof(lb.openOpts),
-          btf_custom_path: opts.btfPath,
+          btf_custom_path: btfPath,
           object_name: null,
           relaxed_maps: false,
           pin_root_path: null,
@@ -91,7 +96,7 @@ export class BpfObject {
   }
 
   private get handle(): bigint {
-    if (this.obj === null) throw new Error(`BPF object ${this.name} is closed`);
+    if (this.obj === null) throw new BpflabError(`BPF object ${this.name} is closed`, "open it again");
     return this.obj;
   }
 
@@ -105,9 +110,7 @@ export class BpfObject {
 
   /** Before load: whether a program is loaded (and so attached) at all. */
   setAutoload(program: string, on: boolean): void {
-    const p = this.programPtrs().find(([n]) => n === program);
-    if (!p) throw new Error(`${this.name}: no program ${program}`);
-    libbpf().bpf_program__set_autoload(p[1], on);
+    libbpf().bpf_program__set_autoload(this.program(program), on);
   }
 
   /** A map by name; `.rodata` and friends match by suffix (libbpf prefixes them with the object name). */
@@ -121,7 +124,7 @@ export class BpfObject {
       const n: string = lb.bpf_map__name(m);
       if (n === name || (name.startsWith(".") && n.endsWith(name))) return new BpfMap(m, opts.perCpu);
     }
-    throw new Error(`${this.name}: no map ${name}`);
+    throw new BpflabError(`${this.name}.bpf.o has no map ${name}`, "rebuild the BPF objects with `npm run build:bpf`");
   }
 
   /** Loads every autoloaded program into the kernel; a verifier rejection raises VerifierError with its log. */
@@ -150,7 +153,7 @@ export class BpfObject {
    * uprobes whose target is known only at run time, see attachUprobe); the links are owned by this object.
    */
   attachAll(except: readonly string[] = []): void {
-    if (!this.loaded) throw new Error(`${this.name}: attach before load`);
+    this.checkLoaded();
     const lb = libbpf();
     for (const [name, p] of this.programPtrs()) {
       if (!lb.bpf_program__autoload(p) || except.includes(name)) continue;
@@ -163,7 +166,7 @@ export class BpfObject {
             (recentLibbpfLines(2).length ? ` (libbpf said: ${recentLibbpfLines(2).join(" | ")})` : ""),
         );
       }
-      this.links.push(link);
+      this.links.push({ program: name, link });
       log.debug(`attached ${this.name}/${name}`);
     }
   }
@@ -176,9 +179,8 @@ export class BpfObject {
    * @throws AttachError naming the binary and symbol, with libbpf's reason (e.g. no such symbol).
    */
   attachUprobe(program: string, t: UprobeTarget): void {
-    if (!this.loaded) throw new Error(`${this.name}: attach before load`);
-    const p = this.programPtrs().find(([n]) => n === program);
-    if (!p) throw new Error(`${this.name}: no program ${program}`);
+    this.checkLoaded();
+    const p = this.program(program);
     const lb = libbpf();
     const opts = {
       sz: koffi.sizeof(lb.uprobeOpts),
@@ -187,7 +189,7 @@ export class BpfObject {
       retprobe: t.retprobe ?? false,
       func_name: t.symbol,
     };
-    const link = lb.bpf_program__attach_uprobe_opts(p[1], t.pid ?? -1, t.binary, 0, opts) as bigint | null;
+    const link = lb.bpf_program__attach_uprobe_opts(p, t.pid ?? -1, t.binary, 0, opts) as bigint | null;
     if (!link) {
       const err = lastErrno();
       // libbpf's own line says which (e.g. "elf: failed to find symbol 'f' in '/bin/x'"); keep only ours
@@ -208,7 +210,7 @@ export class BpfObject {
         hint,
       );
     }
-    this.links.push(link);
+    this.links.push({ program, link });
     log.debug(`attached ${this.name}/${program} to ${t.retprobe ? "return of " : ""}${t.binary}:${t.symbol}`);
   }
 
@@ -216,10 +218,41 @@ export class BpfObject {
     return this.links.length;
   }
 
+  /**
+   * Runs an attached iterator program (SEC("iter/...")) once over everything it iterates, for its side effects
+   * on the maps (sched charges blocked time at an interval boundary); what it prints is discarded.
+   */
+  runIterator(program: string): void {
+    const l = this.links.find((x) => x.program === program);
+    if (!l) throw new BpflabError(`${this.name}: iterator ${program} is not attached`, "attach the object first");
+    const lb = libbpf();
+    const fd = lb.bpf_iter_create(lb.bpf_link__fd(l.link));
+    if (fd < 0) {
+      throw new BpflabError(
+        `${this.name}: run iterator ${program}: ${strerror(fd)}`,
+        "BPF task iterators need Linux 5.8",
+      );
+    }
+    try {
+      const buf = Buffer.alloc(4096);
+      for (;;) {
+        const n = Number(lb.read(fd, buf, buf.length));
+        if (n === 0) break;
+        if (n < 0) {
+          const err = lastErrno();
+          if (err === 4) continue; // EINTR
+          throw new BpflabError(`${this.name}: read iterator ${program}: ${strerror(err)}`, "run with BPFLAB_DEBUG=1");
+        }
+      }
+    } finally {
+      lb.close(fd);
+    }
+  }
+
   /** Detaches only (maps stay readable): ends event delivery before the final drain. Idempotent. */
   detach(): void {
     const lb = libbpf();
-    while (this.links.length > 0) lb.bpf_link__destroy(this.links.pop()!);
+    while (this.links.length > 0) lb.bpf_link__destroy(this.links.pop()!.link);
   }
 
   /** Detaches and closes the object and all its fds. Idempotent. */
@@ -234,6 +267,21 @@ export class BpfObject {
 
   [Symbol.dispose](): void {
     this.close();
+  }
+
+  private checkLoaded(): void {
+    if (!this.loaded) throw new BpflabError(`${this.name}: attach before load`, "load() the object first");
+  }
+
+  private program(name: string): bigint {
+    const p = this.programPtrs().find(([n]) => n === name);
+    if (!p) {
+      throw new BpflabError(
+        `${this.name}.bpf.o has no program ${name}`,
+        "rebuild the BPF objects with `npm run build:bpf`",
+      );
+    }
+    return p[1];
   }
 
   private programPtrs(): [string, bigint][] {
@@ -268,7 +316,7 @@ function cString(b: Buffer): string {
 function loadError(name: string, rc: number): BpflabError {
   const said = recentLibbpfLines(4).join(" | ");
   if (rc === -1 || rc === -13) {
-    return new BpflabError(
+    return new PermissionError(
       `load ${name}.bpf.o: ${strerror(rc)}`,
       "loading BPF programs needs root or CAP_BPF + CAP_PERFMON" + (said ? ` (libbpf said: ${said})` : ""),
     );

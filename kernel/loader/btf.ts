@@ -218,9 +218,15 @@ export class Btf {
       if (e.kind === BTF_KIND.INT && e.size === 1 && (e.intChar || e.name === "char" || e.name === "unsigned char")) {
         return { kind: "chars", length: t.nelems! };
       }
-      return { kind: "array", elem: this.fieldKind(t.elemType!), elemSize: this.sizeof(t.elemType!), length: t.nelems! };
+      return {
+        kind: "array",
+        elem: this.fieldKind(t.elemType!),
+        elemSize: this.sizeof(t.elemType!),
+        length: t.nelems!,
+      };
     }
-    if (t.kind === BTF_KIND.STRUCT || t.kind === BTF_KIND.UNION) return { kind: "struct", struct: this.structLayout(t.id) };
+    if (t.kind === BTF_KIND.STRUCT || t.kind === BTF_KIND.UNION)
+      return { kind: "struct", struct: this.structLayout(t.id) };
     return { kind: "other", size: this.sizeof(t.id) };
   }
 

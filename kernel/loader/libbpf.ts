@@ -1,8 +1,9 @@
 // Raw koffi bindings to libbpf.so.1 (libbpf >= 1.0 semantics: NULL + errno, or a negative errno) and libc.
 // Only bpf-object.ts, bpf-map.ts, ring-buffer.ts and libbpf-log.ts use these; everything else sees classes.
 
-// @ts-ignore TS1479: koffi ships ESM-only typings; require() gets its CommonJS build at run time.
-import koffi from "koffi";
+// koffi's typings are ESM-only ("type": "module"); its CommonJS build is what require() loads at run time.
+import type * as Koffi from "koffi" with { "resolution-mode": "import" };
+const koffi: typeof Koffi = require("koffi");
 
 /** A C pointer as koffi 3 represents it: a bigint address, or null. */
 export type Ptr = bigint | null;
@@ -67,6 +68,10 @@ function bind() {
     bpf_map__value_size: bpf.func("uint32_t bpf_map__value_size(void *map)"),
     bpf_map__max_entries: bpf.func("uint32_t bpf_map__max_entries(void *map)"),
     bpf_map__set_max_entries: bpf.func("int bpf_map__set_max_entries(void *map, uint32_t n)"),
+    bpf_map__initial_value: bpf.func("void *bpf_map__initial_value(void *map, _Out_ size_t *psize)"),
+    bpf_link__fd: bpf.func("int bpf_link__fd(void *link)"),
+    bpf_iter_create: bpf.func("int bpf_iter_create(int link_fd)"),
+    read: libc.func("intptr_t read(int fd, _Out_ uint8_t *buf, size_t count)"),
     bpf_map__set_initial_value: bpf.func("int bpf_map__set_initial_value(void *map, const void *data, size_t size)"),
     bpf_map__reuse_fd: bpf.func("int bpf_map__reuse_fd(void *map, int fd)"),
 

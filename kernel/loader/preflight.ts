@@ -29,7 +29,9 @@ export function checkPrivileges(): void {
   if (missing.length > 0) {
     throw new PermissionError(
       `live capture needs privileges this process lacks: ${missing.join(" and ")} (running as uid ${process.getuid?.()})`,
-      "run as root (sudo), or grant CAP_BPF and CAP_PERFMON (e.g. `sudo setcap cap_bpf,cap_perfmon+ep $(which node)`); " +
+      "run as root (sudo), or give this one process CAP_BPF and CAP_PERFMON: `sudo setpriv --reuid=$(id -u) " +
+        "--regid=$(id -g) --init-groups --inh-caps=+bpf,+perfmon --ambient-caps=+bpf,+perfmon -- bpflab …` " +
+        "(not setcap on node, which hands BPF to every node script of every user); " +
         "replaying saved captures with loadCapture() needs no privileges",
     );
   }

@@ -71,9 +71,11 @@ describe("capture environment errors", () => {
       ["--inh-caps=-all", "--bounding-set=-all", process.execPath, "--import", "tsx", "-e", script],
       { encoding: "utf8", cwd: join(__dirname, "../..") },
     );
-    expect(out).toContain("PermissionError");
+    expect(out).toContain(PermissionError.name);
     expect(out).toContain("CAP_BPF and CAP_PERFMON");
-    expect(out).toContain("setcap cap_bpf,cap_perfmon+ep");
+    // the hint grants the two capabilities to this process only, never to the node binary (issue 9)
+    expect(out).toContain("--ambient-caps=+bpf,+perfmon");
+    expect(out).not.toMatch(/setcap cap_bpf[^ ]*\+ep \$\(which node\)/);
   });
 
   liveIt("missing kernel BTF is a BtfMissingError, nothing attached", async () => {

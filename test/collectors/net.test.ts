@@ -6,6 +6,10 @@ import { capture } from "../../kernel/capture/engine.js";
 import type { Frame } from "../../kernel/frame/frame.js";
 import { familyName, net, protocolName, UNOWNED } from "../../kernel/collectors/net.js";
 import { OptionError } from "../../kernel/errors.js";
+import { join } from "node:path";
+import { Btf } from "../../kernel/loader/btf.js";
+import { encodeConfig } from "../../kernel/collectors/config-encoder.js";
+import { objectDir } from "../../kernel/paths.js";
 import { openObjectCount } from "../../kernel/loader/bpf-object.js";
 import { liveIt, resources, settledResources } from "../helpers/live.js";
 import { workloadPath } from "../helpers/workload.js";
@@ -212,7 +216,12 @@ describe("net collector, decoding and options", () => {
     expect(() => net.resolveOptions({ tcp: "no" as unknown as boolean })).toThrow(OptionError);
     expect(net.disabledPrograms!({ tcp: false })).toEqual(["inet_sock_set_state", "tcp_retransmit_skb"]);
     expect(net.disabledPrograms!({ tcp: true })).toEqual([]);
-    const cfg = net.config({ tcp: true }, { tgid: 42, followChildren: true });
+    // the config struct as the object's BTF lays it out: filter { targ_tgid, filter_tgid, follow_children }, tcp
+    const btf = Btf.ofObject(join(objectDir(), "net.bpf.o"));
+    const cfg = encodeConfig(btf, "net", Buffer.alloc(16), net.config({ tcp: true }), {
+      tgid: 42,
+      followChildren: true,
+    });
     expect([cfg.length, cfg.readUInt32LE(0), cfg[4], cfg[5], cfg[8]]).toEqual([16, 42, 1, 1, 1]);
   });
 });

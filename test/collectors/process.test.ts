@@ -29,7 +29,7 @@ describe("process collector", () => {
     expect(exits.length).toBe(K);
     expect(exits.sort((a, b) => a - b)).toEqual(Array.from({ length: K }, (_, i) => i % 7).sort((a, b) => a - b));
     const exec = f.rows().find((r) => r.event === "exec" && r.pid === pid)!;
-    expect(exec.filename).toBe(workloadPath());
+    expect(exec.exe).toBe(workloadPath()); // `exe` since schema 2 (was `filename`)
     expect(exec.args).toBe(`${workloadPath()} fork ${K}`);
     const exit = f.rows().find((r) => r.event === "exit" && r.pid === pid)!;
     expect(exit.exit_code).toBe(0);

@@ -3,7 +3,7 @@
 
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readlinkSync } from "node:fs";
-import { it } from "vitest";
+import { it, type TestFunction } from "vitest";
 import { missingCapabilities } from "../../kernel/loader/preflight.js";
 
 const missing = missingCapabilities();
@@ -18,7 +18,7 @@ export const canCapture = reason === undefined;
 const enforce = process.env.CI === "true";
 
 /** `it` for live-capture tests: skipped with its reason when unprivileged, never under CI=true. */
-export const liveIt: typeof it = ((name: string, fn: any, timeout?: number) => {
+export const liveIt: typeof it = ((name: string, fn: TestFunction, timeout?: number) => {
   if (!canCapture && !enforce) return it.skip(`${name} [skipped: ${reason}]`, fn, timeout);
   return it(name, fn, timeout);
 }) as typeof it;

@@ -1,0 +1,219 @@
+// CollectorSession: one collector's live parts during a capture (its BPF object, maps, ring readers, compiled
+// decoders and row builders). Opening configures and loads it; close() (also [Symbol.dispose]) frees it all.
+
+import { join } from "node:path";
+import type { Frame } from "../frame/frame.js";
+import { FrameBuilder } from "../frame/frame-builder.js";
+import { BpfObject } from "../loader/bpf-object.js";
+import type { BpfMap } from "../loader/bpf-map.js";
+import { Btf } from "../loader/btf.js";
+import { RingReader } from "../loader/ring-reader.js";
+import { compileFrameDecoder, DecodeContext, FrameDecoder } from "../collectors/decoder.js";
+import { encodeConfig } from "../collectors/config-encoder.js";
+import type { FilterConfig } from "../collectors/schema.js";
+import { objectDir } from "../paths.js";
+import type { EpochClock } from "./epoch-clock.js";
+import type { CollectorPlan } from "./plan.js";
+
+/**
+ * The maps every collector object shares with the others of its capture (see bpf/bpflab.bpf.h): `tracked`
+ * (the pid filter, owned by the tracker), `ctl` (the current epoch, owned by the first object loaded) and,
+ * per object, `lost` (records the kernel could not store).
+ */
+export const SHARED_MAPS = { tracked: "tracked", ctl: "ctl", lost: "lost" } as const;
+
+export interface SessionEnv {
+  filter: FilterConfig;
+  btfPath?: string;
+  /** The tracker's map when filtering by pid, reused by this object. */
+  tracked?: BpfMap;
+  maxTracked: number;
+  /** The capture's control map once a first object has it, reused by this object. */
+  ctl?: BpfMap;
+}
+
+/** One frame of the session: its decoder, where its rows come from, where they accumulate. */
+interface FramePart {
+  name: string;
+  decoder: FrameDecoder;
+  builder: FrameBuilder;
+  data?: BpfMap;
+  reader?: RingReader;
+  ctx?: DecodeContext;
+}
+
+export class CollectorSession {
+  readonly plan: CollectorPlan;
+  readonly obj: BpfObject;
+  readonly btf: Btf;
+  readonly ctl: BpfMap;
+  private readonly lostMap: BpfMap;
+  private readonly parts: FramePart[];
+  private rowTotals = new Map<string, number>();
+  /** Set by the final drain: records the kernel could not store over the whole capture. */
+  lostTotal: number | undefined;
+
+  private constructor(plan: CollectorPlan, obj: BpfObject, btf: Btf, parts: FramePart[]) {
+    this.plan = plan;
+    this.obj = obj;
+    this.btf = btf;
+    this.parts = parts;
+    this.ctl = obj.map(SHARED_MAPS.ctl);
+    this.lostMap = obj.map(SHARED_MAPS.lost, { perCpu: true });
+    for (const p of parts) this.rowTotals.set(p.name, 0);
+  }
+
+  get name(): string {
+    return this.plan.collector.name;
+  }
+
+  /** Frame names this session produces, with their schemas. */
+  get frames(): { name: string; schema: Frame["schema"] }[] {
+    return this.plan.frames.map((f) => ({ name: f.name, schema: f.schema }));
+  }
+
+  /**
+   * Opens the collector's object, writes its config, compiles its decoders against the object's BTF (so a
+   * declaration that disagrees with the header fails here, before load), and loads it.
+   */
+  static open(plan: CollectorPlan, env: SessionEnv): CollectorSession {
+    const { collector, opts } = plan;
+    const path = join(objectDir(), `${collector.object}.bpf.o`);
+    const btf = Btf.ofObject(path);
+    const decoders = plan.frames.map((f) => compileFrameDecoder(f, btf, collector.object));
+    const obj = BpfObject.open(path, env.btfPath ? { btfPath: env.btfPath } : {});
+    try {
+      const rodata = obj.map(".rodata");
+      rodata.setInitialValue(
+        encodeConfig(btf, collector.object, rodata.initialValue(), collector.config(opts), env.filter),
+      );
+      for (const p of collector.disabledPrograms(opts)) obj.setAutoload(p, false);
+      const tracked = obj.map(SHARED_MAPS.tracked);
+      if (env.tracked) {
+        tracked.setMaxEntries(env.maxTracked); // reuse needs the same definition as the tracker's
+        tracked.reuseFd(env.tracked.fd);
+      } else {
+        tracked.setMaxEntries(1); // unused without a pid filter: no need to preallocate 8192 entries
+      }
+      if (env.ctl) obj.map(SHARED_MAPS.ctl).reuseFd(env.ctl.fd);
+      obj.load();
+      const parts = plan.frames.map((f, i): FramePart => {
+        const decoder = decoders[i]!;
+        const part: FramePart = { name: f.name, decoder, builder: new FrameBuilder(f.schema, 4096) };
+        if (f.source.kind === "aggregate") part.data = obj.map(f.source.map);
+        return part;
+      });
+      return new CollectorSession(plan, obj, btf, parts);
+    } catch (e) {
+      obj.close();
+      throw e;
+    }
+  }
+
+  /** Starts the ring readers (their decode context needs the capture's clock) and attaches the programs. */
+  attach(clock: EpochClock, filter: FilterConfig): void {
+    const { collector, opts } = this.plan;
+    for (const p of this.parts) {
+      const src = this.plan.frames.find((f) => f.name === p.name)!.source;
+      if (src.kind !== "stream") continue;
+      const ctx = clock.decodeContext(opts);
+      const { decoder, builder } = p;
+      p.ctx = ctx;
+      p.reader = new RingReader(this.obj.map(src.ring), (view) => decoder.decodeRecord(view, 0, builder, ctx));
+    }
+    if (collector.attach) {
+      // the collector attaches its run-time targets (uprobes); the rest (tracepoints, iterators) here
+      const custom = this.obj
+        .programs()
+        .filter((p) => p.autoload && /^u(ret)?probe/.test(p.section))
+        .map((p) => p.name);
+      this.obj.attachAll(custom);
+      collector.attach(this.obj, opts, filter);
+    } else {
+      this.obj.attachAll();
+    }
+  }
+
+  /** Runs the collector's boundary iterators (after the clock started a new epoch). */
+  runBoundary(): void {
+    for (const it of this.plan.collector.boundary) this.obj.runIterator(it);
+  }
+
+  /** Decodes every record now in the ring buffers. */
+  drainRings(): void {
+    for (const p of this.parts) p.reader?.drain();
+  }
+
+  /**
+   * Decodes the map entries of epochs up to `epoch` and deletes them (entries of later epochs, still being
+   * written, stay). With `all`, decodes every entry and deletes nothing: the object is about to close.
+   */
+  drainEpochs(epoch: number, clock: EpochClock, all: boolean): void {
+    for (const p of this.parts) {
+      if (!p.data) continue;
+      const d = p.decoder;
+      const { keys, values, count } = p.data.readAll();
+      const kv = new DataView(keys.buffer, keys.byteOffset, keys.length);
+      const vv = new DataView(values.buffer, values.byteOffset, values.length);
+      const ctx = clock.decodeContext(this.plan.opts);
+      const del = all ? Buffer.alloc(0) : Buffer.alloc(count * d.keySize);
+      let ndel = 0;
+      for (let i = 0; i < count; i++) {
+        const ko = i * d.keySize;
+        const e = kv.getUint32(ko + d.epochOffset, true);
+        if (!all && e > epoch) continue;
+        const stamp = clock.stamp(e);
+        ctx.intervalWallUs = stamp.wallUs;
+        ctx.intervalRelS = Number(stamp.mono - clock.t0.mono) / 1e9;
+        d.decodeEntry(kv, ko, vv, i * d.valueSize, p.builder, ctx);
+        if (!all) keys.copy(del, ndel++ * d.keySize, ko, ko + d.keySize);
+      }
+      if (ndel > 0) p.data.deleteKeys(del, ndel);
+    }
+  }
+
+  /** The rows decoded since the last call, per frame (each a frame of its own); the builders start empty. */
+  take(): Record<string, Frame> {
+    const out: Record<string, Frame> = {};
+    for (const p of this.parts) {
+      const f = p.builder.take(p.name);
+      this.rowTotals.set(p.name, this.rowTotals.get(p.name)! + f.length);
+      out[p.name] = f;
+    }
+    return out;
+  }
+
+  /** Rows handed out by take() so far, per frame. */
+  rows(): Record<string, number> {
+    return Object.fromEntries(this.rowTotals);
+  }
+
+  /** Records the kernel could not store (map full, ring full) so far. */
+  lost(): number {
+    return readPerCpuCount(this.lostMap);
+  }
+
+  /** Detaches only: the maps stay readable for the final drain. */
+  detach(): void {
+    this.obj.detach();
+  }
+
+  /** Frees the readers, then the object with its links and maps. Idempotent. */
+  close(): void {
+    for (const p of this.parts) p.reader?.close();
+    this.obj.close();
+  }
+
+  [Symbol.dispose](): void {
+    this.close();
+  }
+}
+
+/** The sum over CPUs of a per-CPU array's u64 at key 0 (the `lost` counters). */
+export function readPerCpuCount(map: BpfMap): number {
+  const v = map.lookup(Buffer.alloc(4));
+  if (!v) return 0;
+  let n = 0;
+  for (let o = 0; o + 8 <= v.length; o += 8) n += Number(v.readBigUInt64LE(o));
+  return n;
+}

@@ -1,0 +1,174 @@
+// What a capture will do, checked in full before anything touches the kernel: the collectors with their
+// resolved options and frames, the duration and interval, the target process. Every mistake is an OptionError.
+
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { OptionError } from "../errors.js";
+import type { Frame } from "../frame/frame.js";
+import type { Collector, FrameDecl } from "../collectors/schema.js";
+import { getCollector } from "../collectors/registry.js";
+import { objectDir } from "../paths.js";
+import type { CaptureSink } from "./capture-sink.js";
+import { parseDuration } from "./duration.js";
+import { checkPid } from "./target.js";
+
+export interface CaptureOptions {
+  /** Collector names, or names mapped to their options: `{ syscalls: { latency: false } }`. */
+  collectors: string[] | Record<string, Record<string, unknown>>;
+  /** How long to capture: "10s", "500ms", "2m", or a number of milliseconds. */
+  duration: string | number;
+  /** Aggregation interval of the in-kernel collectors (default "1s"). */
+  interval?: string | number;
+  /** Trace only this process and (with followChildren, the default) its descendants. */
+  pid?: number;
+  followChildren?: boolean;
+  /** Start this command stopped, attach, let it run; the capture ends when it exits (or at `duration`). */
+  command?: string[];
+  /** Stops the capture early; the data captured until then is kept. An already-aborted signal stops it at once. */
+  signal?: AbortSignal;
+  /** Called after each interval is drained, with that interval's new rows (live displays). */
+  onInterval?: (p: CaptureProgress) => void;
+  /** SIGINT/SIGTERM/SIGHUP end the capture early instead of the process (default true). */
+  handleSignals?: boolean;
+  /** Kernel BTF to relocate against (default /sys/kernel/btf/vmlinux, or BPFLAB_BTF_PATH). */
+  btfPath?: string;
+  /** Processes the pid filter can follow at once (default 8192); children beyond it are counted as lost. */
+  maxTracked?: number;
+  /** Where rows go while capturing (default: kept in memory and returned). */
+  sink?: CaptureSink;
+}
+
+export interface CaptureProgress {
+  elapsedMs: number;
+  durationMs: number;
+  /** Rows so far per frame. */
+  rows: Record<string, number>;
+  /** Rows added by the interval just drained, per frame. */
+  newRows: Record<string, number>;
+  /** The rows the interval just drained added, per frame (only those: accumulate them to keep a history). */
+  chunk: Record<string, Frame>;
+  /** Records the kernel could not store so far, per collector. */
+  lost: Record<string, number>;
+  /**
+   * @deprecated Every row so far, per frame: joins the whole capture on each call, and is empty when the rows
+   * go to disk. Accumulate `chunk` instead.
+   */
+  frames(): Record<string, Frame>;
+}
+
+/** One collector of the plan: its resolved options and the frames they enable. */
+export interface CollectorPlan {
+  collector: Collector;
+  opts: Record<string, unknown>;
+  frames: readonly (FrameDecl & { schema: Frame["schema"] })[];
+}
+
+export interface Plan {
+  collectors: CollectorPlan[];
+  durationMs: number;
+  intervalMs: number;
+  pid?: number;
+  command?: string[];
+  followChildren: boolean;
+  btfPath?: string;
+  maxTracked: number;
+}
+
+const KNOWN = [
+  "collectors",
+  "duration",
+  "interval",
+  "pid",
+  "followChildren",
+  "command",
+  "signal",
+  "onInterval",
+  "handleSignals",
+  "btfPath",
+  "maxTracked",
+  "sink",
+];
+
+/** Validates every option before anything touches the kernel. */
+export function resolvePlan(o: CaptureOptions): Plan {
+  if (!o || typeof o !== "object") {
+    throw new OptionError("capture() needs options", 'e.g. capture({ collectors: ["sched"], duration: "5s" })');
+  }
+  for (const k of Object.keys(o)) {
+    if (!KNOWN.includes(k))
+      throw new OptionError(`capture has no option "${k}"`, `its options are: ${KNOWN.join(", ")}`);
+  }
+  const given: unknown = o.collectors;
+  let entries: [string, unknown][];
+  if (Array.isArray(given)) {
+    if (!given.every((n) => typeof n === "string")) {
+      throw new OptionError("collectors must be names", 'e.g. collectors: ["sched", "syscalls"]');
+    }
+    entries = given.map((n) => [n, {}]);
+  } else if (given && typeof given === "object") {
+    entries = Object.entries(given);
+  } else {
+    throw new OptionError(
+      `collectors must be a list of names or an object of names to options, got ${JSON.stringify(given)}`,
+      'e.g. collectors: ["sched", "syscalls"] or { syscalls: { latency: false } } (see `bpflab collectors`)',
+    );
+  }
+  if (entries.length === 0) {
+    throw new OptionError(
+      "no collectors given",
+      'name at least one, e.g. collectors: ["sched", "syscalls"] (see `bpflab collectors`)',
+    );
+  }
+  const seen = new Set<string>();
+  const collectors = entries.map(([name, opts]): CollectorPlan => {
+    const collector = getCollector(name);
+    if (seen.has(name)) throw new OptionError(`collector ${name} given twice`, "name each collector once");
+    seen.add(name);
+    const resolved = collector.resolveOptions(opts ?? {});
+    return { collector, opts: resolved, frames: collector.framesFor(resolved) };
+  });
+  const durationMs = parseDuration(o.duration, "duration", 10, 7 * 24 * 3_600_000);
+  const intervalMs = parseDuration(o.interval ?? "1s", "interval", 10, 3_600_000);
+  if (o.pid !== undefined && o.command !== undefined) {
+    throw new OptionError("pass pid or command, not both", "pid traces a running process; command starts one");
+  }
+  if (
+    o.command !== undefined &&
+    (!Array.isArray(o.command) || o.command.length === 0 || o.command.some((a) => typeof a !== "string"))
+  ) {
+    throw new OptionError(
+      `command must be a list of strings, got ${JSON.stringify(o.command)}`,
+      'e.g. command: ["stress-ng", "--cpu", "1", "-t", "5"] (no shell: each argument its own string)',
+    );
+  }
+  if (o.followChildren !== undefined && typeof o.followChildren !== "boolean") {
+    throw new OptionError(
+      `followChildren must be true or false, got ${JSON.stringify(o.followChildren)}`,
+      "default true",
+    );
+  }
+  const maxTracked = o.maxTracked ?? 8192;
+  if (!Number.isInteger(maxTracked) || maxTracked < 1 || maxTracked > 1 << 22) {
+    throw new OptionError(`maxTracked must be a whole number from 1 to ${1 << 22}, got ${maxTracked}`, "default 8192");
+  }
+  const pid = o.pid !== undefined ? checkPid(o.pid) : undefined;
+  for (const c of collectors) {
+    const path = join(objectDir(), `${c.collector.object}.bpf.o`);
+    if (!existsSync(path)) {
+      throw new OptionError(
+        `collector ${c.collector.name}: ${path} is missing`,
+        "build the BPF objects with `npm run build:bpf` (part of the README's setup command)",
+      );
+    }
+  }
+  return {
+    collectors,
+    durationMs,
+    intervalMs,
+    followChildren: o.followChildren ?? true,
+    maxTracked,
+    ...(pid !== undefined ? { pid } : {}),
+    ...(o.command ? { command: o.command } : {}),
+    ...(o.btfPath ? { btfPath: o.btfPath } : {}),
+  };
+}
