@@ -2,7 +2,7 @@
 // a capture's collector spec. A new collector's options become flags without touching the CLI.
 
 import { OptionError } from "../errors.js";
-import type { Collector } from "../collectors/collector.js";
+import type { Collector } from "../collectors/schema.js";
 import type { Invocation, OptionSpec } from "./command.js";
 import { attributeName, longName } from "./command.js";
 

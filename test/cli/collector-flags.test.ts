@@ -1,7 +1,7 @@
 // Collector flags come from each collector's declared options: a `cli` spelling when given, else a rule.
 
 import { describe, expect, it } from "vitest";
-import type { Collector } from "../../kernel/collectors/collector.js";
+import type { Collector } from "../../kernel/collectors/schema.js";
 import { applyCollectorFlags, collectorFlags } from "../../kernel/cli/collector-flags.js";
 import { Invocation } from "../../kernel/cli/command.js";
 import { collectors } from "../../kernel/collectors/registry.js";
@@ -41,7 +41,7 @@ describe("collectorFlags", () => {
   it("gives every option of every registered collector a flag", () => {
     const flags = collectorFlags(collectors);
     for (const c of Object.values(collectors)) {
-      for (const o of c.options as { name: string }[]) {
+      for (const o of c.options) {
         expect(flags.some((f) => f.bindings.some((b) => b.collector === c.name && b.option === o.name))).toBe(true);
       }
     }
