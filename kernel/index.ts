@@ -50,5 +50,13 @@ export { QueryResult } from "./query/query-result.js";
 export type { QueryColumn } from "./query/query-result.js";
 export type { QueryCell } from "./query/cells.js";
 
+// fleets: captures of many hosts in one Hive-partitioned dataset
+export { writeToDataset } from "./dataset/dataset-write.js";
+export { loadDataset, Dataset } from "./dataset/load-dataset.js";
+export type { LoadDatasetOptions } from "./dataset/load-dataset.js";
+export { findAnomaliesByHost, findAnomaliesAcrossHosts } from "./dataset/fleet-anomalies.js";
+export type { FleetReport } from "./dataset/fleet-anomalies.js";
+export { datasetHosts, datasetCollectors, isDataset } from "./dataset/layout.js";
+
 // notebooks
 export * from "./plots/index.js";

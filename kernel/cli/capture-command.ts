@@ -9,6 +9,7 @@ import { LiveStats } from "../plots/live-stats.js";
 import { defineCommand, Invocation } from "./command.js";
 import { asPlanned, captureOptionSpecs, ResolvedCapture, resolveCaptureOptions } from "./capture-options.js";
 import { TopScreen } from "./top-screen.js";
+import { writeToDataset } from "../dataset/dataset-write.js";
 import { ProgressLine } from "./progress-line.js";
 import { summarize, summaryJson, summaryOf } from "./summary.js";
 
@@ -25,6 +26,10 @@ export const captureCommand = defineCommand({
   options: () => [
     ...captureOptionSpecs(),
     { flags: "-o, --out <DIR>", description: "write <collector>.parquet files into DIR (new or empty)" },
+    {
+      flags: "--dataset <ROOT>",
+      description: "add the capture to a dataset: ROOT/collector=…/host=…/date=…/….parquet (Hive layout)",
+    },
     { flags: "-f, --follow", description: "a live view like bpflab top while capturing (terminal only)" },
   ],
   examples: [
@@ -36,6 +41,7 @@ export const captureCommand = defineCommand({
     ["sudo bpflab capture -c syscalls --no-latency -d 10s --json", "counts only, summary as JSON"],
     ["sudo bpflab capture --config configs/whole-machine.json -o /tmp/cap", "settings from a JSON file"],
     ["sudo bpflab capture -c sched,syscalls -d 1m --follow -o /tmp/cap", "watch it live like top, then save"],
+    ["sudo bpflab capture -c sched,syscalls -d 1h --dataset /data/fleet", "add to a multi-host dataset"],
   ],
   notes: "Ctrl-C ends the capture early: the probes detach and the data captured so far is kept (and saved).",
   run: runCapture,
@@ -44,15 +50,19 @@ export const captureCommand = defineCommand({
 async function runCapture(inv: Invocation): Promise<number> {
   const plan = resolveCaptureOptions(inv);
   const out = inv.string("out");
+  const dataset = inv.string("dataset");
   const cap = await captureWithProgress(inv, plan);
   const files: string[] = [];
   if (out) files.push(...(await saveCapture(cap, out)));
+  if (dataset) files.push(...(await writeToDataset(cap, dataset)));
   if (inv.json) {
     process.stdout.write(JSON.stringify({ ...summaryJson(summaryOf(cap)), files }, null, 2) + "\n");
   } else {
     process.stdout.write(summarize(cap) + "\n");
     process.stdout.write(
-      files.length ? `\nwrote ${files.join(", ")}\n` : "\n(nothing saved: add --out DIR to keep it)\n",
+      files.length
+        ? `\nwrote ${files.join(", ")}\n`
+        : "\n(nothing saved: add --out DIR or --dataset ROOT to keep it)\n",
     );
   }
   return 0;

@@ -7,6 +7,7 @@ import { captureCommand } from "./capture-command.js";
 import { topCommand } from "./top-command.js";
 import { showCommand } from "./show-command.js";
 import { sqlCommand } from "./sql-command.js";
+import { importCommand } from "./import-command.js";
 import { detectCommand } from "./detect-command.js";
 import { compareCommand } from "./compare-command.js";
 import { demoCommand } from "./demo-command.js";
@@ -17,6 +18,7 @@ export const commands: readonly CommandSpec[] = [
   topCommand,
   showCommand,
   sqlCommand,
+  importCommand,
   detectCommand,
   compareCommand,
   demoCommand,

@@ -7,11 +7,13 @@ import type { EntityKind } from "../features/features.js";
 import { detectorNames } from "../detectors/registry.js";
 import { defineCommand, Invocation } from "./command.js";
 import { textTable } from "./summary.js";
+import { isDataset } from "../dataset/layout.js";
+import { datasetDetectOptions, detectDataset } from "./detect-dataset.js";
 
 export const detectCommand = defineCommand({
   name: "detect",
   summary: "rank the (window, process) rows of a saved capture by anomaly",
-  args: [{ name: "dir", description: "a folder written by bpflab capture --out", required: true }],
+  args: [{ name: "dir", description: "a folder written by bpflab capture --out, or a dataset root", required: true }],
   json: true,
   options: [
     {
@@ -35,12 +37,15 @@ export const detectCommand = defineCommand({
       defaultText: "first detector",
     },
     { flags: "--seed <N>", description: "seed of the randomised detectors", defaultText: "0" },
+    ...datasetDetectOptions,
   ],
   examples: [
     ["bpflab detect /tmp/cap", "top 10 anomalies by the default detectors"],
     ["bpflab detect /tmp/cap --detector iforest --detector pca --top 5", "two detectors, top 5"],
     ["bpflab detect datasets/redis-injected --by comm --window 2s", "per command name, 2 s windows"],
     ["bpflab detect /tmp/cap --rank-by consensus --json", "ranked by the consensus, as JSON"],
+    ["bpflab detect /data/fleet --from 2026-12-01T10:00Z", "a dataset: every host in one ranking"],
+    ["bpflab detect /data/fleet --host web1,web2 --per-host", "each host against its own normal"],
   ],
   run: cmdDetect,
 });
@@ -54,15 +59,17 @@ export async function cmdDetect(inv: Invocation): Promise<number> {
   const rankBy = inv.string("rank-by");
   const seed = inv.int("seed");
   if (top <= 0) throw new OptionError(`bad --top: ${top}`, "pass a positive integer");
-  const cap = await loadCapture(dir);
-  const report = findAnomalies(cap, {
+  const opts = {
     ...(detectors.length ? { detectors } : {}),
     ...(by ? { by: by as EntityKind } : {}),
     ...(window ? { window } : {}),
     ...(rankBy ? { rankBy } : {}),
     ...(seed !== undefined ? { seed } : {}),
     top,
-  });
+  };
+  if (isDataset(dir)) return detectDataset(dir, inv, opts, formatAnomalies);
+  const cap = await loadCapture(dir);
+  const report = findAnomalies(cap, opts);
   if (inv.json) {
     process.stdout.write(JSON.stringify(report.top, null, 2) + "\n");
   } else {

@@ -36,7 +36,9 @@ export async function stringPlans(
     `approx_count_distinct(${textOf(x)})`,
     ...SEPARATORS.map((cp) => `coalesce(bool_or(contains(${textOf(x)}, chr(${cp}))), false)`),
   ]);
-  const row = (await con.runAndReadAll(`SELECT ${parts.join(", ")} FROM read_parquet(${file})`)).getRows()[0]!;
+  const row = (
+    await con.runAndReadAll(`SELECT ${parts.join(", ")} FROM read_parquet(${file}, hive_partitioning = false)`)
+  ).getRows()[0]!;
   const per = SEPARATORS.length + 1;
   return xs.map((x, i) => {
     const has = SEPARATORS.map((_, k) => row[i * per + 1 + k] === true);
@@ -65,7 +67,9 @@ export async function columnEnum(
 ): Promise<{ name: string; values: string[]; type: DuckDBEnumType }> {
   // Unique per connection: one connection may read many files.
   const name = `bpflab_enum_${++enumSeq}`;
-  await con.run(`CREATE TYPE ${name} AS ENUM (SELECT DISTINCT ${textOf(x)} FROM read_parquet(${file}))`);
+  await con.run(
+    `CREATE TYPE ${name} AS ENUM (SELECT DISTINCT ${textOf(x)} FROM read_parquet(${file}, hive_partitioning = false))`,
+  );
   const values = (await con.runAndReadAll(`SELECT unnest(enum_range(NULL::${name}))`))
     .getRows()
     .map((r) => String(r[0]));
@@ -89,7 +93,7 @@ export async function readTextColumns(
   const aggs = xs.map((x, i) => `string_agg(${textOf(x)}, chr(${seps[i]}) ORDER BY file_row_number) AS s${i}`);
   const result = await con.runAndReadAll(
     `SELECT (file_row_number // ${BLOCK_ROWS})::UBIGINT AS block, ` +
-      `${aggs.join(", ")} FROM read_parquet(${file}, file_row_number = true) GROUP BY block`,
+      `${aggs.join(", ")} FROM read_parquet(${file}, file_row_number = true, hive_partitioning = false) GROUP BY block`,
   );
   const maps = cols.map(() => new Map<string, number>());
   let seen = 0;

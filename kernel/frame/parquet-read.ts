@@ -27,13 +27,15 @@ export async function readKvMetadata(con: DuckDBConnection, path: string): Promi
 
 /** The file's columns with DuckDB's names for their types. */
 export async function describeParquet(con: DuckDBConnection, path: string): Promise<SourceColumn[]> {
-  const r = await con.runAndReadAll(`DESCRIBE SELECT * FROM read_parquet(${sqlString(path)})`);
+  const r = await con.runAndReadAll(
+    `DESCRIBE SELECT * FROM read_parquet(${sqlString(path)}, hive_partitioning = false)`,
+  );
   return r.getRowObjects().map((o) => ({ name: String(o.column_name), duckType: String(o.column_type) }));
 }
 
 /** Rows in the file (from its footer; no data is read). */
 export async function countRows(con: DuckDBConnection, path: string): Promise<number> {
-  const r = await con.runAndReadAll(`SELECT count(*) FROM read_parquet(${sqlString(path)})`);
+  const r = await con.runAndReadAll(`SELECT count(*) FROM read_parquet(${sqlString(path)}, hive_partitioning = false)`);
   return Number(r.getRows()[0]![0]);
 }
 
@@ -241,7 +243,7 @@ async function sinkColumns(con: DuckDBConnection, file: string, exprs: string[],
     con.registerScalarFunction(fn);
     await con.run(
       `SELECT count(${name}(file_row_number, ${exprs.join(", ")})) ` +
-        `FROM read_parquet(${file}, file_row_number = true)`,
+        `FROM read_parquet(${file}, file_row_number = true, hive_partitioning = false)`,
     );
   } finally {
     fn.destroySync();
@@ -258,7 +260,7 @@ async function streamColumns(
   sinks: ColumnSink[],
 ): Promise<number> {
   const raw = rawBindings();
-  const result = await con.stream(`SELECT ${exprs.join(", ")} FROM read_parquet(${file})`);
+  const result = await con.stream(`SELECT ${exprs.join(", ")} FROM read_parquet(${file}, hive_partitioning = false)`);
   let at = 0;
   for (;;) {
     const chunk = await result.fetchChunk();
@@ -278,7 +280,9 @@ export async function columnsWithNulls(
 ): Promise<Set<string>> {
   if (sources.length === 0) return new Set();
   const parts = sources.map((s, i) => `count(*) - count(${sqlIdent(s.name)}) AS n${i}`);
-  const r = await con.runAndReadAll(`SELECT ${parts.join(", ")} FROM read_parquet(${sqlString(path)})`);
+  const r = await con.runAndReadAll(
+    `SELECT ${parts.join(", ")} FROM read_parquet(${sqlString(path)}, hive_partitioning = false)`,
+  );
   const row = r.getRows()[0]!;
   return new Set(sources.filter((_, i) => Number(row[i]) > 0).map((s) => s.name));
 }

@@ -56,7 +56,13 @@ function fileView(path: string): ViewDef | undefined {
     const v = labelsView(path);
     if (v) return v;
   }
-  if (ext === ".parquet") return { name, from: path, files: 1, sql: `SELECT * FROM read_parquet(${sqlString(path)})` };
+  if (ext === ".parquet")
+    return {
+      name,
+      from: path,
+      files: 1,
+      sql: `SELECT * FROM read_parquet(${sqlString(path)}, hive_partitioning = false)`,
+    };
   if (ext === ".csv")
     return { name, from: path, files: 1, sql: `SELECT * FROM read_csv(${sqlString(path)}, header = true)` };
   return undefined;
