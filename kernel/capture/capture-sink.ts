@@ -4,7 +4,7 @@
 
 import type { ColumnSpec, Frame } from "../frame/frame.js";
 import { concatFrames } from "../frame/concat.js";
-import type { CaptureMeta } from "./capture.js";
+import type { CaptureMeta } from "./capture-meta.js";
 
 /** A frame the capture will produce: its name (the collector's) and the schema of its rows. */
 export interface SinkFrame {

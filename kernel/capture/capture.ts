@@ -4,41 +4,11 @@ import type { Frame } from "../frame/frame.js";
 import { DanfoDataFrame, toDanfo, ToDanfoOptions } from "../frame/to-danfo.js";
 import { ArqueroTable, toArquero, ToArqueroOptions } from "../frame/to-arquero.js";
 import { OptionError } from "../errors.js";
+import type { CaptureMeta } from "./capture-meta.js";
+import { saveCapture, SaveOptions } from "./save-capture.js";
 
-/** Version of the column layout of collectors' frames; bump when a schema changes incompatibly. */
-export const SCHEMA_VERSION = 2;
-
-/** Everything needed to interpret a capture later; stored in each Parquet file's key-value metadata. */
-export interface CaptureMeta {
-  bpflabVersion: string;
-  schemaVersion: number;
-  host: string;
-  /** `uname -r` of the traced machine. */
-  kernel: string;
-  /** Wall-clock start, microseconds since the Unix epoch. */
-  wallStartUs: number;
-  /** CLOCK_MONOTONIC at start in ns (bpf_ktime_get_ns clock), as a decimal string: it passes 2^53. */
-  monoStartNs: string;
-  /** Requested duration (ms). */
-  durationMs: number;
-  /** How long the capture actually ran (ms): shorter when interrupted or when `command` exited. */
-  elapsedMs: number;
-  intervalMs: number;
-  collectors: string[];
-  /** Options per collector, as given (after defaults). */
-  options: Record<string, Record<string, unknown>>;
-  /** Events the kernel could not deliver (ring buffer full, map full), per collector. */
-  lost: Record<string, number>;
-  /** True when the capture was stopped early by SIGINT/SIGTERM or an error; the data up to then is kept. */
-  interrupted: boolean;
-  /** With a pid filter: children the tracker could not follow because its map was full (raise maxTracked). */
-  filterOverflow?: number;
-  /** Target process (and descendants), when filtered. */
-  pid?: number;
-  command?: string[];
-  /** Exit code of `command`, when it exited during the capture. */
-  commandExitCode?: number | null;
-}
+export { SCHEMA_VERSION } from "./capture-meta.js";
+export type { CaptureMeta } from "./capture-meta.js";
 
 export class Capture {
   readonly meta: CaptureMeta;
@@ -76,13 +46,12 @@ export class Capture {
   }
 
   /**
-   * Saves the capture as one Parquet file per collector (`<collector>.parquet`) in `dir`, created if needed, with
-   * the metadata in each file; returns the paths. Read it back with loadCapture(dir); see saveCapture.
+   * Saves the capture as one Parquet file per collector (`<collector>.parquet`) in `dir` (new or empty; a capture
+   * there is replaced with `{ force: true }`), with the metadata in each file, mode 0600 unless `{ mode }`;
+   * returns the paths. Read it back with loadCapture(dir); see saveCapture.
    */
-  async toParquet(dir: string): Promise<string[]> {
-    // capture-files.ts constructs Captures, so it is imported when needed rather than at load (no import cycle).
-    const { saveCapture } = await import("./capture-files.js");
-    return saveCapture(this, dir);
+  async toParquet(dir: string, options: SaveOptions = {}): Promise<string[]> {
+    return saveCapture(this, dir, options);
   }
 
   toString(): string {

@@ -3,10 +3,12 @@
 
 import { capture } from "../capture/engine.js";
 import type { Capture } from "../capture/capture.js";
-import { saveCapture } from "../capture/capture-files.js";
+import { writeCapture } from "../capture/capture-files.js";
+import { OutputDir, parseMode, prepareOutput } from "../capture/output-dir.js";
 import { fmt, parseDuration } from "../capture/duration.js";
 import { LiveStats } from "../plots/live-stats.js";
 import { defineCommand, Invocation } from "./command.js";
+import { OptionError } from "../errors.js";
 import { asPlanned, captureOptionSpecs, ResolvedCapture, resolveCaptureOptions } from "./capture-options.js";
 import { TopScreen } from "./top-screen.js";
 import { writeToDataset } from "../dataset/dataset-write.js";
@@ -30,6 +32,12 @@ export const captureCommand = defineCommand({
       flags: "--dataset <ROOT>",
       description: "add the capture to a dataset: ROOT/collector=…/host=…/date=…/….parquet (Hive layout)",
     },
+    { flags: "--force", description: "replace the capture already in --out (never other files)" },
+    {
+      flags: "--mode <MODE>",
+      description: "file mode of the capture's files (they hold other users' command lines)",
+      defaultText: "600",
+    },
     { flags: "-f, --follow", description: "a live view like bpflab top while capturing (terminal only)" },
   ],
   examples: [
@@ -49,12 +57,20 @@ export const captureCommand = defineCommand({
 
 async function runCapture(inv: Invocation): Promise<number> {
   const plan = resolveCaptureOptions(inv);
-  const out = inv.string("out");
   const dataset = inv.string("dataset");
-  const cap = await captureWithProgress(inv, plan);
+  const outDir = await openOut(inv);
   const files: string[] = [];
-  if (out) files.push(...(await saveCapture(cap, out)));
-  if (dataset) files.push(...(await writeToDataset(cap, dataset)));
+  let cap: Capture;
+  try {
+    cap = await captureWithProgress(inv, plan);
+    if (outDir) files.push(...(await writeCapture(cap, outDir)));
+    if (dataset) files.push(...(await writeToDataset(cap, dataset)));
+  } catch (e) {
+    outDir?.discard(); // a capture that failed before writing anything leaves no empty folder behind
+    throw e;
+  } finally {
+    outDir?.close();
+  }
   if (inv.json) {
     process.stdout.write(JSON.stringify({ ...summaryJson(summaryOf(cap)), files }, null, 2) + "\n");
   } else {
@@ -66,6 +82,18 @@ async function runCapture(inv: Invocation): Promise<number> {
     );
   }
   return 0;
+}
+
+/** The --out folder, checked and held open before anything attaches (a bad --out fails at once). */
+export async function openOut(inv: Invocation): Promise<OutputDir | undefined> {
+  const out = inv.string("out");
+  const mode = inv.string("mode");
+  if (!out) {
+    if (inv.flag("force") || mode !== undefined)
+      throw new OptionError("--force and --mode need --out", "add --out DIR");
+    return undefined;
+  }
+  return prepareOutput(out, { force: inv.flag("force"), ...(mode !== undefined ? { mode: parseMode(mode) } : {}) });
 }
 
 /** Runs the capture with the status line (or the --follow view) on stderr when it is a terminal. */

@@ -11,6 +11,7 @@ import { importCommand } from "./import-command.js";
 import { detectCommand } from "./detect-command.js";
 import { compareCommand } from "./compare-command.js";
 import { demoCommand } from "./demo-command.js";
+import { recoverCommand } from "./recover-command.js";
 
 export const commands: readonly CommandSpec[] = [
   collectorsCommand,
@@ -22,4 +23,5 @@ export const commands: readonly CommandSpec[] = [
   detectCommand,
   compareCommand,
   demoCommand,
+  recoverCommand,
 ];

@@ -2,12 +2,14 @@
 // capture, rank anomalies and report whether the planted one is found (and what drives it).
 
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, constants, copyFileSync, existsSync, lstatSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { OptionError } from "../errors.js";
 import { capture } from "../capture/engine.js";
 import { parseDuration } from "../capture/duration.js";
-import { saveCapture } from "../capture/capture-files.js";
+import { writeCapture } from "../capture/capture-files.js";
+import { OutputDir, prepareOutput } from "../capture/output-dir.js";
 import { findAnomalies } from "../analysis/anomalies.js";
 import { packageRoot } from "../paths.js";
 import { summarize } from "./summary.js";
@@ -36,8 +38,45 @@ export const demoCommand = defineCommand({
 export async function cmdDemo(inv: Invocation): Promise<number> {
   const values = { out: inv.string("out"), duration: inv.string("duration"), json: inv.json };
   const durationMs = parseDuration(values.duration ?? "12s", "duration", 6000, 600_000);
-  const out = resolve(values.out ?? join("out", `demo-${new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19)}`));
-  mkdirSync(out, { recursive: true });
+  const outDir = await prepareOutput(
+    resolve(values.out ?? join("out", `demo-${new Date().toISOString().replace(/[:.]/g, "-").slice(0, 19)}`)),
+  );
+  try {
+    return await runDemo(outDir, durationMs, values.json);
+  } catch (e) {
+    outDir.discard();
+    throw e;
+  } finally {
+    outDir.close();
+  }
+}
+
+/**
+ * A private folder only this user can write, whose parent no other user can rename it out of (root's /run, else a
+ * sticky or private temp folder): the planted workload is copied there and run from there, never from a path in
+ * a folder someone else could swap.
+ */
+function privateRunDir(): string {
+  for (const parent of ["/run", tmpdir()]) {
+    try {
+      const st = lstatSync(parent);
+      const uid = process.geteuid?.() ?? st.uid;
+      const othersWrite = (st.mode & 0o022) !== 0;
+      const sticky = (st.mode & 0o1000) !== 0; // S_ISVTX: only owners may rename entries
+      if (st.isDirectory() && (st.uid === uid || st.uid === 0) && (!othersWrite || sticky)) {
+        return mkdtempSync(join(parent, "bpflab-demo-"));
+      }
+    } catch {
+      // not there or not usable: try the next
+    }
+  }
+  throw new OptionError(
+    "no private place to run the demo's workload from",
+    "set TMPDIR to a folder only you can write (e.g. a new folder made with mkdir -m 700)",
+  );
+}
+
+async function runDemo(outDir: OutputDir, durationMs: number, asJson: boolean): Promise<number> {
   const workload = join(packageRoot(), "test", "workloads", ".output", "workload");
   if (!existsSync(workload)) {
     throw new OptionError(
@@ -45,9 +84,20 @@ export async function cmdDemo(inv: Invocation): Promise<number> {
       "run the README's setup (bash scripts/setup.sh)",
     );
   }
-  const planted = join(out, PLANTED_COMM);
-  if (existsSync(planted)) unlinkSync(planted);
-  symlinkSync(workload, planted);
+  // Run from a copy in a folder only we can write: its name gives the process its comm.
+  const runDir = privateRunDir();
+  const planted = join(runDir, PLANTED_COMM);
+  copyFileSync(workload, planted, constants.COPYFILE_EXCL);
+  chmodSync(planted, 0o700);
+  try {
+    return await demoCapture(outDir, durationMs, planted, asJson);
+  } finally {
+    rmSync(runDir, { recursive: true, force: true });
+  }
+}
+
+async function demoCapture(outDir: OutputDir, durationMs: number, planted: string, asJson: boolean): Promise<number> {
+  const out = outDir.path;
 
   const plantAtMs = Math.round(durationMs * 0.45);
   const log = (s: string) => process.stderr.write(`demo: ${s}\n`);
@@ -76,7 +126,7 @@ export async function cmdDemo(inv: Invocation): Promise<number> {
     clearTimeout(timer);
     background?.kill("SIGTERM");
   }
-  const files = await saveCapture(cap, out);
+  const files = await writeCapture(cap, outDir);
   const report = findAnomalies(cap, { detectors: ["zscore", "iforest"], by: "pid", window: "1s", top: 10 });
   const hit = report.top.find((a) => a.entity.pid === plantedPid || a.entity.comm === PLANTED_COMM);
   const verdict = hit
@@ -110,10 +160,9 @@ export async function cmdDemo(inv: Invocation): Promise<number> {
       null,
       2,
     ) + "\n";
-  process.stdout.write(values.json ? json : text + "\n");
-  writeFileSync(join(out, "report.txt"), text + "\n");
-  writeFileSync(join(out, "report.json"), json);
-  unlinkSync(planted);
+  process.stdout.write(asJson ? json : text + "\n");
+  outDir.writeFile("report.txt", text + "\n");
+  outDir.writeFile("report.json", json);
   return 0;
 }
 

@@ -70,6 +70,10 @@ export interface CaptureSummary {
   pid?: number;
   command?: string[];
   command_exit_code?: number | null;
+  /** False for a capture that was cut off and read from its segments (`missing` says what it lacks). */
+  complete?: boolean;
+  missing?: string[];
+  recovered?: { at: string; reason: string };
   collectors: { collector: string; rows: number; lost_events: number }[];
   sections: SummarySection[];
   process_events?: { exec: number; fork: number; exit: number };
@@ -175,6 +179,9 @@ export function summaryOf(cap: Capture): CaptureSummary {
     interrupted: m.interrupted,
     ...(m.pid !== undefined ? { pid: m.pid } : {}),
     ...(m.command ? { command: m.command, command_exit_code: m.commandExitCode ?? null } : {}),
+    ...(m.complete === false ? { complete: false } : {}),
+    ...(m.missing ? { missing: m.missing } : {}),
+    ...(m.recovered ? { recovered: m.recovered } : {}),
     collectors: cap.collectors.map((c) => ({ collector: c, rows: cap.frame(c).length, lost_events: m.lost[c] ?? 0 })),
     sections,
     ...(processEvents ? { process_events: processEvents } : {}),
@@ -201,6 +208,12 @@ export function summarize(cap: Capture): string {
       `${s.elapsed_s.toFixed(2)} s of ${s.duration_s.toFixed(2)} s, interval ${s.interval_ms} ms` +
       `${s.interrupted ? ", INTERRUPTED (data up to the stop is kept)" : ""}`,
   );
+  if (s.complete === false) out.push(`CUT OFF: this capture did not finish; missing: ${(s.missing ?? []).join("; ")}`);
+  else if (s.recovered) {
+    out.push(
+      `recovered ${s.recovered.at}: ${s.recovered.reason}; missing: ${(s.missing ?? []).join("; ") || "nothing"}`,
+    );
+  }
   if (s.command)
     out.push(
       `command: ${s.command.join(" ")} (pid ${s.pid}, exit code ${s.command_exit_code ?? "still running at the end"})`,

@@ -1,6 +1,7 @@
 // A short-lived in-memory DuckDB for Parquet I/O: lazy loading (importing bpflab must stay fast), SQL quoting,
 // and raw vector access. Pairs with parquet-write.ts and parquet-read.ts.
 
+import { readlinkSync } from "node:fs";
 import { createRequire } from "node:module";
 import type * as DuckDBApi from "@duckdb/node-api";
 
@@ -46,13 +47,24 @@ export function rawBindings(): RawBindings {
 }
 
 /**
+ * Settings of every bpflab DuckDB: no spill files (an in-memory DuckDB would spill to ".tmp" in the current
+ * folder, a predictable path it opens following symlinks; Parquet copies stream and need no spill) and no
+ * extension downloads (nothing may download at run time; Parquet is built in).
+ */
+export const SESSION_CONFIG: Record<string, string> = {
+  temp_directory: "",
+  autoinstall_known_extensions: "false",
+  autoload_known_extensions: "false",
+};
+
+/**
  * Runs `fn` with a fresh in-memory DuckDB connection and closes connection and instance afterwards, also when
  * `fn` throws. Nothing is shared between calls, so concurrent reads and writes cannot see each other's types or
  * table functions.
  */
 export async function withDuckDB<T>(fn: (con: DuckDBApi.DuckDBConnection, duck: Api) => Promise<T>): Promise<T> {
   const duck = duckdbApi();
-  const instance = await duck.DuckDBInstance.create(":memory:");
+  const instance = await duck.DuckDBInstance.create(":memory:", SESSION_CONFIG);
   try {
     const con = await instance.connect();
     try {
@@ -80,6 +92,14 @@ export function sqlIdent(s: string): string {
  * the message may list thousands of ENUM values.
  */
 export function duckMessage(e: unknown): string {
-  const line = (e instanceof Error ? e.message : String(e)).split("\n")[0]!.trim();
+  const first = (e instanceof Error ? e.message : String(e)).split("\n")[0]!.trim();
+  // bpflab hands DuckDB paths through held directory fds (safe-file.ts); say where they really are.
+  const line = first.replace(/\/proc\/self\/fd\/(\d+)/g, (m, fd: string) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      return m;
+    }
+  });
   return line.length > 300 ? `${line.slice(0, 299)}…` : line;
 }

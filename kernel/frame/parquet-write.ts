@@ -151,16 +151,52 @@ function stageColumn(spec: ColumnSpec, col: ColumnData, i: number, vectorSize: n
 }
 
 /** The KV_METADATA clause of COPY: a struct literal of string values. */
-function kvClause(kv: Record<string, string>): string {
+export function kvClause(kv: Record<string, string>): string {
   const entries = Object.entries(kv).map(([k, v]) => `${sqlIdent(k)}: ${sqlString(v)}`);
   return entries.length ? `, KV_METADATA {${entries.join(", ")}}` : "";
 }
 
 let scanSeq = 0;
 
+/** What a registered scan reads from; emptied after its COPY, so the frame's columns are not kept alive. */
+interface ScanState {
+  staged: StagedColumn[] | undefined;
+  rows: number;
+  next: number;
+}
+
+/**
+ * The table function feeding `state` to DuckDB. Built apart from copyFrameToParquet so that its callbacks close
+ * over `state` only: DuckDB keeps a registered function (and so its JS callbacks) until the database closes, and
+ * a long-lived connection (a capture's segment writer) must not keep every frame it ever wrote.
+ */
+function scanFunction(name: string, state: ScanState, vectorSize: number) {
+  const raw = rawBindings();
+  return duckdbApi().DuckDBTableFunction.create({
+    name,
+    bindFunction: (bind) => {
+      state.staged!.forEach((s, i) => bind.addResultColumn(`c${i}`, s.stagedType));
+      bind.setCardinality(state.rows, true);
+    },
+    initFunction: (init) => {
+      state.next = 0;
+      // One thread: DuckDB keeps the order of a single-threaded scan, and the copy is memcpy-bound anyway.
+      init.setMaxThreads(1);
+    },
+    mainFunction: (_info, out) => {
+      const staged = state.staged!;
+      const n = Math.min(vectorSize, state.rows - state.next);
+      out.rowCount = n;
+      for (let i = 0; i < staged.length; i++) staged[i]!.feed(raw.data_chunk_get_vector(out.chunk, i), state.next, n);
+      state.next += n;
+    },
+  });
+}
+
 /**
  * Writes `frame` to `path` on `con`: ZSTD, strings dictionary-encoded, i64 as INT64, timestamps as TIMESTAMP
- * (µs), u32/u64 as unsigned INT32/INT64. The scan is single-threaded so rows keep their order.
+ * (µs), u32/u64 as unsigned INT32/INT64. The scan is single-threaded so rows keep their order. `path` must exist
+ * (created exclusively by the caller): DuckDB writes into it.
  */
 export async function copyFrameToParquet(
   con: DuckDBConnection,
@@ -168,43 +204,26 @@ export async function copyFrameToParquet(
   path: string,
   kv: Record<string, string>,
 ): Promise<void> {
-  const duck = duckdbApi();
-  const raw = rawBindings();
   if (frame.schema.length === 0) {
     throw new OptionError(`frame ${frame.name} has no columns`, "Parquet needs at least one column");
   }
-  const vectorSize = raw.vector_size();
+  const vectorSize = rawBindings().vector_size();
   const staged = frame.schema.map((s, i) => stageColumn(s, frame.column(s.name), i, vectorSize));
-  const rows = frame.length;
-  let next = 0;
+  const state: ScanState = { staged, rows: frame.length, next: 0 };
   // Unique per connection: saveCapture writes several frames through one connection.
   const scanName = `bpflab_frame_scan_${++scanSeq}`;
-  const fn = duck.DuckDBTableFunction.create({
-    name: scanName,
-    bindFunction: (bind) => {
-      staged.forEach((s, i) => bind.addResultColumn(`c${i}`, s.stagedType));
-      bind.setCardinality(rows, true);
-    },
-    initFunction: (init) => {
-      next = 0;
-      // One thread: DuckDB keeps the order of a single-threaded scan, and the copy is memcpy-bound anyway.
-      init.setMaxThreads(1);
-    },
-    mainFunction: (_info, out) => {
-      const n = Math.min(vectorSize, rows - next);
-      out.rowCount = n;
-      for (let i = 0; i < staged.length; i++) staged[i]!.feed(raw.data_chunk_get_vector(out.chunk, i), next, n);
-      next += n;
-    },
-  });
+  const fn = scanFunction(scanName, state, vectorSize);
+  const select = staged.map((s) => s.select).join(", ");
   try {
     con.registerTableFunction(fn);
-    const select = staged.map((s) => s.select).join(", ");
     await con.run(
       `COPY (SELECT ${select} FROM ${scanName}()) TO ${sqlString(path)} ` +
-        `(FORMAT PARQUET, COMPRESSION ZSTD${kvClause(kv)})`,
+        // USE_TMP_FILE false: DuckDB writes into the file we created (exclusively, in a private folder) instead of
+        // a "tmp_<name>" beside it, which it would open following symlinks.
+        `(FORMAT PARQUET, COMPRESSION ZSTD, USE_TMP_FILE false${kvClause(kv)})`,
     );
   } finally {
+    state.staged = undefined;
     fn.destroySync();
   }
 }

@@ -1,8 +1,8 @@
 // Parquet files of Frames: writeParquet / readParquet, with the frame's schema (types, units, descriptions) kept
 // in the file's key-value metadata. DuckDB does the Parquet work (parquet-write.ts, parquet-read.ts).
 
-import { closeSync, openSync, readSync, renameSync, rmSync, statSync } from "node:fs";
-import { basename, extname } from "node:path";
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import { basename, dirname, extname } from "node:path";
 import type { DuckDBConnection } from "@duckdb/node-api";
 import { ColumnSpec, ColumnType, Frame } from "./frame.js";
 import { duckMessage, withDuckDB } from "./duckdb-session.js";
@@ -17,6 +17,7 @@ import {
   SourceColumn,
 } from "./parquet-read.js";
 import { BpflabError, DatasetError } from "../errors.js";
+import { DEFAULT_FILE_MODE, openDir, PrivateDir } from "./safe-file.js";
 
 /** Key-value metadata key holding the frame's ColumnSpecs as JSON. */
 export const SCHEMA_KEY = "bpflab.schema";
@@ -37,43 +38,109 @@ export interface ReadParquetOptions {
   name?: string;
 }
 
+export interface WriteParquetOptions {
+  /** File mode (default 0o600: captures hold other users' command lines). */
+  mode?: number;
+}
+
 /**
  * Writes a frame to a Parquet file: ZSTD, strings dictionary-encoded, u32 → UINTEGER, i32 → INTEGER,
  * i64 → BIGINT, u64 → UBIGINT, f64 → DOUBLE, timestamp → TIMESTAMP (µs, what Spark reads), bool → BOOLEAN.
  * `kv` goes into the file's key-value metadata next to "bpflab.schema" (the ColumnSpecs as JSON) and
- * "bpflab.frame". The file appears atomically: it is written beside `path` and renamed, so a crash never leaves
- * a half-written file under the real name.
+ * "bpflab.frame". The file is written in a private folder made beside `path` (mkdtemp, 0700), fsynced and
+ * renamed to `path`, so a crash never leaves a half-written file under the real name and nobody can redirect the
+ * write with a symlink; a symlink at `path` itself is replaced, never followed. Mode 0600 unless `options.mode`.
  *
  * @example await writeParquet(capture.frame("sched"), "/tmp/sched.parquet", { note: "baseline" });
  */
-export async function writeParquet(frame: Frame, path: string, kv: Record<string, string> = {}): Promise<void> {
-  await withDuckDB((con) => writeParquetOn(con, frame, path, kv));
+export async function writeParquet(
+  frame: Frame,
+  path: string,
+  kv: Record<string, string> = {},
+  options: WriteParquetOptions = {},
+): Promise<void> {
+  await withDuckDB((con) => writeParquetOn(con, frame, path, kv, options));
 }
 
-/** writeParquet on an open connection (saveCapture writes all its files through one DuckDB instance). */
+/** writeParquet on an open connection. */
 export async function writeParquetOn(
   con: DuckDBConnection,
   frame: Frame,
   path: string,
   kv: Record<string, string> = {},
+  options: WriteParquetOptions = {},
 ): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  // Only the ColumnSpec fields: a collector's schema objects may carry decoder details (offsets) too.
-  const specs = frame.schema.map(({ name, type, unit, description }) => ({ name, type, unit, description }));
-  const meta = { ...kv, [FRAME_KEY]: frame.name, [SCHEMA_KEY]: JSON.stringify(specs) };
+  let parentFd: number;
   try {
-    await copyFrameToParquet(con, frame, tmp, meta);
-    renameSync(tmp, path);
+    parentFd = openDir(dirname(path));
   } catch (e) {
-    rmSync(tmp, { force: true });
-    if (e instanceof BpflabError) throw e;
     throw new DatasetError(
-      `cannot write ${path}: ${duckMessage(e)}`,
-      "check that the directory exists and is writable and the disk has space; i64 and timestamp columns " +
-        "must hold integers within ±2^63",
+      `cannot write ${path}: ${(e as Error).message}`,
+      "check that the directory exists and is a directory, not a symlink to one (then pass its resolved path)",
       { cause: e },
     );
   }
+  let tmp: PrivateDir | undefined;
+  try {
+    tmp = PrivateDir.create(parentFd);
+    const name = basename(path);
+    await writeParquetInto(con, frame, tmp, name, kv, options.mode);
+    tmp.publish(name, name);
+  } catch (e) {
+    throw writeError(e, path);
+  } finally {
+    try {
+      tmp?.removeAll();
+    } finally {
+      closeSync(parentFd);
+    }
+  }
+}
+
+/**
+ * Writes `frame` as the new file `name` in the private folder `dir` (created exclusively, checked to be the same
+ * file after DuckDB wrote it, fsynced, given `mode`). The caller renames it into place.
+ */
+export async function writeParquetInto(
+  con: DuckDBConnection,
+  frame: Frame,
+  dir: PrivateDir,
+  name: string,
+  kv: Record<string, string> = {},
+  mode = DEFAULT_FILE_MODE,
+): Promise<void> {
+  const meta = { ...kv, ...frameKv(frame.name, frame.schema) };
+  const ino = dir.createFile(name, mode);
+  try {
+    await copyFrameToParquet(con, frame, dir.path(name), meta);
+    dir.seal(name, ino, mode);
+  } catch (e) {
+    dir.remove(name);
+    throw e;
+  }
+}
+
+/** The key-value metadata that makes a Parquet file a bpflab frame: its name and ColumnSpecs. */
+export function frameKv(name: string, schema: readonly ColumnSpec[]): Record<string, string> {
+  // Only the ColumnSpec fields: a collector's schema objects may carry decoder details (offsets) too.
+  const specs = schema.map(({ name, type, unit, description }) => ({ name, type, unit, description }));
+  return { [FRAME_KEY]: name, [SCHEMA_KEY]: JSON.stringify(specs) };
+}
+
+/** Our own errors pass through; others become a DatasetError naming the file, with the usual causes. */
+export function writeError(e: unknown, path: string): BpflabError {
+  if (e instanceof BpflabError) return e;
+  const code = (e as NodeJS.ErrnoException).code;
+  const msg = duckMessage(e);
+  const full = code === "ENOSPC" || /No space left|disk is full/i.test(msg);
+  return new DatasetError(
+    `cannot write ${path}: ${msg}`,
+    full
+      ? "the disk is full: free space or write to another file system (df -h shows what is free)"
+      : "check that the folder exists and is writable and the disk has space; i64 and timestamp columns " +
+          "must hold integers within ±2^63",
+    { cause: e },
+  );
 }
 
 /**
@@ -152,22 +219,16 @@ function asDatasetError(e: unknown, path: string): BpflabError {
 }
 
 /**
- * Fails early, with a precise reason, on what DuckDB would report vaguely: a missing path, a directory, a file
- * that is not Parquet ("PAR1" at both ends) or lost its footer (truncated).
+ * Fails early, with a precise reason, on what DuckDB would report vaguely or hang on: a missing path, a directory,
+ * a FIFO or device (opened non-blocking, so a FIFO cannot stall the read), a file that is not Parquet ("PAR1" at
+ * both ends) or lost its footer (truncated).
  */
-function checkParquetFile(path: string): void {
-  let size: number;
+export function checkParquetFile(path: string): void {
+  let fd: number;
   try {
-    const st = statSync(path);
-    if (st.isDirectory()) {
-      throw new DatasetError(
-        `${path} is a directory, not a Parquet file`,
-        "to load a saved capture use loadCapture(dir); readParquet reads one .parquet file",
-      );
-    }
-    size = st.size;
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (e) {
-    if (e instanceof DatasetError) throw e;
+    if ((e as NodeJS.ErrnoException).code === "EISDIR") throw notAFile(path, true);
     throw new DatasetError(
       `no such file: ${path}`,
       "check the path; captures are saved with capture.toParquet(dir) or `bpflab capture --out DIR`",
@@ -176,9 +237,12 @@ function checkParquetFile(path: string): void {
   }
   const head = Buffer.alloc(4);
   const tail = Buffer.alloc(4);
-  const fd = openSync(path, "r");
+  let size: number;
   try {
-    readSync(fd, head, 0, 4, 0);
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw notAFile(path, st.isDirectory());
+    size = st.size;
+    if (size >= 4) readSync(fd, head, 0, 4, 0);
     if (size >= 8) readSync(fd, tail, 0, 4, size - 4);
   } finally {
     closeSync(fd);
@@ -197,6 +261,18 @@ function checkParquetFile(path: string): void {
   }
 }
 
+function notAFile(path: string, dir: boolean): DatasetError {
+  return dir
+    ? new DatasetError(
+        `${path} is a directory, not a Parquet file`,
+        "to load a saved capture use loadCapture(dir); readParquet reads one .parquet file",
+      )
+    : new DatasetError(
+        `${path} is not a regular file (a FIFO, socket or device)`,
+        "pass a .parquet file; bpflab never writes anything else under that name, so someone else put it there",
+      );
+}
+
 /** The ColumnSpecs stored in the metadata, checked against the file's columns. */
 function parseSchema(json: string, sources: readonly SourceColumn[], path: string): ColumnSpec[] {
   const bad = (why: string) =>
@@ -211,9 +287,11 @@ function parseSchema(json: string, sources: readonly SourceColumn[], path: strin
     throw bad("not JSON");
   }
   if (!Array.isArray(parsed)) throw bad("not a list of columns");
-  const specs = parsed.map((p: any, i): ColumnSpec => {
-    if (typeof p?.name !== "string" || !COLUMN_TYPES.includes(p.type)) throw bad(`column ${i} has no name or type`);
-    const spec: ColumnSpec = { name: p.name, type: p.type };
+  const specs = parsed.map((p: Partial<Record<keyof ColumnSpec, unknown>> | null, i): ColumnSpec => {
+    if (typeof p?.name !== "string" || !COLUMN_TYPES.includes(p.type as ColumnType)) {
+      throw bad(`column ${i} has no name or type`);
+    }
+    const spec: ColumnSpec = { name: p.name, type: p.type as ColumnType };
     if (typeof p.unit === "string") spec.unit = p.unit;
     if (typeof p.description === "string") spec.description = p.description;
     return spec;

@@ -1,0 +1,46 @@
+// CaptureMeta: what a capture records about itself (host, times, collectors, options, losses), stored in every
+// file of a saved capture. Pairs with capture.ts (the Capture class) and the save/load modules.
+
+/** Version of the column layout of collectors' frames; bump when a schema changes incompatibly. */
+export const SCHEMA_VERSION = 2;
+
+/** Everything needed to interpret a capture later; stored in each Parquet file's key-value metadata. */
+export interface CaptureMeta {
+  bpflabVersion: string;
+  schemaVersion: number;
+  host: string;
+  /** `uname -r` of the traced machine. */
+  kernel: string;
+  /** Wall-clock start, microseconds since the Unix epoch. */
+  wallStartUs: number;
+  /** CLOCK_MONOTONIC at start in ns (bpf_ktime_get_ns clock), as a decimal string: it passes 2^53. */
+  monoStartNs: string;
+  /** Requested duration (ms). */
+  durationMs: number;
+  /** How long the capture actually ran (ms): shorter when interrupted or when `command` exited. */
+  elapsedMs: number;
+  intervalMs: number;
+  collectors: string[];
+  /** Options per collector, as given (after defaults). */
+  options: Record<string, Record<string, unknown>>;
+  /** Events the kernel could not deliver (ring buffer full, map full), per collector. */
+  lost: Record<string, number>;
+  /** True when the capture was stopped early by SIGINT/SIGTERM or an error; the data up to then is kept. */
+  interrupted: boolean;
+  /** With a pid filter: children the tracker could not follow because its map was full (raise maxTracked). */
+  filterOverflow?: number;
+  /** Target process (and descendants), when filtered. */
+  pid?: number;
+  command?: string[];
+  /** Exit code of `command`, when it exited during the capture. */
+  commandExitCode?: number | null;
+  /**
+   * False when the capture was read from the segments of a capture that was cut off (bpflab killed, power lost)
+   * and never finished; `missing` says what is missing. Absent (true) for a finished capture.
+   */
+  complete?: boolean;
+  /** What a cut-off capture lacks (its last segment, lost-event counts, ...), in words. */
+  missing?: string[];
+  /** Set by `bpflab recover`: when the cut-off capture was finished from its segments, and why it had stopped. */
+  recovered?: { at: string; reason: string };
+}

@@ -1,0 +1,69 @@
+// Older captures read as today's: schema-version-1 frames mapped forward to version 2 (the process collector's
+// `filename` is `exe`; every frame with pid/tid/comm gains `process`, the thread-group leader's comm).
+// Pairs with load-capture.ts.
+
+import { ColumnData, ColumnSpec, Frame, isStringColumn } from "../frame/frame.js";
+import { SCHEMA_VERSION, type CaptureMeta } from "./capture-meta.js";
+
+const PROCESS_SPEC: ColumnSpec = {
+  name: "process",
+  type: "str",
+  description: "name of the process: comm of its thread-group leader (tid = pid), else the thread's comm",
+};
+
+/**
+ * Version 1 → 2: `filename` → `exe` in the process frame, and a `process` column after `comm` in every frame that
+ * has pid, tid and comm: the comm of the pid's rows with tid == pid (over all frames, the last such row's), else
+ * the row's own comm. Frames already at version 2 pass unchanged.
+ */
+export function upgradeV1(frames: Record<string, Frame>): Record<string, Frame> {
+  const leader = new Map<number, string>();
+  for (const f of Object.values(frames)) {
+    if (!hasIdentity(f)) continue;
+    const pid = f.numeric("pid");
+    const tid = f.numeric("tid");
+    const comm = f.column("comm");
+    if (!isStringColumn(comm)) continue;
+    for (let i = 0; i < f.length; i++) if (pid[i] === tid[i]) leader.set(pid[i]!, comm.dict[comm.codes[i]!]!);
+  }
+  const out: Record<string, Frame> = {};
+  for (const [name, f] of Object.entries(frames)) {
+    let schema = f.schema.map((s) => (name === "process" && s.name === "filename" ? { ...s, name: "exe" } : s));
+    const cols: Record<string, ColumnData> = {};
+    for (const s of f.schema) cols[name === "process" && s.name === "filename" ? "exe" : s.name] = f.column(s.name);
+    if (hasIdentity(f) && !f.has("process")) {
+      const pid = f.numeric("pid");
+      const comm = f.column("comm") as { codes: Uint32Array; dict: string[] };
+      const dict: string[] = [];
+      const index = new Map<string, number>();
+      const codes = new Uint32Array(f.length);
+      for (let i = 0; i < f.length; i++) {
+        const v = leader.get(pid[i]!) ?? comm.dict[comm.codes[i]!]!;
+        let k = index.get(v);
+        if (k === undefined) {
+          k = dict.length;
+          dict.push(v);
+          index.set(v, k);
+        }
+        codes[i] = k;
+      }
+      const at = schema.findIndex((s) => s.name === "comm") + 1;
+      schema = [...schema.slice(0, at), PROCESS_SPEC, ...schema.slice(at)];
+      cols.process = { codes, dict };
+    }
+    out[name] = new Frame(f.name, schema, cols, f.length);
+  }
+  return out;
+}
+
+function hasIdentity(f: Frame): boolean {
+  return f.has("pid") && f.has("tid") && f.has("comm") && f.spec("comm").type === "str";
+}
+
+/** The frames of a capture written with `meta.schemaVersion`, mapped to this bpflab's SCHEMA_VERSION. */
+export function upgradeFrames(frames: Record<string, Frame>, meta: CaptureMeta): Record<string, Frame> {
+  if (meta.schemaVersion >= SCHEMA_VERSION) return frames;
+  let out = frames;
+  if (meta.schemaVersion < 2 && SCHEMA_VERSION >= 2) out = upgradeV1(out);
+  return out;
+}

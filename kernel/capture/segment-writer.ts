@@ -1,0 +1,278 @@
+// SegmentWriter: the disk CaptureSink. Each frame's new rows are written as Parquet segments (every segmentMs or
+// segmentRows) into a private folder inside the output folder, each fsynced and renamed into place, so memory
+// stays bounded and a killed capture loses at most its last segment; finish() merges them into <frame>.parquet.
+// Pairs with capture-sink.ts (the interface), segment-merge.ts (merging) and recover.ts (cut-off captures).
+
+import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
+import type { Frame } from "../frame/frame.js";
+import { concatFrames } from "../frame/concat.js";
+import { writeError, writeParquetInto } from "../frame/parquet.js";
+import { duckdbApi, SESSION_CONFIG } from "../frame/duckdb-session.js";
+import type { PrivateDir } from "../frame/safe-file.js";
+import { BpflabError, DatasetError } from "../errors.js";
+import { log } from "../log.js";
+import type { CaptureMeta } from "./capture-meta.js";
+import type { CaptureSink, SinkFrame } from "./capture-sink.js";
+import type { OutputDir } from "./output-dir.js";
+import { finishSegments, mergeSegments } from "./segment-merge.js";
+import { frameKv } from "../frame/parquet.js";
+import { PART, SEGMENT_KEY, segmentName, START_FILE, StartRecord } from "./spill-layout.js";
+
+export interface SegmentOptions {
+  /** Cut a segment at least this often (default 1000 ms): what a SIGKILL can lose at most. */
+  segmentMs?: number;
+  /** ...or when this many rows are pending over all frames (default 262,144): bounds memory at fast intervals. */
+  segmentRows?: number;
+  /** Merge every this many single segments of a frame into one range file (default 32), so files stay few. */
+  compactEvery?: number;
+}
+
+/** Memory DuckDB may use for the writes and merges (they stream; this only caps its buffer pool). */
+const DUCKDB_MEMORY = "256MB";
+/** Writes per DuckDB instance (see SegmentWriter.connection). */
+const RECYCLE_AFTER = 256;
+
+async function openDuckDB(): Promise<{ instance: DuckDBInstance; con: DuckDBConnection }> {
+  const instance = await duckdbApi().DuckDBInstance.create(":memory:", {
+    ...SESSION_CONFIG,
+    memory_limit: DUCKDB_MEMORY,
+    threads: "1",
+  });
+  return { instance, con: await instance.connect() };
+}
+
+/**
+ * Spills a capture to Parquet segments in a private folder of `out` (see the file comment). `out` stays the
+ * caller's: close it after finish/abort.
+ *
+ * @example const sink = new SegmentWriter(await prepareOutput("/tmp/cap")); // hand it to capture({ sink })
+ */
+export class SegmentWriter implements CaptureSink {
+  readonly out: OutputDir;
+  private readonly segmentMs: number;
+  private readonly segmentRows: number;
+  private readonly compactEvery: number;
+  private dir: PrivateDir | undefined;
+  private frames: SinkFrame[] = [];
+  private start: StartRecord | undefined;
+  private pending = new Map<string, Frame[]>();
+  private pendingCount = 0;
+  private seq = new Map<string, number>();
+  private singles = new Map<string, number[]>();
+  private lastCut = Date.now();
+  private startedAt = Date.now();
+  private chain: Promise<void> = Promise.resolve();
+  private failure: BpflabError | undefined;
+  private db: Promise<{ instance: DuckDBInstance; con: DuckDBConnection }> | undefined;
+  private written = 0;
+  private uses = 0;
+  private closed = false;
+
+  constructor(out: OutputDir, options: SegmentOptions = {}) {
+    this.out = out;
+    this.segmentMs = options.segmentMs ?? 1000;
+    this.segmentRows = options.segmentRows ?? 262_144;
+    this.compactEvery = Math.max(2, options.compactEvery ?? 32);
+  }
+
+  /** Rows appended but not yet handed to the write queue (what the writer holds in memory besides the queue). */
+  get pendingRows(): number {
+    return this.pendingCount;
+  }
+
+  /** Segments written so far (over all frames). */
+  get segments(): number {
+    return this.written;
+  }
+
+  /** Resolves once every segment cut so far is on disk (or failed: append and finish report it). */
+  settled(): Promise<void> {
+    return this.chain;
+  }
+
+  /** The private folder's name inside the output folder (".bpflab-XXXXXX"). */
+  get folder(): string | undefined {
+    return this.dir?.name;
+  }
+
+  begin(meta: CaptureMeta, frames: readonly SinkFrame[]): void {
+    if (this.dir) throw new Error("SegmentWriter.begin called twice");
+    this.dir = this.out.newPrivate();
+    this.frames = frames.map((f) => ({ name: f.name, schema: f.schema }));
+    this.start = {
+      meta,
+      mode: this.out.mode,
+      frames: this.frames.map((f) => ({
+        name: f.name,
+        schema: f.schema.map(({ name, type, unit, description }) => ({ name, type, unit, description })),
+      })),
+    };
+    this.writeStart(this.start);
+    for (const f of frames) {
+      this.pending.set(f.name, []);
+      this.seq.set(f.name, 0);
+      this.singles.set(f.name, []);
+    }
+    this.startedAt = this.lastCut = Date.now();
+    this.db = openDuckDB();
+  }
+
+  /**
+   * The writer's DuckDB connection, replaced by a fresh instance every RECYCLE_AFTER uses: each write registers a
+   * table function that DuckDB keeps until its database closes, so one instance for a whole long capture would
+   * grow without bound (slowly: about a kilobyte per segment).
+   */
+  private async connection(): Promise<DuckDBConnection> {
+    if (++this.uses > RECYCLE_AFTER) {
+      this.uses = 1;
+      const old = await this.db!;
+      old.con.closeSync();
+      old.instance.closeSync();
+      this.db = openDuckDB();
+    }
+    return (await this.db!).con;
+  }
+
+  append(frame: string, rows: Frame): void {
+    if (this.failure) throw this.failure;
+    const list = this.pending.get(frame);
+    if (!list) throw new Error(`SegmentWriter: frame ${frame} was not declared in begin()`);
+    if (rows.length > 0) {
+      list.push(rows);
+      this.pendingCount += rows.length;
+    }
+    if (this.pendingCount >= this.segmentRows || Date.now() - this.lastCut >= this.segmentMs) this.cut();
+  }
+
+  /** Hands the pending rows to the write queue as one segment per frame. */
+  private cut(): void {
+    this.lastCut = Date.now();
+    if (this.pendingCount === 0) return;
+    const endMs = Date.now() - this.startedAt;
+    const batch = [...this.pending].filter(([, l]) => l.length > 0);
+    for (const f of this.frames) this.pending.set(f.name, []);
+    this.pendingCount = 0;
+    this.chain = this.chain.then(async () => {
+      if (this.failure) return;
+      try {
+        for (const [name, chunks] of batch) await this.writeSegment(name, chunks, endMs);
+      } catch (e) {
+        this.fail(e);
+      }
+    });
+  }
+
+  private async writeSegment(frame: string, chunks: Frame[], endMs: number): Promise<void> {
+    const con = await this.connection();
+    const dir = this.dir!;
+    const n = this.seq.get(frame)! + 1;
+    const name = segmentName(frame, n);
+    const schema = this.frames.find((f) => f.name === frame)!.schema;
+    const rows = chunks.length === 1 ? chunks[0]! : concatFrames(frame, chunks, schema);
+    const info = { frame, from: n, to: n, endMs };
+    try {
+      await writeParquetInto(con, rows, dir, name + PART, { [SEGMENT_KEY]: JSON.stringify(info) }, this.out.mode);
+      dir.rename(name + PART, name);
+    } catch (e) {
+      dir.remove(name + PART); // a half-written part frees its space for the abort record
+      throw writeError(e, `${this.out.path}/${dir.name}/${name}`);
+    }
+    this.seq.set(frame, n);
+    this.written++;
+    const singles = this.singles.get(frame)!;
+    singles.push(n);
+    if (singles.length >= this.compactEvery) await this.compact(frame, singles.splice(0), endMs);
+  }
+
+  /** Merges single segments `nums` of `frame` into one range file, then deletes them (see liveSegments). */
+  private async compact(frame: string, nums: number[], endMs: number): Promise<void> {
+    const con = await this.connection();
+    const dir = this.dir!;
+    const from = nums[0]!;
+    const to = nums[nums.length - 1]!;
+    const name = segmentName(frame, from, to);
+    const schema = this.frames.find((f) => f.name === frame)!.schema;
+    const kv = { [SEGMENT_KEY]: JSON.stringify({ frame, from, to, endMs }), ...frameKv(frame, schema) };
+    try {
+      await mergeSegments(
+        con,
+        dir,
+        nums.map((k) => segmentName(frame, k)),
+        name + PART,
+        kv,
+        this.out.mode,
+      );
+      dir.rename(name + PART, name);
+    } catch (e) {
+      dir.remove(name + PART);
+      throw writeError(e, `${this.out.path}/${dir.name}/${name}`);
+    }
+    for (const k of nums) dir.remove(segmentName(frame, k));
+  }
+
+  private fail(e: unknown): void {
+    const err = e instanceof BpflabError ? e : writeError(e, `${this.out.path}/${this.dir?.name ?? ""}`);
+    this.failure = new DatasetError(
+      `capture stopped: ${err.message.split("\n")[0]}`,
+      `${err.hint}; the ${this.written} segment(s) written so far are kept in ${this.out.path}: ` +
+        `\`bpflab recover ${this.out.path}\` finishes them`,
+      { cause: e },
+    );
+  }
+
+  /** Replaces the start record (exclusive write of a new file, then rename over the old one). */
+  private writeStart(rec: StartRecord): void {
+    const dir = this.dir!;
+    dir.remove(START_FILE + PART);
+    dir.writeFile(START_FILE + PART, JSON.stringify(rec) + "\n", this.out.mode);
+    dir.rename(START_FILE + PART, START_FILE);
+  }
+
+  async finish(meta: CaptureMeta): Promise<string[]> {
+    this.cut();
+    await this.chain;
+    if (this.failure) {
+      await this.abort(meta);
+      throw this.failure;
+    }
+    const dir = this.dir!;
+    try {
+      this.writeStart({ ...this.start!, meta, ended: true });
+      const con = await this.connection();
+      return await finishSegments(con, dir, this.out, this.frames, meta);
+    } catch (e) {
+      this.fail(e);
+      throw this.failure!;
+    } finally {
+      await this.close();
+    }
+  }
+
+  async abort(meta: CaptureMeta): Promise<void> {
+    if (this.closed) return;
+    if (!this.failure) {
+      this.cut();
+      await this.chain;
+    }
+    try {
+      if (this.dir) this.writeStart({ ...this.start!, meta: { ...meta, interrupted: true }, ended: true });
+    } catch (e) {
+      // With the disk full even the small end record may not fit; recovery works without it.
+      log.warn(`could not record the end of the capture in ${this.out.path}: ${(e as Error).message}`);
+    }
+    if (this.dir)
+      log.info(`capture kept as ${this.written} segment(s) in ${this.out.path}; bpflab recover finishes it`);
+    await this.close();
+  }
+
+  private async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.dir?.close();
+    if (this.db) {
+      const { instance, con } = await this.db;
+      con.closeSync();
+      instance.closeSync();
+    }
+  }
+}
