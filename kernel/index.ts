@@ -24,7 +24,7 @@ export { defineCollector, identityColumns } from "./collectors/schema.js";
 export { option } from "./collectors/options.js";
 export type { OptionDoc } from "./collectors/options.js";
 export type { FeatureDecl, FeatureAgg } from "./collectors/feature-decl.js";
-export { summarize } from "./cli/summary.js";
+export { summarize } from "./report/summary.js";
 
 // detection
 export { features } from "./features/features.js";
@@ -57,6 +57,13 @@ export type { LoadDatasetOptions } from "./dataset/load-dataset.js";
 export { findAnomaliesByHost, findAnomaliesAcrossHosts } from "./dataset/fleet-anomalies.js";
 export type { FleetReport } from "./dataset/fleet-anomalies.js";
 export { datasetHosts, datasetCollectors, isDataset } from "./dataset/layout.js";
+
+// reports and saved figures
+export { captureReport, reportSections } from "./report/capture-report.js";
+export type { ReportOptions } from "./report/capture-report.js";
+export { flameGraph } from "./report/flame-graph.js";
+export { summaryOf } from "./report/summary.js";
+export type { CaptureSummary, SummarySection } from "./report/summary.js";
 
 // notebooks
 export * from "./plots/index.js";

@@ -13,7 +13,7 @@ import { asPlanned, captureOptionSpecs, ResolvedCapture, resolveCaptureOptions }
 import { TopScreen } from "./top-screen.js";
 import { writeToDataset } from "../dataset/dataset-write.js";
 import { ProgressLine } from "./progress-line.js";
-import { summarize, summaryJson, summaryOf } from "./summary.js";
+import { summarize, summaryJson, summaryOf } from "../report/summary.js";
 
 export const captureCommand = defineCommand({
   name: "capture",

@@ -3,7 +3,7 @@
 import { collectors } from "../collectors/registry.js";
 import { defineCommand } from "./command.js";
 import { collectorFlags, optionDecls } from "./collector-flags.js";
-import { textTable } from "./summary.js";
+import { textTable } from "../report/summary.js";
 
 export const collectorsCommand = defineCommand({
   name: "collectors",

@@ -8,6 +8,7 @@ import { topCommand } from "./top-command.js";
 import { showCommand } from "./show-command.js";
 import { sqlCommand } from "./sql-command.js";
 import { importCommand } from "./import-command.js";
+import { reportCommand } from "./report-command.js";
 import { detectCommand } from "./detect-command.js";
 import { compareCommand } from "./compare-command.js";
 import { demoCommand } from "./demo-command.js";
@@ -19,6 +20,7 @@ export const commands: readonly CommandSpec[] = [
   topCommand,
   showCommand,
   sqlCommand,
+  reportCommand,
   importCommand,
   detectCommand,
   compareCommand,

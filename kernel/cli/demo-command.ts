@@ -12,7 +12,7 @@ import { writeCapture } from "../capture/capture-files.js";
 import { OutputDir, prepareOutput } from "../capture/output-dir.js";
 import { findAnomalies } from "../analysis/anomalies.js";
 import { packageRoot } from "../paths.js";
-import { summarize } from "./summary.js";
+import { summarize } from "../report/summary.js";
 import { formatAnomalies } from "./detect-command.js";
 import { defineCommand, Invocation } from "./command.js";
 

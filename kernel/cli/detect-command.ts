@@ -6,7 +6,7 @@ import { AnomalyReport, findAnomalies } from "../analysis/anomalies.js";
 import type { EntityKind } from "../features/features.js";
 import { detectorNames } from "../detectors/registry.js";
 import { defineCommand, Invocation } from "./command.js";
-import { textTable } from "./summary.js";
+import { textTable } from "../report/summary.js";
 import { isDataset } from "../dataset/layout.js";
 import { datasetDetectOptions, detectDataset } from "./detect-dataset.js";
 

@@ -2,7 +2,7 @@
 // numbers while exact (strings past 2^53), NULL as null.
 
 import type { Cell, ColumnSpec, Frame } from "../frame/frame.js";
-import { textTable } from "./summary.js";
+import { textTable } from "../report/summary.js";
 
 /** A cell as JSON: ISO time for timestamps, a number or a decimal string for u64, null for NULL/NaN. */
 export function jsonCell(v: Cell | null | undefined, spec: ColumnSpec | undefined): string | number | boolean | null {

@@ -2,7 +2,7 @@
 
 import { loadCapture } from "../capture/capture-files.js";
 import { defineCommand } from "./command.js";
-import { summarize, summaryJson, summaryOf } from "./summary.js";
+import { summarize, summaryJson, summaryOf } from "../report/summary.js";
 import { frameRowsJson, frameRowsText } from "./rows.js";
 import { OptionError } from "../errors.js";
 

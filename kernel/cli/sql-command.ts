@@ -6,7 +6,7 @@ import { withQuery } from "../query/query.js";
 import { csvField, QueryColumn } from "../query/query-result.js";
 import type { QueryCell } from "../query/cells.js";
 import { defineCommand, Invocation } from "./command.js";
-import { textTable } from "./summary.js";
+import { textTable } from "../report/summary.js";
 import { textCell } from "./rows.js";
 
 export const sqlCommand = defineCommand({

@@ -8,7 +8,7 @@ import { parseDuration } from "../capture/duration.js";
 import { LiveStats } from "../plots/live-stats.js";
 import { defineCommand, Invocation } from "./command.js";
 import { asPlanned, captureOptionSpecs, resolveCaptureOptions } from "./capture-options.js";
-import { summaryJson, summaryOf } from "./summary.js";
+import { summaryJson, summaryOf } from "../report/summary.js";
 import { TopScreen } from "./top-screen.js";
 
 export const topCommand = defineCommand({

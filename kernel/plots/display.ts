@@ -13,7 +13,11 @@ import { OptionError } from "../errors.js";
 import { Capture } from "../capture/capture.js";
 import { captureBundle } from "./capture-html.js";
 import { MimeBundle, PLOTLY_MIME } from "./figure.js";
-import { plotlyLibraryHtml, plotlyVersion } from "./plotly-html.js";
+import { escapeHtml, plotlyLibraryHtml, plotlyVersion } from "./plotly-html.js";
+import { writeOutputFile } from "./write-output.js";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { tableBundle, tableSourceOf, TableOptions } from "./table-html.js";
 
 /** The content of a display_data message (Jupyter messaging spec 5.x). */
@@ -129,7 +133,8 @@ export interface ShowOptions extends TableOptions {
 
 /**
  * Shows a value in the current cell's output with every MIME type it has, so each front end picks what it
- * renders best. Outside a notebook it prints the text/plain form to stdout.
+ * renders best. Outside a notebook it prints the text/plain form to stdout; a chart is also written as a
+ * self-contained page into a private temporary folder, whose path is printed (BPFLAB_SHOW=text: text only).
  *
  * @example
  *   show(capture.frame("sched"));          // HTML table with shape, dtypes, head and tail
@@ -145,7 +150,12 @@ export function show(x: unknown, options: ShowOptions = {}): void {
   const bundle = mimeBundleOf(x, options);
   const write = currentWriter();
   if (!write) {
-    process.stdout.write(`${String(bundle["text/plain"] ?? "")}\n`);
+    const text = String(bundle["text/plain"] ?? "");
+    // Outside a notebook a chart cannot draw here: it goes to a page of its own, as plotly's fig.show() does.
+    const page = drawsPlotly(bundle) && process.env["BPFLAB_SHOW"] !== "text" ? showPage(bundle) : undefined;
+    process.stdout.write(
+      page ? `${text}\n  → ${page} (open it in a browser; BPFLAB_SHOW=text turns this off)\n` : `${text}\n`,
+    );
     return;
   }
   if (drawsPlotly(bundle) && (options.plotlyJs === "always" || needsLibrary(bundle))) {
@@ -153,6 +163,21 @@ export function show(x: unknown, options: ShowOptions = {}): void {
     session().plotlyInlined = true;
   }
   write({ data: bundle, metadata: {}, transient: {} }, false);
+}
+
+let showDir: string | undefined;
+let shown = 0;
+
+/** Writes a bundle's HTML as a self-contained page into this process's private folder; returns its path. */
+function showPage(bundle: MimeBundle): string | undefined {
+  const html = bundle["text/html"];
+  if (typeof html !== "string") return undefined;
+  showDir ??= mkdtempSync(join(tmpdir(), "bpflab-show-"));
+  const title = escapeHtml(String(bundle["text/plain"] ?? "bpflab").split("\n")[0]!);
+  const page =
+    `<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>${title}</title></head>` +
+    `<body style="font-family:sans-serif">\n${html}\n${plotlyLibraryHtml()}\n</body></html>\n`;
+  return writeOutputFile(join(showDir, `figure-${++shown}.html`), page);
 }
 
 /**

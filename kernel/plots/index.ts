@@ -45,3 +45,7 @@ export { LiveStats, topProcesses } from "./live-stats.js";
 export type { LiveRate, LiveProcess, LiveCollectorRow, LiveTickInput } from "./live-stats.js";
 export { liveView, liveChart } from "./live-view.js";
 export type { LiveState, LiveViewInput } from "./live-view.js";
+export { save, renderFigure } from "./save-figure.js";
+export type { SaveOptions } from "./save-figure.js";
+export { liveText, sparkline } from "./live-text.js";
+export type { LiveTextOptions } from "./live-text.js";

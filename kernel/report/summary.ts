@@ -1,4 +1,4 @@
-// Plain-text summaries of a capture for the CLI: rows, lost events, top processes, top syscalls.
+// Summaries of a capture as data and text (the CLI's capture/show output, the report's tables).
 
 import type { Capture } from "../capture/capture.js";
 import type { Frame } from "../frame/frame.js";

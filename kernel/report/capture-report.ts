@@ -1,0 +1,237 @@
+// captureReport(): one self-contained HTML page about a capture to hand to a colleague: summary, timelines, top
+// processes, latency distributions, the anomalies the detectors rank first with what drives them, and flame
+// graphs when the capture has stacks.
+
+import type { Capture } from "../capture/capture.js";
+import type { Frame } from "../frame/frame.js";
+import { findAnomalies } from "../analysis/anomalies.js";
+import { BpflabError } from "../errors.js";
+import { captureHeadline, captureWarnings } from "../plots/capture-html.js";
+import { featureContributions, scoreTimeline } from "../plots/detection.js";
+import { processHeatmap, processTimeline } from "../plots/timeline.js";
+import { latencyHistogram, syscallLatencySeries, topSyscalls } from "../plots/syscalls.js";
+import { tableHtml, TableSource } from "../plots/table-html.js";
+import type { Figure } from "../plots/figure.js";
+import { summaryOf, SummarySection } from "./summary.js";
+import { flameGraph, hasStacks } from "./flame-graph.js";
+import { ReportItem, reportPage, ReportSection } from "./report-page.js";
+
+export interface ReportOptions {
+  /** Detectors for the anomalies section (default findAnomalies' own); [] leaves the section out. */
+  detectors?: string[];
+  /** Anomalies listed (default 10). */
+  top?: number;
+  window?: string;
+  title?: string;
+}
+
+function sectionTable(s: SummarySection): string {
+  const src: TableSource = {
+    title: s.title,
+    nRows: s.rows.length,
+    columns: s.header.map((h, i) => ({ name: h, dtype: "", numeric: typeof s.rows[0]?.[i] === "number" })),
+    cell: (c, r) => s.rows[r]?.[c],
+  };
+  return tableHtml(src, { head: s.rows.length, tail: 0 });
+}
+
+/** A figure, or nothing when this capture lacks what it needs (a chart that cannot be drawn is left out). */
+function tryFigure(make: () => Figure): ReportItem[] {
+  try {
+    const f = make();
+    return f.data.length ? [{ kind: "figure", figure: f }] : [];
+  } catch (e) {
+    if (e instanceof BpflabError || e instanceof Error) return [];
+    throw e;
+  }
+}
+
+function has(cap: Capture, name: string): Frame | undefined {
+  const f = cap.frames[name];
+  return f && f.length > 0 ? f : undefined;
+}
+
+function anomaliesSection(cap: Capture, o: ReportOptions): ReportSection {
+  const items: ReportItem[] = [];
+  try {
+    const r = findAnomalies(cap, {
+      ...(o.detectors ? { detectors: o.detectors } : {}),
+      ...(o.window ? { window: o.window } : {}),
+      top: o.top ?? 10,
+    });
+    const dets = Object.keys(r.scores);
+    items.push({
+      kind: "text",
+      text:
+        `${r.features.matrix.rows} (window, process) rows × ${r.features.matrix.cols} features, scored by ${dets.join(", ")}; ` +
+        `ranked by ${r.rankedBy}. "Drivers" are the features furthest from their usual values (robust z-scores).`,
+    });
+    const rows = r.top.map((a) => [
+      a.rank,
+      +a.t_s.toFixed(1),
+      Object.values(a.entity).join(" "),
+      +a.consensus.toFixed(3),
+      a.drivers
+        .slice(0, 3)
+        .map((d) => `${d.feature} = ${+d.value.toPrecision(4)} (${(100 * d.share).toFixed(0)}%)`)
+        .join(", "),
+    ]);
+    items.push({
+      kind: "html",
+      html: sectionTable({
+        key: "anomalies",
+        title: "Top anomalies",
+        header: ["#", "t (s)", "who", "consensus", "drivers (share)"],
+        rows,
+      }),
+    });
+    // The consensus over time: the highest-ranked row of each window.
+    const t = r.features.keys.numeric("t_s");
+    const best = new Map<number, number>();
+    for (let i = 0; i < t.length; i++) best.set(t[i]!, Math.max(best.get(t[i]!) ?? 0, r.consensus[i]!));
+    const times = [...best.keys()].sort((a, b) => a - b);
+    items.push(
+      ...tryFigure(() =>
+        scoreTimeline({
+          t: times,
+          series: { name: "highest consensus in the window", score: times.map((x) => best.get(x)!) },
+          title: "Anomaly consensus over time (most anomalous process of each window)",
+          xTitle: "time since capture start (s)",
+          yTitle: "consensus (0..1)",
+        }),
+      ),
+    );
+    const top = r.top[0];
+    if (top) {
+      items.push(
+        ...tryFigure(() =>
+          featureContributions({
+            features: top.drivers.map((d) => d.feature),
+            values: top.drivers.map((d) => d.share),
+            title: `What drives #1: ${Object.values(top.entity).join(" ")} at t = ${top.t_s.toFixed(1)} s`,
+            xTitle: "share of the row's robust z-score",
+          }),
+        ),
+      );
+    }
+  } catch (e) {
+    if (!(e instanceof BpflabError)) throw e;
+    items.push({ kind: "text", text: `No anomaly ranking: ${e.message.split("\n")[0]}` });
+  }
+  return { id: "anomalies", title: "Anomalies and their drivers", items };
+}
+
+/** The report's sections (for callers that lay out their own page). */
+export function reportSections(cap: Capture, o: ReportOptions = {}): ReportSection[] {
+  const s = summaryOf(cap);
+  const summary: ReportItem[] = [{ kind: "text", text: captureHeadline(cap) }];
+  for (const w of captureWarnings(cap)) summary.push({ kind: "warning", text: w });
+  summary.push({
+    kind: "html",
+    html: sectionTable({
+      key: "collectors",
+      title: "Collectors",
+      header: ["collector", "rows", "lost events"],
+      rows: s.collectors.map((c) => [c.collector, c.rows, c.lost_events]),
+    }),
+  });
+  if (s.process_events) {
+    const e = s.process_events;
+    summary.push({ kind: "text", text: `process events: ${e.exec} exec, ${e.fork} fork, ${e.exit} exit` });
+  }
+  const sections: ReportSection[] = [{ id: "summary", title: "Summary", items: summary }];
+
+  const timelines: ReportItem[] = [];
+  const sched = has(cap, "sched");
+  const sys = has(cap, "syscalls");
+  const net = has(cap, "net");
+  const mem = has(cap, "memory");
+  const uf = has(cap, "ufunc");
+  if (sched) timelines.push(...tryFigure(() => processTimeline(sched, { metric: "oncpu_ns", topN: 8 })));
+  if (sys)
+    timelines.push(
+      ...tryFigure(() =>
+        processTimeline(sys, { metric: "count", topN: 8, title: "Syscalls per interval per process" }),
+      ),
+    );
+  if (net)
+    timelines.push(
+      ...tryFigure(() =>
+        processTimeline(net, { metric: "tx_bytes", topN: 8, title: "Bytes sent per interval per process" }),
+      ),
+    );
+  if (mem)
+    timelines.push(
+      ...tryFigure(() =>
+        processTimeline(mem, { metric: "rss_max_bytes", topN: 8, title: "Peak RSS per interval per process" }),
+      ),
+    );
+  if (uf)
+    timelines.push(
+      ...tryFigure(() => processTimeline(uf, { metric: "calls", topN: 8, title: "User-function calls per interval" })),
+    );
+  if (timelines.length) sections.push({ id: "timelines", title: "Timelines", items: timelines });
+
+  const top: ReportItem[] = s.sections.map((t) => ({ kind: "html", html: sectionTable(t) }) as ReportItem);
+  if (sched) top.push(...tryFigure(() => processHeatmap(sched, { metric: "oncpu_ns", topN: 20 })));
+  if (sys) top.push(...tryFigure(() => topSyscalls(sys, { topN: 15 })));
+  if (top.length) sections.push({ id: "top", title: "Top processes", items: top });
+
+  const latency: ReportItem[] = [];
+  if (sys && sys.has("latency_ns") && sys.sum("latency_ns") > 0) {
+    const counts = new Map<string, number>();
+    const names = sys.strings("syscall");
+    const c = sys.numeric("count");
+    names.forEach((n, i) => counts.set(n, (counts.get(n) ?? 0) + c[i]!));
+    const busiest = [...counts.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 5)
+      .map(([n]) => n);
+    latency.push(
+      ...tryFigure(() =>
+        latencyHistogram(syscallLatencySeries(sys, busiest), {
+          title: "Syscall latency (mean per thread and interval), busiest 5 syscalls",
+        }),
+      ),
+    );
+  }
+  if (uf && uf.has("total_ns") && uf.sum("total_ns") > 0) {
+    const fn = uf.strings("function");
+    const calls = uf.numeric("calls");
+    const ns = uf.numeric("total_ns");
+    const names = [...new Set(fn)];
+    const series = names.map((name) => {
+      const v: number[] = [];
+      const w: number[] = [];
+      for (let i = 0; i < fn.length; i++)
+        if (fn[i] === name && calls[i]! > 0) {
+          v.push(ns[i]! / calls[i]!);
+          w.push(calls[i]!);
+        }
+      return { name, values_ns: v, weights: w };
+    });
+    latency.push(
+      ...tryFigure(() => latencyHistogram(series, { title: "User-function latency (mean per thread and interval)" })),
+    );
+  }
+  if (latency.length) sections.push({ id: "latency", title: "Latency", items: latency });
+
+  if (o.detectors === undefined || o.detectors.length > 0) sections.push(anomaliesSection(cap, o));
+
+  const flames: ReportItem[] = [];
+  for (const f of Object.values(cap.frames)) if (hasStacks(f)) flames.push(...tryFigure(() => flameGraph(f)));
+  if (flames.length) sections.push({ id: "flame", title: "Flame graphs", items: flames });
+  return sections;
+}
+
+/**
+ * The report of a capture as one HTML page: self-contained (plotly.js inlined once, ~4.8 MB), no network
+ * request possible (a Content-Security-Policy forbids them), readable in any browser.
+ *
+ * @example writeFileSync("report.html", captureReport(await loadCapture("/tmp/cap")));
+ */
+export function captureReport(cap: Capture, o: ReportOptions = {}): string {
+  const m = cap.meta;
+  const title = o.title ?? `bpflab report: ${m.host}, ${new Date(m.wallStartUs / 1000).toISOString().slice(0, 19)}Z`;
+  return reportPage(title, `${captureHeadline(cap)} · bpflab ${m.bpflabVersion}`, reportSections(cap, o));
+}
