@@ -10,7 +10,7 @@ import { Btf } from "../loader/btf.js";
 import { RingReader } from "../loader/ring-reader.js";
 import { compileFrameDecoder, DecodeContext, FrameDecoder } from "../collectors/decoder.js";
 import { encodeConfig } from "../collectors/config-encoder.js";
-import type { FilterConfig } from "../collectors/schema.js";
+import type { CollectorRuntime, FilterConfig } from "../collectors/schema.js";
 import { objectDir } from "../paths.js";
 import type { EpochClock } from "./epoch-clock.js";
 import type { CollectorPlan } from "./plan.js";
@@ -49,6 +49,9 @@ export class CollectorSession {
   readonly ctl: BpfMap;
   private readonly lostMap: BpfMap;
   private readonly parts: FramePart[];
+  /** The collector's own user-space state and the readers of its rings that feed no frame. */
+  private runtime: CollectorRuntime | undefined;
+  private runtimeReaders: RingReader[] = [];
   private rowTotals = new Map<string, number>();
   /** Set by the final drain: records the kernel could not store over the whole capture. */
   lostTotal: number | undefined;
@@ -110,22 +113,29 @@ export class CollectorSession {
     }
   }
 
-  /** Starts the ring readers (their decode context needs the capture's clock) and attaches the programs. */
+  /**
+   * Makes the collector's runtime, starts the ring readers (their decode context needs the capture's clock) and
+   * attaches the programs.
+   */
   attach(clock: EpochClock, filter: FilterConfig): void {
     const { collector, opts } = this.plan;
+    this.runtime = collector.runtime?.(this.obj, opts);
+    for (const [ring, onRecord] of Object.entries(this.runtime?.rings ?? {})) {
+      this.runtimeReaders.push(new RingReader(this.obj.map(ring), onRecord));
+    }
     for (const p of this.parts) {
       const src = this.plan.frames.find((f) => f.name === p.name)!.source;
       if (src.kind !== "stream") continue;
-      const ctx = clock.decodeContext(opts);
+      const ctx = this.decodeContext(clock);
       const { decoder, builder } = p;
       p.ctx = ctx;
       p.reader = new RingReader(this.obj.map(src.ring), (view) => decoder.decodeRecord(view, 0, builder, ctx));
     }
     if (collector.attach) {
-      // the collector attaches its run-time targets (uprobes); the rest (tracepoints, iterators) here
+      // the collector attaches its run-time targets (uprobes, perf events); the rest (tracepoints, iterators) here
       const custom = this.obj
         .programs()
-        .filter((p) => p.autoload && /^u(ret)?probe/.test(p.section))
+        .filter((p) => p.autoload && /^(u(ret)?probe|perf_event)/.test(p.section))
         .map((p) => p.name);
       this.obj.attachAll(custom);
       collector.attach(this.obj, opts, filter);
@@ -141,7 +151,14 @@ export class CollectorSession {
 
   /** Decodes every record now in the ring buffers. */
   drainRings(): void {
+    for (const r of this.runtimeReaders) r.drain();
     for (const p of this.parts) p.reader?.drain();
+  }
+
+  private decodeContext(clock: EpochClock): DecodeContext {
+    const ctx = clock.decodeContext(this.plan.opts);
+    if (this.runtime) ctx.runtime = this.runtime;
+    return ctx;
   }
 
   /**
@@ -149,13 +166,14 @@ export class CollectorSession {
    * written, stay). With `all`, decodes every entry and deletes nothing: the object is about to close.
    */
   drainEpochs(epoch: number, clock: EpochClock, all: boolean): void {
+    this.runtime?.beforeDrain?.(epoch, all);
     for (const p of this.parts) {
       if (!p.data) continue;
       const d = p.decoder;
       const { keys, values, count } = p.data.readAll();
       const kv = new DataView(keys.buffer, keys.byteOffset, keys.length);
       const vv = new DataView(values.buffer, values.byteOffset, values.length);
-      const ctx = clock.decodeContext(this.plan.opts);
+      const ctx = this.decodeContext(clock);
       const del = all ? Buffer.alloc(0) : Buffer.alloc(count * d.keySize);
       let ndel = 0;
       for (let i = 0; i < count; i++) {
@@ -170,6 +188,7 @@ export class CollectorSession {
       }
       if (ndel > 0) p.data.deleteKeys(del, ndel);
     }
+    this.runtime?.afterDrain?.(epoch, all);
   }
 
   /** The rows decoded since the last call, per frame (each a frame of its own); the builders start empty. */
@@ -198,10 +217,17 @@ export class CollectorSession {
     this.obj.detach();
   }
 
-  /** Frees the readers, then the object with its links and maps. Idempotent. */
+  /** Frees the readers and the runtime, then the object with its links and maps. Idempotent. */
   close(): void {
+    for (const r of this.runtimeReaders) r.close();
+    this.runtimeReaders = [];
     for (const p of this.parts) p.reader?.close();
-    this.obj.close();
+    try {
+      this.runtime?.close?.();
+    } finally {
+      this.runtime = undefined;
+      this.obj.close();
+    }
   }
 
   [Symbol.dispose](): void {

@@ -29,6 +29,8 @@ export interface DecodeContext {
   relS(monoNs: bigint): number;
   /** The collector's resolved options. */
   options: Readonly<Record<string, unknown>>;
+  /** The collector's per-capture state (CollectorDecl.runtime), handed to column maps as `row.runtime`. */
+  runtime?: unknown;
 }
 
 /** The structs an entry is made of: a map's key and value, or one ring-buffer record. */
@@ -235,6 +237,9 @@ export function compileFrameDecoder(frame: FrameDecl<never>, btf: Btf, object: s
     num: (path) => cachedReader(path)(cursor),
     get options() {
       return ctxNow?.options ?? {};
+    },
+    get runtime() {
+      return ctxNow?.runtime;
     },
   };
   const run = (out: RowSink, ctx: DecodeContext) => {

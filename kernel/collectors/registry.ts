@@ -5,6 +5,7 @@ import { OptionError } from "../errors.js";
 import { memory } from "./memory.js";
 import { net } from "./net.js";
 import { processEvents } from "./process.js";
+import { profile } from "./profile.js";
 import { sched } from "./sched.js";
 import type { Collector } from "./schema.js";
 import { syscalls } from "./syscalls.js";
@@ -17,6 +18,7 @@ export const collectors: Readonly<Record<string, Collector>> = {
   memory,
   net,
   ufunc,
+  profile,
 };
 
 /** The collector called `name`; an unknown name lists the known ones. */

@@ -19,6 +19,22 @@ export interface RowAccess {
   /** A numeric field of the entry being decoded, by path ("key.pid", "rec.kind"). */
   num(path: string): number;
   readonly options: Readonly<Record<string, unknown>>;
+  /** The collector's per-capture user-space state (CollectorDecl.runtime), if it has one. */
+  readonly runtime: unknown;
+}
+
+/**
+ * User-space state a collector keeps for one capture (symbol tables, caches), made once its object is loaded
+ * and closed with it. Column maps reach it as `row.runtime`.
+ */
+export interface CollectorRuntime {
+  /** Ring buffers that feed no frame: each record is handed here (valid during the call only), every tick. */
+  rings?: Record<string, (rec: DataView) => void>;
+  /** Called before the map entries of epochs up to `epoch` are decoded; `all` at the final drain. */
+  beforeDrain?(epoch: number, all: boolean): void;
+  /** Called once they are decoded (and, unless `all`, deleted). */
+  afterDrain?(epoch: number, all: boolean): void;
+  close?(): void;
 }
 
 export type RawValue = number | bigint | string;
@@ -101,8 +117,13 @@ export interface CollectorDecl<D extends OptionDecls> {
   config?(opts: OptionValues<D>): Record<string, number | boolean>;
   /** Programs left unloaded for these options (e.g. sys_enter when latency is off). */
   disabledPrograms?(opts: OptionValues<D>): string[];
-  /** Attaches programs whose targets come from the options (uprobes) instead of the engine's attachAll. */
+  /**
+   * Attaches programs whose targets come from the options (uprobes) or that have no target of their own
+   * (perf events) instead of the engine's attachAll.
+   */
   attach?(obj: BpfObject, opts: OptionValues<D>, filter: FilterConfig): void;
+  /** Makes the collector's per-capture user-space state, after load and before attach. */
+  runtime?(obj: BpfObject, opts: OptionValues<D>): CollectorRuntime;
   /**
    * Iterator programs (SEC("iter/task")) the engine runs at each interval boundary, after starting the new
    * epoch and before draining the old one: they charge ongoing state (a thread still blocked) to the old one.
@@ -131,6 +152,7 @@ export interface Collector<O extends object = Record<string, unknown>> {
   config(opts: O): Record<string, number | boolean>;
   disabledPrograms(opts: O): string[];
   attach?(obj: BpfObject, opts: O, filter: FilterConfig): void;
+  runtime?(obj: BpfObject, opts: O): CollectorRuntime;
   readonly boundary: readonly string[];
 }
 
@@ -189,6 +211,7 @@ export function defineCollector<D extends OptionDecls = Record<string, never>>(
       ...frames.filter((f) => f.enabled && !f.enabled(opts)).flatMap((f) => f.programs ?? []),
     ],
     ...(d.attach ? { attach: d.attach } : {}),
+    ...(d.runtime ? { runtime: d.runtime } : {}),
     boundary: d.boundary ?? [],
   };
 }

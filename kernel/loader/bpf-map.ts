@@ -108,6 +108,32 @@ export class BpfMap {
     return this.readKeyByKey();
   }
 
+  /**
+   * Every key now in the map, walked with get_next_key (for maps without batch operations, such as stack maps;
+   * racy against concurrent updates, so for maps nobody is writing).
+   */
+  keys(): Buffer[] {
+    const lb = libbpf();
+    const fd = this.fd;
+    const out: Buffer[] = [];
+    let prev: Buffer | null = null;
+    for (;;) {
+      const next = Buffer.alloc(this.keySize);
+      if (lb.bpf_map_get_next_key(fd, prev, next) !== 0) break;
+      out.push(next);
+      prev = next;
+    }
+    return out;
+  }
+
+  /** Deletes one key; false when it was not there. */
+  delete(key: Buffer): boolean {
+    const rc = libbpf().bpf_map_delete_elem(this.fd, key);
+    if (rc === -2) return false;
+    check(rc, `delete from map ${this.name}`);
+    return true;
+  }
+
   /** Deletes `count` keys packed in `keys` (one syscall per 4096 keys). Missing keys are ignored. */
   deleteKeys(keys: Buffer, count: number): void {
     const lb = libbpf();

@@ -214,6 +214,25 @@ export class BpfObject {
     log.debug(`attached ${this.name}/${program} to ${t.retprobe ? "return of " : ""}${t.binary}:${t.symbol}`);
   }
 
+  /**
+   * Attaches a loaded SEC("perf_event") program to the perf event `fd` (see perf-event.ts); the link takes the
+   * fd over (destroying the link closes it), and on failure the fd is closed here, so the caller never does.
+   */
+  attachPerfEvent(program: string, fd: number): void {
+    this.checkLoaded();
+    const lb = libbpf();
+    const link = lb.bpf_program__attach_perf_event(this.program(program), fd) as bigint | null;
+    if (!link) {
+      const err = lastErrno();
+      lb.close(fd);
+      throw new AttachError(
+        `attach ${this.name}.bpf.o program ${program} to perf event fd ${fd}: ${strerror(err)}`,
+        "the kernel refused the perf event attach; run with BPFLAB_DEBUG=1 for libbpf's log",
+      );
+    }
+    this.links.push({ program, link });
+  }
+
   get attachedCount(): number {
     return this.links.length;
   }

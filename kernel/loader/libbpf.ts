@@ -60,6 +60,8 @@ function bind() {
     bpf_program__attach_uprobe_opts: bpf.func(
       "void *bpf_program__attach_uprobe_opts(void *prog, int pid, const char *binary_path, size_t func_offset, const bpf_uprobe_opts *opts)",
     ),
+    // the link owns the perf event fd: bpf_link__destroy disables and closes it
+    bpf_program__attach_perf_event: bpf.func("void *bpf_program__attach_perf_event(void *prog, int pfd)"),
     bpf_link__destroy: bpf.func("int bpf_link__destroy(void *link)"),
 
     bpf_map__name: bpf.func("const char *bpf_map__name(void *map)"),
