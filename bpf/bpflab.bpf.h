@@ -59,6 +59,15 @@ static __always_inline struct bpflab_ctl *ctl_now(void)
 	return bpf_map_lookup_elem(&ctl, &zero);
 }
 
+/* Records that could not be stored, per process (rows of these processes are undercounted): the capture
+ * reports them as its `drops` frame. LRU: under a storm of many processes the busiest stay counted. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, BPFLAB_MAX_LOST_PIDS);
+	__type(key, __u32);   /* tgid */
+	__type(value, __u64); /* records lost */
+} lost_pids SEC(".maps");
+
 static __always_inline void count_lost(void)
 {
 	__u32 zero = 0;
@@ -68,10 +77,25 @@ static __always_inline void count_lost(void)
 		*n += 1;
 }
 
+/* count_lost, charged to process `tgid` as well (0: no process is known, e.g. a softirq event). */
+static __always_inline void count_lost_of(__u32 tgid)
+{
+	__u64 one = 1, *n;
+
+	count_lost();
+	if (!tgid)
+		return;
+	n = bpf_map_lookup_elem(&lost_pids, &tgid);
+	if (n)
+		__sync_fetch_and_add(n, 1);
+	else
+		bpf_map_update_elem(&lost_pids, &tgid, &one, BPF_NOEXIST);
+}
+
 /* Inserts `init` under `key` unless another CPU got there first, and returns the stored value. NULL, counted
- * as lost, when the map is full. For the miss path of the per-interval rows: build `init` only after a failed
- * lookup, since reading comm and cgroup costs more than the lookup. */
-static __always_inline void *insert_row(void *map, const void *key, const void *init)
+ * as lost for process `tgid`, when the map is full. For the miss path of the per-interval rows: build `init`
+ * only after a failed lookup, since reading comm and cgroup costs more than the lookup. */
+static __always_inline void *insert_row(void *map, const void *key, const void *init, __u32 tgid)
 {
 	void *v;
 
@@ -79,7 +103,7 @@ static __always_inline void *insert_row(void *map, const void *key, const void *
 	bpf_map_update_elem(map, key, init, BPF_NOEXIST);
 	v = bpf_map_lookup_elem(map, key);
 	if (!v)
-		count_lost();
+		count_lost_of(tgid);
 	return v;
 }
 

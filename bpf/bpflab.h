@@ -4,6 +4,7 @@
 
 #define BPFLAB_COMM_LEN    16
 #define BPFLAB_MAX_TRACKED 8192   /* processes followed when filtering by pid (target + descendants) */
+#define BPFLAB_MAX_LOST_PIDS 4096 /* processes whose lost records are counted one by one */
 
 struct bpflab_filter_cfg {
 	__u32 targ_tgid;        /* the target process, for reference; the tracked map is what is checked */

@@ -73,7 +73,7 @@ static __always_inline struct memory_val *row_of(__u32 tgid, struct task_struct 
 	BPF_CORE_READ_STR_INTO(&init.comm, t, group_leader, comm);
 	snapshot(&init, mm);
 	/* the row then holds the counters: the caller's own snapshot is redundant but harmless */
-	return insert_row(&stats, &key, &init);
+	return insert_row(&stats, &key, &init, tgid);
 }
 
 /* An RSS counter of `mm` changed by a page or a batch of pages (fault, unmap, reclaim, swap-in ...).

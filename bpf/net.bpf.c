@@ -51,7 +51,7 @@ static __always_inline struct net_val *row_of(struct net_key *key, __u64 cgroup_
 	init.cgroup_id = cgroup_id;
 	__builtin_memcpy(init.comm, comm, BPFLAB_COMM_LEN);
 	__builtin_memcpy(init.pcomm, pcomm, BPFLAB_COMM_LEN);
-	return insert_row(&stats, key, &init);
+	return insert_row(&stats, key, &init, key->pid);
 }
 
 /* The row of the current thread, for events in task context (send and receive). */

@@ -24,7 +24,7 @@ static __always_inline struct process_event *reserve(__u32 kind, struct task_str
 	struct process_event *e = bpf_ringbuf_reserve(&events, sizeof(*e), 0);
 
 	if (!e) {
-		count_lost();
+		count_lost_of(BPF_CORE_READ(t, tgid));
 		return NULL;
 	}
 	e->ts_ns = bpf_ktime_get_ns();

@@ -50,7 +50,7 @@ static __always_inline struct sched_val *row_in(__u32 epoch, struct task_struct 
 	init.cgroup_id = task_cgroup_id(t);
 	BPF_CORE_READ_STR_INTO(&init.comm, t, comm);
 	READ_PROCESS_NAME(&init.pcomm, t);
-	return insert_row(&stats, &key, &init);
+	return insert_row(&stats, &key, &init, tgid);
 }
 
 static __always_inline struct sched_val *row_of(struct task_struct *t, __u32 tid, __u32 tgid)

@@ -88,7 +88,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		init.cgroup_id = bpf_get_current_cgroup_id();
 		bpf_get_current_comm(init.comm, sizeof(init.comm));
 		READ_PROCESS_NAME(&init.pcomm, bpf_get_current_task_btf());
-		v = insert_row(&counts, &key, &init);
+		v = insert_row(&counts, &key, &init, key.pid);
 		if (!v)
 			return 0;
 	}

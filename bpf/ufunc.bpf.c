@@ -43,7 +43,7 @@ static __always_inline void account(__u64 pid_tgid, __u32 fid, __u64 lat)
 		init.cgroup_id = bpf_get_current_cgroup_id();
 		bpf_get_current_comm(init.comm, sizeof(init.comm));
 		READ_PROCESS_NAME(&init.pcomm, bpf_get_current_task_btf());
-		v = insert_row(&counts, &key, &init);
+		v = insert_row(&counts, &key, &init, key.pid);
 		if (!v)
 			return;
 	}
@@ -99,7 +99,7 @@ int ufunc_return(struct pt_regs *ctx)
 	d = s->depth;
 	if (d > UFUNC_MAX_DEPTH) {
 		s->depth = d - 1;
-		count_lost(); /* nested deeper than we time */
+		count_lost_of(bpf_get_current_pid_tgid() >> 32); /* nested deeper than we time */
 		return 0;
 	}
 	/* Normally the top frame is this call. A frame left by a call that never returned (longjmp, a thread

@@ -11,10 +11,6 @@ export function setVerbose(on: boolean): void {
   verbose = on;
 }
 
-export function isVerbose(): boolean {
-  return verbose;
-}
-
 /** Replaces where log lines go (tests and notebooks collect them). Returns the previous sink. */
 export function setLogSink(fn: (level: LogLevel, msg: string) => void): (level: LogLevel, msg: string) => void {
   const prev = sink;

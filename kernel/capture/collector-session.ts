@@ -18,9 +18,9 @@ import type { CollectorPlan } from "./plan.js";
 /**
  * The maps every collector object shares with the others of its capture (see bpf/bpflab.bpf.h): `tracked`
  * (the pid filter, owned by the tracker), `ctl` (the current epoch, owned by the first object loaded) and,
- * per object, `lost` (records the kernel could not store).
+ * per object, `lost` (records the kernel could not store) and `lost_pids` (the same per process).
  */
-export const SHARED_MAPS = { tracked: "tracked", ctl: "ctl", lost: "lost" } as const;
+export const SHARED_MAPS = { tracked: "tracked", ctl: "ctl", lost: "lost", lostPids: "lost_pids" } as const;
 
 export interface SessionEnv {
   filter: FilterConfig;
@@ -53,8 +53,9 @@ export class CollectorSession {
   private runtime: CollectorRuntime | undefined;
   private runtimeReaders: RingReader[] = [];
   private rowTotals = new Map<string, number>();
-  /** Set by the final drain: records the kernel could not store over the whole capture. */
+  /** Set by the final drain: records the kernel could not store over the whole capture, and per process. */
   lostTotal: number | undefined;
+  lostPids: Map<number, number> | undefined;
 
   private constructor(plan: CollectorPlan, obj: BpfObject, btf: Btf, parts: FramePart[]) {
     this.plan = plan;
@@ -99,6 +100,11 @@ export class CollectorSession {
         tracked.setMaxEntries(1); // unused without a pid filter: no need to preallocate 8192 entries
       }
       if (env.ctl) obj.map(SHARED_MAPS.ctl).reuseFd(env.ctl.fd);
+      // the per-interval maps' size: the header's unless the mapEntries option says otherwise
+      const entries = opts.mapEntries;
+      if (typeof entries === "number" && entries > 0) {
+        for (const f of plan.frames) if (f.source.kind === "aggregate") obj.map(f.source.map).setMaxEntries(entries);
+      }
       obj.load();
       const parts = plan.frames.map((f, i): FramePart => {
         const decoder = decoders[i]!;
@@ -210,6 +216,14 @@ export class CollectorSession {
   /** Records the kernel could not store (map full, ring full) so far. */
   lost(): number {
     return readPerCpuCount(this.lostMap);
+  }
+
+  /** Records lost per process (tgid), as far as the kernel knew whose they were. */
+  lostByPid(): Map<number, number> {
+    const { keys, values, count } = this.obj.map(SHARED_MAPS.lostPids).readAll();
+    const out = new Map<number, number>();
+    for (let i = 0; i < count; i++) out.set(keys.readUInt32LE(i * 4), Number(values.readBigUInt64LE(i * 8)));
+    return out;
   }
 
   /** Detaches only: the maps stay readable for the final drain. */

@@ -11,6 +11,7 @@ import { BPFLAB_VERSION } from "../paths.js";
 import { Capture, CaptureMeta, SCHEMA_VERSION } from "./capture.js";
 import { CaptureSink, MemorySink } from "./capture-sink.js";
 import { CollectorSession } from "./collector-session.js";
+import { dropsFrame, DROPS_FRAME, dropsSchema, dropWarnings } from "./drops.js";
 import { EpochClock } from "./epoch-clock.js";
 import { CaptureOptions, CaptureProgress, Plan, resolvePlan } from "./plan.js";
 import { StopSwitch, takeSignals } from "./signals.js";
@@ -71,10 +72,10 @@ export async function capture(options: CaptureOptions): Promise<Capture> {
     // the tracker first: a fork must be tracked before the collectors' own fork programs look at it
     tracker?.attach();
     for (const s of sessions) s.attach(clock, filter);
-    sink.begin(
-      startMeta(plan, clock, cmd),
-      sessions.flatMap((s) => s.frames),
-    );
+    sink.begin(startMeta(plan, clock, cmd), [
+      ...sessions.flatMap((s) => s.frames),
+      { name: DROPS_FRAME, schema: dropsSchema },
+    ]);
     begun = true;
     log.info(`capturing ${plan.collectors.map((c) => c.collector.name).join(", ")} for ${plan.durationMs} ms`);
     cmd?.resume();
@@ -182,7 +183,15 @@ function finalDrain(clock: EpochClock, sessions: CollectorSession[], sink: Captu
       s.lostTotal = s.lost();
     });
   }
-  if (sink) guard("saving the last interval", () => void handOn(sessions, sink));
+  if (!sink) return;
+  guard("saving the last interval", () => void handOn(sessions, sink));
+  guard("reading lost records per process", () => {
+    for (const s of sessions) s.lostPids = s.lostByPid();
+    const drops = dropsFrame(sessions.map((s) => ({ collector: s.name, byPid: s.lostPids ?? new Map() })));
+    sink.append(DROPS_FRAME, drops);
+    const lost = Object.fromEntries(sessions.map((s) => [s.name, s.lostTotal ?? 0]));
+    for (const w of dropWarnings(lost, drops)) log.warn(w);
+  });
 }
 
 /** Moves each session's new rows into the sink; returns them. */

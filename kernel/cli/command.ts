@@ -124,7 +124,8 @@ export class Invocation {
   int(long: string, bounds: { min?: number; max?: number } = {}, fallback?: number): number | undefined {
     const s = this.string(long);
     if (s === undefined) return fallback;
-    const n = Number(s);
+    // decimal digits only: Number() would read "0x10" as 16 and "1e3" as 1000
+    const n = /^\s*-?\d+\s*$/.test(s) ? Number(s) : NaN;
     const min = bounds.min ?? Number.MIN_SAFE_INTEGER;
     const max = bounds.max ?? Number.MAX_SAFE_INTEGER;
     if (s.trim() === "" || !Number.isInteger(n) || n < min || n > max) {

@@ -5,7 +5,7 @@
 import type { ColumnSpec, ColumnType } from "../frame/frame.js";
 import type { BpfObject } from "../loader/bpf-object.js";
 import type { FeatureDecl } from "./feature-decl.js";
-import { optionDocs, OptionDecls, OptionDoc, OptionValues, resolveOptionValues } from "./options.js";
+import { option, optionDocs, OptionDecls, OptionDoc, OptionValues, resolveOptionValues } from "./options.js";
 
 /** The target-process filter every object applies in the kernel (bpflab.h: struct bpflab_filter_cfg). */
 export interface FilterConfig {
@@ -156,6 +156,15 @@ export interface Collector<O extends object = Record<string, unknown>> {
   readonly boundary: readonly string[];
 }
 
+const mapEntriesOption = option.number({
+  default: 0,
+  min: 0,
+  max: 1 << 24,
+  integer: true,
+  cli: "--map-entries N",
+  doc: "entries of the per-interval map (0: the header's size); raise it when the capture reports lost records",
+});
+
 /** Identity columns on every row of every collector, in this order. */
 export const identityColumns = [
   {
@@ -177,7 +186,9 @@ export function defineCollector<D extends OptionDecls = Record<string, never>>(
   d: CollectorDecl<D>,
 ): Collector<OptionValues<D>> {
   type O = OptionValues<D>;
-  const decls = (d.options ?? {}) as D;
+  // every collector with per-interval maps gets their size as an option, so a full map has a documented fix
+  const aggregate = d.frames.some((f) => f.source.kind === "aggregate");
+  const decls = { ...(d.options ?? {}), ...(aggregate ? { mapEntries: mapEntriesOption } : {}) } as D;
   const frames = d.frames.map((f) => ({
     ...f,
     schema: [

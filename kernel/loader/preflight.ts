@@ -1,7 +1,6 @@
 // Checks before loading anything: privileges, kernel BTF, tracefs. Each failure says what to do.
 
 import { existsSync, readFileSync } from "node:fs";
-import { execFileSync } from "node:child_process";
 import { BtfMissingError, PermissionError } from "../errors.js";
 
 const CAP_SYS_ADMIN = 21;
@@ -47,15 +46,4 @@ export function checkBtf(path = process.env.BPFLAB_BTF_PATH ?? DEFAULT_BTF_PATH)
         "5.4 are); on older kernels, install a BTF file from BTFHub and point BPFLAB_BTF_PATH at it",
     );
   }
-}
-
-/** Mounts tracefs when it is missing (classic tracepoints and bpftool need it; tp_btf programs do not). */
-export function ensureTracefs(): boolean {
-  if (existsSync("/sys/kernel/tracing/events")) return true;
-  try {
-    execFileSync("mount", ["-t", "tracefs", "tracefs", "/sys/kernel/tracing"], { stdio: "ignore" });
-  } catch {
-    return false;
-  }
-  return existsSync("/sys/kernel/tracing/events");
 }

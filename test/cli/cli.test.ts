@@ -98,7 +98,8 @@ describe("bpflab CLI", () => {
       "100000",
     ]);
     expect(r.code, r.err).toBe(0);
-    expect(readdirSync(out).sort()).toEqual(["process.parquet", "sched.parquet", "syscalls.parquet"]);
+    // one file per collector, plus the drops frame (empty: nothing was lost), which says so
+    expect(readdirSync(out).sort()).toEqual(["drops.parquet", "process.parquet", "sched.parquet", "syscalls.parquet"]);
     expect(r.out).toMatch(/top syscalls/);
     expect(r.out).toMatch(/getppid\s+100000/);
     const s = bpflab(["show", out]);

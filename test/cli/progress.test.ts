@@ -72,6 +72,6 @@ describe("capture progress", () => {
     expect(j.interrupted).toBe(false);
     expect(j.elapsed_s).toBeGreaterThan(1);
     expect(j.duration_s).toBeCloseTo(j.elapsed_s, 2);
-    expect(j.files).toEqual([join(out, "sched.parquet")]);
+    expect(j.files).toEqual([join(out, "sched.parquet"), join(out, "drops.parquet")]); // the drops frame says nothing was lost
   });
 });
