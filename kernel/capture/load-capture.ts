@@ -176,8 +176,11 @@ export async function loadCapture(dir: string): Promise<Capture> {
           "(a capture's files belong together)",
       );
     }
+    // every frame of the capture: the collectors' main frames first, then the others (their extra frames such as
+    // <collector>_hist, drops, labels) in name order
+    const names = [...meta.collectors, ...[...byCollector.keys()].filter((n) => !meta.collectors.includes(n)).sort()];
     const frames: Record<string, Frame> = {};
-    for (const c of meta.collectors) frames[c] = (await readParquetOn(con, byCollector.get(c)!, { name: c })).frame;
+    for (const c of names) frames[c] = (await readParquetOn(con, byCollector.get(c)!, { name: c })).frame;
     return new Capture(upgradedMeta(meta), upgradeFrames(frames, meta));
   });
 }

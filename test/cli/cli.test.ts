@@ -73,7 +73,7 @@ describe("bpflab CLI", () => {
     expect(r.code, r.err).toBe(0);
     const cap = await loadCapture(out);
     expect(cap.meta.durationMs).toBe(1000);
-    expect(cap.collectors.sort()).toEqual(["process", "sched", "syscalls"]);
+    expect(cap.collectors.sort()).toEqual(["drops", "process", "sched", "syscalls"]); // the drops frame: empty, nothing lost
   });
 
   liveIt("captures a command into one Parquet file per collector, and shows it", () => {

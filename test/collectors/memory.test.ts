@@ -128,7 +128,7 @@ describe("memory collector, options and kernel features", () => {
     expect(memory.disabledPrograms!({ pageFaults: true })).toEqual(
       kernelHasTracepoint("page_fault_user") ? [] : ["page_fault_user"],
     );
-    expect(memory.resolveOptions({})).toEqual({ pageFaults: true });
+    expect(memory.resolveOptions({})).toEqual({ pageFaults: true, mapEntries: 0 }); // mapEntries 0: the header's size
     expect(() => memory.resolveOptions({ pageFaults: 1 as unknown as boolean })).toThrow(OptionError);
   });
 

@@ -212,7 +212,7 @@ describe("net collector, decoding and options", () => {
   });
 
   it("defaults tcp to true, rejects a non-boolean, and leaves the TCP programs out when off", () => {
-    expect(net.resolveOptions({})).toEqual({ tcp: true });
+    expect(net.resolveOptions({})).toEqual({ tcp: true, mapEntries: 0 }); // mapEntries 0: the header's size
     expect(() => net.resolveOptions({ tcp: "no" as unknown as boolean })).toThrow(OptionError);
     expect(net.disabledPrograms!({ tcp: false })).toEqual(["inet_sock_set_state", "tcp_retransmit_skb"]);
     expect(net.disabledPrograms!({ tcp: true })).toEqual([]);
