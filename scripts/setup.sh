@@ -53,9 +53,40 @@ npm run -s build:ts
 chmod +x dist/cli/main.js
 make -s -C test/workloads
 
-# 5. The tslab kernel for Jupyter (nbconvert, JupyterLab, VS Code find it by name "tslab").
-if ! /usr/bin/python3 -m jupyter kernelspec list 2>/dev/null | grep -q '^\s*tslab\s'; then
-  say "registering the tslab Jupyter kernel"
-  node_modules/.bin/tslab install --python=/usr/bin/python3 --binary "$PWD/node_modules/.bin/tslab" >/dev/null
+# 5. The tslab kernel for Jupyter (nbconvert, JupyterLab, VS Code find it by name "tslab"). Registered again
+#    when none is, or when the registered one runs a tslab that is gone (a deleted checkout); one that runs
+#    another existing checkout's tslab is left alone, and we say how to switch.
+ours="$PWD/node_modules/.bin/tslab"
+registered=$(/usr/bin/python3 -c '
+import json, subprocess
+out = subprocess.run(["/usr/bin/python3", "-m", "jupyter", "kernelspec", "list", "--json"], capture_output=True, text=True).stdout
+specs = json.loads(out or "{}").get("kernelspecs", {})
+print(specs["tslab"]["spec"]["argv"][0] if "tslab" in specs else "")' 2>/dev/null || true)
+if [ -z "$registered" ] || [ ! -x "$registered" ]; then
+  say "registering the tslab Jupyter kernel${registered:+ (the registered one, $registered, is gone)}"
+  node_modules/.bin/tslab install --python=/usr/bin/python3 --binary "$ours" >/dev/null
+elif [ "$registered" != "$ours" ]; then
+  say "the tslab kernel runs $registered; for this checkout's: node_modules/.bin/tslab install --python=/usr/bin/python3 --binary $ours"
 fi
+
+# 6. bpflab on PATH: /usr/local/bin/bpflab -> this checkout's dist/cli/main.js. Made where nothing is, or
+#    replacing a link to a bpflab CLI that is gone; a link to another existing checkout and any file that is not
+#    such a link are left alone.
+link=/usr/local/bin/bpflab
+cli="$PWD/dist/cli/main.js"
+if [ -d /usr/local/bin ] && [ -w /usr/local/bin ]; then
+  if [ ! -e "$link" ] && [ ! -L "$link" ]; then
+    ln -s "$cli" "$link" && say "bpflab is on PATH: $link -> $cli"
+  elif [ -L "$link" ]; then
+    current=$(readlink "$link")
+    if [ "$current" != "$cli" ] && [[ "$current" == */dist/cli/main.js ]] && [ ! -e "$current" ]; then
+      ln -sfn "$cli" "$link" && say "bpflab is on PATH: $link -> $cli (was a link to a deleted checkout)"
+    elif [ "$current" != "$cli" ]; then
+      say "$link runs $current; for this checkout's: ln -sfn $cli $link"
+    fi
+  else
+    say "$link exists and is not a link: left alone (this checkout's CLI is $cli)"
+  fi
+fi
+
 say "ready"

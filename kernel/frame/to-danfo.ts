@@ -3,6 +3,7 @@
 
 import type * as Danfo from "danfojs-node";
 import type { Frame, StringColumn } from "./frame.js";
+import { OptionError } from "../errors.js";
 
 export type DanfoDataFrame = InstanceType<typeof Danfo.DataFrame>;
 
@@ -15,7 +16,19 @@ let danfo: typeof Danfo | undefined;
 
 /** danfojs-node, loaded on first use. */
 export function loadDanfo(): typeof Danfo {
-  return (danfo ??= require("danfojs-node") as typeof Danfo);
+  if (!danfo) {
+    try {
+      danfo = require("danfojs-node") as typeof Danfo;
+    } catch (e) {
+      // An optional peer dependency: its own dependencies need overrides to install offline (see the README).
+      throw new OptionError(
+        "toDanfo() needs danfojs-node, which is not installed",
+        "npm install danfojs-node with the overrides of bpflab's README (Using bpflab from your own project), or use toArquero()",
+        { cause: e },
+      );
+    }
+  }
+  return danfo;
 }
 
 /**
