@@ -9,7 +9,8 @@ export { FrameBuilder } from "./frame/frame-builder.js";
 export { readParquet, writeParquet, readParquetMetadata } from "./frame/parquet.js";
 export { toDanfo } from "./frame/to-danfo.js";
 export { toArquero } from "./frame/to-arquero.js";
-export { frameToHtml, anyTableToHtml } from "./frame/html-table.js";
+export { frameToHtml } from "./frame/html-table.js";
+export { anyTableToHtml } from "./plots/table-html.js";
 
 // capture
 export { capture } from "./capture/engine.js";

@@ -1,15 +1,37 @@
-// HTML and text views of a Frame (and of Danfo DataFrames and arquero tables) for notebooks and the CLI.
-// The renderer itself is kernel/plots/table-html.ts, shared with the display helper, so a frame looks the same
-// whether it is shown by `show(frame)`, by tslab's own display of `frame.toMimeBundle()`, or printed.
+// HTML and text views of a Frame for notebooks and the CLI, through the shared table renderer (kernel/table/),
+// so a frame looks the same whether shown by `show(frame)`, by tslab's own display of `frame.toMimeBundle()`, or
+// printed. Imports only types from frame.ts (which uses this module), so there is no cycle.
 
 import type { Frame } from "./frame.js";
-import { frameSource, tableHtml, tableSourceOf, tableText, TableOptions } from "../plots/table-html.js";
-import { OptionError } from "../errors.js";
+import { NUMERIC, tableHtml, TableOptions, TableSource, tableText } from "../table/table-render.js";
 
-export type { TableOptions } from "../plots/table-html.js";
+export type { TableOptions } from "../table/table-render.js";
 
 /** Default rows shown from the top and bottom of a long frame. */
 const DEFAULTS: TableOptions = { head: 5, tail: 5 };
+
+/** A Frame as a table source; `timestamp` columns (µs since epoch) show as UTC times with ms. */
+export function frameSource(frame: Frame): TableSource {
+  const specs = frame.schema;
+  const cols = specs.map((s) => frame.column(s.name));
+  return {
+    title: `Frame ${frame.name}`,
+    nRows: frame.length,
+    columns: specs.map((s) => ({ name: s.name, dtype: s.type, unit: s.unit, numeric: NUMERIC.has(s.type) })),
+    cell(c, r) {
+      const col = cols[c]!;
+      if ("dict" in col) return col.dict[col.codes[r]!]; // a string column (isStringColumn, without its import)
+      const v = col[r]!;
+      return specs[c]!.type === "bool" ? v !== 0 : v;
+    },
+    format(c, v) {
+      if (specs[c]!.type === "timestamp" && typeof v === "number" && Number.isFinite(v)) {
+        return new Date(v / 1000).toISOString().replace("T", " ").replace("Z", "");
+      }
+      return undefined;
+    },
+  };
+}
 
 /**
  * An HTML table of the frame: a caption with name and shape, column names with type and unit, the first `head`
@@ -31,19 +53,4 @@ export function frameMimeBundle(
   options: TableOptions = {},
 ): { "text/plain": string; "text/html": string } {
   return { "text/plain": frameToText(frame, options), "text/html": frameToHtml(frame, options) };
-}
-
-/**
- * An HTML table of a Frame, a danfo DataFrame or an arquero table (head and tail rows, shape, dtypes).
- * Anything else raises OptionError.
- */
-export function anyTableToHtml(x: unknown, options: TableOptions = {}): string {
-  const src = tableSourceOf(x);
-  if (!src) {
-    throw new OptionError(
-      `cannot show a ${x === null ? "null" : typeof x} as a table`,
-      "pass a Frame, a danfo DataFrame (frame.toDanfo()) or an arquero table (frame.toArquero())",
-    );
-  }
-  return tableHtml(src, { ...DEFAULTS, ...options });
 }

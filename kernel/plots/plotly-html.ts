@@ -8,6 +8,9 @@
 // load in any order. Untrusted notebooks run no scripts: the figure's <div> then shows a one-line placeholder.
 
 import { readFileSync } from "node:fs";
+import { escapeHtml } from "../table/escape-html.js";
+
+export { escapeHtml } from "../table/escape-html.js";
 
 /** Version of the plotly.js that `plotlyLibraryHtml()` inlines. */
 export function plotlyVersion(): string {
@@ -28,16 +31,6 @@ export function scriptJson(value: unknown): string {
     .replace(/</g, "\\u003c")
     .replace(/\u2028/g, "\\u2028")
     .replace(/\u2029/g, "\\u2029");
-}
-
-/** Escapes text for HTML element content and attribute values. */
-export function escapeHtml(s: string): string {
-  return s
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&#39;");
 }
 
 /**

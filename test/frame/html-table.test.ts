@@ -2,7 +2,8 @@
 
 import { describe, expect, test } from "vitest";
 import { Frame } from "../../kernel/frame/frame.js";
-import { anyTableToHtml, frameToHtml } from "../../kernel/frame/html-table.js";
+import { frameToHtml } from "../../kernel/frame/html-table.js";
+import { anyTableToHtml } from "../../kernel/plots/table-html.js";
 import { OptionError } from "../../kernel/errors.js";
 import { allTypesFrame } from "./sample-frames.js";
 
