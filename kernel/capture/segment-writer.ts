@@ -15,6 +15,7 @@ import type { CaptureMeta } from "./capture-meta.js";
 import type { CaptureSink, SinkFrame } from "./capture-sink.js";
 import type { OutputDir } from "./output-dir.js";
 import { finishSegments, mergeSegments } from "./segment-merge.js";
+import { releaseNativeMemory } from "./native-memory.js";
 import { frameKv } from "../frame/parquet.js";
 import { PART, SEGMENT_KEY, segmentName, START_FILE, StartRecord } from "./spill-layout.js";
 
@@ -25,10 +26,14 @@ export interface SegmentOptions {
   segmentRows?: number;
   /** Merge every this many single segments of a frame into one range file (default 32), so files stay few. */
   compactEvery?: number;
+  /** Rewrites the metadata finish() writes (e.g. a capture "until Ctrl-C" is not interrupted by its Ctrl-C). */
+  finalMeta?: (meta: CaptureMeta) => CaptureMeta;
 }
 
 /** Memory DuckDB may use for the writes and merges (they stream; this only caps its buffer pool). */
 const DUCKDB_MEMORY = "256MB";
+/** Segments between two returns of freed native memory to the OS (see native-memory.ts; a trim costs ~1 ms). */
+const TRIM_EVERY = 8;
 /** Writes per DuckDB instance (see SegmentWriter.connection). */
 const RECYCLE_AFTER = 256;
 
@@ -52,6 +57,8 @@ export class SegmentWriter implements CaptureSink {
   private readonly segmentMs: number;
   private readonly segmentRows: number;
   private readonly compactEvery: number;
+  private readonly finalMeta: (meta: CaptureMeta) => CaptureMeta;
+  private paths: string[] = [];
   private dir: PrivateDir | undefined;
   private frames: SinkFrame[] = [];
   private start: StartRecord | undefined;
@@ -73,6 +80,12 @@ export class SegmentWriter implements CaptureSink {
     this.segmentMs = options.segmentMs ?? 1000;
     this.segmentRows = options.segmentRows ?? 262_144;
     this.compactEvery = Math.max(2, options.compactEvery ?? 32);
+    this.finalMeta = options.finalMeta ?? ((m) => m);
+  }
+
+  /** The files finish() wrote (empty before). */
+  get files(): string[] {
+    return this.paths;
   }
 
   /** Rows appended but not yet handed to the write queue (what the writer holds in memory besides the queue). */
@@ -178,7 +191,7 @@ export class SegmentWriter implements CaptureSink {
       throw writeError(e, `${this.out.path}/${dir.name}/${name}`);
     }
     this.seq.set(frame, n);
-    this.written++;
+    if (++this.written % TRIM_EVERY === 0) releaseNativeMemory();
     const singles = this.singles.get(frame)!;
     singles.push(n);
     if (singles.length >= this.compactEvery) await this.compact(frame, singles.splice(0), endMs);
@@ -186,7 +199,8 @@ export class SegmentWriter implements CaptureSink {
 
   /** Merges single segments `nums` of `frame` into one range file, then deletes them (see liveSegments). */
   private async compact(frame: string, nums: number[], endMs: number): Promise<void> {
-    const con = await this.connection();
+    const db = await openDuckDB();
+    const con = db.con;
     const dir = this.dir!;
     const from = nums[0]!;
     const to = nums[nums.length - 1]!;
@@ -206,8 +220,12 @@ export class SegmentWriter implements CaptureSink {
     } catch (e) {
       dir.remove(name + PART);
       throw writeError(e, `${this.out.path}/${dir.name}/${name}`);
+    } finally {
+      db.con.closeSync();
+      db.instance.closeSync();
     }
     for (const k of nums) dir.remove(segmentName(frame, k));
+    releaseNativeMemory();
   }
 
   private fail(e: unknown): void {
@@ -228,7 +246,8 @@ export class SegmentWriter implements CaptureSink {
     dir.rename(START_FILE + PART, START_FILE);
   }
 
-  async finish(meta: CaptureMeta): Promise<string[]> {
+  async finish(given: CaptureMeta): Promise<string[]> {
+    const meta = this.finalMeta(given);
     this.cut();
     await this.chain;
     if (this.failure) {
@@ -239,7 +258,8 @@ export class SegmentWriter implements CaptureSink {
     try {
       this.writeStart({ ...this.start!, meta, ended: true });
       const con = await this.connection();
-      return await finishSegments(con, dir, this.out, this.frames, meta);
+      this.paths = await finishSegments(con, dir, this.out, this.frames, meta);
+      return this.paths;
     } catch (e) {
       this.fail(e);
       throw this.failure!;

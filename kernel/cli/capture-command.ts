@@ -3,13 +3,21 @@
 
 import { capture } from "../capture/engine.js";
 import type { Capture } from "../capture/capture.js";
-import { writeCapture } from "../capture/capture-files.js";
+import { loadCapture } from "../capture/capture-files.js";
+import type { CaptureSink } from "../capture/capture-sink.js";
+import { SegmentWriter } from "../capture/segment-writer.js";
 import { OutputDir, parseMode, prepareOutput } from "../capture/output-dir.js";
 import { fmt, parseDuration } from "../capture/duration.js";
 import { LiveStats } from "../plots/live-stats.js";
 import { defineCommand, Invocation } from "./command.js";
 import { OptionError } from "../errors.js";
-import { asPlanned, captureOptionSpecs, ResolvedCapture, resolveCaptureOptions } from "./capture-options.js";
+import {
+  asPlanned,
+  asPlannedMeta,
+  captureOptionSpecs,
+  ResolvedCapture,
+  resolveCaptureOptions,
+} from "./capture-options.js";
 import { TopScreen } from "./top-screen.js";
 import { writeToDataset } from "../dataset/dataset-write.js";
 import { ProgressLine } from "./progress-line.js";
@@ -62,8 +70,14 @@ async function runCapture(inv: Invocation): Promise<number> {
   const files: string[] = [];
   let cap: Capture;
   try {
-    cap = await captureWithProgress(inv, plan);
-    if (outDir) files.push(...(await writeCapture(cap, outDir)));
+    // With --out, intervals are spilled to Parquet segments as they come: memory stays bounded and a killed
+    // capture keeps what it wrote (bpflab recover). The summary then reads the finished files.
+    const sink = outDir ? new SegmentWriter(outDir, { finalMeta: (m) => asPlannedMeta(m, plan) }) : undefined;
+    cap = await captureWithProgress(inv, plan, sink);
+    if (outDir && sink) {
+      files.push(...sink.files);
+      cap = await loadCapture(outDir.path);
+    }
     if (dataset) files.push(...(await writeToDataset(cap, dataset)));
   } catch (e) {
     outDir?.discard(); // a capture that failed before writing anything leaves no empty folder behind
@@ -97,7 +111,11 @@ export async function openOut(inv: Invocation): Promise<OutputDir | undefined> {
 }
 
 /** Runs the capture with the status line (or the --follow view) on stderr when it is a terminal. */
-export async function captureWithProgress(inv: Invocation, plan: ResolvedCapture): Promise<Capture> {
+export async function captureWithProgress(
+  inv: Invocation,
+  plan: ResolvedCapture,
+  sink?: CaptureSink,
+): Promise<Capture> {
   const intervalMs = parseDuration(plan.options.interval ?? "1s", "interval", 10, 3_600_000);
   const what =
     `capturing ${plan.names.join(", ")}${plan.untilStopped ? " until Ctrl-C" : ` for ${fmt(Number(plan.options.duration))}`}` +
@@ -115,7 +133,7 @@ export async function captureWithProgress(inv: Invocation, plan: ResolvedCapture
     : new ProgressLine(new LiveStats(plan.names, intervalMs), { untilStopped: plan.untilStopped });
   view.start(what);
   try {
-    return asPlanned(await capture({ ...plan.options, onInterval: view.onInterval }), plan);
+    return asPlanned(await capture({ ...plan.options, onInterval: view.onInterval, ...(sink ? { sink } : {}) }), plan);
   } finally {
     view.done();
   }

@@ -4,7 +4,7 @@
 import { OptionError } from "../errors.js";
 import { collectors } from "../collectors/registry.js";
 import type { CaptureOptions } from "../capture/engine.js";
-import { Capture } from "../capture/capture.js";
+import { Capture, type CaptureMeta } from "../capture/capture.js";
 import { readCaptureConfig } from "../capture/config-file.js";
 import { parseDuration } from "../capture/duration.js";
 import type { Invocation, OptionSpec } from "./command.js";
@@ -106,8 +106,11 @@ export function resolveCaptureOptions(inv: Invocation, fallbackCollectors?: stri
  */
 export function asPlanned(cap: Capture, plan: ResolvedCapture): Capture {
   if (!plan.untilStopped) return cap;
-  return new Capture(
-    { ...cap.meta, durationMs: Math.round(cap.meta.elapsedMs), interrupted: false },
-    { ...cap.frames },
-  );
+  return new Capture(asPlannedMeta(cap.meta, plan), { ...cap.frames });
+}
+
+/** The metadata part of asPlanned (what a capture spilled to disk records in its files). */
+export function asPlannedMeta(meta: CaptureMeta, plan: ResolvedCapture): CaptureMeta {
+  if (!plan.untilStopped) return meta;
+  return { ...meta, durationMs: Math.round(meta.elapsedMs), interrupted: false };
 }
