@@ -171,9 +171,14 @@ export function compileFrameDecoder(frame: FrameDecl<never>, btf: Btf, object: s
       const cond = cachedReader(c.onlyWhen.field);
       const allowed = new Set(c.onlyWhen.in);
       const k = col - 1;
+      const type = c.type;
       writers.push((cur, out, r, ctx, acc) => {
         if (allowed.has(cond(cur))) w(cur, out, r, ctx, acc);
-        else out.setNull?.(k, r);
+        else if (out.setNull) out.setNull(k, r);
+        // without NULLs, the type's zero value (a string cell left unset would read as the dictionary's first)
+        else if (type === "str") out.setStr(k, r, "");
+        else if (type === "u64") out.setBig(k, r, 0n);
+        else out.setNum(k, r, 0);
       });
     } else {
       writers.push(w);

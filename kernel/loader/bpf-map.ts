@@ -94,9 +94,12 @@ export class BpfMap {
   /**
    * Reads every entry, in batches of up to `chunk` (one syscall each) where the kernel supports batch ops,
    * else key by key (racy against concurrent deletes: an entry may be missed or read twice).
-   * The returned buffers are reused by the next call: decode before reading again.
+   * The returned buffers are reused by the next call: decode before reading again. `method` forces one way
+   * ("keys": the fallback, as on kernels without batch operations).
    */
-  readAll(chunk = 4096): MapEntries {
+  readAll(chunk = 4096, method: "auto" | "batch" | "keys" = "auto"): MapEntries {
+    if (method === "keys") return this.readKeyByKey();
+    if (method === "batch") return this.readBatched(chunk);
     if (!this.batchUnsupported) {
       try {
         return this.readBatched(chunk);
