@@ -81,12 +81,12 @@ export class LiveStats {
     this.topN = options.topN ?? 5;
   }
 
-  /** Adds the interval capture() just drained (its `frames()` are taken once, here). */
+  /** Adds the interval capture() just drained: only its new rows (`chunk`), so a long capture costs O(rows). */
   ingestProgress(p: CaptureProgress): void {
     this.ingest({
       elapsedMs: p.elapsedMs,
       durationMs: p.durationMs,
-      frames: p.frames(),
+      frames: p.chunk,
       lost: p.lost,
       newRows: p.newRows,
       rows: p.rows,
