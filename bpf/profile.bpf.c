@@ -11,6 +11,7 @@
 
 const volatile struct profile_cfg cfg = {};
 #include "bpflab.bpf.h"
+#include "announce.bpf.h"
 
 #define STACK_MAP(name)                                                          \
 	struct {                                                                 \
@@ -31,43 +32,9 @@ struct {
 	__type(value, struct profile_val);
 } samples SEC(".maps");
 
-/* Processes already announced (pid -> 1). */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, PROFILE_MAX_PIDS);
-	__type(key, __u32);
-	__type(value, __u8);
-} announced SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, PROFILE_RINGBUF_SIZE);
-} pids SEC(".maps");
-
-/* Only the ring buffer carries it: this anchor puts the struct in BTF for the layout check. */
-struct profile_announce *unused_profile_announce __attribute__((unused));
-
 static __always_inline __s32 stack_id(void *ctx, __u32 epoch, __u64 flags)
 {
 	return epoch & 1 ? bpf_get_stackid(ctx, &stacks1, flags) : bpf_get_stackid(ctx, &stacks0, flags);
-}
-
-/* Tells user space about a process it has not seen (a lost announcement only costs that process's symbols). */
-static __always_inline void announce(__u32 tgid)
-{
-	struct profile_announce *a;
-	__u8 one = 1;
-
-	if (bpf_map_update_elem(&announced, &tgid, &one, BPF_NOEXIST))
-		return; /* already announced */
-	a = bpf_ringbuf_reserve(&pids, sizeof(*a), 0);
-	if (!a) {
-		bpf_map_delete_elem(&announced, &tgid); /* try again at its next sample */
-		return;
-	}
-	a->pid = tgid;
-	a->pad = 0;
-	bpf_ringbuf_submit(a, BPF_RB_NO_WAKEUP);
 }
 
 SEC("perf_event")
@@ -99,21 +66,12 @@ int profile_sample(struct bpf_perf_event_data *ctx)
 		v = insert_row(&samples, &key, &init);
 		if (!v)
 			return 0;
-		if (tgid)
-			announce(tgid);
+		announce(tgid);
 	}
 	__sync_fetch_and_add(&v->samples, 1);
 	return 0;
 }
 
-/* exec replaces the mappings: announce the process again at its next sample so user space rereads them. */
-SEC("tp_btf/sched_process_exec")
-int BPF_PROG(profile_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
-{
-	__u32 tgid = p->tgid;
-
-	bpf_map_delete_elem(&announced, &tgid);
-	return 0;
-}
+ANNOUNCE_EXEC_PROG(profile_exec)
 
 char LICENSE[] SEC("license") = "GPL";

@@ -7,8 +7,6 @@
 #define PROFILE_MAX_DEPTH   127   /* frames per stack: PERF_MAX_STACK_DEPTH, the most bpf_get_stackid walks */
 #define PROFILE_MAX_STACKS  16384 /* distinct kernel + user stacks per interval (each of the two stack maps) */
 #define PROFILE_MAX_ENTRIES 65536 /* (thread, stack pair) rows over two live epochs; a full map counts as lost */
-#define PROFILE_MAX_PIDS    16384 /* processes announced to user space (LRU: an evicted one is announced again) */
-#define PROFILE_RINGBUF_SIZE (1 << 16) /* 64 KiB: 4,096 announcements between two 50 ms drains */
 
 struct profile_cfg {
 	struct bpflab_filter_cfg filter;
@@ -37,12 +35,5 @@ struct profile_val {
 	char  comm[BPFLAB_COMM_LEN];
 	char  pcomm[BPFLAB_COMM_LEN]; /* the thread-group leader's comm */
 };                          /* 48 bytes */
-
-/* A process seen for the first time (or again after exec): user space reads its /proc/PID/maps now, while it
- * lives, to symbolize its user stacks later. */
-struct profile_announce {
-	__u32 pid;
-	__u32 pad;
-};                          /* 8 bytes */
 
 #endif /* PROFILE_H */

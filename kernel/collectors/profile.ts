@@ -4,7 +4,7 @@
 
 import { onlineCpus, openCpuClock } from "../loader/perf-event.js";
 import { option } from "./options.js";
-import { StackRuntime } from "./profile-runtime.js";
+import { ParityStackMaps, StackRuntime } from "./stack-runtime.js";
 import { defineCollector, RowAccess } from "./schema.js";
 
 const folded = (row: RowAccess) => (row.runtime as StackRuntime | undefined)?.folded(row);
@@ -46,10 +46,10 @@ export const profile = defineCollector({
     for (const cpu of onlineCpus()) obj.attachPerfEvent("profile_sample", openCpuClock(cpu, opts.frequency));
   },
   runtime: (obj) =>
-    new StackRuntime(obj, {
-      stackMaps: ["stacks0", "stacks1"],
-      announceRing: "pids",
-      fields: { pid: "key.pid", kernel: "key.kern_stack_id", user: "key.user_stack_id", epoch: "key.epoch" },
+    new StackRuntime(new ParityStackMaps(obj, ["stacks0", "stacks1"]), {
+      pid: "key.pid",
+      kernel: "key.kern_stack_id",
+      user: "key.user_stack_id",
     }),
   frames: [
     {

@@ -4,6 +4,7 @@
 import { OptionError } from "../errors.js";
 import { memory } from "./memory.js";
 import { net } from "./net.js";
+import { offcpu } from "./offcpu.js";
 import { processEvents } from "./process.js";
 import { profile } from "./profile.js";
 import { sched } from "./sched.js";
@@ -19,6 +20,7 @@ export const collectors: Readonly<Record<string, Collector>> = {
   net,
   ufunc,
   profile,
+  offcpu,
 };
 
 /** The collector called `name`; an unknown name lists the known ones. */

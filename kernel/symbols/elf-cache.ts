@@ -68,7 +68,8 @@ export class ElfCache {
     let n = e.names.get(vaddr);
     if (n === undefined) {
       const raw = symbolAt(e.elf.symbols, vaddr);
-      n = raw === undefined ? "" : demangle(raw);
+      // "clock_nanosleep@@GLIBC_2.17": the symbol version is not part of the function's name
+      n = raw === undefined ? "" : demangle(raw.replace(/@.*$/, ""));
       e.names.set(vaddr, n);
     }
     return n || label;

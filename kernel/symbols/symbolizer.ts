@@ -100,8 +100,11 @@ export class Symbolizer {
   fold(pid: number, user: readonly number[], kernel: readonly bigint[]): string {
     const parts: string[] = [];
     for (let i = user.length - 1; i >= 0; i--) parts.push(this.userFrame(pid, user[i]!, i > 0));
-    for (let i = kernel.length - 1; i >= 0; i--) parts.push(this.kernelFrame(i > 0 ? kernel[i]! - 1n : kernel[i]!));
-    return parts.join(";");
+    const k: string[] = [];
+    for (let i = kernel.length - 1; i >= 0; i--) k.push(this.kernelFrame(i > 0 ? kernel[i]! - 1n : kernel[i]!));
+    // a stack walked from inside a tracepoint program ends in the tracing machinery itself: not the thread's
+    while (k.length > 0 && BPF_FRAME.test(k[k.length - 1]!)) k.pop();
+    return parts.concat(k).join(";");
   }
 
   /** Files read and their build ids: what a later re-symbolization needs to find the same binaries. */
@@ -124,6 +127,9 @@ export class Symbolizer {
     p.readAt = Date.now();
   }
 }
+
+/** Innermost kernel frames that belong to the BPF program walking the stack (bpf_prog_<tag>_<name> [bpf]). */
+const BPF_FRAME = /^(bpf_prog_|bpf_trace_run\d|__bpf_trace_|__traceiter_)/;
 
 /** Anonymous executable memory: where JIT compilers put code. */
 function isAnon(m: Mapping): boolean {

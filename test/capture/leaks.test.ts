@@ -47,6 +47,15 @@ describe("capture resources", () => {
     expect(openObjectCount()).toBe(0);
   });
 
+  liveIt("releases the stack collectors' perf events, stack maps and links", async () => {
+    const before = resources();
+    const cap = await capture({ collectors: ["profile", "offcpu"], duration: "600ms", interval: "200ms" });
+    expect(cap.frame("profile").length + cap.frame("offcpu").length).toBeGreaterThan(0);
+    expect(resources().fdCount).toBe(before.fdCount); // the perf event fds went with their links
+    expect(await settledResources(before)).toEqual(before);
+    expect(openObjectCount()).toBe(0);
+  });
+
   liveIt("releases everything when the capture throws midway, and rethrows", async () => {
     const before = resources();
     await expect(
