@@ -46,3 +46,6 @@ export class DatasetError extends BpflabError {}
 
 /** Input a detector cannot use: NaN/Inf, empty, constant column, mismatched columns. */
 export class DetectorInputError extends BpflabError {}
+
+/** A scenario could not be set up or run (a process it needs is missing, failed or did not get ready). */
+export class ScenarioError extends BpflabError {}

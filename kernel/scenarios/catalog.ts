@@ -1,0 +1,292 @@
+// The scenarios: for each kind of anomaly, where it can run (a new process or a running baseline process),
+// how a seed sizes it, and the labels that say which process's which signal it moves.
+
+import type { Rng } from "../detectors/rng.js";
+import { round } from "./baseline-plan.js";
+import type { BaselinePlan, Host, InjectionPlan } from "./scenario-types.js";
+
+export interface ScenarioDef {
+  name: string;
+  summary: string;
+  /** Range of the anomaly's length, seconds (shortened to fit a short capture). */
+  lengthS: [number, number];
+  hosts: Host[];
+  /** The injection of an anomaly `lengthS` long run by `host`; its parameters are drawn from `rng`. */
+  inject(rng: Rng, lengthS: number, host: Host, base: BaselinePlan): Omit<InjectionPlan, "host">;
+}
+
+const fresh = (name: string): Host => ({ kind: "new", name });
+const running = (role: Extract<Host, { kind: "running" }>["role"]): Host => ({ kind: "running", role });
+const between = (rng: Rng, lo: number, hi: number, digits = 1) => round(lo + (hi - lo) * rng.next(), digits);
+const pick = <T>(rng: Rng, xs: readonly T[]): T => xs[rng.int(xs.length)]!;
+
+/** How a description names the host: `a new process "cpu-hog"` or `the running batch-job`. */
+export function hostText(host: Host): string {
+  return host.kind === "new" ? `a new process "${host.name}"` : `the running ${host.role}`;
+}
+
+export const SCENARIOS: readonly ScenarioDef[] = [
+  {
+    name: "cpu-hog",
+    summary: "a process spins on one CPU (no system calls)",
+    lengthS: [5, 10],
+    hosts: [fresh("cpu-hog"), running("batch-job"), running("api-server")],
+    inject: (_rng, L, host) => ({
+      anomaly: "cpu-hog",
+      args: { seconds: L },
+      labels: [{ who: "host", role: "anomaly", signals: ["sched:oncpu_ns up"] }],
+      description: `${hostText(host)} spins on one CPU for ${L} s`,
+    }),
+  },
+  {
+    name: "memory-leak",
+    summary: "a process's resident memory grows steadily, then is freed",
+    lengthS: [6, 12],
+    hosts: [fresh("mem-leak"), running("api-server"), running("batch-job")],
+    inject: (rng, L, host) => {
+      const rate = between(rng, 15, 50);
+      return {
+        anomaly: "mem-leak",
+        args: { seconds: L, mb_per_s: rate },
+        labels: [
+          {
+            who: "host",
+            role: "anomaly",
+            signals: ["memory:rss_anon_bytes up", "memory:page_faults up"],
+            magnitude: { stat: "bytes", unit: "bytes" },
+          },
+        ],
+        description: `${hostText(host)} maps and touches ${rate} MiB/s of anonymous memory for ${L} s (its resident set grows to ~${Math.round(rate * L)} MiB), then unmaps it`,
+      };
+    },
+  },
+  {
+    name: "fork-storm",
+    summary: "a process forks many short-lived children",
+    lengthS: [4, 8],
+    hosts: [fresh("fork-storm"), running("batch-job")],
+    inject: (rng, L, host) => {
+      const forks = Math.round(between(rng, 40, 150) * L);
+      const exec = rng.next() < 0.5 ? 1 : 0;
+      return {
+        anomaly: "fork-storm",
+        args: { seconds: L, forks, exec },
+        labels: [
+          {
+            who: "host",
+            role: "anomaly",
+            signals: ["process:fork count up", "process:exit count up", ...(exec ? ["process:exec count up"] : [])],
+            magnitude: { stat: "forks", unit: "forks" },
+          },
+        ],
+        description: `${hostText(host)} forks ${forks} children over ${L} s, each ${exec ? "execs /bin/true" : "exits at once"}`,
+      };
+    },
+  },
+  {
+    name: "syscall-storm",
+    summary: "a process polls one system call in a tight loop",
+    lengthS: [4, 8],
+    hosts: [fresh("syscall-storm"), running("metrics-agent")],
+    inject: (rng, L, host) => {
+      const syscall = pick(rng, ["getppid", "faccessat", "kill"] as const);
+      const calls = Math.round(between(rng, 50_000, 250_000, 0) * L);
+      const fails = syscall !== "getppid";
+      return {
+        anomaly: "syscall-storm",
+        args: { seconds: L, calls, syscall },
+        labels: [
+          {
+            who: "host",
+            role: "anomaly",
+            signals: [`syscalls:${syscall} count up`, ...(fails ? [`syscalls:${syscall} errors up`] : [])],
+            magnitude: { stat: "calls", unit: "calls" },
+          },
+        ],
+        description:
+          `${hostText(host)} makes exactly ${calls} ${syscall} calls over ${L} s` +
+          (syscall === "faccessat" ? " (for a file that does not exist: all fail with ENOENT)" : "") +
+          (syscall === "kill" ? " (signal 0 to a pid that cannot exist: all fail with ESRCH)" : ""),
+      };
+    },
+  },
+  {
+    name: "disk-stall",
+    summary: "a writer makes every write durable with fsync",
+    lengthS: [5, 10],
+    hosts: [fresh("fsync-writer"), running("app-logger")],
+    inject: (rng, L, host) => {
+      const blockKb = pick(rng, [4, 16, 64]);
+      return {
+        anomaly: "fsync-writer",
+        args: { dir: "@dir", seconds: L, block_kb: blockKb, file_mb: 64, seed: rng.nextU32() },
+        labels: [
+          {
+            who: "host",
+            role: "anomaly",
+            signals: ["syscalls:fsync count up", "syscalls:fsync latency_ns up", "sched:offcpu_ns up"],
+            magnitude: { stat: "fsyncs", unit: "fsyncs" },
+          },
+        ],
+        description: `${hostText(host)} writes ${blockKb} KiB blocks at random offsets of a 64 MiB file for ${L} s, each followed by fsync`,
+      };
+    },
+  },
+  {
+    name: "network-burst",
+    summary: "a bulk transfer over loopback TCP",
+    lengthS: [4, 8],
+    hosts: [fresh("net-blaster"), running("api-client")],
+    inject: (rng, L, host) => {
+      const toApi = host.kind === "running";
+      const rate = toApi ? between(rng, 20, 100) : between(rng, 50, 300);
+      return {
+        anomaly: "net-burst",
+        args: { port: toApi ? "@api-port" : "@sink-port", seconds: L, mb_per_s: rate, framed: toApi ? 1 : 0 },
+        ...(toApi ? {} : { companion: "net-sink" as const }),
+        labels: [
+          {
+            who: "host",
+            role: "anomaly",
+            signals: ["net:tx_bytes up", "net:tx_calls up"],
+            magnitude: { stat: "bytes", unit: "bytes" },
+          },
+          {
+            who: toApi ? "api-server" : "companion",
+            role: "anomaly",
+            signals: ["net:rx_bytes up", "net:rx_calls up"],
+            magnitude: { stat: "bytes", unit: "bytes" },
+          },
+        ],
+        description: toApi
+          ? `the running api-client uploads ${rate} MiB/s in 1 MiB requests to the api-server over loopback TCP for ${L} s`
+          : `a new process "net-blaster" sends ${rate} MiB/s over loopback TCP to a new "net-sink" for ${L} s`,
+      };
+    },
+  },
+  {
+    name: "blocked",
+    summary: "a worker blocks on a lock another process holds: it goes silent",
+    lengthS: [5, 10],
+    hosts: [fresh("lock-holder"), running("batch-job")],
+    inject: (_rng, L, host) => ({
+      anomaly: "lock-hold",
+      args: { lock: "@lock", seconds: L },
+      labels: [
+        {
+          who: "queue-worker",
+          role: "anomaly",
+          signals: ["sched:oncpu_ns down", "sched:offcpu_ns up", "syscalls:flock max_latency_ns up"],
+          window: "waits",
+        },
+        { who: "host", role: "cause", signals: ["syscalls:flock count up"] },
+      ],
+      description: `${hostText(host)} takes the queue's file lock and holds it for ${L} s: the queue-worker blocks in flock() with no CPU time and no system calls until it is released`,
+    }),
+  },
+  {
+    name: "noisy-neighbour",
+    summary: "a CPU hog pinned to the CPU of a latency-sensitive worker",
+    lengthS: [5, 10],
+    hosts: [fresh("noisy-neighbor"), running("batch-job")],
+    inject: (_rng, L, host, base) => ({
+      anomaly: "cpu-hog",
+      args: { seconds: L, cpu: base.pinnedCpu },
+      labels: [
+        { who: "pinned-worker", role: "anomaly", signals: ["sched:runq_ns up", "sched:invol_switches up"] },
+        { who: "host", role: "cause", signals: ["sched:oncpu_ns up"] },
+      ],
+      description: `${hostText(host)} spins pinned to CPU ${base.pinnedCpu} for ${L} s, the CPU the pinned-worker runs its 5-20 ms loop on: the worker waits in the run queue`,
+    }),
+  },
+  {
+    name: "redis-blocked",
+    summary: "DEBUG SLEEP: redis-server's main thread stops; its clients stall",
+    lengthS: [2, 5],
+    hosts: [fresh("redis-admin"), running("redis-client")],
+    inject: (_rng, L, host) => ({
+      anomaly: "redis-sleep",
+      args: { sock: "@sock", seconds: L },
+      labels: [
+        { who: "redis-server", role: "anomaly", signals: ["sched:oncpu_ns down", "syscalls:epoll_wait count down"] },
+        { who: "host", role: "cause", signals: ["syscalls:read max_latency_ns up"] },
+        { who: "redis-client", role: "affected", signals: ["net:tx_calls down"] },
+      ],
+      description: `${hostText(host)} sends DEBUG SLEEP ${L}: redis-server's main thread sleeps ${L} s and serves no one`,
+    }),
+  },
+  {
+    name: "redis-keys-storm",
+    summary: "KEYS * over the whole keyspace, again and again",
+    lengthS: [4, 8],
+    hosts: [fresh("redis-admin"), running("redis-client")],
+    inject: (rng, L, host, base) => {
+      const interval = Math.round(between(rng, 50, 300, 0));
+      return {
+        anomaly: "redis-keys",
+        args: { sock: "@sock", seconds: L, interval_ms: interval },
+        labels: [
+          {
+            who: "redis-server",
+            role: "anomaly",
+            signals: ["sched:oncpu_ns up", "net:tx_bytes up"],
+            magnitude: { stat: "calls", unit: "KEYS calls" },
+          },
+          { who: "host", role: "cause", signals: ["net:rx_bytes up"] },
+        ],
+        description: `${hostText(host)} runs KEYS * over ${base.redisKeys} keys every ${interval} ms for ${L} s: O(n) scans on redis-server's main thread`,
+      };
+    },
+  },
+  {
+    name: "redis-memory-growth",
+    summary: "new keys with large values: redis-server's memory grows",
+    lengthS: [6, 12],
+    hosts: [fresh("cache-warmer"), running("redis-client")],
+    inject: (rng, L, host) => {
+      const rate = Math.round(between(rng, 50, 200, 0));
+      const kb = pick(rng, [16, 32, 64]);
+      return {
+        anomaly: "redis-fill",
+        args: { sock: "@sock", seconds: L, rate, value_kb: kb },
+        labels: [
+          {
+            who: "redis-server",
+            role: "anomaly",
+            signals: ["memory:rss_anon_bytes up", "net:rx_bytes up"],
+            magnitude: { stat: "bytes", unit: "bytes" },
+          },
+          { who: "host", role: "cause", signals: ["net:tx_bytes up"] },
+        ],
+        description: `${hostText(host)} SETs ${rate} new keys/s with ${kb} KiB values for ${L} s (~${Math.round((rate * kb * L) / 1024)} MiB), then deletes them`,
+      };
+    },
+  },
+  {
+    name: "redis-aof-stall",
+    summary: "appendfsync always under a write load: an fsync per event loop turn",
+    lengthS: [5, 10],
+    hosts: [fresh("bulk-loader"), running("redis-client")],
+    inject: (rng, L, host) => {
+      const rate = Math.round(between(rng, 500, 3000, 0));
+      const bytes = Math.round(between(rng, 64, 1024, 0));
+      return {
+        anomaly: "redis-aof",
+        args: { sock: "@sock", seconds: L, rate, value_bytes: bytes },
+        labels: [
+          {
+            who: "redis-server",
+            role: "anomaly",
+            signals: ["syscalls:fdatasync count up", "syscalls:fdatasync latency_ns up", "syscalls:write count up"],
+            magnitude: { stat: "sets", unit: "SETs" },
+          },
+          { who: "host", role: "cause", signals: ["net:tx_calls up"] },
+        ],
+        description: `${hostText(host)} sets appendfsync always and SETs ${bytes}-byte values at up to ${rate}/s for ${L} s: redis-server fsyncs its AOF on the main thread before each reply (everysec again after)`,
+      };
+    },
+  },
+];
+
+/** The no-injection scenario: the same baseline, nothing injected (for measuring false alarms). */
+export const BASELINE_SCENARIO = "baseline";

@@ -1,0 +1,144 @@
+// runScenario: starts a seed's baseline, captures the machine, injects the anomaly at its planned time and
+// returns the capture with a `labels` frame; every process it started is gone when it returns or throws.
+
+import { mkdtempSync, rmSync, statfsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Capture, CaptureMeta } from "../capture/capture.js";
+import { saveCapture } from "../capture/capture-files.js";
+import { capture, CaptureOptions } from "../capture/engine.js";
+import { takeSignals } from "../capture/signals.js";
+import { collectors as registry } from "../collectors/registry.js";
+import { ScenarioError } from "../errors.js";
+import { checkPrivileges } from "../loader/preflight.js";
+import { log } from "../log.js";
+import { startBaseline } from "./baseline.js";
+import { InjectionRun, startInjection } from "./inject.js";
+import { buildLabels, LABELS_FRAME } from "./labels.js";
+import { nativeBin } from "./native-bin.js";
+import { planScenario, PlanOptions } from "./plan.js";
+import { ProcessSet } from "./scenario-process.js";
+import type { ScenarioMeta } from "./scenario-types.js";
+
+/** What every scenario captures (at 1 s intervals unless told otherwise). */
+export const SCENARIO_COLLECTORS = ["sched", "syscalls", "process", "memory", "net"];
+/** Collectors added when this bpflab has them: the disk collector (issue 11) sees disk-stall's I/O. */
+const OPTIONAL_COLLECTORS = ["disk"];
+
+export interface ScenarioOptions extends PlanOptions {
+  /** Also save the capture here (labels.parquet beside the collectors' files). */
+  out?: string;
+  /** Instead of the default collectors (SCENARIO_COLLECTORS, plus disk where available). */
+  collectors?: CaptureOptions["collectors"];
+  interval?: string | number;
+  /** Ends the scenario early; the capture so far is kept, labelled up to then. */
+  signal?: AbortSignal;
+  onInterval?: CaptureOptions["onInterval"];
+  /** SIGINT/SIGTERM end the scenario early instead of the process (default true). */
+  handleSignals?: boolean;
+}
+
+/** A scenario capture's meta: the capture's own plus the plan it was made from. */
+export type ScenarioCaptureMeta = CaptureMeta & { scenario: ScenarioMeta };
+
+export function defaultScenarioCollectors(): string[] {
+  return [...SCENARIO_COLLECTORS, ...OPTIONAL_COLLECTORS.filter((c) => c in registry)];
+}
+
+/**
+ * Runs scenario `name` (see listScenarios) with real processes: the seed's baseline load, a capture of the
+ * whole machine, and the anomaly injected at the plan's time; returns the Capture with its `labels` frame
+ * (see scenarioLabels) and the plan in `meta.scenario`. Needs root. Ctrl-C (or `signal`) ends it early and
+ * keeps what was captured.
+ * @example const cap = await runScenario("cpu-hog", { seed: 3, duration: "40s", out: "/tmp/cpu-hog-3" });
+ */
+export async function runScenario(name: string, options: ScenarioOptions = {}): Promise<Capture> {
+  const plan = planScenario(name, options);
+  checkPrivileges();
+  nativeBin("exec-guard"); // built? (before anything starts)
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  options.signal?.addEventListener("abort", onAbort);
+  let restoreSignals = () => {};
+  if (options.handleSignals ?? true) {
+    await new Promise<void>((r) => setImmediate(r)); // not in tslab's synchronous cell part (see takeSignals)
+    restoreSignals = takeSignals(() => stop.abort());
+  }
+  const set = new ProcessSet();
+  const dir = workDir();
+  const ending = new AbortController(); // makes pending waits give up once the capture is over
+  let timer: NodeJS.Timeout | undefined;
+  let starting: Promise<InjectionRun | undefined> | undefined;
+  let failure: unknown;
+  try {
+    const base = await startBaseline(plan.baseline, set, dir, stop.signal);
+    log.info(
+      `scenario ${name} seed ${plan.seed}: ${plan.injection ? `${plan.injection.description}, at t = ${plan.injectAtS} s` : "no injection"}`,
+    );
+    const cap = await capture({
+      collectors: options.collectors ?? defaultScenarioCollectors(),
+      duration: plan.durationS * 1000,
+      interval: options.interval ?? "1s",
+      signal: stop.signal,
+      handleSignals: false,
+      onInterval: (p) => {
+        // the first interval tells when the capture began; the injection is timed from it
+        if (plan.injection && plan.injectAtS !== null && timer === undefined && starting === undefined) {
+          const inj = plan.injection;
+          const lengthS = plan.lengthS ?? 0;
+          timer = setTimeout(
+            () => {
+              starting = startInjection(inj, lengthS, base, set, ending.signal).catch((e) => {
+                failure ??= e;
+                return undefined;
+              });
+            },
+            Math.max(0, plan.injectAtS * 1000 - p.elapsedMs),
+          );
+        }
+        options.onInterval?.(p);
+      },
+    });
+    clearTimeout(timer);
+    const run = await starting;
+    if (run && !cap.meta.interrupted) {
+      // the plan leaves a tail after the anomaly, so it has ended by now; wait a little for its last reports
+      await Promise.race([run.finished, new Promise((r) => setTimeout(r, 5000))]).catch((e) => (failure ??= e));
+    }
+    if (failure && !cap.meta.interrupted) throw failure;
+    if (plan.injection && !run && !cap.meta.interrupted) {
+      throw new ScenarioError(`the ${name} injection never started`, "give a longer --duration");
+    }
+    const labels = buildLabels(plan, run, base, BigInt(cap.meta.monoStartNs), cap.meta.elapsedMs / 1000);
+    const meta: ScenarioCaptureMeta = { ...cap.meta, scenario: { name, seed: plan.seed, plan } };
+    const result = new Capture(meta, { ...cap.frames, [LABELS_FRAME]: labels });
+    await set.stopAll();
+    if (options.out) await saveCapture(result, options.out);
+    return result;
+  } finally {
+    clearTimeout(timer);
+    ending.abort();
+    await starting?.catch(() => undefined);
+    await set.stopAll();
+    rmSync(dir, { recursive: true, force: true });
+    restoreSignals();
+    options.signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+/** The scenario's scratch directory (mode 0700, random name): on a disk, not tmpfs, so fsync reaches one. */
+function workDir(): string {
+  const TMPFS_MAGIC = 0x01021994;
+  let base = tmpdir();
+  try {
+    if (statfsSync(base).type === TMPFS_MAGIC) base = "/var/tmp";
+  } catch {
+    // keep tmpdir()
+  }
+  return mkdtempSync(join(base, "bpflab-scenario-"));
+}
+
+/** The plan a scenario capture was made from (undefined for other captures). */
+export function scenarioOf(cap: Capture): ScenarioMeta | undefined {
+  return (cap.meta as Partial<ScenarioCaptureMeta>).scenario;
+}
