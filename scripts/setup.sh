@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Sets up bpflab on a fresh Debian machine (run as root): Debian packages, npm ci, BPF objects and the
-# TypeScript build, tracefs, the test workload, and the tslab Jupyter kernel. Idempotent; quick when done.
+# TypeScript build, tracefs, the test workload and scenario processes, and the tslab Jupyter kernel.
+# Idempotent; quick when done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -47,11 +48,13 @@ if [ ! -e /sys/kernel/btf/vmlinux ]; then
   exit 1
 fi
 
-# 4. Build: BPF objects (vmlinux.h from this kernel's BTF), TypeScript to dist/, the test workload.
+# 4. Build: BPF objects (vmlinux.h from this kernel's BTF), TypeScript to dist/, the test workload, and the
+#    scenario processes (kernel/scenarios/native/.output, mode 0700: scenarios run them as root).
 make -s -C bpf
 npm run -s build:ts
 chmod +x dist/cli/main.js
 make -s -C test/workloads
+make -s -C kernel/scenarios/native
 
 # 5. The tslab kernel for Jupyter (nbconvert, JupyterLab, VS Code find it by name "tslab"). Registered again
 #    when none is, or when the registered one runs a tslab that is gone (a deleted checkout); one that runs

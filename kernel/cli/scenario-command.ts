@@ -42,7 +42,10 @@ export async function cmdScenario(args: string[]): Promise<number> {
     process.stdout.write(SCENARIO_HELP + "\n");
     return sub === undefined ? 2 : 0;
   }
-  throw new OptionError(`unknown scenario command "${sub}"`, "use `bpflab scenario list` or `bpflab scenario run NAME`");
+  throw new OptionError(
+    `unknown scenario command "${sub}"`,
+    "use `bpflab scenario list` or `bpflab scenario run NAME`",
+  );
 }
 
 function list(args: string[]): number {

@@ -186,18 +186,24 @@ export const SCENARIOS: readonly ScenarioDef[] = [
   },
   {
     name: "noisy-neighbour",
-    summary: "a CPU hog pinned to the CPU of a latency-sensitive worker",
+    summary: "higher-priority CPU hogs pinned to the CPU of a latency-sensitive worker",
     lengthS: [5, 10],
     hosts: [fresh("noisy-neighbor"), running("batch-job")],
-    inject: (_rng, L, host, base) => ({
-      anomaly: "cpu-hog",
-      args: { seconds: L, cpu: base.pinnedCpu },
-      labels: [
-        { who: "pinned-worker", role: "anomaly", signals: ["sched:runq_ns up", "sched:invol_switches up"] },
-        { who: "host", role: "cause", signals: ["sched:oncpu_ns up"] },
-      ],
-      description: `${hostText(host)} spins pinned to CPU ${base.pinnedCpu} for ${L} s, the CPU the pinned-worker runs its 5-20 ms loop on: the worker waits in the run queue`,
-    }),
+    inject: (rng, L, host, base) => {
+      // a higher-priority parallel job pinned to the wrong CPU: at nice 0 a waking worker that uses less than
+      // its fair share preempts the hogs at once, and on a busy machine the hogs are lost among the others
+      const threads = 2 + rng.int(3);
+      const nice = pick(rng, [-5, -10]);
+      return {
+        anomaly: "cpu-hog",
+        args: { seconds: L, cpu: base.pinnedCpu, threads, nice },
+        labels: [
+          { who: "pinned-worker", role: "anomaly", signals: ["sched:runq_ns up", "sched:invol_switches up"] },
+          { who: "host", role: "cause", signals: ["sched:oncpu_ns up"] },
+        ],
+        description: `${hostText(host)} runs ${threads} spinning threads at nice ${nice} pinned to CPU ${base.pinnedCpu} for ${L} s, the CPU the pinned-worker runs its periodic loop on: the worker waits in the run queue`,
+      };
+    },
   },
   {
     name: "redis-blocked",

@@ -64,14 +64,16 @@ export async function runScenario(name: string, options: ScenarioOptions = {}): 
     await new Promise<void>((r) => setImmediate(r)); // not in tslab's synchronous cell part (see takeSignals)
     restoreSignals = takeSignals(() => stop.abort());
   }
-  const set = new ProcessSet();
   const dir = workDir();
+  const set = new ProcessSet(dir);
   const ending = new AbortController(); // makes pending waits give up once the capture is over
   let timer: NodeJS.Timeout | undefined;
   let starting: Promise<InjectionRun | undefined> | undefined;
   let failure: unknown;
   try {
+    const t0 = Date.now();
     const base = await startBaseline(plan.baseline, set, dir, stop.signal);
+    log.debug(`scenario: baseline of ${base.procs.size} processes ready in ${Date.now() - t0} ms`);
     log.info(
       `scenario ${name} seed ${plan.seed}: ${plan.injection ? `${plan.injection.description}, at t = ${plan.injectAtS} s` : "no injection"}`,
     );
@@ -112,7 +114,9 @@ export async function runScenario(name: string, options: ScenarioOptions = {}): 
     const labels = buildLabels(plan, run, base, BigInt(cap.meta.monoStartNs), cap.meta.elapsedMs / 1000);
     const meta: ScenarioCaptureMeta = { ...cap.meta, scenario: { name, seed: plan.seed, plan } };
     const result = new Capture(meta, { ...cap.frames, [LABELS_FRAME]: labels });
+    const t1 = Date.now();
     await set.stopAll();
+    log.debug(`scenario: processes stopped in ${Date.now() - t1} ms`);
     if (options.out) await saveCapture(result, options.out);
     return result;
   } finally {

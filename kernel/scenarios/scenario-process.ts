@@ -1,10 +1,21 @@
-// The processes a scenario starts: each in its own process group with its stdout reports parsed (the
-// protocol in native/scn.h), and all of them ended, and checked gone, when the scenario ends, whatever happens.
+// The processes a scenario starts: each in its own process group, its reports (the protocol in native/scn.h)
+// read from a file in the scenario's private directory, commands handed over by file and SIGUSR1, and all of
+// them ended, and checked gone, when the scenario ends. Files and a signal, not pipes: Node's pipes to a child
+// are unix sockets, which the net collector would see as traffic at the very moments a label begins and ends.
 
-import { spawn, ChildProcess } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import {
+  closeSync,
+  constants as fsc,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  writeFileSync,
+} from "node:fs";
 import { constants } from "node:os";
-import { createInterface } from "node:readline";
+import { join } from "node:path";
 import { ScenarioError } from "../errors.js";
 
 /** One report line: `kind` is its first word ("ready", "start", "stat", ...), `fields` the rest. */
@@ -15,58 +26,82 @@ export interface Report {
 
 /** A fixed environment: nothing of the caller's (LD_PRELOAD, PATH) reaches what scenarios run as root. */
 const ENV = { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", LANG: "C" };
+const POLL_MS = 20;
+let seq = 0;
+
+/** Creates a new file only bpflab can touch: no symlink followed, none already there. */
+function createPrivate(path: string, flags: number): number {
+  return openSync(path, fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW | flags, 0o600);
+}
 
 export class ScenarioProcess {
   readonly name: string;
   readonly pid: number;
-  readonly reports: Report[] = [];
   /** Exit code, 128 + signal when killed, undefined while running. */
   exitCode: number | undefined = undefined;
   readonly exited: Promise<void>;
-  private readonly child: ChildProcess;
-  private readonly stderrTail: string[] = [];
-  private notify: (() => void)[] = [];
+  /** Where its control thread reads a command (baseline processes get it as ctl=PATH). */
+  readonly controlPath: string;
+  private readonly lines: Report[] = [];
+  private readonly outFd: number;
+  private readonly errPath: string;
+  private offset = 0;
+  private partial = "";
 
-  constructor(path: string, name: string, args: string[], stdin: boolean) {
+  /** Starts `path` with `args` (plus ctl=PATH when `control`), reporting into files under `dir`. */
+  constructor(path: string, name: string, args: string[], dir: string, control = false) {
     this.name = name;
-    // detached: a process group of its own (pgid = pid), so its children go with it, and the terminal's
-    // Ctrl-C reaches only bpflab, which then ends everything in order.
-    this.child = spawn(path, args, { stdio: [stdin ? "pipe" : "ignore", "pipe", "pipe"], detached: true, env: ENV });
-    if (this.child.pid === undefined) throw new ScenarioError(`cannot start ${name} (${path})`, "check that it runs");
-    this.pid = this.child.pid;
-    this.exited = new Promise((resolve) => {
-      this.child.on("exit", (code, signal) => {
-        this.exitCode = code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0);
-        this.wake();
-        resolve();
+    const base = join(dir, `${name}-${++seq}`);
+    this.controlPath = `${base}.ctl`;
+    this.errPath = `${base}.err`;
+    const out = createPrivate(`${base}.out`, fsc.O_WRONLY | fsc.O_APPEND);
+    const err = createPrivate(this.errPath, fsc.O_WRONLY | fsc.O_APPEND);
+    this.outFd = openSync(`${base}.out`, fsc.O_RDONLY | fsc.O_NOFOLLOW);
+    try {
+      // Not detached (setsid): the process puts itself in a group of its own (native/scn.c) but stays in
+      // this session, so all of a scenario's processes share one scheduler autogroup.
+      const child = spawn(path, control ? [...args, `ctl=${this.controlPath}`] : args, {
+        stdio: ["ignore", out, err],
+        env: ENV,
       });
-    });
-    this.child.on("error", () => {}); // a failed spawn also emits "exit"
-    createInterface({ input: this.child.stdout! }).on("line", (line) => {
-      const [kind = "", ...fields] = line.trim().split(/\s+/);
-      this.reports.push({ kind, fields });
-      this.wake();
-    });
-    createInterface({ input: this.child.stderr! }).on("line", (line) => {
-      this.stderrTail.push(line);
-      if (this.stderrTail.length > 5) this.stderrTail.shift();
-    });
-    this.child.stdin?.on("error", () => {}); // it may exit while we write
+      if (child.pid === undefined) throw new ScenarioError(`cannot start ${name} (${path})`, "check that it runs");
+      this.pid = child.pid;
+      this.exited = new Promise((resolve) => {
+        child.on("exit", (code, signal) => {
+          this.exitCode = code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0);
+          resolve();
+        });
+      });
+      child.on("error", () => {}); // a failed spawn also emits "exit"
+    } finally {
+      closeSync(out); // the child has its own copies
+      closeSync(err);
+    }
   }
 
   get running(): boolean {
     return this.exitCode === undefined;
   }
 
-  /** Writes one command line to its control thread (baseline processes). */
+  /** Its reports so far. */
+  get reports(): readonly Report[] {
+    this.poll();
+    return this.lines;
+  }
+
+  /** Hands a command line to its control thread: the file first, then SIGUSR1 to say it is there. */
   send(line: string): void {
-    this.child.stdin?.write(line + "\n");
+    const tmp = `${this.controlPath}.${++seq}`;
+    writeFileSync(tmp, line + "\n", { mode: 0o600, flag: "wx" });
+    renameSync(tmp, this.controlPath);
+    process.kill(this.pid, "SIGUSR1");
   }
 
   /** The value of its last `stat KEY VALUE` report. */
   stat(key: string): string | undefined {
-    for (let i = this.reports.length - 1; i >= 0; i--) {
-      const r = this.reports[i]!;
+    const all = this.reports;
+    for (let i = all.length - 1; i >= 0; i--) {
+      const r = all[i]!;
       if (r.kind === "stat" && r.fields[0] === key) return r.fields[1];
     }
     return undefined;
@@ -84,44 +119,72 @@ export class ScenarioProcess {
   async waitFor(kind: string, timeoutMs: number, signal?: AbortSignal, from = 0): Promise<Report> {
     const until = Date.now() + timeoutMs;
     for (;;) {
-      for (let i = from; i < this.reports.length; i++) {
-        const r = this.reports[i]!;
+      const exited = !this.running; // read before the reports: a last line written before exit is seen
+      const all = this.reports;
+      for (let i = from; i < all.length; i++) {
+        const r = all[i]!;
         if (r.kind === kind) return r;
         if (r.kind === "error") throw this.failure(`reported: ${r.fields.join(" ")}`);
       }
-      if (!this.running) throw this.failure(`exited with code ${this.exitCode} before reporting "${kind}"`);
+      if (exited) throw this.failure(`exited with code ${this.exitCode} before reporting "${kind}"`);
       if (signal?.aborted) throw new ScenarioError(`interrupted while waiting for ${this.name}`, "");
-      const left = until - Date.now();
-      if (left <= 0) throw this.failure(`did not report "${kind}" within ${timeoutMs} ms`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.min(left, 100));
-        this.notify.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
+      if (Date.now() >= until) throw this.failure(`did not report "${kind}" within ${timeoutMs} ms`);
+      await new Promise((r) => setTimeout(r, POLL_MS));
     }
   }
 
-  /** Signals its whole process group (no error when it is gone already). */
+  /** Signals its whole process group, or the process itself if it has not made its group yet (no error when gone). */
   killGroup(signal: NodeJS.Signals): void {
-    try {
-      process.kill(-this.pid, signal);
-    } catch {
-      // the group is empty: nothing left to signal
+    for (const target of [-this.pid, this.pid]) {
+      try {
+        process.kill(target, signal);
+        return;
+      } catch {
+        // no such group (yet, or any more): try the process itself
+      }
     }
   }
 
-  private wake(): void {
-    const n = this.notify;
-    this.notify = [];
-    for (const f of n) f();
+  /** Stops reading its reports (after it has exited; its files go with the scenario's directory). */
+  close(): void {
+    this.poll();
+    try {
+      closeSync(this.outFd);
+    } catch {
+      // closed already
+    }
+  }
+
+  private poll(): void {
+    const buf = Buffer.alloc(65536);
+    for (;;) {
+      let n: number;
+      try {
+        n = readSync(this.outFd, buf, 0, buf.length, this.offset);
+      } catch {
+        return; // closed
+      }
+      if (n <= 0) return;
+      this.offset += n;
+      const text = this.partial + buf.toString("utf8", 0, n);
+      const parts = text.split("\n");
+      this.partial = parts.pop() ?? "";
+      for (const line of parts) {
+        const [kind = "", ...fields] = line.trim().split(/\s+/);
+        if (kind) this.lines.push({ kind, fields });
+      }
+    }
   }
 
   private failure(what: string): ScenarioError {
-    const err = this.stderrTail.length ? `; its stderr: ${this.stderrTail.join(" | ")}` : "";
+    let err = "";
+    try {
+      err = readFileSync(this.errPath, "utf8").trim().split("\n").slice(-3).join(" | ");
+    } catch {
+      // no stderr file
+    }
     return new ScenarioError(
-      `scenario process ${this.name} (pid ${this.pid}) ${what}${err}`,
+      `scenario process ${this.name} (pid ${this.pid}) ${what}${err ? `; its stderr: ${err}` : ""}`,
       "run the scenario again with --verbose; if it repeats, rebuild with `bash scripts/setup.sh`",
     );
   }
@@ -132,10 +195,13 @@ export class ProcessSet {
   private readonly procs: ScenarioProcess[] = [];
   private closed = false;
 
+  /** @param dir the scenario's private directory, where the processes' report files go */
+  constructor(private readonly dir: string) {}
+
   /** Starts a process; refused once `stopAll` has begun, so a late injection cannot outlive the scenario. */
-  start(path: string, name: string, args: string[], stdin = false): ScenarioProcess {
+  start(path: string, name: string, args: string[], control = false): ScenarioProcess {
     if (this.closed) throw new ScenarioError(`not starting ${name}: the scenario is ending`, "");
-    const p = new ScenarioProcess(path, name, args, stdin);
+    const p = new ScenarioProcess(path, name, args, this.dir, control);
     this.procs.push(p);
     return p;
   }
@@ -155,13 +221,15 @@ export class ProcessSet {
     const groups = new Set(this.procs.map((p) => p.pid));
     for (let i = 0; i < 50; i++) {
       for (const p of this.procs) if (p.running || i > 0) p.killGroup("SIGKILL");
-      const left = groupMembers(groups);
-      if (left.length === 0 && this.procs.every((p) => !p.running)) return;
+      if (groupMembers(groups).length === 0 && this.procs.every((p) => !p.running)) {
+        for (const p of this.procs) p.close();
+        return;
+      }
       await sleep(100);
     }
-    const left = groupMembers(groups);
+    const left = [...groupMembers(groups), ...this.procs.filter((p) => p.running).map((p) => p.pid)];
     throw new ScenarioError(
-      `scenario processes still running after SIGKILL: ${left.join(", ") || this.procs.filter((p) => p.running).map((p) => p.pid)}`,
+      `scenario processes still running after SIGKILL: ${[...new Set(left)].join(", ")}`,
       "they are in uninterruptible sleep (D state, check `ps -o pid,stat,comm -p PID`); they end when their I/O does",
     );
   }

@@ -27,7 +27,7 @@ int role_batch_job(const struct scn_args *a)
 	double period = arg_num(a, "period_s", 6), burn = arg_num(a, "work_ms", 250), out_kb = arg_num(a, "out_kb", 1024);
 
 	rng_seed(&r, (uint64_t)arg_num(a, "seed", 1));
-	start_control_thread();
+	start_control_thread(a);
 	say("ready");
 	sleep_ns((uint64_t)(rng_range(&r, 0.1, 1.0) * period * NS)); /* not in step with the capture's start */
 	for (unsigned n = 0;; n++) {
@@ -61,7 +61,7 @@ int role_api_server(const struct scn_args *a)
 
 	fds[0].fd = listen_loopback();
 	fds[0].events = POLLIN;
-	start_control_thread();
+	start_control_thread(a);
 	say("ready");
 	for (;;) {
 		if (poll(fds, (nfds_t)n, -1) < 0 && errno != EINTR)
@@ -127,7 +127,7 @@ int role_api_client(const struct scn_args *a)
 	for (int i = 0; i < nconn; i++)
 		if ((s[i] = connect_loopback(port)) < 0)
 			die("connect to api-server port %d", port);
-	start_control_thread();
+	start_control_thread(a);
 	say("ready");
 	t0 = next = mono_ns();
 	for (unsigned k = 0;; k++) {
@@ -164,7 +164,7 @@ int role_app_logger(const struct scn_args *a)
 	if (fd < 0)
 		die("open app.log");
 	rng_seed(&r, (uint64_t)arg_num(a, "seed", 1));
-	start_control_thread();
+	start_control_thread(a);
 	say("ready");
 	for (unsigned seq = 0;; seq++) {
 		char line[512];
@@ -233,7 +233,7 @@ int role_metrics_agent(const struct scn_args *a)
 	if (rx < 0 || tx < 0 || bind(rx, (struct sockaddr *)&sa, sizeof(sa)) || getsockname(rx, (struct sockaddr *)&sa, &len))
 		die("metrics socket");
 	rng_seed(&r, (uint64_t)arg_num(a, "seed", 1));
-	start_control_thread();
+	start_control_thread(a);
 	say("ready");
 	next = mono_ns() + (uint64_t)(rng_range(&r, 0, period) * NS);
 	for (;;) {

@@ -4,11 +4,13 @@
 #include "scn.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
 #include <unistd.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -46,24 +48,54 @@ static void pin_thread(int cpu)
 	sched_setaffinity(0, sizeof(set), &set);
 }
 
-/* cpu-hog seconds= [cpu=]: spins (no system calls: the clock is read through the vDSO); pinned to `cpu` it
- * is the noisy neighbour of whatever else runs there. */
-static int cpu_hog(const struct scn_args *a)
-{
-	int cpu = (int)arg_num(a, "cpu", -1);
-	volatile uint64_t x = 0;
+struct spin {
+	int cpu, nice;
 	uint64_t end;
+};
 
-	if (cpu >= 0)
-		pin_thread(cpu);
-	end = deadline_of(a);
-	report_start();
-	while (mono_ns() < end)
+/* Spins until sp->end; pinned to sp->cpu (>= 0) and at sp->nice, both per thread (Linux keeps nice per
+ * thread), both undone before returning, so a control thread leaves its process as it found it. */
+static void *spin(void *arg)
+{
+	const struct spin *sp = arg;
+	volatile uint64_t x = 0;
+	int was = getpriority(PRIO_PROCESS, 0);
+
+	if (sp->cpu >= 0)
+		pin_thread(sp->cpu);
+	if (sp->nice)
+		setpriority(PRIO_PROCESS, 0, sp->nice);
+	while (mono_ns() < sp->end)
 		for (int i = 0; i < 100000; i++)
 			x = x * 2862933555777941757ull + 3037000493ull;
-	report_end();
-	if (cpu >= 0)
+	if (sp->nice)
+		setpriority(PRIO_PROCESS, 0, was);
+	if (sp->cpu >= 0)
 		pin_thread(-1);
+	return NULL;
+}
+
+#define HOG_MAX_THREADS 16
+
+/* cpu-hog seconds= [threads=1] [cpu=] [nice=0]: `threads` threads spin (no system calls: the clock is read
+ * through the vDSO); pinned to `cpu` they are the noisy neighbours of whatever else runs there. */
+static int cpu_hog(const struct scn_args *a)
+{
+	pthread_t extra[HOG_MAX_THREADS];
+	int threads = (int)arg_num(a, "threads", 1), started = 0;
+	struct spin sp = { (int)arg_num(a, "cpu", -1), (int)arg_num(a, "nice", 0), 0 };
+
+	if (threads < 1 || threads > HOG_MAX_THREADS)
+		threads = 1;
+	sp.end = deadline_of(a);
+	report_start();
+	for (int i = 1; i < threads; i++)
+		started += pthread_create(&extra[started], NULL, spin, &sp) == 0;
+	spin(&sp);
+	for (int i = 0; i < started; i++)
+		pthread_join(extra[i], NULL);
+	report_end();
+	say("stat threads %d", started + 1);
 	return 0;
 }
 

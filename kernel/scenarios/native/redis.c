@@ -163,7 +163,7 @@ int role_redis_client(const struct scn_args *a)
 	wave_s = rng_range(&r, 20, 60);
 	phase = rng_range(&r, 0, 2 * M_PI);
 	connect_or_die(&c, a);
-	start_control_thread();
+	start_control_thread(a);
 	say("ready");
 	t0 = next = mono_ns();
 	for (;;) {

@@ -50,19 +50,28 @@ static void work_iters(uint64_t n)
 	work_sink = x;
 }
 
+static double thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
 void work_ms(double ms)
 {
 	static double per_ms;
 
 	if (per_ms == 0) {
-		/* CLOCK_MONOTONIC is read through the vDSO, so calibrating makes no system calls either */
-		uint64_t n = 0, t0 = mono_ns();
+		/* calibrated on this thread's own CPU time, so a busy machine at start does not shrink the work */
+		uint64_t n = 0;
+		double t0 = thread_cpu_ns();
 
-		while (mono_ns() - t0 < 5000000ull) {
+		while (thread_cpu_ns() - t0 < 5e6) {
 			work_iters(10000);
 			n += 10000;
 		}
-		per_ms = n / ((mono_ns() - t0) / 1e6);
+		per_ms = n / ((thread_cpu_ns() - t0) / 1e6);
 	}
 	work_iters((uint64_t)(ms * per_ms));
 }
@@ -242,26 +251,49 @@ void scn_init(void)
 {
 	/* The runner kills what it starts; this covers the runner itself being killed (SIGKILL, a crash). No
 	 * getppid() check after it: that would add one call to a getppid storm's exact count. */
+	sigset_t usr1;
+
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	/* A process group of its own (its children join it), so the runner ends it and them with one kill; the
+	 * same session as the runner, so the terminal's Ctrl-C reaches only bpflab, and one scheduler autogroup
+	 * for all of a scenario's processes (setsid would give each its own, and a noisy neighbour in another
+	 * autogroup cannot take more than its group's share: it would barely disturb anyone). */
+	setpgid(0, 0);
 	signal(SIGPIPE, SIG_IGN);
+	/* SIGUSR1 says a command is in the control file: blocked in every thread (those created later inherit
+	 * the mask), taken only by the control thread's sigwaitinfo, so it never interrupts the normal work. */
+	sigemptyset(&usr1);
+	sigaddset(&usr1, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &usr1, NULL);
 }
 
-/* Reads "NAME key=value ..." lines on stdin and runs each anomaly in this thread: a thread of this process,
- * so the anomaly is charged to the running process's pid, as when a real service misbehaves. */
-static void *control_loop(void *unused)
+/* Waits for SIGUSR1, then reads "NAME key=value ..." from the control file and runs that anomaly in this
+ * thread: a thread of this process, so the anomaly is charged to the running process's pid, as when a real
+ * service misbehaves. A file and a signal, so nothing but the anomaly shows up as this process's I/O. */
+static void *control_loop(void *arg)
 {
-	char line[1024];
-	FILE *in = fdopen(0, "r");
+	const char *path = arg;
+	sigset_t set;
 
-	(void)unused;
-	if (!in)
-		return NULL;
-	while (fgets(line, sizeof(line), in)) {
-		char *argv[SCN_MAX_ARGS + 1], *save = NULL, *tok;
-		int argc = 0;
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	for (;;) {
+		char line[1024], *argv[SCN_MAX_ARGS + 1], *save = NULL, *tok;
+		int argc = 0, fd;
+		ssize_t n;
 		struct scn_args a;
 		anomaly_fn fn;
 
+		if (sigwaitinfo(&set, NULL) < 0)
+			continue;
+		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			say("error cannot open control file %s", path);
+			continue;
+		}
+		n = read(fd, line, sizeof(line) - 1);
+		close(fd);
+		line[n > 0 ? n : 0] = 0;
 		for (tok = strtok_r(line, " \n", &save); tok && argc < SCN_MAX_ARGS; tok = strtok_r(NULL, " \n", &save))
 			argv[argc++] = tok;
 		if (argc == 0)
@@ -279,11 +311,15 @@ static void *control_loop(void *unused)
 	return NULL;
 }
 
-void start_control_thread(void)
+void start_control_thread(const struct scn_args *a)
 {
+	static char path[512];
 	pthread_t t;
 
-	if (pthread_create(&t, NULL, control_loop, NULL))
+	snprintf(path, sizeof(path), "%s", arg_str(a, "ctl", ""));
+	if (!path[0])
+		return; /* no control file: nothing can be injected into this process */
+	if (pthread_create(&t, NULL, control_loop, path))
 		die("pthread_create");
 	pthread_detach(t);
 }

@@ -1,7 +1,7 @@
 /* scn.h: what every scenario process shares: the clock, a seeded generator, key=value arguments, the
  * report lines the runner (kernel/scenarios/scenario-process.ts) reads on stdout, and the roles' entry points.
  *
- * Report protocol, one line each on stdout:
+ * Report protocol, one line each on stdout (a file in the scenario's private directory):
  *   ready                       the process is serving its normal load
  *   port N                      a listening TCP port on 127.0.0.1 (api-server, net-sink)
  *   start NS / end NS           an anomaly's behaviour began / ended (CLOCK_MONOTONIC ns, the clock of
@@ -36,8 +36,8 @@ struct scn_rng {
 uint64_t mono_ns(void);
 void sleep_ns(uint64_t ns);
 void sleep_until_ns(uint64_t deadline);
-/* Does about `ms` of CPU work (a fixed amount, calibrated once per process: it takes longer when the CPU is
- * shared, like real work). Pure computation: no system calls, so it only moves the CPU columns. */
+/* Does about `ms` of CPU work (a fixed amount, calibrated once per process on its thread CPU time: it takes
+ * longer when the CPU is shared, like real work). Pure computation, no system calls after the calibration. */
 void work_ms(double ms);
 
 void rng_seed(struct scn_rng *r, uint64_t seed);
@@ -63,9 +63,9 @@ int connect_loopback(int port);
 
 /* Every role: dies with its parent (the runner), line-buffered reports. */
 void scn_init(void);
-/* Baseline roles: a thread that reads anomaly commands ("cpu-hog seconds=3 ...") on stdin and runs them in
- * this process, so a running process can turn anomalous. */
-void start_control_thread(void);
+/* Baseline roles: a thread that runs anomaly commands ("cpu-hog seconds=3 ...") handed over in the file named
+ * by the ctl= argument (and SIGUSR1) in this process, so a running process can turn anomalous. */
+void start_control_thread(const struct scn_args *a);
 
 /* Anomalies (inject.c, redis.c): run in the calling thread, report start/end/stat, return 0 when done. */
 typedef int (*anomaly_fn)(const struct scn_args *a);

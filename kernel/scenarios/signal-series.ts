@@ -1,0 +1,72 @@
+// The per-window value of a label's signal for one process: what "sched:oncpu_ns" or "syscalls:getppid count"
+// in a label means, computed from the capture, so tests (and readers) can check that the signal really moved.
+
+import type { Capture } from "../capture/capture.js";
+import { OptionError } from "../errors.js";
+import type { Frame } from "../frame/frame.js";
+
+export interface SignalSeries {
+  /** Window starts, seconds since the capture began. */
+  t_s: Float64Array;
+  /** The signal per window: a sum over the process's threads and rows (NaN for a gauge with no row). */
+  value: Float64Array;
+}
+
+/** Columns that are levels, not counts: a window's value is their largest, and no row means not known. */
+const GAUGES = /^(rss_|swap_)/;
+
+/**
+ * `signal` ("collector:column" or "collector:key column", as in a label, with or without " up"/"down") for
+ * process `pid` in windows of `windowS` from 0 to the capture's end.
+ * - sched, memory, net, syscalls (and later collectors): the column summed over the pid's rows per window;
+ *   a key keeps the rows of that syscall, function, socket family or disk op ("syscalls:getppid count",
+ *   "net:inet tx_bytes"); the rss and swap gauges take the window maximum.
+ * - process: "process:EVENT count" counts EVENT events (fork, exec, exit) of the pid's children (ppid = pid).
+ * @example signalSeries(cap, label.pid, label.signal).value  // e.g. oncpu ns per second
+ */
+export function signalSeries(cap: Capture, pid: number, signal: string, windowS = 1): SignalSeries {
+  const m = /^([a-z_]+):(?:([A-Za-z0-9_]+) )?([a-z_]+)$/.exec(signal.trim().replace(/ (up|down)$/, ""));
+  if (!m) {
+    throw new OptionError(
+      `bad signal "${signal}"`,
+      'write it as in a label: "collector:column" or "collector:key column", e.g. "syscalls:getppid count"',
+    );
+  }
+  const [, collector, key, column] = m as unknown as [string, string, string | undefined, string];
+  const f = cap.frame(collector);
+  const n = Math.max(1, Math.ceil(cap.meta.elapsedMs / 1000 / windowS));
+  const t = Float64Array.from({ length: n }, (_, i) => i * windowS);
+  const gauge = GAUGES.test(column);
+  const value = new Float64Array(n).fill(gauge ? NaN : 0);
+  const rows = collector === "process" ? processRows(f, pid, key ?? column) : keyedRows(f, pid, key);
+  const ts = f.numeric("t_s");
+  const v = collector === "process" ? undefined : f.numeric(column);
+  for (const i of rows) {
+    const w = Math.min(n - 1, Math.max(0, Math.floor(ts[i]! / windowS)));
+    const x = v ? v[i]! : 1;
+    value[w] = gauge ? (Number.isNaN(value[w]!) ? x : Math.max(value[w]!, x)) : value[w]! + x;
+  }
+  return { t_s: t, value };
+}
+
+/** The column a signal's key names a value of: "syscalls:getppid count", "net:inet tx_bytes", "ufunc:malloc calls". */
+const KEY_COLUMNS = ["syscall", "function", "family", "op"];
+
+function keyedRows(f: Frame, pid: number, key: string | undefined): number[] {
+  const pids = f.numeric("pid");
+  const keyColumn = KEY_COLUMNS.find((c) => f.has(c));
+  if (key !== undefined && !keyColumn)
+    throw new OptionError(`frame ${f.name} has no key column for "${key}"`, `keys name a ${KEY_COLUMNS.join(", ")}`);
+  const names = key !== undefined ? f.strings(keyColumn!) : undefined;
+  const out: number[] = [];
+  for (let i = 0; i < f.length; i++) if (pids[i] === pid && (!names || names[i] === key)) out.push(i);
+  return out;
+}
+
+function processRows(f: Frame, pid: number, event: string): number[] {
+  const ppid = f.numeric("ppid");
+  const ev = f.strings("event");
+  const out: number[] = [];
+  for (let i = 0; i < f.length; i++) if (ppid[i] === pid && ev[i] === event) out.push(i);
+  return out;
+}
