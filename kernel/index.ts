@@ -44,6 +44,25 @@ export type { Anomaly, AnomalyReport, FindAnomaliesOptions } from "./analysis/an
 export { readLabels, labelRows } from "./analysis/labels.js";
 export type { InjectedAnomaly } from "./analysis/labels.js";
 
+// scenarios: a baseline load plus one injected anomaly, captured with its ground truth (`labels` frame)
+export { runScenario, scenarioOf, defaultScenarioCollectors, SCENARIO_COLLECTORS } from "./scenarios/run-scenario.js";
+export type { ScenarioOptions, ScenarioCaptureMeta } from "./scenarios/run-scenario.js";
+export { listScenarios, planScenario, scenarioNames } from "./scenarios/plan.js";
+export type { PlanOptions } from "./scenarios/plan.js";
+export { scenarioLabels, LABELS_FRAME, LABEL_SCHEMA } from "./scenarios/labels.js";
+export { signalSeries } from "./scenarios/signal-series.js";
+export type { SignalSeries } from "./scenarios/signal-series.js";
+export type {
+  ScenarioPlan,
+  ScenarioLabel,
+  ScenarioInfo,
+  ScenarioMeta,
+  InjectionPlan,
+  BaselinePlan,
+  Host,
+  LabelRole,
+} from "./scenarios/scenario-types.js";
+
 // SQL over captures and datasets
 export { query, withQuery, QuerySession } from "./query/query.js";
 export type { QueryView } from "./query/query.js";

@@ -13,6 +13,7 @@ import { detectCommand } from "./detect-command.js";
 import { compareCommand } from "./compare-command.js";
 import { demoCommand } from "./demo-command.js";
 import { recoverCommand } from "./recover-command.js";
+import { scenarioCommand } from "./scenario-command.js";
 
 export const commands: readonly CommandSpec[] = [
   collectorsCommand,
@@ -25,5 +26,6 @@ export const commands: readonly CommandSpec[] = [
   detectCommand,
   compareCommand,
   demoCommand,
+  scenarioCommand,
   recoverCommand,
 ];

@@ -1,57 +1,69 @@
 // `bpflab scenario list|run`: the labelled scenarios (kernel/scenarios): a baseline load, one injected anomaly
 // at a seeded time, a capture of the whole machine with the ground truth in labels.parquet.
 
-import { parseArgs } from "node:util";
 import { OptionError } from "../errors.js";
-import { setVerbose } from "../log.js";
 import { listScenarios, planScenario, scenarioNames } from "../scenarios/plan.js";
 import { runScenario } from "../scenarios/run-scenario.js";
 import { scenarioLabels } from "../scenarios/labels.js";
-import { summarize, textTable } from "./summary.js";
+import { summarize, textTable } from "../report/summary.js";
+import { defineCommand, Invocation } from "./command.js";
 
-export const SCENARIO_HELP = `bpflab scenario: labelled captures of this machine with one anomaly injected
+export const scenarioCommand = defineCommand({
+  name: "scenario",
+  summary: "labelled scenarios: a baseline load plus one injected anomaly (list, run)",
+  description:
+    "scenario list: the scenarios, what each injects and the signal it moves. scenario run NAME: start the " +
+    "seed's baseline load (a batch job, a loopback service and its client, a logger, a metrics agent, idle " +
+    "daemons, a queue worker, a pinned worker, redis-server and its client), capture the whole machine, inject the " +
+    "anomaly at the seed's time, and save the capture with labels.parquet (the ground truth). Every process it " +
+    "starts is gone when it returns. Needs root to run (list and --plan do not).",
+  args: [
+    { name: "action", description: "list or run", required: true },
+    { name: "name", description: "the scenario to run (see scenario list)" },
+  ],
+  json: true,
+  options: [
+    {
+      flags: "-s, --seed <S>",
+      description: "integer 0-4294967295: the baseline, injection time, every parameter",
+      defaultText: "1",
+    },
+    { flags: "-d, --duration <D>", description: "capture length (at least 6s)", defaultText: "40s" },
+    {
+      flags: "-w, --warmup <W>",
+      description: "normal load before the earliest injection",
+      defaultText: "15s (35 % under 30s)",
+    },
+    { flags: "-i, --interval <I>", description: "the collectors' interval", defaultText: "1s" },
+    { flags: "-o, --out <DIR>", description: "where to write <collector>.parquet and labels.parquet" },
+    { flags: "--force", description: "replace the capture already in --out (never other files)" },
+    { flags: "--plan", description: "print the plan the seed makes (JSON) and exit, running nothing" },
+  ],
+  examples: [
+    ["bpflab scenario list", "the scenarios and the signals they move"],
+    [
+      "sudo bpflab scenario run cpu-hog --seed 3 --out /tmp/cpu-hog-3",
+      "40 s capture, a CPU hog injected at a seeded time",
+    ],
+    ["sudo bpflab scenario run baseline --seed 3 -d 60s -o /tmp/normal-3", "the same baseline, nothing injected"],
+    ["bpflab scenario run redis-aof-stall --seed 7 --plan", "what seed 7 would do, without running it"],
+    ["bpflab detect /tmp/cpu-hog-3", "then look for it"],
+  ],
+  notes: "Ctrl-C ends a scenario early: every process it started is stopped and the capture so far is saved.",
+  run: (inv) => {
+    const action = inv.args[0];
+    if (action === "list") return list(inv);
+    if (action === "run") return run(inv);
+    throw new OptionError(
+      `unknown scenario action "${action}"`,
+      "use `bpflab scenario list` or `bpflab scenario run NAME`",
+    );
+  },
+});
 
-USAGE
-  bpflab scenario list [--json]              the scenarios, what each injects and the signal it moves
-  bpflab scenario run NAME --out DIR [--seed S] [--duration D] [--warmup W] [--interval I] [--json]
-                                             run one (root): baseline load, capture, injection, labels.parquet
-
-OPTIONS
-  -s, --seed S         integer 0-4294967295 (default 1): decides the baseline, the injection time, every parameter
-  -d, --duration D     capture length (default 40s, at least 6s)
-  -w, --warmup W       normal load before the earliest injection (default 15s; 35 % of a capture under 30s)
-  -i, --interval I     collectors' interval (default 1s)
-  -o, --out DIR        where to write <collector>.parquet and labels.parquet
-      --plan           print the plan the seed makes (JSON) and exit, without running anything
-      --json           print the labels as JSON instead of the summary
-
-EXAMPLES
-  bpflab scenario list
-  sudo bpflab scenario run cpu-hog --seed 3 --out /tmp/cpu-hog-3
-  sudo bpflab scenario run baseline --seed 3 --duration 60s --out /tmp/normal-3   # nothing injected
-  bpflab scenario run redis-aof-stall --seed 7 --plan
-  bpflab detect /tmp/cpu-hog-3
-
-Ctrl-C ends a scenario early: every process it started is stopped and the capture so far is saved.`;
-
-export async function cmdScenario(args: string[]): Promise<number> {
-  const [sub, ...rest] = args;
-  if (sub === "list") return list(rest);
-  if (sub === "run") return run(rest);
-  if (sub === undefined || sub === "--help" || sub === "-h" || sub === "help") {
-    process.stdout.write(SCENARIO_HELP + "\n");
-    return sub === undefined ? 2 : 0;
-  }
-  throw new OptionError(
-    `unknown scenario command "${sub}"`,
-    "use `bpflab scenario list` or `bpflab scenario run NAME`",
-  );
-}
-
-function list(args: string[]): number {
-  const { values } = parseArgs({ args, options: { json: { type: "boolean" } } });
+function list(inv: Invocation): number {
   const all = listScenarios();
-  if (values.json) {
+  if (inv.json) {
     process.stdout.write(JSON.stringify(all, null, 2) + "\n");
     return 0;
   }
@@ -61,47 +73,27 @@ function list(args: string[]): number {
     s.summary,
     s.signals.join(", "),
   ]);
-  process.stdout.write(textTable(["scenario", "length", "injects", "signals (anomaly, cause)"], rows) + "\n");
+  process.stdout.write(textTable(["scenario", "length", "injects", "signal of the anomalous process"], rows) + "\n");
   return 0;
 }
 
-async function run(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      seed: { type: "string", short: "s" },
-      duration: { type: "string", short: "d" },
-      warmup: { type: "string", short: "w" },
-      interval: { type: "string", short: "i" },
-      out: { type: "string", short: "o" },
-      plan: { type: "boolean" },
-      json: { type: "boolean" },
-      verbose: { type: "boolean", short: "v" },
-    },
-  });
-  if (values.verbose) setVerbose(true);
-  if (positionals.length !== 1) {
+async function run(inv: Invocation): Promise<number> {
+  const name = inv.args[1];
+  if (name === undefined || inv.args.length > 2) {
     throw new OptionError("scenario run takes one scenario name", `scenarios: ${scenarioNames().join(", ")}`);
   }
-  const name = positionals[0]!;
-  const seed = values.seed === undefined ? 1 : Number(values.seed);
-  if (values.seed !== undefined && !/^\d+$/.test(values.seed)) {
-    throw new OptionError(`bad --seed: ${values.seed}`, "a seed is an integer from 0 to 4294967295");
-  }
-  const opts = {
-    seed,
-    ...(values.duration !== undefined ? { duration: values.duration } : {}),
-    ...(values.warmup !== undefined ? { warmup: values.warmup } : {}),
-  };
+  const seed = inv.int("seed", { min: 0, max: 0xffffffff }, 1)!;
+  const duration = inv.string("duration");
+  const warmup = inv.string("warmup");
+  const interval = inv.string("interval");
+  const out = inv.string("out");
+  const opts = { seed, ...(duration !== undefined ? { duration } : {}), ...(warmup !== undefined ? { warmup } : {}) };
   const plan = planScenario(name, opts);
-  if (values.plan) {
+  if (inv.flag("plan")) {
     process.stdout.write(JSON.stringify(plan, null, 2) + "\n");
     return 0;
   }
-  if (!values.out) {
-    throw new OptionError("no --out DIR given", "name a folder for the capture, e.g. --out /tmp/scenario");
-  }
+  if (!out) throw new OptionError("no --out DIR given", "name a folder for the capture, e.g. --out /tmp/scenario");
   process.stderr.write(
     `scenario ${name}, seed ${seed}: ${plan.durationS} s capture of this machine under a baseline load; ` +
       (plan.injection ? `at t = ${plan.injectAtS} s ${plan.injection.description}` : "nothing injected") +
@@ -109,12 +101,13 @@ async function run(args: string[]): Promise<number> {
   );
   const cap = await runScenario(name, {
     ...opts,
-    out: values.out,
-    ...(values.interval !== undefined ? { interval: values.interval } : {}),
+    out,
+    force: inv.flag("force"),
+    ...(interval !== undefined ? { interval } : {}),
   });
   const labels = scenarioLabels(cap);
-  if (values.json) {
-    process.stdout.write(JSON.stringify({ scenario: name, seed, out: values.out, labels }, null, 2) + "\n");
+  if (inv.json) {
+    process.stdout.write(JSON.stringify({ scenario: name, seed, out, labels }, null, 2) + "\n");
     return 0;
   }
   const rows = labels.map((l) => [
@@ -132,7 +125,7 @@ async function run(args: string[]): Promise<number> {
       (rows.length
         ? textTable(["role", "pid", "comm", "start_s", "end_s", "signal", "injected"], rows)
         : "(none: nothing injected)") +
-      `\n\nwrote ${values.out}\n`,
+      `\n\nwrote ${out}\n`,
   );
   return 0;
 }

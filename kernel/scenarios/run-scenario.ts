@@ -4,8 +4,10 @@
 import { mkdtempSync, rmSync, statfsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Capture, CaptureMeta } from "../capture/capture.js";
-import { saveCapture } from "../capture/capture-files.js";
+import { Capture } from "../capture/capture.js";
+import type { CaptureMeta } from "../capture/capture-meta.js";
+import { writeCapture } from "../capture/capture-files.js";
+import { OutputDir, prepareOutput } from "../capture/output-dir.js";
 import { capture, CaptureOptions } from "../capture/engine.js";
 import { takeSignals } from "../capture/signals.js";
 import { collectors as registry } from "../collectors/registry.js";
@@ -26,8 +28,10 @@ export const SCENARIO_COLLECTORS = ["sched", "syscalls", "process", "memory", "n
 const OPTIONAL_COLLECTORS = ["disk"];
 
 export interface ScenarioOptions extends PlanOptions {
-  /** Also save the capture here (labels.parquet beside the collectors' files). */
+  /** Also save the capture here (labels.parquet beside the collectors' files); checked before anything starts. */
   out?: string;
+  /** Replace a capture already in `out` (never other files). */
+  force?: boolean;
   /** Instead of the default collectors (SCENARIO_COLLECTORS, plus disk where available). */
   collectors?: CaptureOptions["collectors"];
   interval?: string | number;
@@ -56,6 +60,10 @@ export async function runScenario(name: string, options: ScenarioOptions = {}): 
   const plan = planScenario(name, options);
   checkPrivileges();
   nativeBin("exec-guard"); // built? (before anything starts)
+  const outDir: OutputDir | undefined = options.out
+    ? await prepareOutput(options.out, { force: options.force ?? false })
+    : undefined;
+  let wrote = false;
   const stop = new AbortController();
   const onAbort = () => stop.abort();
   options.signal?.addEventListener("abort", onAbort);
@@ -117,9 +125,14 @@ export async function runScenario(name: string, options: ScenarioOptions = {}): 
     const t1 = Date.now();
     await set.stopAll();
     log.debug(`scenario: processes stopped in ${Date.now() - t1} ms`);
-    if (options.out) await saveCapture(result, options.out);
+    if (outDir) {
+      await writeCapture(result, outDir);
+      wrote = true;
+    }
     return result;
   } finally {
+    if (outDir && !wrote) outDir.discard();
+    outDir?.close();
     clearTimeout(timer);
     ending.abort();
     await starting?.catch(() => undefined);

@@ -85,6 +85,7 @@ export function machineOncpu(cap: Capture): Float64Array {
 }
 
 export const at = (v: Float64Array, ws: number[]) => ws.map((w) => v[w]!);
+export const sumAt = (v: Float64Array, ws: number[]) => ws.reduce((a, w) => a + (v[w] ?? 0), 0);
 export const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 export const total = (v: Float64Array) => v.reduce((a, b) => a + (Number.isNaN(b) ? 0 : b), 0);
 
