@@ -51,7 +51,7 @@ describe("scenario runner", () => {
       // labels.parquet beside the collectors' files, loaded back with the capture and its plan
       const back = await loadCapture(join(out, "repro-0"));
       expect(readdirSync(join(out, "repro-0")).sort()).toEqual(
-        ["labels", "memory", "net", "process", "sched", "syscalls"].map((f) => `${f}.parquet`),
+        ["drops", "labels", "memory", "net", "process", "sched", "syscalls"].map((f) => `${f}.parquet`),
       );
       expect(scenarioLabels(back)).toEqual(scenarioLabels(runs[0]!));
       expect(scenarioOf(back)!.plan).toEqual(plan);
