@@ -5,6 +5,8 @@
 #define BPFLAB_COMM_LEN    16
 #define BPFLAB_MAX_TRACKED 8192   /* processes followed when filtering by pid (target + descendants) */
 #define BPFLAB_MAX_LOST_PIDS 4096 /* processes whose lost records are counted one by one */
+#define BPFLAB_HIST_EXP    37     /* histograms (hist.bpf.h) resolve latencies below 2^37 ns (137 s) */
+#define BPFLAB_HIST_SLOTS  (4 * (BPFLAB_HIST_EXP - 1) + 2) /* 146: 0, 1..4, four per power of two, overflow */
 
 struct bpflab_filter_cfg {
 	__u32 targ_tgid;        /* the target process, for reference; the tracked map is what is checked */

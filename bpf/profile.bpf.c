@@ -63,7 +63,7 @@ int profile_sample(struct bpf_perf_event_data *ctx)
 		init.cgroup_id = task_cgroup_id(t);
 		bpf_get_current_comm(&init.comm, sizeof(init.comm));
 		READ_PROCESS_NAME(&init.pcomm, t);
-		v = insert_row(&samples, &key, &init);
+		v = insert_row(&samples, &key, &init, tgid);
 		if (!v)
 			return 0;
 		announce(tgid);

@@ -8,6 +8,7 @@
 
 const volatile struct sched_cfg cfg = {};
 #include "bpflab.bpf.h"
+#include "hist.bpf.h"
 
 #define TASK_RUNNING 0
 #define TASK_DEAD    0x80
@@ -34,6 +35,40 @@ struct {
 	__type(key, struct sched_key);
 	__type(value, struct sched_val);
 } stats SEC(".maps");
+
+/* ---- run-queue latency histograms (option histogram: the sched_hist frame) ---- */
+
+/* Allocated as threads appear (NO_PREALLOC): a capture without histograms pays no memory for them. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, SCHED_MAX_HISTS);
+	__type(key, struct sched_key);
+	__type(value, struct sched_hist);
+} hists SEC(".maps");
+
+/* Counts one run-queue wait of `wait` ns of thread `t` (being switched in) in its histogram of this interval. */
+static __always_inline void count_runq_wait(struct task_struct *t, __u32 tid, __u32 tgid, __u64 wait)
+{
+	struct sched_key key = { .epoch = current_epoch(), .tid = tid };
+	struct sched_hist *h = bpf_map_lookup_elem(&hists, &key);
+
+	if (!h) {
+		/* too big for the stack: insert zeroes, then fill the identity in */
+		static const struct sched_hist zero = {};
+
+		h = insert_row(&hists, &key, &zero, tgid);
+		if (!h)
+			return;
+		h->pid = tgid;
+		h->cgroup_id = task_cgroup_id(t);
+		BPF_CORE_READ_STR_INTO(&h->comm, t, comm);
+		READ_PROCESS_NAME(&h->pcomm, t);
+	}
+	hist_add(h->slots, wait, false);
+}
+
+/* ---- end of run-queue latency histograms ---- */
 
 /* Thread `t`'s row of interval `epoch`, created on first sight with its identity. NULL (and counted lost) when
  * the map is full. */
@@ -119,6 +154,8 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 	if (v && s->out_ts) {
 		if (s->runnable) {
 			v->runq_ns += now - s->out_ts;
+			if (cfg.histogram)
+				count_runq_wait(next, tid, tgid, now - s->out_ts);
 		} else {
 			/* the blocked time not yet charged to an interval by sched_charge; woken without a wakeup
 			 * event (a signal's stop/continue path): all of it is off-CPU */
@@ -129,6 +166,8 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 				v->offcpu_ns += end - from;
 			if (s->wake_ts)
 				v->runq_ns += now - s->wake_ts;
+			if (s->wake_ts && cfg.histogram)
+				count_runq_wait(next, tid, tgid, now - s->wake_ts);
 		}
 	}
 	s->out_ts = 0;

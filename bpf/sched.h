@@ -5,10 +5,13 @@
 #include "bpflab.h"
 
 #define SCHED_MAX_ENTRIES 65536 /* threads seen per two live epochs; a full map counts as lost */
+#define SCHED_MAX_HISTS   16384 /* run-queue histograms (632 bytes each, allocated when first used): 10 MiB at most */
 
 struct sched_cfg {
 	struct bpflab_filter_cfg filter;
-};                          /* 8 bytes */
+	__u8 histogram;         /* 1: count each run-queue wait in the thread's histogram (sched_hist) */
+	__u8 pad[7];
+};                          /* 16 bytes */
 
 struct sched_key {
 	__u32 epoch;
@@ -29,5 +32,16 @@ struct sched_val {
 	char  comm[BPFLAB_COMM_LEN];
 	char  pcomm[BPFLAB_COMM_LEN]; /* the thread-group leader's comm */
 };                          /* 96 bytes */
+
+/* The run-queue latency histogram of one thread per interval (wakeup or preemption to switch-in), keyed by
+ * struct sched_key (hist.bpf.h buckets). */
+struct sched_hist {
+	__u64 cgroup_id;
+	__u32 pid;              /* tgid */
+	__u32 pad;
+	char  comm[BPFLAB_COMM_LEN];
+	char  pcomm[BPFLAB_COMM_LEN];
+	__u32 slots[BPFLAB_HIST_SLOTS]; /* waits per latency bucket */
+};                          /* 632 bytes */
 
 #endif /* SCHED_H */

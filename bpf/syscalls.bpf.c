@@ -8,6 +8,7 @@
 
 const volatile struct syscalls_cfg cfg = {};
 #include "bpflab.bpf.h"
+#include "hist.bpf.h"
 
 struct inflight {
 	__u64 ts;
@@ -28,6 +29,38 @@ struct {
 	__type(key, struct syscalls_key);
 	__type(value, struct syscalls_val);
 } counts SEC(".maps");
+
+/* ---- latency histograms (option histogram: the syscalls_hist frame) ---- */
+
+/* Allocated as keys appear (NO_PREALLOC): a capture without histograms pays no memory for them. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, SYSCALLS_MAX_HISTS);
+	__type(key, struct syscalls_key);
+	__type(value, struct syscalls_hist);
+} hists SEC(".maps");
+
+/* Counts a call of `lat` ns in the histogram of `key` (the caller's thread and syscall). */
+static __always_inline void count_in_hist(const struct syscalls_key *key, __u64 lat)
+{
+	struct syscalls_hist *h = bpf_map_lookup_elem(&hists, key);
+
+	if (!h) {
+		/* 624 bytes: too big for the stack, so the first call of a key inserts zeroes and then fills in */
+		static const struct syscalls_hist zero = {};
+
+		h = insert_row(&hists, key, &zero, key->pid);
+		if (!h)
+			return;
+		h->cgroup_id = bpf_get_current_cgroup_id();
+		bpf_get_current_comm(h->comm, sizeof(h->comm));
+		READ_PROCESS_NAME(&h->pcomm, bpf_get_current_task_btf());
+	}
+	hist_add(h->slots, lat, false);
+}
+
+/* ---- end of latency histograms ---- */
 
 static __always_inline long regs_syscall_nr(struct pt_regs *regs)
 {
@@ -99,6 +132,8 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	v->total_ns += lat;
 	if (lat > v->max_ns)
 		v->max_ns = lat;
+	if (cfg.histogram)
+		count_in_hist(&key, lat);
 	return 0;
 }
 

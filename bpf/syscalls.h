@@ -5,11 +5,13 @@
 #include "bpflab.h"
 
 #define SYSCALLS_MAX_ENTRIES 65536 /* (tid, syscall) pairs over two live epochs; a full map counts as lost */
+#define SYSCALLS_MAX_HISTS   16384 /* histograms (624 bytes each, allocated when first used): at most 10 MiB */
 
 struct syscalls_cfg {
 	struct bpflab_filter_cfg filter;
 	__u8 latency;           /* 1: time each call (sys_enter is attached); 0: count only */
-	__u8 pad[7];
+	__u8 histogram;         /* 1: also count each call's latency in its (tid, syscall) histogram */
+	__u8 pad[6];
 };                          /* 16 bytes */
 
 struct syscalls_key {
@@ -28,5 +30,13 @@ struct syscalls_val {
 	char  comm[BPFLAB_COMM_LEN];
 	char  pcomm[BPFLAB_COMM_LEN]; /* the thread-group leader's comm */
 };                          /* 72 bytes */
+
+/* The latency histogram of one (tid, syscall) per interval, keyed by struct syscalls_key (hist.bpf.h buckets). */
+struct syscalls_hist {
+	__u64 cgroup_id;
+	char  comm[BPFLAB_COMM_LEN];
+	char  pcomm[BPFLAB_COMM_LEN];
+	__u32 slots[BPFLAB_HIST_SLOTS]; /* calls per latency bucket */
+};                          /* 624 bytes */
 
 #endif /* SYSCALLS_H */

@@ -10,6 +10,7 @@
 
 const volatile struct ufunc_cfg cfg = {};
 #include "bpflab.bpf.h"
+#include "hist.bpf.h"
 
 /* Task-local storage instead of a tid-keyed hash: no hashing on the hot path, freed with the thread. */
 struct {
@@ -25,6 +26,38 @@ struct {
 	__type(key, struct ufunc_key);
 	__type(value, struct ufunc_val);
 } counts SEC(".maps");
+
+/* ---- latency histograms (option histogram: the ufunc_hist frame) ---- */
+
+/* Allocated as keys appear (NO_PREALLOC): a capture without histograms pays no memory for them. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, UFUNC_MAX_HISTS);
+	__type(key, struct ufunc_key);
+	__type(value, struct ufunc_hist);
+} hists SEC(".maps");
+
+/* Counts a call of `lat` ns in the histogram of `key` (the caller's thread and function). */
+static __always_inline void count_in_hist(const struct ufunc_key *key, __u64 lat)
+{
+	struct ufunc_hist *h = bpf_map_lookup_elem(&hists, key);
+
+	if (!h) {
+		/* too big for the stack: insert zeroes, then fill the identity in */
+		static const struct ufunc_hist zero = {};
+
+		h = insert_row(&hists, key, &zero, key->pid);
+		if (!h)
+			return;
+		h->cgroup_id = bpf_get_current_cgroup_id();
+		bpf_get_current_comm(h->comm, sizeof(h->comm));
+		READ_PROCESS_NAME(&h->pcomm, bpf_get_current_task_btf());
+	}
+	hist_add(h->slots, lat, false);
+}
+
+/* ---- end of latency histograms ---- */
 
 /* Adds one call of function `fid` taking `lat` ns to this thread's row of the current interval. */
 static __always_inline void account(__u64 pid_tgid, __u32 fid, __u64 lat)
@@ -52,6 +85,8 @@ static __always_inline void account(__u64 pid_tgid, __u32 fid, __u64 lat)
 	v->total_ns += lat;
 	if (lat > v->max_ns)
 		v->max_ns = lat;
+	if (cfg.histogram)
+		count_in_hist(&key, lat);
 }
 
 SEC("uprobe")

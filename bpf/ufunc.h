@@ -7,11 +7,13 @@
 #define UFUNC_MAX_FUNCS   64     /* functions per capture: each costs two perf-event links (entry, return) */
 #define UFUNC_MAX_DEPTH   16     /* nested traced calls timed per thread; deeper ones count as lost */
 #define UFUNC_MAX_ENTRIES 65536  /* (tid, function) pairs over two live epochs; a full map counts as lost */
+#define UFUNC_MAX_HISTS   16384  /* histograms (624 bytes each, allocated when first used): at most 10 MiB */
 
 struct ufunc_cfg {
 	struct bpflab_filter_cfg filter;
 	__u8 latency;           /* 1: time each call (uretprobes attached); 0: count calls at entry only */
-	__u8 pad[7];
+	__u8 histogram;         /* 1: also count each call's latency in its (tid, function) histogram */
+	__u8 pad[6];
 };                          /* 16 bytes */
 
 struct ufunc_key {
@@ -29,6 +31,14 @@ struct ufunc_val {
 	char  comm[BPFLAB_COMM_LEN];
 	char  pcomm[BPFLAB_COMM_LEN]; /* the thread-group leader's comm */
 };                          /* 64 bytes */
+
+/* The latency histogram of one (tid, function) per interval, keyed by struct ufunc_key (hist.bpf.h buckets). */
+struct ufunc_hist {
+	__u64 cgroup_id;
+	char  comm[BPFLAB_COMM_LEN];
+	char  pcomm[BPFLAB_COMM_LEN];
+	__u32 slots[BPFLAB_HIST_SLOTS]; /* calls per latency bucket */
+};                          /* 624 bytes */
 
 /* Per-thread stack of traced calls in flight (task storage): the entry of the innermost call on top. */
 struct ufunc_stack {

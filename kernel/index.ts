@@ -43,6 +43,9 @@ export { findAnomalies, logScale } from "./analysis/anomalies.js";
 export type { Anomaly, AnomalyReport, FindAnomaliesOptions } from "./analysis/anomalies.js";
 export { readLabels, labelRows } from "./analysis/labels.js";
 export type { InjectedAnomaly } from "./analysis/labels.js";
+export { latencyPercentiles, bucketQuantile, quantileName } from "./analysis/latency-percentiles.js";
+export type { PercentileOptions, Buckets } from "./analysis/latency-percentiles.js";
+export { histUpperNs, histLowerNs, histSlot } from "./collectors/histogram.js";
 
 // scenarios: a baseline load plus one injected anomaly, captured with its ground truth (`labels` frame)
 export { runScenario, scenarioOf, defaultScenarioCollectors, SCENARIO_COLLECTORS } from "./scenarios/run-scenario.js";

@@ -36,10 +36,12 @@ export interface DecodeContext {
 /** The structs an entry is made of: a map's key and value, or one ring-buffer record. */
 type Slot = "key" | "val" | "rec";
 
-/** The buffers of the entry being decoded, one view and offset per slot. */
+/** The buffers of the entry being decoded, one view and offset per slot, and the array element of its row. */
 interface Cursor {
   views: DataView[];
   offs: number[];
+  /** Frames with `rowsPer`: the index of the element this row is (0 otherwise). */
+  elem: number;
 }
 
 type NumReader = (c: Cursor) => number;
@@ -106,7 +108,7 @@ export function compileFrameDecoder(frame: FrameDecl<never>, btf: Btf, object: s
   }
 
   /** The byte offset, kind and slot of a field path such as "val.comm" or "key.nr". */
-  const field = (path: string): { slot: number; offset: number; kind: FieldKind } => {
+  const plainField = (path: string): { slot: number; offset: number; kind: FieldKind } => {
     const [head, ...rest] = path.split(".");
     const s = slots[head as Slot] ?? fail(`field ${path}: "${head}" is not one of ${Object.keys(slots).join(", ")}`);
     let layout = s.layout;
@@ -120,11 +122,32 @@ export function compileFrameDecoder(frame: FrameDecl<never>, btf: Btf, object: s
     }
     return fail(`field ${path} names no member`);
   };
+  // rowsPer: one row per element of an integer array; "<array>[]" reads the row's element, "<array>[#]" its index
+  let perArray: { path: string; length: number; read: NumReader } | undefined;
+  const field = (path: string): { slot: number; offset: number; kind: FieldKind; stride: number } => {
+    const m = /^(.*)\[(#?)\]$/.exec(path);
+    if (!m) return { ...plainField(path), stride: 0 };
+    if (!perArray || m[1] !== perArray.path)
+      fail(`field ${path}: only the rowsPer array (${perArray?.path}) has elements`);
+    if (m[2] === "#") return { slot: -1, offset: 0, kind: { kind: "int", size: 4, signed: false }, stride: 0 };
+    const a = plainField(m[1]!);
+    const k = a.kind as Extract<FieldKind, { kind: "array" }>;
+    return { slot: a.slot, offset: a.offset, kind: k.elem, stride: k.elemSize };
+  };
   const numReader = (path: string): NumReader => {
     const f = field(path);
     if (f.kind.kind !== "int") fail(`field ${path} is not an integer`);
-    return intReader(f.slot, f.offset, f.kind as Extract<FieldKind, { kind: "int" }>);
+    if (f.slot < 0) return (c) => c.elem;
+    return intReader(f.slot, f.offset, f.kind as Extract<FieldKind, { kind: "int" }>, f.stride);
   };
+  if (frame.rowsPer) {
+    const path = frame.rowsPer.array;
+    const a = plainField(path);
+    if (a.kind.kind !== "array" || a.kind.elem.kind !== "int") fail(`rowsPer ${path} is not an array of integers`);
+    const k = a.kind as Extract<FieldKind, { kind: "array" }>;
+    perArray = { path, length: k.length, read: NULL_READER };
+    perArray.read = numReader(`${path}[]`);
+  }
   const readers = new Map<string, NumReader>();
   const cachedReader = (path: string) => {
     let r = readers.get(path);
@@ -193,9 +216,16 @@ export function compileFrameDecoder(frame: FrameDecl<never>, btf: Btf, object: s
   ): Writer {
     const f = field(from);
     const map = c.map;
+    if (f.slot < 0) {
+      // the element's index: a number, or what `map` makes of it (a histogram bucket's bound)
+      if (type === "u64" || (type === "str" && !map)) fail(`column from ${from} (an index) must be a number type`);
+      if (type === "str") return (cur, out, r, _ctx, acc) => out.setStr(col, r, String(map!(cur.elem, acc)));
+      return (cur, out, r, _ctx, acc) => out.setNum(col, r, map ? Number(map(cur.elem, acc)) : cur.elem);
+    }
     const scaleOf =
       typeof c.scale === "function" ? c.scale : c.scale !== undefined ? () => c.scale as number : undefined;
     if (f.kind.kind === "chars") {
+      if (f.stride) fail(`field ${from}: arrays of strings are not supported`);
       const len = f.kind.length;
       const slot = f.slot,
         off = f.offset;
@@ -213,14 +243,15 @@ export function compileFrameDecoder(frame: FrameDecl<never>, btf: Btf, object: s
     const kind = f.kind;
     if (type === "u64") {
       const slot = f.slot,
-        off = f.offset;
+        off = f.offset,
+        stride = f.stride;
       if (kind.size !== 8) fail(`column from ${from}: u64 columns need a 64-bit field`);
       return (cur, out, r, _ctx, acc) => {
-        const b = cur.views[slot]!.getBigUint64(cur.offs[slot]! + off, true);
+        const b = cur.views[slot]!.getBigUint64(cur.offs[slot]! + off + cur.elem * stride, true);
         out.setBig(col, r, map ? BigInt(map(b, acc)) : b);
       };
     }
-    const read = intReader(f.slot, f.offset, kind);
+    const read = intReader(f.slot, f.offset, kind, f.stride);
     if (type === "str") {
       if (!map) fail(`column from integer field ${from} is "str": give it a map (number → name)`);
       return (cur, out, r, _ctx, acc) => out.setStr(col, r, String(map!(read(cur), acc)));
@@ -236,7 +267,7 @@ export function compileFrameDecoder(frame: FrameDecl<never>, btf: Btf, object: s
       : (cur, out, r) => out.setNum(col, r, read(cur));
   }
 
-  const cursor: Cursor = { views: [], offs: [] };
+  const cursor: Cursor = { views: [], offs: [], elem: 0 };
   let ctxNow: DecodeContext | undefined;
   const acc: RowAccess = {
     num: (path) => cachedReader(path)(cursor),
@@ -246,11 +277,23 @@ export function compileFrameDecoder(frame: FrameDecl<never>, btf: Btf, object: s
     get runtime() {
       return ctxNow?.runtime;
     },
+    arrayLength: perArray?.length ?? 0,
   };
-  const run = (out: RowSink, ctx: DecodeContext) => {
-    ctxNow = ctx;
+  const row = (out: RowSink, ctx: DecodeContext) => {
     const r = out.beginRow();
     for (const w of writers) w(cursor, out, r, ctx, acc);
+  };
+  const skipZero = frame.rowsPer?.skipZero ?? false;
+  const run = (out: RowSink, ctx: DecodeContext) => {
+    ctxNow = ctx;
+    if (!perArray) return row(out, ctx);
+    const { length, read } = perArray;
+    for (let i = 0; i < length; i++) {
+      cursor.elem = i;
+      if (skipZero && read(cursor) === 0) continue;
+      row(out, ctx);
+    }
+    cursor.elem = 0;
   };
   return {
     frame: frame.name,
@@ -274,8 +317,20 @@ export function compileFrameDecoder(frame: FrameDecl<never>, btf: Btf, object: s
   };
 }
 
-/** Reads an integer field as a Number (64-bit values exactly up to 2^53). */
-function intReader(slot: number, off: number, k: { size: 1 | 2 | 4 | 8; signed: boolean }): NumReader {
+/**
+ * Reads an integer field as a Number (64-bit values exactly up to 2^53); with a `stride`, element `c.elem` of
+ * the array starting at `off`.
+ */
+function intReader(slot: number, off: number, k: { size: 1 | 2 | 4 | 8; signed: boolean }, stride = 0): NumReader {
+  if (stride) {
+    const at = intReader(0, 0, k);
+    const c0: Cursor = { views: [], offs: [], elem: 0 };
+    return (c) => {
+      c0.views[0] = c.views[slot]!;
+      c0.offs[0] = c.offs[slot]! + off + c.elem * stride;
+      return at(c0);
+    };
+  }
   switch (k.size) {
     case 1:
       return k.signed

@@ -1,6 +1,7 @@
 // sched: per-thread on-CPU, run-queue and off-CPU time, switches and migrations per interval;
 // pairs with bpf/sched.{bpf.c,h}.
 
+import { histogramFrame, histogramOption } from "./histogram.js";
 import { defineCollector } from "./schema.js";
 
 /**
@@ -23,6 +24,10 @@ export const sched = defineCollector({
     "sched:sched_process_exec (all tp_btf)",
     "task iterator at each interval boundary (iter/task)",
   ],
+  options: {
+    histogram: histogramOption("each run-queue wait (wakeup or preemption to switch-in, as runqlat), per thread"),
+  },
+  config: (o) => ({ histogram: o.histogram }),
   boundary: ["sched_charge"],
   frames: [
     {
@@ -74,5 +79,12 @@ export const sched = defineCollector({
         },
       },
     },
+    histogramFrame({
+      name: "sched_hist",
+      source: { kind: "aggregate", map: "hists", key: "sched_key", value: "sched_hist" },
+      identity: { pid: "val.pid", tid: "key.tid", comm: "val.comm", process: "val.pcomm", cgroup_id: "val.cgroup_id" },
+      keys: {},
+      counts: "waits",
+    }),
   ],
 });

@@ -19,6 +19,8 @@ export interface RowAccess {
   /** A numeric field of the entry being decoded, by path ("key.pid", "rec.kind"). */
   num(path: string): number;
   readonly options: Readonly<Record<string, unknown>>;
+  /** Frames with `rowsPer`: the number of elements of its array (a histogram's slots, from the BTF); else 0. */
+  readonly arrayLength: number;
   /** The collector's per-capture user-space state (CollectorDecl.runtime), if it has one. */
   readonly runtime: unknown;
 }
@@ -41,7 +43,8 @@ export type RawValue = number | bigint | string;
 
 /**
  * One column of a frame. `from` names the field ("key.nr", "val.count", "rec.ts_ns"; nested "val.a.b"); its
- * BTF type says how to read it (integers of 1–8 bytes, char arrays as NUL-terminated strings).
+ * BTF type says how to read it (integers of 1–8 bytes, char arrays as NUL-terminated strings). In a frame with
+ * `rowsPer: { array: "val.slots" }`, "val.slots[]" is the row's element and "val.slots[#]" its index.
  */
 export interface ColumnDecl {
   from: string;
@@ -95,6 +98,11 @@ export interface FrameDecl<O = Record<string, unknown>> {
   source: AggregateSourceDecl | StreamSourceDecl;
   identity: IdentityDecl;
   columns: Record<string, ColumnDecl>;
+  /**
+   * One row per element of this integer array field instead of one per entry (a histogram's buckets), the
+   * entry's other fields repeated on each; `skipZero` leaves out elements that are 0 (empty buckets).
+   */
+  rowsPer?: { array: string; skipZero?: boolean };
   /** Only for these options (e.g. a histogram frame with `histogram: true`). */
   enabled?(opts: O): boolean;
   features?: FeatureDecl;

@@ -1,13 +1,27 @@
 // syscalls: per-thread, per-syscall count, errors and latency per interval; pairs with bpf/syscalls.{bpf.c,h}.
 
+import { OptionError } from "../errors.js";
+import { histogramFrame, histogramOption } from "./histogram.js";
 import { option } from "./options.js";
-import { defineCollector } from "./schema.js";
+import { ColumnDecl, defineCollector } from "./schema.js";
 import { syscallName } from "./syscall-name.js";
 
 export { syscallName } from "./syscall-name.js";
 
+/** The key columns the main and histogram frames share. */
+const keyColumns: Record<string, ColumnDecl> = {
+  syscall: {
+    from: "key.nr",
+    type: "str",
+    map: (nr) => syscallName(Number(nr)),
+    description: "syscall name on the traced architecture",
+  },
+  nr: { from: "key.nr", type: "u32", description: "syscall number" },
+};
+
 /**
- * One row per thread and syscall per interval, counted where the call returns.
+ * One row per thread and syscall per interval, counted where the call returns; with `histogram`, also one
+ * row per (thread, syscall, interval) and latency bucket in `syscalls_hist`.
  * @example await capture({ collectors: { syscalls: { latency: false } }, duration: "10s" })
  */
 export const syscalls = defineCollector({
@@ -20,8 +34,13 @@ export const syscalls = defineCollector({
       cli: "--no-latency",
       doc: "time each call; false counts calls and errors only (sys_exit alone, cheaper)",
     }),
+    histogram: histogramOption("each call's latency, per thread and syscall"),
   },
-  config: (o) => ({ latency: o.latency }),
+  check: (o) => {
+    if (o.histogram && !o.latency)
+      throw new OptionError("syscalls: histogram needs latency", "drop --no-latency (latency: false) or --hist");
+  },
+  config: (o) => ({ latency: o.latency, histogram: o.histogram }),
   disabledPrograms: (o) => (o.latency ? [] : ["sys_enter"]),
   frames: [
     {
@@ -29,13 +48,7 @@ export const syscalls = defineCollector({
       source: { kind: "aggregate", map: "counts", key: "syscalls_key", value: "syscalls_val" },
       identity: { pid: "key.pid", tid: "key.tid", comm: "val.comm", process: "val.pcomm", cgroup_id: "val.cgroup_id" },
       columns: {
-        syscall: {
-          from: "key.nr",
-          type: "str",
-          map: (nr) => syscallName(Number(nr)),
-          description: "syscall name on the traced architecture",
-        },
-        nr: { from: "key.nr", type: "u32", description: "syscall number" },
+        ...keyColumns,
         count: { from: "val.count", type: "i64", unit: "calls", description: "calls that returned in the interval" },
         errors: { from: "val.errors", type: "i64", unit: "calls", description: "calls that returned -errno" },
         latency_ns: {
@@ -68,5 +81,12 @@ export const syscalls = defineCollector({
         },
       },
     },
+    histogramFrame({
+      name: "syscalls_hist",
+      source: { kind: "aggregate", map: "hists", key: "syscalls_key", value: "syscalls_hist" },
+      identity: { pid: "key.pid", tid: "key.tid", comm: "val.comm", process: "val.pcomm", cgroup_id: "val.cgroup_id" },
+      keys: keyColumns,
+      counts: "calls",
+    }),
   ],
 });

@@ -1,8 +1,10 @@
 // ufunc: calls and latency of user-space functions chosen at capture time, per thread, function and interval;
 // pairs with bpf/ufunc.{bpf.c,h}. One uprobe/uretprobe program pair serves every function (attach cookie = id).
 
+import { OptionError } from "../errors.js";
+import { histogramFrame, histogramOption } from "./histogram.js";
 import { option } from "./options.js";
-import { defineCollector, RowAccess } from "./schema.js";
+import { ColumnDecl, defineCollector, RowAccess } from "./schema.js";
 import { parseUfuncTargets, UFUNC_MAX_FUNCS, UfuncTarget } from "./ufunc-targets.js";
 
 export { UFUNC_MAX_FUNCS, type UfuncTarget } from "./ufunc-targets.js";
@@ -11,8 +13,25 @@ export { UFUNC_MAX_FUNCS, type UfuncTarget } from "./ufunc-targets.js";
 const target = (id: number | bigint | string, row: RowAccess): UfuncTarget | undefined =>
   (row.options.functions as UfuncTarget[] | undefined)?.[Number(id)];
 
+/** The key columns the main and histogram frames share. */
+const keyColumns: Record<string, ColumnDecl> = {
+  function: {
+    from: "key.func_id",
+    type: "str",
+    map: (id, row) => target(id, row)?.symbol ?? "?",
+    description: "probed function (ELF symbol)",
+  },
+  binary: {
+    from: "key.func_id",
+    type: "str",
+    map: (id, row) => target(id, row)?.binary ?? "?",
+    description: "executable or library holding it (absolute path)",
+  },
+};
+
 /**
- * One row per thread and probed function per interval.
+ * One row per thread and probed function per interval; with `histogram`, also one row per (thread, function,
+ * interval) and latency bucket in `ufunc_hist` (what funclatency shows).
  * @example await capture({ collectors: { ufunc: { functions: ["/usr/lib/x86_64-linux-gnu/libc.so.6:malloc"] } }, duration: "10s" })
  */
 export const ufunc = defineCollector({
@@ -32,10 +51,15 @@ export const ufunc = defineCollector({
       cli: "--no-latency",
       doc: "time each call; false counts calls at entry only (no return probe, cheaper)",
     }),
+    histogram: histogramOption("each call's latency, per thread and function"),
   },
-  // with no function given, the parser's own error says what to pass
-  check: (o) => void (o.functions.length === 0 && parseUfuncTargets(o.functions)),
-  config: (o) => ({ latency: o.latency }),
+  check: (o) => {
+    // with no function given, the parser's own error says what to pass
+    if (o.functions.length === 0) parseUfuncTargets(o.functions);
+    if (o.histogram && !o.latency)
+      throw new OptionError("ufunc: histogram needs latency", "drop --no-latency (latency: false) or --hist");
+  },
+  config: (o) => ({ latency: o.latency, histogram: o.histogram }),
   disabledPrograms: (o) => (o.latency ? [] : ["ufunc_return"]),
   attach(obj, opts, filter) {
     // The kernel places a uprobe in the processes given here: with a pid and no children to follow, only in
@@ -61,18 +85,7 @@ export const ufunc = defineCollector({
       source: { kind: "aggregate", map: "counts", key: "ufunc_key", value: "ufunc_val" },
       identity: { pid: "key.pid", tid: "key.tid", comm: "val.comm", process: "val.pcomm", cgroup_id: "val.cgroup_id" },
       columns: {
-        function: {
-          from: "key.func_id",
-          type: "str",
-          map: (id, row) => target(id, row)?.symbol ?? "?",
-          description: "probed function (ELF symbol)",
-        },
-        binary: {
-          from: "key.func_id",
-          type: "str",
-          map: (id, row) => target(id, row)?.binary ?? "?",
-          description: "executable or library holding it (absolute path)",
-        },
+        ...keyColumns,
         calls: {
           from: "val.calls",
           type: "i64",
@@ -100,5 +113,12 @@ export const ufunc = defineCollector({
         },
       },
     },
+    histogramFrame({
+      name: "ufunc_hist",
+      source: { kind: "aggregate", map: "hists", key: "ufunc_key", value: "ufunc_hist" },
+      identity: { pid: "key.pid", tid: "key.tid", comm: "val.comm", process: "val.pcomm", cgroup_id: "val.cgroup_id" },
+      keys: keyColumns,
+      counts: "calls",
+    }),
   ],
 });

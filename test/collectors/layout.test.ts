@@ -69,7 +69,7 @@ describe("declaration errors", () => {
   });
 
   it("a config value for no field, or a field left unset, is an error", () => {
-    expect(() => encodeConfig(btf, "sched", Buffer.alloc(8), { nope: 1 }, { tgid: 0, followChildren: true })).toThrow(
+    expect(() => encodeConfig(btf, "sched", Buffer.alloc(16), { nope: 1 }, { tgid: 0, followChildren: true })).toThrow(
       /no field nope/,
     );
     const sys = Btf.ofObject(join(objectDir(), "syscalls.bpf.o"));
