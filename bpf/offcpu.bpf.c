@@ -121,7 +121,7 @@ int BPF_PROG(offcpu_switch, bool preempt, struct task_struct *prev, struct task_
 		init.cgroup_id = task_cgroup_id(next);
 		BPF_CORE_READ_STR_INTO(&init.comm, next, comm);
 		READ_PROCESS_NAME(&init.pcomm, next);
-		v = insert_row(&blocked, &key, &init);
+		v = insert_row(&blocked, &key, &init, key.pid);
 		if (!v)
 			return 0;
 		store_stack(key.epoch, key.kern_hash, &s->kstack);

@@ -2,9 +2,12 @@
 // syscalls_hist buckets, K nanosleeps of 10 ms land in the buckets around 10 ms, a pipe ping-pong's wakeups
 // bracket sched's run-queue time, and ufunc_hist puts exactly the slow calls of a function in the slow buckets.
 
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect } from "vitest";
 import { capture } from "../../kernel/capture/engine.js";
-import { histLowerNs, histUpperNs } from "../../kernel/collectors/histogram.js";
+import { histBelowNs, histLowerNs, histSlot, histUpperNs } from "../../kernel/collectors/histogram.js";
 import type { Frame } from "../../kernel/frame/frame.js";
 import { liveIt } from "../helpers/live.js";
 import { machineLoadPath } from "../helpers/machine-load.js";
@@ -37,8 +40,9 @@ describe("syscalls_hist", () => {
     expect(cap.meta.commandExitCode).toBe(0);
     const b = bucketsOf(cap.frame("syscalls_hist"), pid, "getppid");
     expect(b.reduce((s, x) => s + x.count, 0)).toBe(N);
-    // a bare getppid takes from ~50 ns to a few µs: no bucket of it is beyond 1 ms, every count positive
-    expect(b.every((x) => x.count > 0 && x.le < 1e6)).toBe(true);
+    // a bare getppid takes from ~50 ns to a few µs (a preempted one longer): nearly all below 1 ms
+    expect(b.every((x) => x.count > 0)).toBe(true);
+    expect(b.filter((x) => x.le < 1e6).reduce((s, x) => s + x.count, 0)).toBeGreaterThan(0.99 * N);
     const main = cap.frame("syscalls");
     const mains = main.numeric("count").reduce((s, v, i) => s + (main.strings("syscall")[i] === "getppid" ? v : 0), 0);
     expect(mains).toBe(N);
@@ -47,21 +51,33 @@ describe("syscalls_hist", () => {
 
   liveIt("puts K nanosleeps of 10 ms in the buckets around 10 ms", async () => {
     const K = 20;
-    const cap = await capture({
-      collectors: { syscalls: { histogram: true } },
-      duration: "20s",
-      interval: "100ms",
-      command: [machineLoadPath(), "naps", String(K), "10"],
-    });
-    expect(cap.meta.commandExitCode).toBe(0);
-    const f = cap.frame("syscalls_hist");
-    const b = bucketsOf(f, cap.meta.pid!, "nanosleep");
-    expect(b.reduce((s, x) => s + x.count, 0)).toBe(K);
-    for (const x of b) {
-      // a 10 ms sleep takes 10 ms plus timer slack and the wakeup: the bucket holding 10.0-10.48 ms or the
-      // ones just above, never below 10 ms and never past the one holding 20 ms (le 20.97 ms)
-      expect(x.le).toBeGreaterThanOrEqual(10e6);
-      expect(x.le).toBeLessThanOrEqual(2 ** 24 * 1.25);
+    const dir = mkdtempSync(join(tmpdir(), "bpflab-naps-"));
+    try {
+      const cap = await capture({
+        collectors: { syscalls: { histogram: true } },
+        duration: "20s",
+        interval: "100ms",
+        command: [machineLoadPath(), "naps", String(K), "10", join(dir, "naps")],
+      });
+      expect(cap.meta.commandExitCode).toBe(0);
+      // each sleep's time as the workload saw it around the call: the kernel's enter-to-exit time is within it
+      const walls = readFileSync(join(dir, "naps"), "utf8").trim().split("\n").map(Number);
+      expect(walls).toHaveLength(K);
+      const b = bucketsOf(cap.frame("syscalls_hist"), cap.meta.pid!, "nanosleep");
+      expect(b.reduce((s, x) => s + x.count, 0)).toBe(K);
+      const les = b.flatMap((x) => Array<number>(x.count).fill(x.le)).sort((p, q) => p - q);
+      walls.sort((p, q) => p - q);
+      les.forEach((le, i) => {
+        // never below 10 ms; and the bucket's lower end is at most what the workload measured around the call
+        expect(le).toBeGreaterThanOrEqual(10e6);
+        expect(histBelowNs(le)).toBeLessThanOrEqual(walls[i]!);
+      });
+      // on a quiet machine they sit in the bucket holding 10.0-10.49 ms: the one the workload's own times say
+      const expected = walls.map((w) => histUpperNs(histSlot(w, SLOTS), SLOTS));
+      const agree = les.filter((le, i) => le === expected[i]).length;
+      expect(agree).toBeGreaterThanOrEqual(K / 2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

@@ -1,6 +1,6 @@
 /* machine-load.c: processes with a known latency, disk, signal, lock or memory behaviour, for the histogram,
  * disk, signals, locks and cgroup collectors' tests (workload.c holds the syscall, CPU and fork ones).
- *   machine-load naps K MS          K nanosleep(2) calls of MS ms each
+ *   machine-load naps K MS FILE     K nanosleep(2) calls of MS ms each; writes each one's wall time (ns) to FILE
  *   machine-load dread FILE BYTES   read BYTES of FILE with O_DIRECT in 1 MiB reads (BYTES a multiple of 1 MiB)
  *   machine-load dwrite FILE BYTES  write BYTES to FILE with O_DIRECT in 1 MiB writes, then fsync
  *   machine-load signals K          wait for K SIGUSR1 (counted by the handler), print "ready" first
@@ -32,14 +32,30 @@ static void on_usr1(int sig)
 	got++;
 }
 
-static int naps(long k, long ms)
+static long long mono_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return t.tv_sec * 1000000000LL + t.tv_nsec;
+}
+
+/* The time around each call bounds what the kernel sees from above (it is the call plus a clock read). */
+static int naps(long k, long ms, const char *path)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+	FILE *out = fopen(path, "w");
 
-	for (long i = 0; i < k; i++)
+	if (!out)
+		return 1;
+	for (long i = 0; i < k; i++) {
+		long long t0 = mono_ns();
+
 		if (syscall(SYS_nanosleep, &ts, NULL))
 			return 1;
-	return 0;
+		fprintf(out, "%lld\n", mono_ns() - t0);
+	}
+	return fclose(out) != 0;
 }
 
 /* O_DIRECT needs an aligned buffer; one MiB per call keeps the request count easy to reason about. */
@@ -128,8 +144,8 @@ static int hog(long mb)
 
 int main(int argc, char **argv)
 {
-	if (argc == 4 && !strcmp(argv[1], "naps"))
-		return naps(atol(argv[2]), atol(argv[3]));
+	if (argc == 5 && !strcmp(argv[1], "naps"))
+		return naps(atol(argv[2]), atol(argv[3]), argv[4]);
 	if (argc == 4 && !strcmp(argv[1], "dread"))
 		return direct_io(argv[2], atol(argv[3]), 0);
 	if (argc == 4 && !strcmp(argv[1], "dwrite"))
