@@ -34,6 +34,8 @@ export interface CaptureMeta {
   command?: string[];
   /** Exit code of `command`, when it exited during the capture. */
   commandExitCode?: number | null;
+  /** The capture ended the command (duration, Ctrl-C, an error) rather than the command ending the capture. */
+  commandTerminated?: boolean;
   /**
    * False when the capture was read from the segments of a capture that was cut off (bpflab killed, power lost)
    * and never finished; `missing` says what is missing. Absent (true) for a finished capture.

@@ -49,6 +49,7 @@ export async function capture(options: CaptureOptions): Promise<Capture> {
   let failure: unknown;
   let elapsedMs = 0;
   let filterOverflow = 0;
+  let commandTerminated = false;
   try {
     if (plan.command) {
       cmd = await StoppedCommand.start(plan.command);
@@ -98,7 +99,10 @@ export async function capture(options: CaptureOptions): Promise<Capture> {
       }
       tracker.close();
     }
-    if (cmd) await cmd.terminate();
+    if (cmd) {
+      commandTerminated = cmd.exitCode === undefined;
+      await cmd.terminate();
+    }
   }
   // The caller's own decision (Ctrl-C, an interrupt, an abort): said in meta.interrupted, not as a warning.
   const interrupted = failure !== undefined || (stop.reason !== "duration" && stop.reason !== "command exited");
@@ -107,7 +111,7 @@ export async function capture(options: CaptureOptions): Promise<Capture> {
     elapsedMs,
     lost: Object.fromEntries(sessions.map((s) => [s.name, s.lostTotal ?? 0])),
     interrupted,
-    ...(cmd ? { commandExitCode: cmd.exitCode ?? null } : {}),
+    ...(cmd ? { commandExitCode: cmd.exitCode ?? null, commandTerminated } : {}),
     ...(tracker ? { filterOverflow } : {}),
   };
   try {

@@ -78,13 +78,13 @@ export class StoppedCommand {
         'pass the command as an array of strings, e.g. ["stress-ng", "--cpu", "1", "-t", "5"]',
       );
     }
-    const exe = resolveCommand(argv[0]!);
+    resolveCommand(argv[0]!); // fails now, as a shell would, rather than after the probes are attached
     // setpriv makes the kernel kill the command when bpflab dies (even SIGKILLed, even while the command is
     // still stopped: SIGKILL needs no SIGCONT); the shell then stops itself and execs the command in the same
     // process, so the pid we track is the command's. No argument is ever parsed by the shell: "$@" passes them.
     const child = spawn(
       SETPRIV,
-      ["--pdeathsig", "KILL", "/bin/sh", "-c", 'kill -STOP $$; exec "$@"', "bpflab-command", exe, ...argv.slice(1)],
+      ["--pdeathsig", "KILL", "/bin/sh", "-c", 'kill -STOP $$; exec "$@"', "bpflab-command", ...argv],
       { stdio: ["ignore", "inherit", "inherit"] },
     );
     const cmd = new StoppedCommand(argv, child);

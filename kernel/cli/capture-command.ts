@@ -95,7 +95,9 @@ async function runCapture(inv: Invocation): Promise<number> {
         : "\n(nothing saved: add --out DIR or --dataset ROOT to keep it)\n",
     );
   }
-  return 0;
+  // With a traced command that ended on its own, its exit status is ours (as `time CMD` or `strace CMD` do), so
+  // scripts see failures; a command the capture ended (at --duration, on Ctrl-C) is not a failure.
+  return cap.meta.command && !cap.meta.commandTerminated ? (cap.meta.commandExitCode ?? 0) : 0;
 }
 
 /** The --out folder, checked and held open before anything attaches (a bad --out fails at once). */

@@ -3,7 +3,7 @@
 // the command and turns errors into one line with a hint (exit 2 bad usage, 1 anything else; stacks with -v).
 
 import { CommanderError } from "commander";
-import { BpflabError, OptionError } from "../errors.js";
+import { BpflabError, CommandNotFoundError, OptionError } from "../errors.js";
 import { setVerbose } from "../log.js";
 import { commands } from "./commands.js";
 import { buildProgram, commandIn, globalHelp, usageError } from "./program.js";
@@ -46,6 +46,8 @@ export function reportError(e: unknown, verbose: boolean): number {
   if (e instanceof BpflabError) {
     process.stderr.write(`bpflab: ${e.message}\n`);
     if (verbose && e.stack) process.stderr.write(`${e.stack}\n`);
+    // a traced command that cannot be started exits 127, as a shell says "command not found"
+    if (e instanceof CommandNotFoundError) return e.exitCode;
     return e instanceof OptionError ? 2 : 1;
   }
   const err = e instanceof Error ? e : new Error(String(e));

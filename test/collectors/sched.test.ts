@@ -52,6 +52,28 @@ describe("sched collector", () => {
     expect(sumFor(f, cap.meta.pid!, "oncpu_ns") / 1e6).toBeLessThan(50);
   });
 
+  liveIt("charges a long sleep to every interval it spans, so a blocked thread is never silent", async () => {
+    const cap = await capture({
+      collectors: ["sched"],
+      duration: "20s",
+      interval: "250ms",
+      command: [workloadPath(), "sleep", "2000"],
+    });
+    const f = cap.frame("sched");
+    const pids = f.numeric("pid"),
+      t = f.numeric("t_s"),
+      off = f.numeric("offcpu_ns");
+    const perInterval = new Map<number, number>();
+    for (let i = 0; i < f.length; i++)
+      if (pids[i] === cap.meta.pid) perInterval.set(t[i]!, (perInterval.get(t[i]!) ?? 0) + off[i]!);
+    // 2 s asleep over 250 ms intervals: at least 6 whole intervals of ~250 ms each, then the total is exact
+    const full = [...perInterval.values()].filter((v) => v > 0.9 * 250e6 && v < 1.1 * 250e6);
+    expect(full.length).toBeGreaterThanOrEqual(6);
+    const total = sumFor(f, cap.meta.pid!, "offcpu_ns") / 1e6;
+    expect(total).toBeGreaterThan(2000 * 0.95);
+    expect(total).toBeLessThan(2000 * 1.05);
+  });
+
   liveIt("sees run-queue waits when two burners share one CPU's worth of time", async () => {
     // three burners on two CPUs: someone must wait
     const w = workloadPath();

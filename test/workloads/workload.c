@@ -187,6 +187,20 @@ int main(int argc, char **argv)
 			;
 		return 0;
 	}
+	/* K children one after the other, each reaped before the next: a long-running parent's steady churn */
+	if (!strcmp(argv[1], "forkwait") && argc == 3) {
+		int k = atoi(argv[2]);
+
+		for (int i = 0; i < k; i++) {
+			pid_t p = fork();
+
+			if (p == 0)
+				_exit(0);
+			if (p < 0 || waitpid(p, NULL, 0) != p)
+				return 1;
+		}
+		return 0;
+	}
 	if (!strcmp(argv[1], "write") && argc == 4) {
 		long left = atol(argv[2]);
 		static char buf[65536];
@@ -339,7 +353,7 @@ int main(int argc, char **argv)
 		return 0;
 	}
 usage:
-	fprintf(stderr, "usage: workload getppid N | burn MS | sleep MS | fork K | write BYTES FILE | wait-stdin | time-getppid N | pingpong N |\n"
+	fprintf(stderr, "usage: workload getppid N | burn MS | sleep MS | fork K | forkwait K | write BYTES FILE | wait-stdin | time-getppid N | pingpong N |\n"
 		"       alloc MB | time-alloc MB | sock BYTES [tcp|unix] | sockpingpong N [tcp|unix] |\n"
 		"       pageout MB FILE\n");
 	return 2;
