@@ -1,7 +1,8 @@
 // ECOD (Li et al. 2022): empirical-CDF tail probabilities per feature, combined as in PyOD's ECOD.
 
 import { BaseDetector, CommonOptions } from "./detector.js";
-import { columnOf, Matrix } from "./matrix.js";
+import type { Contributions, Explainable } from "./contributions.js";
+import { columnOf, Matrix, MatrixInput, toMatrix } from "./matrix.js";
 
 /**
  * Per feature j: U_left = −log F_j(x), U_right = −log(1 − F_j(x⁻)), i.e. how far into the lower or upper tail of
@@ -9,7 +10,7 @@ import { columnOf, Matrix } from "./matrix.js";
  * a feature with zero skewness (PyOD's skewness-corrected rule). Parameter-free and deterministic. A value beyond
  * every training value gets tail probability 0.5/n rather than 0 (whose log is infinite).
  */
-export class Ecod extends BaseDetector {
+export class Ecod extends BaseDetector implements Explainable {
   readonly name = "ecod";
   /** Sorted training values per feature. */
   sorted: Float64Array[] = [];
@@ -47,6 +48,15 @@ export class Ecod extends BaseDetector {
     const out = new Float64Array(m.cols);
     for (let j = 0; j < m.cols; j++) out[j] = this.tail(j, m.data[row * m.cols + j]!);
     return out;
+  }
+
+  /** The per-feature tail scores the row's score sums. */
+  contributions(X: MatrixInput, row: number): Contributions {
+    return {
+      values: this.featureScores(toMatrix(X), row),
+      combine: "sum",
+      method: "ECOD tail score −log(tail probability) of the feature",
+    };
   }
 
   protected scoreMatrix(m: Matrix): Float64Array {

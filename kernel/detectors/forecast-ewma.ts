@@ -3,7 +3,8 @@
 
 import { OptionError } from "../errors.js";
 import { BaseDetector, CommonOptions } from "./detector.js";
-import { columnOf, Matrix } from "./matrix.js";
+import type { Contributions, Explainable } from "./contributions.js";
+import { columnOf, Matrix, MatrixInput, toMatrix } from "./matrix.js";
 
 export interface ForecastEwmaOptions extends CommonOptions {
   /** Smoothing of the level, in (0, 1]: larger follows the series faster (default 0.3). */
@@ -21,7 +22,7 @@ export interface ForecastEwmaOptions extends CommonOptions {
  * columns' scaled residuals. The first row has no forecast and scores 0. `score` restarts the recursion at the
  * first row given, so score the whole series (or a stretch long enough to warm up).
  */
-export class ForecastEwma extends BaseDetector {
+export class ForecastEwma extends BaseDetector implements Explainable {
   readonly name = "forecast-ewma";
   readonly alpha: number;
   readonly period: number;
@@ -80,6 +81,24 @@ export class ForecastEwma extends BaseDetector {
       if (!(s > 0)) s = abs.reduce((a, b) => a + b, 0) / abs.length || 1;
       this.residualScale[j] = s;
     }
+  }
+
+  /**
+   * (scaled residual)² / score per column at row `row` of the series X (the recursion runs from X's first row, as
+   * score does), so the values sum to the row's root-sum-square score.
+   */
+  contributions(X: MatrixInput, row: number): Contributions {
+    const m = this.checked(toMatrix(X));
+    const sq = Float64Array.from(
+      m.columns,
+      (_, j) => (this.residuals(columnOf(m, j))[row]! / this.residualScale[j]!) ** 2,
+    );
+    const score = Math.sqrt(sq.reduce((a, b) => a + b, 0));
+    return {
+      values: sq.map((v) => (score > 0 ? v / score : 0)),
+      combine: "sum",
+      method: "(forecast residual / its scale)² ÷ score",
+    };
   }
 
   protected scoreMatrix(m: Matrix): Float64Array {

@@ -2,7 +2,8 @@
 
 import { OptionError } from "../errors.js";
 import { BaseDetector, CommonOptions } from "./detector.js";
-import { Matrix } from "./matrix.js";
+import type { Contributions, Explainable } from "./contributions.js";
+import { Matrix, MatrixInput, toMatrix } from "./matrix.js";
 
 export interface HbosOptions extends CommonOptions {
   /** Equal-width bins per feature (default 10). */
@@ -17,7 +18,7 @@ export interface HbosOptions extends CommonOptions {
  * Histogram-based outlier score: features are treated as independent, so it is fast (two passes) and explains
  * itself per feature, but it misses anomalies that only show in combinations of features.
  */
-export class Hbos extends BaseDetector {
+export class Hbos extends BaseDetector implements Explainable {
   readonly name = "hbos";
   readonly bins: number;
   readonly alpha: number;
@@ -78,6 +79,16 @@ export class Hbos extends BaseDetector {
     else if (b >= B) b = v - (this.lo[j]! + B * w) <= this.tol * w ? B - 1 : -1;
     const dens = b < 0 ? 0 : this.density[j * B + b]!;
     return -Math.log(dens + this.alpha);
+  }
+
+  /** −log(density + α) per feature: the terms the score sums. */
+  contributions(X: MatrixInput, row: number): Contributions {
+    const m = this.checked(toMatrix(X));
+    return {
+      values: Float64Array.from(m.columns, (_, j) => this.featureScore(j, m.data[row * m.cols + j]!)),
+      combine: "sum",
+      method: "−log(histogram density + α) of the feature",
+    };
   }
 
   protected scoreMatrix(m: Matrix): Float64Array {

@@ -1,6 +1,6 @@
 // Per-feature attribution of an isolation-forest score: which features' splits isolate a row, and how early.
 
-import { IsolationForest } from "./isolation-forest.js";
+import type { IsolationForest } from "./isolation-forest.js";
 import { Matrix } from "./matrix.js";
 
 /** How each feature took part in isolating one row, averaged over the trees. */

@@ -3,7 +3,9 @@
 
 import { OptionError } from "../errors.js";
 import { BaseDetector, CommonOptions } from "./detector.js";
-import { Matrix } from "./matrix.js";
+import { Contributions, Explainable, proportional } from "./contributions.js";
+import { iforestAttribution } from "./iforest-explain.js";
+import { Matrix, MatrixInput, toMatrix } from "./matrix.js";
 import { Rng } from "./rng.js";
 
 export interface IsolationForestOptions extends CommonOptions {
@@ -48,7 +50,7 @@ export function averagePathLength(n: number): number {
  *   const f = new IsolationForest({ seed: 1 }).fit(X);
  *   const s = f.score(X); // Float64Array, higher = more anomalous
  */
-export class IsolationForest extends BaseDetector {
+export class IsolationForest extends BaseDetector implements Explainable {
   readonly name = "iforest";
   readonly nEstimators: number;
   readonly options: Required<Omit<IsolationForestOptions, "seed">>;
@@ -239,6 +241,20 @@ export class IsolationForest extends BaseDetector {
     // rows; keep that rather than dividing 0 by 0.
     for (let i = 0; i < h.length; i++) h[i] = c > 0 ? Math.pow(2, -h[i]! / c) : 1;
     return h;
+  }
+
+  /**
+   * The row's score split over features in proportion to their depth-weighted splits on its paths
+   * (iforestAttribution: a feature that isolates the row in few splits gets much), so the values sum to the score.
+   */
+  contributions(X: MatrixInput, row: number): Contributions {
+    const m = this.checked(toMatrix(X));
+    const score = this.scoreMatrix({ ...m, rows: 1, data: m.data.subarray(row * m.cols, (row + 1) * m.cols) })[0]!;
+    return {
+      values: proportional(iforestAttribution(this, m, row).weight, score),
+      combine: "sum",
+      method: "score shared in proportion to each feature's Σ 1/path-length over the row's splits on it",
+    };
   }
 
   /** scikit-learn's contamination="auto" cut: rows scoring above 0.5 are anomalies. */

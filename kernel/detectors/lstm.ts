@@ -5,7 +5,8 @@ import type * as TfCore from "@tensorflow/tfjs-core";
 import type * as TfLayers from "@tensorflow/tfjs-layers";
 import { OptionError } from "../errors.js";
 import { BaseDetector, CommonOptions } from "./detector.js";
-import { Matrix } from "./matrix.js";
+import type { Contributions, Explainable } from "./contributions.js";
+import { Matrix, MatrixInput, toMatrix } from "./matrix.js";
 import { Rng } from "./rng.js";
 
 export interface LstmOptions extends CommonOptions {
@@ -45,7 +46,7 @@ function loadTf(): { tf: typeof TfCore; layers: typeof TfLayers } {
  * on the CPU backend) make results repeatable for a seed. Training takes a few seconds on one core (tfjs' CPU
  * backend costs ~0.2 s per batch of 128 windows); scoring runs the trained weights in plain typed arrays.
  */
-export class Lstm extends BaseDetector {
+export class Lstm extends BaseDetector implements Explainable {
   readonly name = "lstm";
   readonly opts: Required<Omit<LstmOptions, "seed">>;
   private mean: Float64Array = new Float64Array(0);
@@ -132,47 +133,70 @@ export class Lstm extends BaseDetector {
   }
 
   protected scoreMatrix(m: Matrix): Float64Array {
+    const out = new Float64Array(m.rows);
+    const weights = this.weights();
+    for (let t = this.opts.window; t < m.rows; t++) {
+      let err = 0;
+      for (const e of this.errorsAt(m, t, weights)) err += e * e;
+      out[t] = Math.sqrt(err);
+    }
+    return out;
+  }
+
+  /**
+   * (standardised prediction error)² / score per feature at row `row` of the series X, so the values sum to the
+   * row's score (the error's Euclidean norm); the first `window` rows have no prediction and get zeros.
+   */
+  contributions(X: MatrixInput, row: number): Contributions {
+    const m = this.checked(toMatrix(X));
+    const values = new Float64Array(m.cols);
+    if (row >= this.opts.window) {
+      const e = this.errorsAt(m, row, this.weights());
+      const score = Math.sqrt(e.reduce((a, v) => a + v * v, 0));
+      for (let j = 0; j < m.cols; j++) values[j] = score > 0 ? (e[j]! * e[j]!) / score : 0;
+    }
+    return { values, combine: "sum", method: "(standardised prediction error)² ÷ score" };
+  }
+
+  private weights(): Float32Array[] {
+    return this.model!.getWeights().map((t) => t.dataSync() as Float32Array);
+  }
+
+  /** Standardised prediction errors of row t from rows t − window … t − 1. */
+  private errorsAt(m: Matrix, t: number, weights: Float32Array[]): Float64Array {
     // Inference runs on the trained weights in plain typed arrays: tfjs' CPU backend spends ~1 ms per window in op
     // overhead, this loop ~20 µs. Keras gate order i, f, c, o; sigmoid gates (set at build), tanh cell.
-    const [kernel, recurrent, bias, dense, denseBias] = this.model!.getWeights().map(
-      (t) => t.dataSync() as Float32Array,
-    );
+    const [kernel, recurrent, bias, dense, denseBias] = weights;
     const { window: w, units: u } = this.opts;
     const d = m.cols;
-    const out = new Float64Array(m.rows);
     const h = new Float64Array(u);
     const c = new Float64Array(u);
     const z = new Float64Array(4 * u);
     const xs = new Float64Array(d);
-    for (let t = w; t < m.rows; t++) {
-      h.fill(0);
-      c.fill(0);
-      for (let s = t - w; s < t; s++) {
-        for (let j = 0; j < d; j++) xs[j] = (m.data[s * d + j]! - this.mean[j]!) / this.std[j]!;
-        for (let g = 0; g < 4 * u; g++) {
-          let a = bias![g]!;
-          for (let j = 0; j < d; j++) a += xs[j]! * kernel![j * 4 * u + g]!;
-          for (let j = 0; j < u; j++) a += h[j]! * recurrent![j * 4 * u + g]!;
-          z[g] = a;
-        }
-        for (let j = 0; j < u; j++) {
-          const i = sigmoid(z[j]!);
-          const f = sigmoid(z[u + j]!);
-          const g = Math.tanh(z[2 * u + j]!);
-          const o = sigmoid(z[3 * u + j]!);
-          c[j] = f * c[j]! + i * g;
-          h[j] = o * Math.tanh(c[j]!);
-        }
+    for (let s = t - w; s < t; s++) {
+      for (let j = 0; j < d; j++) xs[j] = (m.data[s * d + j]! - this.mean[j]!) / this.std[j]!;
+      for (let g = 0; g < 4 * u; g++) {
+        let a = bias![g]!;
+        for (let j = 0; j < d; j++) a += xs[j]! * kernel![j * 4 * u + g]!;
+        for (let j = 0; j < u; j++) a += h[j]! * recurrent![j * 4 * u + g]!;
+        z[g] = a;
       }
-      let err = 0;
-      for (let j = 0; j < d; j++) {
-        let p = denseBias![j]!;
-        for (let k = 0; k < u; k++) p += h[k]! * dense![k * d + j]!;
-        err += ((m.data[t * d + j]! - this.mean[j]!) / this.std[j]! - p) ** 2;
+      for (let j = 0; j < u; j++) {
+        const i = sigmoid(z[j]!);
+        const f = sigmoid(z[u + j]!);
+        const g = Math.tanh(z[2 * u + j]!);
+        const o = sigmoid(z[3 * u + j]!);
+        c[j] = f * c[j]! + i * g;
+        h[j] = o * Math.tanh(c[j]!);
       }
-      out[t] = Math.sqrt(err);
     }
-    return out;
+    const err = new Float64Array(d);
+    for (let j = 0; j < d; j++) {
+      let p = denseBias![j]!;
+      for (let k = 0; k < u; k++) p += h[k]! * dense![k * d + j]!;
+      err[j] = (m.data[t * d + j]! - this.mean[j]!) / this.std[j]! - p;
+    }
+    return err;
   }
 
   /** Standardised input windows (n × window × d) and targets (n × d) for the given target rows. */

@@ -3,7 +3,8 @@
 import { OptionError } from "../errors.js";
 import { BaseDetector, CommonOptions } from "./detector.js";
 import { KdTree } from "./kd-tree.js";
-import { Matrix } from "./matrix.js";
+import type { Contributions, Explainable } from "./contributions.js";
+import { Matrix, MatrixInput, toMatrix } from "./matrix.js";
 
 export interface NeighborOptions extends CommonOptions {
   /** Neighbours per row (kNN default 5, LOF default 20; capped at training rows − 1). */
@@ -74,7 +75,7 @@ abstract class NeighborDetector extends BaseDetector {
  * row, or the mean over the k nearest with `method: "mean"`. Features are not scaled: standardise first if their
  * units differ.
  */
-export class KnnDistance extends NeighborDetector {
+export class KnnDistance extends NeighborDetector implements Explainable {
   readonly name = "knn";
   readonly method: "largest" | "mean";
 
@@ -84,6 +85,27 @@ export class KnnDistance extends NeighborDetector {
     if (this.method !== "largest" && this.method !== "mean") {
       throw new OptionError(`knn: method must be "largest" or "mean", got ${String(opts.method)}`, 'use "largest"');
     }
+  }
+
+  /**
+   * A Euclidean distance splits exactly over features: (x_j − n_j)² / distance, for the k-th neighbour ("largest")
+   * or averaged over the k nearest ("mean"), so the values sum to the score.
+   */
+  contributions(X: MatrixInput, row: number): Contributions {
+    const m = this.checked(toMatrix(X));
+    const k = this.kEff;
+    const nb = this.neighbors(m);
+    const train = this.train!;
+    const d = m.cols;
+    const out = new Float64Array(d);
+    const use = this.method === "largest" ? [k - 1] : [...Array(k).keys()];
+    for (const i of use) {
+      const dist = nb.dist[row * k + i]!;
+      const o = nb.ids[row * k + i]! * d;
+      if (dist > 0)
+        for (let j = 0; j < d; j++) out[j]! += (m.data[row * d + j]! - train.data[o + j]!) ** 2 / dist / use.length;
+    }
+    return { values: out, combine: "sum", method: "(x_j − neighbour_j)² ÷ distance" };
   }
 
   protected scoreMatrix(m: Matrix): Float64Array {

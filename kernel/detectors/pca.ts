@@ -2,8 +2,9 @@
 // squared reconstruction error (SPE/Q) or Hotelling T², and split a row's score into per-feature contributions.
 
 import { OptionError } from "../errors.js";
+import type { Contributions, Explainable } from "./contributions.js";
 import { BaseDetector, CommonOptions } from "./detector.js";
-import { Matrix } from "./matrix.js";
+import { Matrix, MatrixInput, toMatrix } from "./matrix.js";
 import { standardisedCovariance } from "./covariance.js";
 import { symmetricEigen } from "./eigen.js";
 
@@ -57,7 +58,7 @@ export const PYOD_RATIO_FLOOR = 1e-12;
  * since the PyOD score depends on them. Per-row SPE equals scikit-learn's to 1e-9 relative, and each score's
  * ROC-AUC on the public sets is within 0.01 of scikit-learn's (test/detectors/pca-reference.test.ts).
  */
-export class Pca extends BaseDetector {
+export class Pca extends BaseDetector implements Explainable {
   readonly name = "pca";
   readonly options: { components: number | "all"; score: PcaScore };
   mean: Float64Array = new Float64Array(0);
@@ -131,8 +132,12 @@ export class Pca extends BaseDetector {
     return { spe: this.scoreAs(m, "spe"), t2: this.scoreAs(m, "t2"), pyod: this.scoreAs(m, "pyod") };
   }
 
-  /** Per-feature contributions to row `row` of `m`: each of spe, t2 and pyod sums to that score (PcaContributions). */
-  contributions(m: Matrix, row: number): PcaContributions {
+  /**
+   * Per-feature contributions to row `row`: `values` sum to the score this detector returns, and `spe`, `t2` and
+   * `pyod` each sum to that score of the row (PcaContributions).
+   */
+  contributions(X: MatrixInput, row: number): PcaContributions & Contributions {
+    const m = toMatrix(X);
     this.checked(m);
     const d = m.cols;
     const z = new Float64Array(d);
@@ -161,7 +166,14 @@ export class Pca extends BaseDetector {
     }
     const spe = new Float64Array(d);
     for (let j = 0; j < d; j++) spe[j] = (z[j]! - recon[j]!) ** 2;
-    return { columns: this.columns, spe, t2, pyod };
+    const kind = this.options.score;
+    const method =
+      kind === "t2"
+        ? "Hotelling T² term (t_i/λ_i)·v_ij·z_j, summed over kept axes"
+        : kind === "spe"
+          ? "squared reconstruction residual of the standardised feature"
+          : "Σ_i (z_j − v_ij)² / (‖z − v_i‖ r_i): each axis distance split by squared coordinates";
+    return { columns: this.columns, spe, t2, pyod, values: { spe, t2, pyod }[kind], combine: "sum", method };
   }
 
   protected scoreMatrix(m: Matrix): Float64Array {

@@ -2,7 +2,8 @@
 
 import { OptionError } from "../errors.js";
 import { BaseDetector, CommonOptions, median } from "./detector.js";
-import { columnOf, Matrix } from "./matrix.js";
+import type { Contributions, Explainable } from "./contributions.js";
+import { columnOf, Matrix, MatrixInput, toMatrix } from "./matrix.js";
 
 export interface RobustZscoreOptions extends CommonOptions {
   /** How per-feature |z| combine into a row score: "max" (default, one extreme feature suffices) or "mean". */
@@ -15,7 +16,7 @@ export interface RobustZscoreOptions extends CommonOptions {
  * falls back to 1.2533 · mean absolute deviation from the median (the same normal-consistency idea); a column with
  * no spread at all is refused (DetectorInputError) since it cannot be scaled.
  */
-export class RobustZscore extends BaseDetector {
+export class RobustZscore extends BaseDetector implements Explainable {
   readonly name = "zscore";
   readonly aggregate: "max" | "mean";
   center: Float64Array = new Float64Array(0);
@@ -51,6 +52,14 @@ export class RobustZscore extends BaseDetector {
     const out = new Float64Array(m.cols);
     for (let j = 0; j < m.cols; j++) out[j] = Math.abs(m.data[row * m.cols + j]! - this.center[j]!) / this.scale[j]!;
     return out;
+  }
+
+  /** |z| per feature (the score is the largest) or |z|/d (the score is their sum) with aggregate "mean". */
+  contributions(X: MatrixInput, row: number): Contributions {
+    const z = this.zOf(toMatrix(X), row);
+    if (this.aggregate === "max")
+      return { values: z, combine: "max", method: "|robust z| of the feature (score = the largest)" };
+    return { values: z.map((v) => v / z.length), combine: "sum", method: "|robust z| / features (score = their sum)" };
   }
 
   protected scoreMatrix(m: Matrix): Float64Array {

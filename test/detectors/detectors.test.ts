@@ -161,3 +161,46 @@ describe("neighbours are exact", () => {
     for (let i = 0; i < 3; i++) expect(t[i]).toBeCloseTo(test[i]!, 9);
   });
 });
+
+describe("explanations add up to the score", () => {
+  const cases: [string, Record<string, unknown>, "independent" | "correlated"][] = [
+    ["iforest", {}, "independent"],
+    ["pca", {}, "correlated"],
+    ["pca", { score: "spe" }, "correlated"],
+    ["pca", { score: "t2", components: 2 }, "correlated"],
+    ["zscore", {}, "independent"],
+    ["zscore", { aggregate: "mean" }, "independent"],
+    ["hbos", {}, "independent"],
+    ["ecod", {}, "independent"],
+    ["knn", {}, "independent"],
+    ["knn", { method: "mean" }, "independent"],
+    ["forecast-ewma", {}, "independent"],
+  ];
+  it.each(cases)("%s %j: Σ (or max) of the contributions is the score, rows planted and normal", (name, o, kind) => {
+    const { X } = planted(kind, 300);
+    const det = createDetector(name, { seed: 1, ...o }).fit(X);
+    const s = det.score(X);
+    for (const row of [0, 17, X.rows - 1, X.rows - 3]) {
+      const e = explain(det, X, row);
+      expect(e.score).toBeCloseTo(s[row]!, 9);
+      const total = e.combine === "sum" ? e.contribution.reduce((a, b) => a + b, 0) : Math.max(...e.contribution);
+      expect(total, `${name} row ${row}`).toBeCloseTo(s[row]!, 9);
+      if (s[row] === 0) continue; // forecast-ewma: the first row has no forecast and scores 0
+      if (e.combine === "sum") expect(e.share.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
+      else expect(Math.max(...e.share)).toBeCloseTo(1, 12);
+    }
+  });
+
+  it("lstm: contributions sum to the score of a row after the first window", () => {
+    const { X } = planted("independent", 120, 3);
+    const det = createDetector("lstm", { seed: 1, epochs: 1, window: 8 }).fit(X);
+    const s = det.score(X);
+    const e = explain(det, X, 100);
+    expect(e.contribution.reduce((a, b) => a + b, 0)).toBeCloseTo(s[100]!, 9);
+  });
+
+  it("LOF has no per-feature decomposition and says so", () => {
+    const { X } = planted("independent", 100);
+    expect(() => explain(createDetector("lof").fit(X), X, 0)).toThrow(/lof has no per-feature decomposition/);
+  });
+});
