@@ -1,27 +1,63 @@
-// From a capture to ranked anomalies: features per (window, process), several detectors, a consensus rank,
-// and for each top row the features that drive it. Used by `bpflab detect`, `bpflab demo` and the notebooks.
+// From a capture to incidents: features per (window, process), a detection mode (each process against its own
+// history, everything against a baseline, or the whole capture unsupervised), incidents merged from anomalous
+// windows, and drivers in the user's terms. Used by `bpflab detect`, `bpflab demo` and the notebooks.
 
 import type { Capture } from "../capture/capture.js";
 import { DetectorInputError, OptionError } from "../errors.js";
 import type { Cell } from "../frame/frame.js";
+import { quantile } from "../detectors/detector.js";
+import type { Detector } from "../detectors/detector.js";
+import { canExplain } from "../detectors/contributions.js";
 import { createDetector } from "../detectors/registry.js";
-import { explain, topFeatures } from "../detectors/explain.js";
-import { dropConstantColumns, Matrix } from "../detectors/matrix.js";
-import { EntityKind, features, Features } from "../features/features.js";
+import { explain } from "../detectors/explain.js";
+import { columnOf, takeRows, Matrix } from "../detectors/matrix.js";
+import type { EntityKind, Features } from "../features/features.js";
+import { Driver, topDrivers } from "./drivers.js";
+import { EnvelopeOptions, HistoryScorer, ReferenceSpec } from "./history-scores.js";
+import { buildIncidents } from "./incidents.js";
+import { evaluateIncidents, Evaluation } from "./evaluate.js";
+import type { IntervalLabel } from "./interval-labels.js";
+import { logScale, prepareRows, unlog } from "./reference.js";
+
+export { logScale };
+
+/**
+ * - "history": each process against its own earlier windows (the baseline's, when given), against its peers (same
+ *   command name) when it has too little history, and against every process when it has no peers (default);
+ * - "baseline": every row against the pooled normal rows of a baseline (novelty detection), with any detectors;
+ * - "unsupervised": detectors fitted on the whole capture, no notion of normal.
+ */
+export type DetectionMode = "history" | "baseline" | "unsupervised";
+
+export const DETECTION_MODES: readonly DetectionMode[] = ["history", "baseline", "unsupervised"];
+
+/** Incident threshold of the history score (Σ z²: one feature 5 scales outside its normal range is 25). */
+export const DEFAULT_HISTORY_THRESHOLD = 25;
 
 export interface FindAnomaliesOptions {
+  /** How rows are compared (default "history"; "unsupervised" when only `detectors` are given without a baseline). */
+  mode?: DetectionMode;
+  /** Another capture of the same system behaving normally (same collectors). */
+  baseline?: Capture;
+  /** This capture's first part is normal: "20s", or seconds. */
+  baselineUntil?: string | number;
   /**
-   * Detectors to run (default zscore then iforest: on captures of busy machines, robust z-scores of log-scaled
-   * features put injected bursts first, where pca and hbos are swayed by the many idle processes; see
-   * datasets/redis-injected); tabular ones, not the time-series forecasters.
+   * Detectors of the baseline and unsupervised modes (default zscore then iforest); tabular ones, not the
+   * time-series forecasters. The history mode has its own per-process score.
    */
   detectors?: string[];
-  /** What orders the rows: a detector's own score (ties broken by the consensus), or "consensus" (default: the first detector). */
+  /** What orders rows and incidents: a detector's own score (default: the first), or "consensus". */
   rankBy?: string;
   by?: EntityKind;
   window?: string | number;
-  /** How many top rows to report (default 10). */
+  /** How many top rows to report (default 10); incidents are all reported. */
   top?: number;
+  /** Rows scoring at least this form incidents (default: history 25; baseline: the highest reference score; unsupervised: the 99th percentile). */
+  threshold?: number;
+  /** Ground truth to evaluate the incidents against (incidents found, false alarms per hour, time to detect). */
+  labels?: readonly IntervalLabel[];
+  /** Tuning of the history mode's normal ranges. */
+  history?: EnvelopeOptions;
   seed?: number;
 }
 
@@ -34,110 +70,252 @@ export interface Anomaly {
   ts: number;
   /** The entity's key columns: pid + comm, tid + pid + comm, comm, or cgroup_id. */
   entity: Record<string, Cell>;
-  /** Mean percentile rank over the detectors, 0..1: 1 = the most anomalous row for every detector. */
+  /** Mean percentile rank over the scores, 0..1: 1 = the most anomalous row for every one. */
   consensus: number;
-  /** Percentile rank of the row by each detector, 0..1. */
   percentiles: Record<string, number>;
-  /** Each detector's raw score of the row. */
   scores: Record<string, number>;
-  /**
-   * The features that make the row unusual, largest share first: robust z-scores (median/MAD, on the
-   * log-scaled features) whatever the detectors were, so that every report explains rows the same way.
-   */
-  drivers: { feature: string; value: number; share: number }[];
+  /** The features that make up the ranking score, largest share first, with their normal values. */
+  drivers: Driver[];
+}
+
+export interface Incident {
+  rank: number;
+  start_s: number;
+  end_s: number;
+  /** The highest ranking score of its rows. */
+  score: number;
+  /** The entity of the peak row. */
+  entity: Record<string, Cell>;
+  /** Every entity involved (related processes merged in), the peak's first. */
+  entities: Record<string, Cell>[];
+  /** Drivers of the peak row. */
+  drivers: Driver[];
+  /** Rows (of features) it is made of, in time order. */
+  rows: number[];
+  peakRow: number;
+  /** With labels: the kind of the labelled anomaly it matches, or null. */
+  label?: string | null;
 }
 
 export interface AnomalyReport {
-  /** What ordered `top`: a detector's name or "consensus". */
+  mode: DetectionMode;
+  /** What ordered rows and incidents: a score's name or "consensus". */
   rankedBy: string;
   features: Features;
-  /** Features left out because they were constant over the capture (no information, and PCA cannot scale them). */
+  /** Features left out because they were constant (no information, and scaling detectors cannot use them). */
   dropped: string[];
-  /** Each detector's scores, one per features row. */
+  /** Each score, one per features row ("history" in history mode, detector names otherwise). */
   scores: Record<string, Float64Array>;
   consensus: Float64Array;
+  threshold: number;
+  /** The reference normal rows were compared with, in words. */
+  reference: string;
+  /** Rows before this time (s) are the reference period and never flagged (baselineUntil). */
+  scoredFromS: number;
+  incidents: Incident[];
   top: Anomaly[];
+  evaluation?: Evaluation;
 }
 
 /**
- * Ranks (window, entity) rows of a capture by how anomalous the detectors find them.
- * @example const r = findAnomalies(cap, { detectors: ["iforest", "pca"], by: "pid", window: "1s" }); r.top[0]
+ * Finds incidents in a capture: rows (window × process) scored by the chosen mode, anomalous windows merged into
+ * incidents, each explained by the features that make up its score, with their normal values.
+ * @example
+ *   const r = findAnomalies(cap, { baselineUntil: "20s" });
+ *   r.incidents[0]; // { start_s, end_s, score, entity: { pid, comm }, drivers: [{ feature, value, baseline, share, text }] }
  */
 export function findAnomalies(cap: Capture, opts: FindAnomaliesOptions = {}): AnomalyReport {
-  const names = opts.detectors?.length ? opts.detectors : ["zscore", "iforest"];
-  const rankBy = opts.rankBy ?? names[0]!;
-  if (rankBy !== "consensus" && !names.includes(rankBy)) {
+  const hasBaseline = Boolean(opts.baseline) || opts.baselineUntil !== undefined;
+  const mode: DetectionMode = opts.mode ?? (opts.detectors?.length && !hasBaseline ? "unsupervised" : "history");
+  if (!DETECTION_MODES.includes(mode)) {
+    throw new OptionError(`unknown mode ${JSON.stringify(mode)}`, `modes: ${DETECTION_MODES.join(", ")}`);
+  }
+  if (mode === "baseline" && !hasBaseline) {
     throw new OptionError(
-      `rankBy "${rankBy}" is not one of the detectors run (${names.join(", ")})`,
-      'name one of them, or "consensus"',
+      "the baseline mode needs a baseline",
+      "give a baseline capture (--baseline DIR) or the normal first part of this one (--baseline-until 20s)",
     );
   }
-  const f = features(cap, { by: opts.by ?? "pid", window: opts.window ?? "1s" });
-  if (f.matrix.rows < 8) {
+  const p = prepareRows(cap, {
+    ...(opts.by ? { by: opts.by } : {}),
+    ...(opts.window !== undefined ? { window: opts.window } : {}),
+    ...(opts.baseline ? { baseline: opts.baseline } : {}),
+    ...(opts.baselineUntil !== undefined ? { baselineUntil: opts.baselineUntil } : {}),
+  });
+  const { f, X, matrix } = p;
+  if (X.rows < 8) {
     throw new DetectorInputError(
-      `only ${f.matrix.rows} (window, ${opts.by ?? "pid"}) rows in this capture: too few to rank`,
+      `only ${X.rows} (window, ${opts.by ?? "pid"}) rows in this capture: too few to rank`,
       "capture for longer, use a shorter window, or capture the whole machine rather than one pid",
     );
   }
-  const { matrix, dropped } = dropConstantColumns(f.matrix);
-  if (matrix.cols === 0) {
-    throw new DetectorInputError(
-      "every feature is constant over this capture",
-      "capture while something happens on the machine",
-    );
-  }
-  const X = logScale(matrix);
+  const t = f.keys.numeric("t_s");
+  const window = Int32Array.from(t, (v) => Math.round(v / f.windowS));
+  const fromWindow = p.untilWindow ?? 0;
   const scores: Record<string, Float64Array> = {};
-  for (const n of names)
-    scores[n] = createDetector(n, { seed: opts.seed ?? 0 })
-      .fit(X)
-      .score(X);
-  const consensus = new Float64Array(X.rows);
-  const pct: Record<string, Float64Array> = {};
-  for (const n of names) {
-    pct[n] = percentileRanks(scores[n]!);
-    for (let i = 0; i < X.rows; i++) consensus[i]! += pct[n]![i]! / names.length;
-  }
-  const explainer = createDetector("zscore").fit(X);
-  const key = rankBy === "consensus" ? consensus : scores[rankBy]!;
-  // Ties are common (robust z-scores saturate on the same extreme feature value): the consensus breaks them.
-  const order = Array.from(key.keys()).sort((a, b) => key[b]! - key[a]! || consensus[b]! - consensus[a]!);
-  const keyNames = f.keys.columnNames.filter((c) => c !== "t_s" && c !== "ts");
-  const t = f.keys.numeric("t_s"),
-    ts = f.keys.numeric("ts");
-  const keyVals = Object.fromEntries(keyNames.map((k) => [k, f.keys.values(k)]));
-  const top = order.slice(0, opts.top ?? 10).map((row, i): Anomaly => {
-    const drivers = topFeatures(explain(explainer, X, row), 5).map((d) => ({
-      feature: d.feature,
-      share: d.share,
-      value: matrix.data[row * matrix.cols + matrix.columns.indexOf(d.feature)]!,
-    }));
-    return {
-      rank: i + 1,
-      row,
-      t_s: t[row]!,
-      ts: ts[row]!,
-      entity: Object.fromEntries(keyNames.map((k) => [k, keyVals[k]![row]!])),
-      consensus: consensus[row]!,
-      percentiles: Object.fromEntries(names.map((n) => [n, pct[n]![row]!])),
-      scores: Object.fromEntries(names.map((n) => [n, scores[n]![row]!])),
-      drivers,
+  let rankBy: string;
+  let threshold: number;
+  let reference: string;
+  let explainRow: (row: number) => { contributions: ArrayLike<number>; score: number; baseline: (j: number) => number };
+
+  if (mode === "history") {
+    const peer = f.keys.has("comm") ? f.keys.strings("comm") : f.keys.values(f.keys.columnNames[2]!).map(String);
+    const entity = entityIds(f);
+    const ref: ReferenceSpec = p.baseline
+      ? {
+          kind: "external",
+          X: p.baseline.X,
+          peer: p.baseline.peer,
+          ...(p.baseline.f.partial ? { partial: p.baseline.f.partial } : {}),
+        }
+      : p.untilWindow !== undefined
+        ? { kind: "until", window: p.untilWindow }
+        : { kind: "causal" };
+    const scorer = new HistoryScorer(
+      X,
+      { entity, peer, window, ...(f.partial ? { partial: f.partial } : {}) },
+      ref,
+      opts.history,
+    );
+    scores["history"] = scorer.scores;
+    rankBy = "history";
+    threshold = opts.threshold ?? DEFAULT_HISTORY_THRESHOLD;
+    reference = p.baseline
+      ? "each process against the baseline capture's processes of the same name"
+      : p.untilWindow !== undefined
+        ? `each process against its own windows before ${p.untilWindow * f.windowS} s`
+        : "each process against its own earlier windows";
+    explainRow = (row) => {
+      const env = scorer.envelope(row);
+      return {
+        contributions: scorer.contributions(row),
+        score: scorer.scores[row]!,
+        baseline: (j) => unlog(env.center[j]!),
+      };
     };
-  });
-  return { rankedBy: rankBy, features: f, dropped, scores, consensus, top };
+  } else {
+    const names = opts.detectors?.length ? opts.detectors : ["zscore", "iforest"];
+    rankBy = opts.rankBy ?? names[0]!;
+    if (rankBy !== "consensus" && !names.includes(rankBy)) {
+      throw new OptionError(
+        `rankBy "${rankBy}" is not one of the detectors run (${names.join(", ")})`,
+        'name one of them, or "consensus"',
+      );
+    }
+    const refRows =
+      mode === "unsupervised" || p.baseline ? undefined : [...window.keys()].filter((r) => window[r]! < fromWindow);
+    const fitOn: Matrix = p.baseline ? p.baseline.X : refRows ? takeRows(X, refRows) : X;
+    const rawRef: Matrix = p.baseline ? p.baseline.matrix : refRows ? takeRows(matrix, refRows) : matrix;
+    const dets = new Map<string, Detector>();
+    for (const n of names) {
+      const det = createDetector(n, { seed: opts.seed ?? 0 }).fit(fitOn);
+      dets.set(n, det);
+      scores[n] = det.score(X);
+    }
+    const key = rankBy === "consensus" ? consensusOf(scores, names) : scores[rankBy]!;
+    if (opts.threshold !== undefined) threshold = opts.threshold;
+    else if (mode === "baseline") {
+      const refScores = rankBy === "consensus" ? undefined : dets.get(rankBy)!.score(fitOn);
+      threshold = refScores ? Math.max(...refScores) : quantile(key, 0.99);
+    } else threshold = quantile(key, 0.99);
+    reference =
+      mode === "unsupervised"
+        ? "the whole capture (unsupervised)"
+        : p.baseline
+          ? "all rows of the baseline capture"
+          : `all rows before ${fromWindow * f.windowS} s`;
+    const medians = Float64Array.from(rawRef.columns, (_, j) => quantile(columnOf(rawRef, j), 0.5));
+    // Explained by the ranking detector itself, or (consensus, LOF) by the first detector that can explain.
+    const explainer = [rankBy, ...names].map((n) => dets.get(n)).find((d) => d && canExplain(d));
+    explainRow = (row) => {
+      if (!explainer)
+        return { contributions: new Float64Array(X.cols), score: key[row]!, baseline: (j) => medians[j]! };
+      const e = explain(explainer, X, row);
+      return { contributions: e.contribution, score: e.score, baseline: (j) => medians[j]! };
+    };
+  }
+
+  const rankScore = scores[rankBy] ?? consensusOf(scores, Object.keys(scores));
+  const consensus = consensusOf(scores, Object.keys(scores));
+  const drivers = (row: number): Driver[] => {
+    const e = explainRow(row);
+    return topDrivers(
+      X.columns,
+      e.contributions,
+      e.score,
+      (j) => matrix.data[row * matrix.cols + j]!,
+      e.baseline,
+      f.windowS,
+    );
+  };
+  const keyNames = f.keys.columnNames.filter((c) => c !== "t_s" && c !== "ts");
+  const keyVals = Object.fromEntries(keyNames.map((k) => [k, f.keys.values(k)]));
+  const entityOf = (row: number): Record<string, Cell> =>
+    Object.fromEntries(keyNames.map((k) => [k, keyVals[k]![row]!]));
+
+  const incidents: Incident[] = buildIncidents(f, rankScore, threshold, p.facts, { fromWindow }).map((c, i) => ({
+    rank: i + 1,
+    start_s: c.start_s,
+    end_s: c.end_s,
+    score: c.score,
+    entity: c.entities[0]!,
+    entities: c.entities,
+    drivers: drivers(c.peakRow),
+    rows: c.rows,
+    peakRow: c.peakRow,
+  }));
+
+  const pct = Object.fromEntries(Object.entries(scores).map(([n, s]) => [n, percentileRanks(s)]));
+  const ts = f.keys.numeric("ts");
+  // Ties are common (scores saturate on the same extreme feature value): the consensus breaks them.
+  const order = [...rankScore.keys()]
+    .filter((r) => window[r]! >= fromWindow)
+    .sort((a, b) => rankScore[b]! - rankScore[a]! || consensus[b]! - consensus[a]!);
+  const top = order.slice(0, opts.top ?? 10).map((row, i): Anomaly => ({
+    rank: i + 1,
+    row,
+    t_s: t[row]!,
+    ts: ts[row]!,
+    entity: entityOf(row),
+    consensus: consensus[row]!,
+    percentiles: Object.fromEntries(Object.keys(scores).map((n) => [n, pct[n]![row]!])),
+    scores: Object.fromEntries(Object.keys(scores).map((n) => [n, scores[n]![row]!])),
+    drivers: drivers(row),
+  }));
+  const report: AnomalyReport = {
+    mode,
+    rankedBy: rankBy,
+    features: { ...f, matrix },
+    dropped: p.dropped,
+    scores,
+    consensus,
+    threshold,
+    reference,
+    scoredFromS: fromWindow * f.windowS,
+    incidents,
+    top,
+  };
+  if (opts.labels) report.evaluation = evaluateIncidents(report, opts.labels, cap.meta.elapsedMs / 1000);
+  return report;
 }
 
-/**
- * log1p of every (non-negative) count and duration: system metrics span orders of magnitude (1 syscall vs
- * 10^6), and on a linear scale one busy process hides every other anomaly from distance-based detectors.
- */
-export function logScale(m: Matrix): Matrix {
-  const data = new Float64Array(m.data.length);
-  for (let i = 0; i < data.length; i++) {
-    const v = m.data[i]!;
-    data[i] = v >= 0 ? Math.log1p(v) : -Math.log1p(-v);
+/** A number or string per row naming its entity (pid, tid, comm or cgroup). */
+function entityIds(f: Features): (number | string)[] {
+  const k = f.keys;
+  if (k.has("tid")) return Array.from(k.numeric("tid"));
+  if (k.has("pid")) return Array.from(k.numeric("pid"));
+  if (k.has("comm")) return k.strings("comm");
+  return k.values("cgroup_id").map(String);
+}
+
+function consensusOf(scores: Record<string, Float64Array>, names: string[]): Float64Array {
+  const first = scores[names[0]!]!;
+  const out = new Float64Array(first.length);
+  for (const n of names) {
+    const p = percentileRanks(scores[n]!);
+    for (let i = 0; i < out.length; i++) out[i]! += p[i]! / names.length;
   }
-  return { ...m, data };
+  return out;
 }
 
 /** Rank of each score among all, scaled to 0..1 (ties share their mean rank). */

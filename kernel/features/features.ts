@@ -17,6 +17,11 @@ export interface FeatureOptions {
   window?: string | number;
   /** How many syscalls (by total count over the capture) get their own columns (default 8). */
   topSyscalls?: number;
+  /**
+   * These syscalls get their own columns instead of the top ones (e.g. a baseline capture's features built with
+   * the scored capture's syscalls, so both have the same columns); one without calls gets zeros.
+   */
+  syscalls?: readonly string[];
 }
 
 /** The feature matrix and, row for row, who and when each row is. */
@@ -29,6 +34,11 @@ export interface Features {
    */
   keys: Frame;
   windowS: number;
+  /**
+   * Per row, when known (fillSilence sets it): bits PARTIAL_START (the window holds the entity's exec or fork),
+   * PARTIAL_EXIT (its exit) and PARTIAL_CAPTURE_END (the capture's incomplete last window); 0 = a full window.
+   */
+  partial?: Uint8Array;
 }
 
 // Columns that identify rows or clocks; never summed as features by the generic path.
@@ -70,6 +80,8 @@ export function features(
   let tsOrigin: number | undefined = capture.meta?.wallStartUs;
 
   for (const [name, frame] of Object.entries(frames)) {
+    // A scenario capture's ground truth is not a collector's data.
+    if (name === "labels") continue;
     if (frame.length === 0 || !frame.has("t_s") || !ents.usable(frame, name === "process")) continue;
     const t = frame.numeric("t_s");
     if (tsOrigin === undefined && frame.has("ts")) tsOrigin = frame.numeric("ts")[0]! - t[0]! * 1e6;
@@ -77,7 +89,7 @@ export function features(
     const rowOf = new Int32Array(frame.length);
     for (let i = 0; i < frame.length; i++) rowOf[i] = rows.row(Math.floor(t[i]! / windowS), ent[i]!);
 
-    if (name === "syscalls") addSyscalls(frame, rowOf, col, topK);
+    if (name === "syscalls") addSyscalls(frame, rowOf, col, topK, opts.syscalls);
     else if (name === "process") addProcess(frame, rowOf, col);
     else {
       const prefix = name === "sched" ? "" : `${name}_`;
@@ -102,7 +114,13 @@ export function features(
   return assemble(rows, cols, ents, windowS, tsOrigin ?? 0);
 }
 
-function addSyscalls(frame: Frame, rowOf: Int32Array, col: (n: string) => GrowColumn, topK: number): void {
+function addSyscalls(
+  frame: Frame,
+  rowOf: Int32Array,
+  col: (n: string) => GrowColumn,
+  topK: number,
+  named?: readonly string[],
+): void {
   const count = frame.numeric("count");
   const errors = frame.has("errors") ? frame.numeric("errors") : undefined;
   const lat = frame.has("latency_ns") ? frame.numeric("latency_ns") : undefined;
@@ -122,17 +140,19 @@ function addSyscalls(frame: Frame, rowOf: Int32Array, col: (n: string) => GrowCo
     const c = col("syscall_max_latency_ns");
     for (let i = 0; i < n; i++) c.max(rowOf[i]!, maxLat[i]!);
   }
-  if (!frame.has("syscall") || topK <= 0) return;
+  if (!frame.has("syscall") || (topK <= 0 && !named)) return;
   const sc = frame.column("syscall");
   if (!isStringColumn(sc)) return;
   const perCode = new Float64Array(sc.dict.length);
   for (let i = 0; i < n; i++) perCode[sc.codes[i]!]! += count[i]!;
-  const top = [...perCode.keys()]
-    .filter((k) => perCode[k]! > 0)
-    .sort((a, b) => perCode[b]! - perCode[a]! || sc.dict[a]!.localeCompare(sc.dict[b]!))
-    .slice(0, topK);
-  for (const code of top) {
-    const name = sc.dict[code]!;
+  const top = named
+    ? named.map((nm) => sc.dict.indexOf(nm))
+    : [...perCode.keys()]
+        .filter((k) => perCode[k]! > 0)
+        .sort((a, b) => perCode[b]! - perCode[a]! || sc.dict[a]!.localeCompare(sc.dict[b]!))
+        .slice(0, topK);
+  for (const [k, code] of top.entries()) {
+    const name = named ? named[k]! : sc.dict[code]!;
     const c = col(`sys_${name}_count`);
     const l = lat ? col(`sys_${name}_latency_ns`) : undefined;
     for (let i = 0; i < n; i++) {

@@ -1,0 +1,141 @@
+// The drivers of an anomaly in the user's terms: the features whose contributions make up the score, each with its
+// value beside its normal value ("getppid calls 2.4 M/s, 1,800× its baseline of 1,300/s").
+
+/** One feature's part in a score. */
+export interface Driver {
+  feature: string;
+  /** The feature's value in the row (raw units: per window for counts and times, bytes for gauges). */
+  value: number;
+  /** Its normal value: the median of the reference the row was compared with (same units). */
+  baseline: number;
+  /** Contribution / score: the shares of a row's drivers add up to 1 over all its features. */
+  share: number;
+  /** value above or below the baseline. */
+  direction: "up" | "down";
+  /** The cause in words, e.g. "getppid calls 2.4 M/s, 1,800× its baseline (1,300/s)". */
+  text: string;
+}
+
+/**
+ * The `n` largest contributions of a row as drivers. `contributions` add up to `score` (detectors/contributions.ts
+ * or HistoryScorer); `value` and `baseline` give each feature's raw value and normal value.
+ */
+export function topDrivers(
+  columns: readonly string[],
+  contributions: ArrayLike<number>,
+  score: number,
+  value: (j: number) => number,
+  baseline: (j: number) => number,
+  windowS: number,
+  n = 5,
+): Driver[] {
+  return [...columns.keys()]
+    .filter((j) => contributions[j]! !== 0)
+    .sort((a, b) => Math.abs(contributions[b]!) - Math.abs(contributions[a]!))
+    .slice(0, n)
+    .map((j) => {
+      const v = value(j);
+      const b = baseline(j);
+      return {
+        feature: columns[j]!,
+        value: v,
+        baseline: b,
+        share: score !== 0 ? contributions[j]! / score : 0,
+        direction: v >= b ? "up" : "down",
+        text: describeDriver(columns[j]!, v, b, windowS),
+      };
+    });
+}
+
+interface Unit {
+  what: string;
+  /** Turns a per-window value into the number shown. */
+  show: (v: number) => string;
+}
+
+/** How a feature reads: its name in words and how its value prints. */
+function unitOf(feature: string, windowS: number): Unit {
+  const perS = (v: number): string => `${num(v / windowS)}/s`;
+  const cpu = (v: number): string => `${num((100 * v) / (windowS * 1e9))} % of a CPU`;
+  const dur = (v: number): string => duration(v);
+  let m = /^sys_(.+)_count$/.exec(feature);
+  if (m) return { what: `${m[1]} calls`, show: perS };
+  m = /^sys_(.+)_mean_latency_ns$/.exec(feature);
+  if (m) return { what: `${m[1]} latency`, show: dur };
+  m = /^sys_(.+)_max_latency_ns$/.exec(feature);
+  if (m) return { what: `slowest ${m[1]}`, show: dur };
+  const fixed: Record<string, Unit> = {
+    oncpu_ns: { what: "CPU time", show: cpu },
+    runq_ns: { what: "run-queue wait", show: cpu },
+    offcpu_ns: { what: "blocked (off-CPU) time", show: cpu },
+    vol_switches: { what: "voluntary switches", show: perS },
+    invol_switches: { what: "preemptions", show: perS },
+    migrations: { what: "CPU migrations", show: perS },
+    syscalls_count: { what: "system calls", show: perS },
+    syscall_errors: { what: "failed system calls", show: perS },
+    syscall_error_rate: { what: "system-call error rate", show: (v) => `${num(100 * v)} %` },
+    syscall_mean_latency_ns: { what: "mean system-call latency", show: dur },
+    syscall_max_latency_ns: { what: "slowest system call", show: dur },
+    forks: { what: "forks", show: perS },
+    execs: { what: "execs", show: perS },
+    exits: { what: "exits", show: perS },
+  };
+  if (fixed[feature]) return fixed[feature]!;
+  if (/_bytes$/.test(feature) && /rss|swap|shmem/.test(feature)) {
+    return {
+      what: feature
+        .replace(/^memory_/, "")
+        .replace(/_bytes$/, "")
+        .replace(/_/g, " "),
+      show: bytes,
+    };
+  }
+  if (/_bytes$/.test(feature)) {
+    return {
+      what: feature
+        .replace(/^[a-z]+_/, "")
+        .replace(/_bytes$/, " bytes")
+        .replace(/_/g, " "),
+      show: (v) => `${bytes(v / windowS)}/s`,
+    };
+  }
+  if (/_ns$/.test(feature)) return { what: feature.replace(/_ns$/, "").replace(/_/g, " "), show: dur };
+  return { what: feature.replace(/_/g, " "), show: perS };
+}
+
+/** "getppid calls 2.4 M/s, 1,800× its baseline (1,300/s)"; "CPU time 0 % of a CPU, down from 35 %". */
+export function describeDriver(feature: string, value: number, baseline: number, windowS: number): string {
+  const u = unitOf(feature, windowS);
+  const v = u.show(value);
+  const b = u.show(baseline);
+  if (baseline <= 0) return value > 0 ? `${u.what} ${v}, none in its baseline` : `${u.what} ${v}`;
+  const ratio = value / baseline;
+  if (ratio >= 1.5) return `${u.what} ${v}, ${num(ratio)}× its baseline (${b})`;
+  if (ratio <= 1 / 1.5) return `${u.what} ${v}, down from ${b} at baseline`;
+  return `${u.what} ${v} (baseline ${b})`;
+}
+
+/** 3 significant digits with a k/M/G suffix: 2.4 M, 1,800, 0.35. */
+function num(v: number): string {
+  const a = Math.abs(v);
+  if (a >= 1e9) return `${+(v / 1e9).toPrecision(3)} G`;
+  if (a >= 1e6) return `${+(v / 1e6).toPrecision(3)} M`;
+  if (a >= 1e4) return Math.round(v).toLocaleString("en-US");
+  if (a >= 100) return Math.round(v).toLocaleString("en-US");
+  if (a >= 1 || a === 0) return String(+v.toPrecision(3));
+  return String(+v.toPrecision(2));
+}
+
+function duration(ns: number): string {
+  if (ns >= 1e9) return `${+(ns / 1e9).toPrecision(3)} s`;
+  if (ns >= 1e6) return `${+(ns / 1e6).toPrecision(3)} ms`;
+  if (ns >= 1e3) return `${+(ns / 1e3).toPrecision(3)} µs`;
+  return `${Math.round(ns)} ns`;
+}
+
+function bytes(b: number): string {
+  if (b >= 2 ** 30) return `${+(b / 2 ** 30).toPrecision(3)} GiB`;
+  if (b >= 2 ** 20) return `${+(b / 2 ** 20).toPrecision(3)} MiB`;
+  if (b >= 2 ** 10) return `${+(b / 2 ** 10).toPrecision(3)} KiB`;
+  return `${Math.round(b)} B`;
+}

@@ -1,0 +1,117 @@
+// Incidents: consecutive anomalous windows of one entity merge into one episode, and overlapping episodes of
+// related processes (parent and child, siblings, a small cgroup) into one incident, with its peak and entities.
+
+import type { Cell } from "../frame/frame.js";
+import type { Features } from "../features/features.js";
+import { ProcessFacts, relatedByTree } from "../features/process-facts.js";
+
+export interface IncidentCore {
+  /** Seconds since capture start: the first flagged window's start, the last one's end. */
+  start_s: number;
+  end_s: number;
+  /** The highest row score in it. */
+  score: number;
+  /** Row (of Features) holding that score. */
+  peakRow: number;
+  /** Flagged rows, in time order. */
+  rows: number[];
+  /** The entities involved (key columns of Features: pid and comm, ...), the peak's first. */
+  entities: Record<string, Cell>[];
+}
+
+export interface IncidentOptions {
+  /** Only rows from this window on can be flagged (the reference period before it is normal by definition). */
+  fromWindow?: number;
+  /** Windows of calm that still join two flagged windows into one episode (default 1). */
+  gapWindows?: number;
+  /** Merge related processes' overlapping episodes (default true). */
+  mergeRelated?: boolean;
+  /**
+   * A cgroup relates its processes only when it holds at most this many in the capture (default 8): a session
+   * or system slice holding everything relates nothing.
+   */
+  maxCgroupSize?: number;
+}
+
+/**
+ * Incidents from row scores: rows scoring ≥ `threshold` are flagged; incidents are ordered by score, highest
+ * first. Facts (parents, cgroups) relate processes when the features are by pid.
+ */
+export function buildIncidents(
+  f: Features,
+  scores: Float64Array,
+  threshold: number,
+  facts: ProcessFacts | undefined,
+  opts: IncidentOptions = {},
+): IncidentCore[] {
+  const w = f.windowS;
+  const t = f.keys.numeric("t_s");
+  const win = Int32Array.from(t, (v) => Math.round(v / w));
+  const from = opts.fromWindow ?? 0;
+  const gap = opts.gapWindows ?? 1;
+  const keyCols = f.keys.columnNames.filter((c) => c !== "t_s" && c !== "ts");
+  const keyVals = keyCols.map((c) => f.keys.values(c));
+  const entityOf = (r: number): string => keyVals.map((v) => String(v[r])).join("\u0000");
+  const pid = f.keys.has("pid") && !f.keys.has("tid") ? f.keys.numeric("pid") : undefined;
+
+  // Episodes: per entity, flagged windows no more than `gap` calm windows apart.
+  const flagged = [...scores.keys()].filter((r) => scores[r]! >= threshold && win[r]! >= from);
+  flagged.sort((a, b) => (entityOf(a) < entityOf(b) ? -1 : entityOf(a) > entityOf(b) ? 1 : win[a]! - win[b]!));
+  const episodes: { rows: number[]; first: number; last: number; pid?: number }[] = [];
+  for (const r of flagged) {
+    const e = episodes[episodes.length - 1];
+    if (e && entityOf(e.rows[0]!) === entityOf(r) && win[r]! - e.last <= gap + 1) {
+      e.rows.push(r);
+      e.last = win[r]!;
+    } else episodes.push({ rows: [r], first: win[r]!, last: win[r]!, ...(pid ? { pid: pid[r]! } : {}) });
+  }
+
+  // Related, overlapping episodes share an incident (union-find).
+  const parent = episodes.map((_, i) => i);
+  const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i]!)));
+  if (opts.mergeRelated !== false && facts && pid) {
+    const maxCg = opts.maxCgroupSize ?? 8;
+    const related = (a: number, b: number): boolean => {
+      if (relatedByTree(facts, a, b)) return true;
+      const ca = facts.cgroup.get(a);
+      return ca !== undefined && ca === facts.cgroup.get(b) && (facts.cgroupSize.get(ca) ?? Infinity) <= maxCg;
+    };
+    for (let i = 0; i < episodes.length; i++) {
+      for (let j = i + 1; j < episodes.length; j++) {
+        const a = episodes[i]!;
+        const b = episodes[j]!;
+        const overlap = a.first <= b.last + gap + 1 && b.first <= a.last + gap + 1;
+        if (overlap && a.pid !== b.pid && related(a.pid!, b.pid!)) parent[find(i)] = find(j);
+      }
+    }
+  }
+  const groups = new Map<number, number[]>();
+  episodes.forEach((e, i) => {
+    const g = find(i);
+    groups.set(g, [...(groups.get(g) ?? []), ...e.rows]);
+  });
+  const out: IncidentCore[] = [];
+  for (const rows of groups.values()) {
+    rows.sort((a, b) => win[a]! - win[b]! || scores[b]! - scores[a]!);
+    const peakRow = rows.reduce((best, r) => (scores[r]! > scores[best]! ? r : best), rows[0]!);
+    // Entities by their highest row, the peak's first.
+    const best = new Map<string, number>();
+    for (const r of rows) {
+      const k = entityOf(r);
+      const b = best.get(k);
+      if (b === undefined || scores[r]! > scores[b]!) best.set(k, r);
+    }
+    const entities = [...best.values()]
+      .sort((a, b) => scores[b]! - scores[a]!)
+      .map((r) => Object.fromEntries(keyCols.map((c, j) => [c, keyVals[j]![r]!])));
+    out.push({
+      start_s: Math.min(...rows.map((r) => t[r]!)),
+      end_s: Math.max(...rows.map((r) => t[r]!)) + w,
+      score: scores[peakRow]!,
+      peakRow,
+      rows,
+      entities,
+    });
+  }
+  return out.sort((a, b) => b.score - a.score || a.start_s - b.start_s);
+}

@@ -1,0 +1,87 @@
+// Silence made visible: a process that is alive but does nothing in a window has no rows in the collectors'
+// frames, so a blocked process would vanish instead of standing out. This gives it a row of zeros for every window
+// of its life, and flags the windows that hold only part of it (its start, its exit, the capture's last window).
+
+import { ColumnData, Frame, isStringColumn } from "../frame/frame.js";
+import type { Features } from "./features.js";
+import type { ProcessFacts } from "./process-facts.js";
+
+/** Bits of Features.partial: the window holds the entity's start, its exit, or is the capture's incomplete last one. */
+export const PARTIAL_START = 1;
+export const PARTIAL_EXIT = 2;
+export const PARTIAL_CAPTURE_END = 4;
+
+/**
+ * Adds zero rows for the windows between a pid's first row (or its exec/fork) and its exit (or the capture's end
+ * when the process frame saw no exit; its last row when there is no process frame), and sets `partial`. Features by
+ * pid only (other entity kinds are returned as they are, with `partial` for the capture's end).
+ */
+export function fillSilence(
+  f: Features,
+  facts: ProcessFacts,
+  opts: { elapsedS: number; hasProcessFrame: boolean },
+): Features {
+  const w = f.windowS;
+  const lastWindow = Math.max(0, Math.ceil(opts.elapsedS / w - 1e-9) - 1);
+  const endPartial = opts.elapsedS / w - Math.floor(opts.elapsedS / w + 1e-9) > 1e-6;
+  const t = f.keys.numeric("t_s");
+  const win = Int32Array.from(t, (v) => Math.round(v / w));
+  if (!f.keys.has("pid") || f.keys.has("tid")) {
+    return { ...f, partial: Uint8Array.from(win, (x) => (endPartial && x === lastWindow ? PARTIAL_CAPTURE_END : 0)) };
+  }
+  const pid = f.keys.numeric("pid");
+  const n = pid.length;
+  // Per pid: first and last window with a row, and a representative row (for comm).
+  const span = new Map<number, { first: number; last: number; row: number }>();
+  for (let r = 0; r < n; r++) {
+    const s = span.get(pid[r]!);
+    if (!s) span.set(pid[r]!, { first: win[r]!, last: win[r]!, row: r });
+    else {
+      s.first = Math.min(s.first, win[r]!);
+      s.last = Math.max(s.last, win[r]!);
+    }
+  }
+  const have = new Set<number>();
+  for (let r = 0; r < n; r++) have.add(win[r]! * 4294967296 + pid[r]!);
+  const extra: { w: number; pid: number; like: number }[] = [];
+  for (const [p, s] of span) {
+    const exit = facts.exitS.get(p);
+    const until = exit !== undefined ? Math.floor(exit / w) : opts.hasProcessFrame ? lastWindow : s.last;
+    for (let x = s.first; x <= until; x++) if (!have.has(x * 4294967296 + p)) extra.push({ w: x, pid: p, like: s.row });
+  }
+  const total = n + extra.length;
+  // Rows stay ordered by window, then pid, as features() orders them.
+  const order = [...Array(total).keys()];
+  const wOf = (i: number): number => (i < n ? win[i]! : extra[i - n]!.w);
+  const pOf = (i: number): number => (i < n ? pid[i]! : extra[i - n]!.pid);
+  order.sort((a, b) => wOf(a) - wOf(b) || pOf(a) - pOf(b));
+  const d = f.matrix.cols;
+  const data = new Float64Array(total * d);
+  const src = (i: number): number => (i < n ? i : extra[i - n]!.like);
+  order.forEach((i, k) => {
+    if (i < n) data.set(f.matrix.data.subarray(i * d, (i + 1) * d), k * d);
+  });
+  const partial = new Uint8Array(total);
+  order.forEach((i, k) => {
+    const p = pOf(i);
+    const x = wOf(i);
+    const start = facts.startS.get(p);
+    const exit = facts.exitS.get(p);
+    if (start !== undefined && Math.floor(start / w) === x) partial[k]! |= PARTIAL_START;
+    if (exit !== undefined && Math.floor(exit / w) === x) partial[k]! |= PARTIAL_EXIT;
+    if (endPartial && x === lastWindow) partial[k]! |= PARTIAL_CAPTURE_END;
+  });
+  const origin = f.keys.numeric("ts")[0]! - t[0]! * 1e6;
+  const cols: Record<string, ColumnData> = {};
+  for (const s of f.keys.schema) {
+    const c = f.keys.column(s.name);
+    if (s.name === "t_s") cols[s.name] = Float64Array.from(order, (i) => wOf(i) * w);
+    else if (s.name === "ts") cols[s.name] = Float64Array.from(order, (i) => origin + wOf(i) * w * 1e6);
+    else if (s.name === "pid") cols[s.name] = Uint32Array.from(order, pOf);
+    else if (isStringColumn(c))
+      cols[s.name] = { codes: Uint32Array.from(order, (i) => c.codes[src(i)]!), dict: c.dict };
+    else cols[s.name] = Float64Array.from(order, (i) => Number((c as ArrayLike<number>)[src(i)]));
+  }
+  const keys = new Frame(f.keys.name, f.keys.schema, cols, total);
+  return { ...f, matrix: { ...f.matrix, data, rows: total }, keys, partial };
+}
