@@ -1,28 +1,40 @@
-// `bpflab detect DIR`: ranks the (window, process) rows of a saved capture by anomaly and prints the top ones.
+// `bpflab detect DIR`: finds incidents in a saved capture (each process against its own history by default, or
+// against a baseline), prints them with their causes, then the top rows. The work is kernel/analysis/.
 
 import { OptionError } from "../errors.js";
 import { loadCapture } from "../capture/capture-files.js";
-import { AnomalyReport, findAnomalies } from "../analysis/anomalies.js";
+import { AnomalyReport, DETECTION_MODES, DetectionMode, findAnomalies } from "../analysis/anomalies.js";
+import { formatReport, reportJson, stringifyReport } from "../analysis/report-format.js";
 import type { EntityKind } from "../features/features.js";
 import { detectorNames } from "../detectors/registry.js";
 import { defineCommand, Invocation } from "./command.js";
-import { textTable } from "../report/summary.js";
 import { isDataset } from "../dataset/layout.js";
 import { datasetDetectOptions, detectDataset } from "./detect-dataset.js";
 
 export const detectCommand = defineCommand({
   name: "detect",
-  summary: "rank the (window, process) rows of a saved capture by anomaly",
+  summary: "find incidents in a saved capture: which process, when, and the cause against its baseline",
   args: [{ name: "dir", description: "a folder written by bpflab capture --out, or a dataset root", required: true }],
   json: true,
   options: [
+    { flags: "--baseline <DIR>", description: "a capture of the same system behaving normally (same collectors)" },
+    { flags: "--baseline-until <D>", description: "the capture's first D are normal, e.g. 20s" },
+    {
+      flags: "--mode <MODE>",
+      description:
+        "history: each process vs its own past (peers, everyone where it has none); baseline: vs the pooled baseline; unsupervised: the whole capture",
+      choices: DETECTION_MODES,
+      defaultText: "history",
+    },
+    { flags: "--labels <FILE>", description: "interval labels (CSV/Parquet) to grade the incidents against" },
     {
       flags: "--detector <NAME>",
-      description: `detector to run (repeatable): ${detectorNames.join(", ")}`,
+      description: `baseline/unsupervised modes: detector to run (repeatable): ${detectorNames.join(", ")}`,
       repeatable: true,
       split: true,
-      defaultText: "iforest, zscore",
+      defaultText: "zscore, iforest",
     },
+    { flags: "--threshold <X>", description: "rows scoring at least X form incidents", defaultText: "per mode" },
     {
       flags: "--by <KIND>",
       description: "one row per window and",
@@ -30,7 +42,7 @@ export const detectCommand = defineCommand({
       defaultText: "pid",
     },
     { flags: "-w, --window <W>", description: "window length", defaultText: "1s" },
-    { flags: "-n, --top <N>", description: "how many anomalies to print", defaultText: "10" },
+    { flags: "-n, --top <N>", description: "how many rows to print after the incidents", defaultText: "10" },
     {
       flags: "--rank-by <NAME>",
       description: "rank by one detector's score, or consensus",
@@ -40,10 +52,11 @@ export const detectCommand = defineCommand({
     ...datasetDetectOptions,
   ],
   examples: [
-    ["bpflab detect /tmp/cap", "top 10 anomalies by the default detectors"],
-    ["bpflab detect /tmp/cap --detector iforest --detector pca --top 5", "two detectors, top 5"],
-    ["bpflab detect datasets/redis-injected --by comm --window 2s", "per command name, 2 s windows"],
-    ["bpflab detect /tmp/cap --rank-by consensus --json", "ranked by the consensus, as JSON"],
+    ["bpflab detect /tmp/cap", "incidents: each process against its own earlier windows"],
+    ["bpflab detect /tmp/cap --baseline-until 20s", "the first 20 s are normal"],
+    ["bpflab detect /tmp/cap --baseline /tmp/quiet --json", "against another capture; the JSON scripts read"],
+    ["bpflab detect /tmp/cap --mode unsupervised --detector iforest --detector pca", "two detectors, whole capture"],
+    ["bpflab detect datasets/redis-injected --labels datasets/redis-injected/labels.csv", "graded against labels"],
     ["bpflab detect /data/fleet --from 2026-12-01T10:00Z", "a dataset: every host in one ranking"],
     ["bpflab detect /data/fleet --host web1,web2 --per-host", "each host against its own normal"],
   ],
@@ -58,44 +71,38 @@ export async function cmdDetect(inv: Invocation): Promise<number> {
   const window = inv.string("window");
   const rankBy = inv.string("rank-by");
   const seed = inv.int("seed");
-  if (top <= 0) throw new OptionError(`bad --top: ${top}`, "pass a positive integer");
+  const mode = inv.string("mode") as DetectionMode | undefined;
+  const baselineDir = inv.string("baseline");
+  const baselineUntil = inv.string("baseline-until");
+  const labelsFile = inv.string("labels");
+  const thresholdText = inv.string("threshold");
+  const threshold = thresholdText === undefined ? undefined : Number(thresholdText);
+  if (threshold !== undefined && !Number.isFinite(threshold)) {
+    throw new OptionError(`bad --threshold: ${JSON.stringify(thresholdText)}`, "give a number, e.g. --threshold 25");
+  }
   const opts = {
     ...(detectors.length ? { detectors } : {}),
     ...(by ? { by: by as EntityKind } : {}),
     ...(window ? { window } : {}),
     ...(rankBy ? { rankBy } : {}),
     ...(seed !== undefined ? { seed } : {}),
+    ...(mode ? { mode } : {}),
+    ...(baselineUntil ? { baselineUntil } : {}),
+    ...(threshold !== undefined ? { threshold } : {}),
     top,
   };
   if (isDataset(dir)) return detectDataset(dir, inv, opts, formatAnomalies);
-  const cap = await loadCapture(dir);
-  const report = findAnomalies(cap, opts);
-  if (inv.json) {
-    process.stdout.write(JSON.stringify(report.top, null, 2) + "\n");
-  } else {
-    process.stdout.write(formatAnomalies(report) + "\n");
-  }
+  const [cap, baseline, labels] = await Promise.all([
+    loadCapture(dir),
+    baselineDir ? loadCapture(baselineDir) : undefined,
+    labelsFile ? import("../analysis/interval-labels.js").then((m) => m.readIntervalLabels(labelsFile)) : undefined,
+  ]);
+  const report = findAnomalies(cap, { ...opts, ...(baseline ? { baseline } : {}), ...(labels ? { labels } : {}) });
+  process.stdout.write((inv.json ? stringifyReport(reportJson(report)) : formatReport(report)) + "\n");
   return 0;
 }
 
-/** The top anomalies as a text table: when, who, consensus, each detector's score, the driving features. */
+/** A report as text: its incidents, then its top rows (what `bpflab detect` prints). */
 export function formatAnomalies(r: AnomalyReport): string {
-  const dets = Object.keys(r.scores);
-  const head = ["#", "t (s)", "who", "consensus", ...dets, "driving features (share)"];
-  const rows = r.top.map((a) => [
-    a.rank,
-    a.t_s.toFixed(1),
-    Object.values(a.entity).join(" "),
-    a.consensus.toFixed(3),
-    ...dets.map((d) => a.scores[d]!.toFixed(3)),
-    a.drivers
-      .slice(0, 3)
-      .map((d) => `${d.feature} (${(100 * d.share).toFixed(0)}%)`)
-      .join(", "),
-  ]);
-  return (
-    `${r.features.matrix.rows} (window, entity) rows × ${r.features.matrix.cols} features` +
-    `${r.dropped.length ? ` (${r.dropped.length} constant ones dropped)` : ""}; detectors: ${dets.join(", ")}; ranked by ${r.rankedBy}\n` +
-    textTable(head, rows)
-  );
+  return formatReport(r);
 }
