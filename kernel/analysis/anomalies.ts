@@ -17,7 +17,7 @@ import { EnvelopeOptions, HistoryScorer, ReferenceSpec } from "./history-scores.
 import { buildIncidents } from "./incidents.js";
 import { evaluateIncidents, Evaluation } from "./evaluate.js";
 import type { IntervalLabel } from "./interval-labels.js";
-import { logScale, prepareRows, unlog } from "./reference.js";
+import { logScale, prepareRows, resolutionScale, unscale } from "./reference.js";
 
 export { logScale };
 
@@ -31,7 +31,12 @@ export type DetectionMode = "history" | "baseline" | "unsupervised";
 
 export const DETECTION_MODES: readonly DetectionMode[] = ["history", "baseline", "unsupervised"];
 
-/** Incident threshold of the history score (Σ z²: one feature 5 scales outside its normal range is 25). */
+/**
+ * History mode: a window scoring at least this (Σ z²: one feature 3 scales outside its normal range) is anomalous,
+ * and an incident needs its windows' scores to add up to DEFAULT_HISTORY_THRESHOLD (one window 5 scales out, or a
+ * milder anomaly lasting several windows).
+ */
+export const DEFAULT_HISTORY_ROW_THRESHOLD = 9;
 export const DEFAULT_HISTORY_THRESHOLD = 25;
 
 export interface FindAnomaliesOptions {
@@ -52,8 +57,13 @@ export interface FindAnomaliesOptions {
   window?: string | number;
   /** How many top rows to report (default 10); incidents are all reported. */
   top?: number;
-  /** Rows scoring at least this form incidents (default: history 25; baseline: the highest reference score; unsupervised: the 99th percentile). */
+  /**
+   * What makes an incident: history mode: the sum of its windows' scores (default 25); baseline: its peak score
+   * (default: the highest score of the reference rows); unsupervised: its peak (default: the 99th percentile).
+   */
   threshold?: number;
+  /** History mode: the score at which a window counts as anomalous (default 9). */
+  rowThreshold?: number;
   /** Ground truth to evaluate the incidents against (incidents found, false alarms per hour, time to detect). */
   labels?: readonly IntervalLabel[];
   /** Tuning of the history mode's normal ranges. */
@@ -88,7 +98,11 @@ export interface Incident {
   entity: Record<string, Cell>;
   /** Every entity involved (related processes merged in), the peak's first. */
   entities: Record<string, Cell>[];
-  /** Drivers of the peak row. */
+  /**
+   * What makes up the score of its peak entity (the other, related entities' rows add to `score` but are not in
+   * the drivers): the contributions of that entity's windows summed per feature (history mode), or of the peak
+   * window (other modes); shares are of that entity's part, with the peak window's values beside the baseline.
+   */
   drivers: Driver[];
   /** Rows (of features) it is made of, in time order. */
   rows: number[];
@@ -156,7 +170,15 @@ export function findAnomalies(cap: Capture, opts: FindAnomaliesOptions = {}): An
   let rankBy: string;
   let threshold: number;
   let reference: string;
-  let explainRow: (row: number) => { contributions: ArrayLike<number>; score: number; baseline: (j: number) => number };
+  let explainRow: (row: number) => {
+    contributions: ArrayLike<number>;
+    score: number;
+    baseline: (j: number) => number;
+    reference?: (j: number) => "own" | "peers" | "all";
+  };
+  let resolution: ((j: number) => number) | undefined;
+  let combine: "max" | "sum" = "max";
+  let rowThreshold: number | undefined;
 
   if (mode === "history") {
     const peer = f.keys.has("comm") ? f.keys.strings("comm") : f.keys.values(f.keys.columnNames[2]!).map(String);
@@ -164,22 +186,33 @@ export function findAnomalies(cap: Capture, opts: FindAnomaliesOptions = {}): An
     const ref: ReferenceSpec = p.baseline
       ? {
           kind: "external",
-          X: p.baseline.X,
+          X: resolutionScale(p.baseline.matrix, f.windowS).X,
           peer: p.baseline.peer,
           ...(p.baseline.f.partial ? { partial: p.baseline.f.partial } : {}),
+          ...(p.baseline.f.missing ? { missing: p.baseline.f.missing } : {}),
         }
       : p.untilWindow !== undefined
         ? { kind: "until", window: p.untilWindow }
         : { kind: "causal" };
+    const { X: H, res } = resolutionScale(matrix, f.windowS);
+    resolution = (j) => res[j]!;
     const scorer = new HistoryScorer(
-      X,
-      { entity, peer, window, ...(f.partial ? { partial: f.partial } : {}) },
+      H,
+      {
+        entity,
+        peer,
+        window,
+        ...(f.partial ? { partial: f.partial } : {}),
+        ...(f.missing ? { missing: f.missing } : {}),
+      },
       ref,
-      opts.history,
+      { learnBelow: opts.rowThreshold ?? DEFAULT_HISTORY_ROW_THRESHOLD, ...opts.history },
     );
     scores["history"] = scorer.scores;
     rankBy = "history";
     threshold = opts.threshold ?? DEFAULT_HISTORY_THRESHOLD;
+    combine = "sum";
+    rowThreshold = opts.rowThreshold ?? DEFAULT_HISTORY_ROW_THRESHOLD;
     reference = p.baseline
       ? "each process against the baseline capture's processes of the same name"
       : p.untilWindow !== undefined
@@ -190,7 +223,8 @@ export function findAnomalies(cap: Capture, opts: FindAnomaliesOptions = {}): An
       return {
         contributions: scorer.contributions(row),
         score: scorer.scores[row]!,
-        baseline: (j) => unlog(env.center[j]!),
+        baseline: (j) => unscale(env.center[j]!, res[j]!),
+        reference: (j) => env.source[j]!,
       };
     };
   } else {
@@ -246,6 +280,9 @@ export function findAnomalies(cap: Capture, opts: FindAnomaliesOptions = {}): An
       (j) => matrix.data[row * matrix.cols + j]!,
       e.baseline,
       f.windowS,
+      5,
+      resolution,
+      e.reference,
     );
   };
   const keyNames = f.keys.columnNames.filter((c) => c !== "t_s" && c !== "ts");
@@ -253,14 +290,56 @@ export function findAnomalies(cap: Capture, opts: FindAnomaliesOptions = {}): An
   const entityOf = (row: number): Record<string, Cell> =>
     Object.fromEntries(keyNames.map((k) => [k, keyVals[k]![row]!]));
 
-  const incidents: Incident[] = buildIncidents(f, rankScore, threshold, p.facts, { fromWindow }).map((c, i) => ({
+  // An incident summed over windows is explained by its peak entity's windows' contributions summed (they add up
+  // to that entity's part of the score), shown with the peak window's values; a peak-scored one by its peak window.
+  const entityKey = entityIds(f);
+  const incidentDrivers = (rows: number[], peak: number): Driver[] => {
+    if (combine === "max") return drivers(peak);
+    const sum = new Float64Array(X.cols);
+    // Each feature is shown at the window where it contributed most, beside that window's baseline.
+    const best = new Float64Array(X.cols).fill(-1);
+    const at = new Int32Array(X.cols).fill(peak);
+    const expl = new Map<number, ReturnType<typeof explainRow>>();
+    let total = 0;
+    for (const r of rows) {
+      if (entityKey[r] !== entityKey[peak]) continue;
+      const e = explainRow(r);
+      expl.set(r, e);
+      total += e.score;
+      for (let j = 0; j < X.cols; j++) {
+        const c = e.contributions[j]!;
+        sum[j]! += c;
+        if (Math.abs(c) > best[j]!) {
+          best[j] = Math.abs(c);
+          at[j] = r;
+        }
+      }
+    }
+    const of = (j: number) => expl.get(at[j]!) ?? explainRow(at[j]!);
+    return topDrivers(
+      X.columns,
+      sum,
+      total,
+      (j) => matrix.data[at[j]! * matrix.cols + j]!,
+      (j) => of(j).baseline(j),
+      f.windowS,
+      5,
+      resolution,
+      (j) => of(j).reference?.(j) ?? "own",
+    );
+  };
+  const incidents: Incident[] = buildIncidents(f, rankScore, threshold, p.facts, {
+    fromWindow,
+    combine,
+    ...(rowThreshold !== undefined ? { rowThreshold } : {}),
+  }).map((c, i) => ({
     rank: i + 1,
     start_s: c.start_s,
     end_s: c.end_s,
     score: c.score,
     entity: c.entities[0]!,
     entities: c.entities,
-    drivers: drivers(c.peakRow),
+    drivers: incidentDrivers(c.rows, c.peakRow),
     rows: c.rows,
     peakRow: c.peakRow,
   }));
@@ -285,7 +364,7 @@ export function findAnomalies(cap: Capture, opts: FindAnomaliesOptions = {}): An
   const report: AnomalyReport = {
     mode,
     rankedBy: rankBy,
-    features: { ...f, matrix },
+    features: f,
     dropped: p.dropped,
     scores,
     consensus,

@@ -12,6 +12,8 @@ export interface Driver {
   share: number;
   /** value above or below the baseline. */
   direction: "up" | "down";
+  /** Whose normal `baseline` is: the entity's own past, its peers' (same name), or every process's. */
+  reference?: "own" | "peers" | "all";
   /** The cause in words, e.g. "getppid calls 2.4 M/s, 1,800× its baseline (1,300/s)". */
   text: string;
 }
@@ -28,23 +30,30 @@ export function topDrivers(
   baseline: (j: number) => number,
   windowS: number,
   n = 5,
+  resolution?: (j: number) => number,
+  reference?: (j: number) => "own" | "peers" | "all",
 ): Driver[] {
-  return [...columns.keys()]
-    .filter((j) => contributions[j]! !== 0)
-    .sort((a, b) => Math.abs(contributions[b]!) - Math.abs(contributions[a]!))
-    .slice(0, n)
-    .map((j) => {
-      const v = value(j);
-      const b = baseline(j);
-      return {
-        feature: columns[j]!,
-        value: v,
-        baseline: b,
-        share: score !== 0 ? contributions[j]! / score : 0,
-        direction: v >= b ? "up" : "down",
-        text: describeDriver(columns[j]!, v, b, windowS),
-      };
-    });
+  return (
+    [...columns.keys()]
+      // What raises the score: the largest contributions first (a negative one lowered it).
+      .filter((j) => contributions[j]! > 0)
+      .sort((a, b) => contributions[b]! - contributions[a]!)
+      .slice(0, n)
+      .map((j) => {
+        const v = value(j);
+        const b = baseline(j);
+        const ref = reference?.(j);
+        return {
+          feature: columns[j]!,
+          value: v,
+          baseline: b,
+          share: score !== 0 ? contributions[j]! / score : 0,
+          direction: v >= b ? "up" : "down",
+          ...(ref ? { reference: ref } : {}),
+          text: describeDriver(columns[j]!, v, b, windowS, resolution?.(j), ref),
+        };
+      })
+  );
 }
 
 interface Unit {
@@ -66,8 +75,8 @@ function unitOf(feature: string, windowS: number): Unit {
   if (m) return { what: `slowest ${m[1]}`, show: dur };
   const fixed: Record<string, Unit> = {
     oncpu_ns: { what: "CPU time", show: cpu },
-    runq_ns: { what: "run-queue wait", show: cpu },
-    offcpu_ns: { what: "blocked (off-CPU) time", show: cpu },
+    runq_ns: { what: "run-queue wait", show: (v) => `${duration(v / windowS)}/s` },
+    offcpu_ns: { what: "blocked time (over its threads)", show: (v) => `${duration(v / windowS)}/s` },
     vol_switches: { what: "voluntary switches", show: perS },
     invol_switches: { what: "preemptions", show: perS },
     migrations: { what: "CPU migrations", show: perS },
@@ -103,16 +112,28 @@ function unitOf(feature: string, windowS: number): Unit {
   return { what: feature.replace(/_/g, " "), show: perS };
 }
 
-/** "getppid calls 2.4 M/s, 1,800× its baseline (1,300/s)"; "CPU time 0 % of a CPU, down from 35 %". */
-export function describeDriver(feature: string, value: number, baseline: number, windowS: number): string {
+/**
+ * "getppid calls 2.4 M/s, 1,800× its baseline (1,300/s)"; "CPU time 0 % of a CPU, down from 35 %". A baseline
+ * below `floor` (the smallest amount worth noticing) is "next to none": a ratio to it would be meaningless.
+ */
+export function describeDriver(
+  feature: string,
+  value: number,
+  baseline: number,
+  windowS: number,
+  floor = 0,
+  reference: "own" | "peers" | "all" = "own",
+): string {
   const u = unitOf(feature, windowS);
   const v = u.show(value);
   const b = u.show(baseline);
-  if (baseline <= 0) return value > 0 ? `${u.what} ${v}, none in its baseline` : `${u.what} ${v}`;
+  const whose = reference === "own" ? "its baseline" : reference === "peers" ? "its peers'" : "a typical process's";
+  if (baseline <= 0) return value > 0 ? `${u.what} ${v}, none in ${whose}` : `${u.what} ${v}`;
+  if (baseline < floor && value > baseline) return `${u.what} ${v}, next to none in ${whose} (${b})`;
   const ratio = value / baseline;
-  if (ratio >= 1.5) return `${u.what} ${v}, ${num(ratio)}× its baseline (${b})`;
-  if (ratio <= 1 / 1.5) return `${u.what} ${v}, down from ${b} at baseline`;
-  return `${u.what} ${v} (baseline ${b})`;
+  if (ratio >= 1.5) return `${u.what} ${v}, ${num(ratio)}× ${whose} (${b})`;
+  if (ratio <= 1 / 1.5) return `${u.what} ${v}, down from ${b} (${whose})`;
+  return `${u.what} ${v} (${whose}: ${b})`;
 }
 
 /** 3 significant digits with a k/M/G suffix: 2.4 M, 1,800, 0.35. */

@@ -43,8 +43,10 @@ export function evaluateIncidents(
   const m = eventMetrics(events, alarms, { toleranceS: tol, span: [report.scoredFromS, elapsedS] });
   const matches = (a: Alarm, e: (typeof events)[number]): boolean =>
     a.start_s < e.end_s + tol && a.end_s > e.start_s - tol && a.entities!.some((x) => e.entities!.includes(x));
+  // An incident's label: the one its peak entity matches, else one a related entity of it matches.
   report.incidents.forEach((inc, i) => {
-    const e = events.find((ev) => matches(alarms[i]!, ev));
+    const peak = { ...alarms[i]!, entities: [keys[inc.peakRow]!] };
+    const e = events.find((ev) => matches(peak, ev)) ?? events.find((ev) => matches(alarms[i]!, ev));
     inc.label = e ? e.kind! : null;
   });
   return {

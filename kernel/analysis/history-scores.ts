@@ -1,63 +1,75 @@
 // Per-entity novelty scores: each (window, entity) row against the range its own past windows showed, against its
-// peers' (same comm) where it has too little past, and against everyone's where it has no peers either.
+// peers' (same name) where it has too little past, and against everyone's where it has no peers either, feature by
+// feature, skipping cells nothing measured.
 
 import type { Matrix } from "../detectors/matrix.js";
-import { PARTIAL_CAPTURE_END, PARTIAL_EXIT, PARTIAL_START } from "../features/silence.js";
+import { PARTIAL_CAPTURE_END, PARTIAL_EXIT, PARTIAL_START, SILENT } from "../features/silence.js";
 
 export interface EnvelopeOptions {
   /** Reference quantiles that bound the normal range (default [0.05, 0.95]). */
   quantiles?: [number, number];
   /** Smallest scale, in the matrix' units (default 0.5: on log1p features a factor of e^0.5 ≈ 1.65). */
   scaleFloor?: number;
-  /** Fewest own reference windows to be compared with itself (default 5); fewer: its peers, then everyone. */
+  /** Fewest reference values of a feature to compare an entity with itself (default 5); fewer: peers, everyone. */
   minHistory?: number;
   /** Most past windows kept per entity in causal mode (default 120). */
   maxHistory?: number;
+  /**
+   * Causal mode: a window scoring at least this joins no history (default Infinity: every window does), so an
+   * anomaly lasting several windows does not become its own normal.
+   */
+  learnBelow?: number;
 }
 
 /** Who and when each row of the matrix is. */
 export interface RowContext {
   /** The entity of each row (pid, tid, comm or cgroup, as a number or string). */
   entity: ArrayLike<number | string>;
-  /** The peer group of each row: its command name. */
+  /** The peer group of each row: its process name. */
   peer: readonly string[];
   /** Window index of each row. */
   window: ArrayLike<number>;
   /** Features.partial bits per row. */
   partial?: Uint8Array;
+  /** Features.missing per cell. */
+  missing?: Uint8Array;
 }
 
 /**
  * The normal period: "causal" = each row against its entity's earlier windows (peers and everyone: the whole
- * capture); "until" = rows of windows before `window`; "external" = another capture's rows, matched by peer
- * group (pids differ between captures, names do not).
+ * capture); "until" = rows of windows before `window`; "external" = another capture's rows, matched by name
+ * (pids differ between captures, names do not).
  */
 export type ReferenceSpec =
   | { kind: "causal" }
   | { kind: "until"; window: number }
-  | { kind: "external"; X: Matrix; peer: readonly string[]; partial?: Uint8Array };
+  | { kind: "external"; X: Matrix; peer: readonly string[]; partial?: Uint8Array; missing?: Uint8Array };
 
-/** The normal range one row was compared with. */
+export type Source = "own" | "peers" | "all";
+
+/** The normal range one row was compared with, per feature. */
 export interface Envelope {
-  /** Per feature: median, low and high quantile of the reference, and the scale deviations are measured in. */
   center: Float64Array;
   lo: Float64Array;
   hi: Float64Array;
   scale: Float64Array;
-  /** Whose windows: the entity's own, its peers' (same comm), or every entity's. */
-  source: "own" | "peers" | "all";
-  /** Reference windows. */
-  n: number;
+  /** Reference values per feature, and whose: the entity's own, its peers' (same name), or everyone's. */
+  n: Int32Array;
+  source: Source[];
 }
 
 const PARTIAL = PARTIAL_START | PARTIAL_EXIT | PARTIAL_CAPTURE_END;
 
+/** Per-feature sorted reference values. */
+type Sorted = { values: Float64Array[]; n: Int32Array };
+
 /**
  * Scores every row: z_j = how far feature j lies outside [lo_j, hi_j] of the row's reference, in units of
  * max(scaleFloor, (hi − lo) / 3.29) (the normal-consistent spread of a 5–95 % range), and score = Σ z_j², so the
- * per-feature contributions z_j² add up to the score. Windows that hold only part of an entity (its start, its exit,
- * the capture's end) count only upward deviations: they are short, not quiet. Rows of the reference period itself
- * ("until") are scored too, against the same reference.
+ * per-feature contributions z_j² add up to the score. A cell nothing measured scores 0 and is no reference.
+ * Downward deviations count only against the entity's own history, and not in a window that holds only part of
+ * it (its start, its exit, the capture's end): such a window is short, not quiet, and doing less than other
+ * processes is normal. Rows of the reference period ("until") are scored too, against the same reference.
  */
 export class HistoryScorer {
   readonly scores: Float64Array;
@@ -65,10 +77,10 @@ export class HistoryScorer {
   private readonly floor: number;
   private readonly minHistory: number;
   private readonly maxHistory: number;
+  private readonly learnBelow: number;
   private readonly d: number;
-  private population?: Envelope;
-  private readonly peerCache = new Map<string, Envelope | null>();
-  private readonly ownCache = new Map<number | string, Envelope | null>();
+  private everyone?: Envelope;
+  private readonly cache = new Map<string, Envelope>();
 
   constructor(
     readonly X: Matrix,
@@ -80,6 +92,7 @@ export class HistoryScorer {
     this.floor = opts.scaleFloor ?? 0.5;
     this.minHistory = opts.minHistory ?? 5;
     this.maxHistory = opts.maxHistory ?? 120;
+    this.learnBelow = opts.learnBelow ?? Infinity;
     this.d = X.cols;
     this.scores = new Float64Array(X.rows);
     if (ref.kind === "causal") this.scoreCausal();
@@ -88,17 +101,14 @@ export class HistoryScorer {
 
   /** The reference one row is compared with. */
   envelope(row: number): Envelope {
-    if (this.ref.kind === "causal") {
-      const own = this.ownPast(row);
-      if (own.n >= this.minHistory) return this.summarise(own.values, own.n, "own");
-    } else {
-      const own = this.cached(this.ownCache, this.ctx.entity[row]!, () => this.ownStatic(row));
-      if (own) return own;
-    }
-    const peers = this.cached(this.peerCache, `${this.ctx.peer[row]}\u0000${String(this.ctx.entity[row])}`, () =>
-      this.peersOf(row),
-    );
-    return peers ?? (this.population ??= this.everyone());
+    const own =
+      this.ref.kind === "causal"
+        ? this.summarise(this.ownPast(row), "own")
+        : this.memo(
+            `own\u0000${String(this.ref.kind === "external" ? this.ctx.peer[row] : this.ctx.entity[row])}`,
+            () => this.ownStatic(row),
+          );
+    return this.merge(own, row);
   }
 
   /** Signed deviation per feature (z_j, + above the range, − below) of one row from its reference. */
@@ -107,9 +117,11 @@ export class HistoryScorer {
     const partial = ((this.ctx.partial?.[row] ?? 0) & PARTIAL) !== 0;
     const base = row * this.d;
     for (let j = 0; j < this.d; j++) {
+      if (this.ctx.missing?.[base + j] || env.n[j] === 0) continue;
       const x = this.X.data[base + j]!;
       if (x > env.hi[j]!) z[j] = (x - env.hi[j]!) / env.scale[j]!;
-      else if (x < env.lo[j]! && !partial) z[j] = (x - env.lo[j]!) / env.scale[j]!;
+      // Less than others do is no anomaly for a process without its own history: only its own normal can fall.
+      else if (x < env.lo[j]! && !partial && env.source[j] === "own") z[j] = (x - env.lo[j]!) / env.scale[j]!;
     }
     return z;
   }
@@ -125,10 +137,38 @@ export class HistoryScorer {
     return s;
   }
 
-  private cached<K>(cache: Map<K, Envelope | null>, key: K, make: () => Envelope | null): Envelope | null {
-    let e = cache.get(key);
-    if (e === undefined) cache.set(key, (e = make()));
+  private memo(key: string, make: () => Envelope): Envelope {
+    let e = this.cache.get(key);
+    if (!e) this.cache.set(key, (e = make()));
     return e;
+  }
+
+  /** Per feature: the own reference where it has minHistory values, else the peers', else everyone's. */
+  private merge(own: Envelope, row: number): Envelope {
+    if (own.n.every((n) => n >= this.minHistory)) return own;
+    const peers =
+      this.ref.kind === "external"
+        ? undefined
+        : this.memo(`peers\u0000${this.ctx.peer[row]}\u0000${String(this.ctx.entity[row])}`, () => this.peersOf(row));
+    const all = (this.everyone ??= this.allRows());
+    const out: Envelope = {
+      center: new Float64Array(this.d),
+      lo: new Float64Array(this.d),
+      hi: new Float64Array(this.d),
+      scale: new Float64Array(this.d),
+      n: new Int32Array(this.d),
+      source: [],
+    };
+    for (let j = 0; j < this.d; j++) {
+      const e = own.n[j]! >= this.minHistory ? own : peers && peers.n[j]! >= this.minHistory ? peers : all;
+      out.center[j] = e.center[j]!;
+      out.lo[j] = e.lo[j]!;
+      out.hi[j] = e.hi[j]!;
+      out.scale[j] = e.scale[j]!;
+      out.n[j] = e.n[j]!;
+      out.source[j] = e.source[j]!;
+    }
+    return out;
   }
 
   /** Rows usable as reference: in the reference period, and full windows. */
@@ -137,93 +177,99 @@ export class HistoryScorer {
     return this.ref.kind !== "until" || this.ctx.window[r]! < this.ref.window;
   }
 
-  private ownStatic(row: number): Envelope | null {
-    if (this.ref.kind === "external") {
-      const rows = this.externalRows((p) => p === this.ctx.peer[row]);
-      return rows.length >= this.minHistory ? this.fromRows(this.ref.X, rows, "own") : null;
-    }
+  private ownStatic(row: number): Envelope {
+    if (this.ref.kind === "external") return this.fromExternal((p) => p === this.ctx.peer[row], "own");
     const e = this.ctx.entity[row];
     const rows: number[] = [];
     for (let r = 0; r < this.X.rows; r++) if (this.ctx.entity[r] === e && this.isReference(r)) rows.push(r);
-    return rows.length >= this.minHistory ? this.fromRows(this.X, rows, "own") : null;
+    return this.summarise(this.sortRows(this.X, this.ctx.missing, rows), "own");
   }
 
-  private peersOf(row: number): Envelope | null {
+  /** Other entities' silent windows say nothing about this one's activity: peers and everyone skip them. */
+  private isActive(r: number): boolean {
+    return ((this.ctx.partial?.[r] ?? 0) & SILENT) === 0;
+  }
+
+  private peersOf(row: number): Envelope {
     const p = this.ctx.peer[row];
-    if (this.ref.kind === "external") return null; // external "own" already means same comm
     const e = this.ctx.entity[row];
     const rows: number[] = [];
     for (let r = 0; r < this.X.rows; r++) {
-      if (this.ctx.peer[r] === p && this.ctx.entity[r] !== e && this.isReference(r)) rows.push(r);
+      if (this.ctx.peer[r] === p && this.ctx.entity[r] !== e && this.isReference(r) && this.isActive(r)) rows.push(r);
     }
-    return rows.length >= this.minHistory ? this.fromRows(this.X, rows, "peers") : null;
+    return this.summarise(this.sortRows(this.X, this.ctx.missing, rows), "peers");
   }
 
-  private everyone(): Envelope {
-    if (this.ref.kind === "external")
-      return this.fromRows(
-        this.ref.X,
-        this.externalRows(() => true),
-        "all",
-      );
+  private allRows(): Envelope {
+    if (this.ref.kind === "external") return this.fromExternal(() => true, "all");
     const rows: number[] = [];
-    for (let r = 0; r < this.X.rows; r++) if (this.isReference(r)) rows.push(r);
-    return this.fromRows(this.X, rows.length ? rows : [...Array(this.X.rows).keys()], "all");
+    for (let r = 0; r < this.X.rows; r++) if (this.isReference(r) && this.isActive(r)) rows.push(r);
+    return this.summarise(this.sortRows(this.X, this.ctx.missing, rows), "all");
   }
 
-  private externalRows(keep: (peer: string) => boolean): number[] {
+  private fromExternal(keep: (peer: string) => boolean, source: Source): Envelope {
     const ext = this.ref as Extract<ReferenceSpec, { kind: "external" }>;
     const rows: number[] = [];
     for (let r = 0; r < ext.X.rows; r++) {
-      if (((ext.partial?.[r] ?? 0) & PARTIAL) === 0 && keep(ext.peer[r]!)) rows.push(r);
+      const flags = ext.partial?.[r] ?? 0;
+      if ((flags & PARTIAL) === 0 && (source === "own" || (flags & SILENT) === 0) && keep(ext.peer[r]!)) rows.push(r);
     }
-    return rows;
+    return this.summarise(this.sortRows(ext.X, ext.missing, rows), source);
   }
 
-  private fromRows(m: Matrix, rows: number[], source: Envelope["source"]): Envelope {
+  /** Each feature's measured values over `rows`, sorted. */
+  private sortRows(m: Matrix, missing: Uint8Array | undefined, rows: number[]): Sorted {
     const d = this.d;
-    const values = Array.from({ length: d }, (_, j) => Float64Array.from(rows, (r) => m.data[r * d + j]!).sort());
-    return this.summarise(values, rows.length, source);
+    const n = new Int32Array(d);
+    const values = Array.from({ length: d }, (_, j) => {
+      const v: number[] = [];
+      for (const r of rows) if (!missing?.[r * d + j]) v.push(m.data[r * d + j]!);
+      n[j] = v.length;
+      return Float64Array.from(v).sort();
+    });
+    return { values, n };
   }
 
-  private summarise(sorted: Float64Array[], n: number, source: Envelope["source"]): Envelope {
+  /**
+   * Own and peers: the q[0]–q[1] range, scale from its spread. Everyone: up to the 99th percentile, scale the floor
+   * only: processes differ so much that their spread says nothing about one process, but beyond the busiest 1 % of
+   * every process's windows is news.
+   */
+  private summarise(s: Sorted, source: Source): Envelope {
     const d = this.d;
+    const all = source === "all";
     const env: Envelope = {
       center: new Float64Array(d),
       lo: new Float64Array(d),
       hi: new Float64Array(d),
       scale: new Float64Array(d),
-      source,
-      n,
+      n: Int32Array.from(s.n),
+      source: new Array<Source>(d).fill(source),
     };
     for (let j = 0; j < d; j++) {
-      const s = sorted[j]!.subarray(0, n);
-      env.center[j] = quantileSorted(s, 0.5);
-      env.lo[j] = quantileSorted(s, this.q[0]);
-      env.hi[j] = quantileSorted(s, this.q[1]);
-      env.scale[j] = Math.max(this.floor, (env.hi[j]! - env.lo[j]!) / 3.29);
+      const a = s.values[j]!.subarray(0, s.n[j]!);
+      env.center[j] = quantileSorted(a, 0.5);
+      env.lo[j] = quantileSorted(a, this.q[0]);
+      env.hi[j] = quantileSorted(a, all ? 0.99 : this.q[1]);
+      env.scale[j] = all ? this.floor : Math.max(this.floor, (env.hi[j]! - env.lo[j]!) / 3.29);
     }
     return env;
   }
 
-  /** The entity's full windows before this row's, newest maxHistory of them, sorted per feature. */
-  private ownPast(row: number): { values: Float64Array[]; n: number } {
+  /** The entity's full windows before this row's (newest maxHistory), measured values sorted per feature. */
+  private ownPast(row: number): Sorted {
     const e = this.ctx.entity[row];
     const w = this.ctx.window[row]!;
     const rows: number[] = [];
     for (let r = 0; r < this.X.rows; r++) {
-      if (this.ctx.entity[r] === e && this.ctx.window[r]! < w && this.isReference(r)) rows.push(r);
+      const learnt = this.scores[r]! < this.learnBelow;
+      if (this.ctx.entity[r] === e && this.ctx.window[r]! < w && this.isReference(r) && learnt) rows.push(r);
     }
     rows.sort((a, b) => this.ctx.window[a]! - this.ctx.window[b]!);
-    const keep = rows.slice(-this.maxHistory);
-    const d = this.d;
-    return {
-      values: Array.from({ length: d }, (_, j) => Float64Array.from(keep, (r) => this.X.data[r * d + j]!).sort()),
-      n: keep.length,
-    };
+    return this.sortRows(this.X, this.ctx.missing, rows.slice(-this.maxHistory));
   }
 
-  /** Causal scoring in one pass per entity: a sorted window of its past values per feature, updated as it goes. */
+  /** Causal scoring in one pass per entity: sorted windows of its past values per feature, updated as it goes. */
   private scoreCausal(): void {
     const d = this.d;
     const byEntity = new Map<number | string, number[]>();
@@ -236,53 +282,48 @@ export class HistoryScorer {
     const cap = this.maxHistory;
     for (const rows of byEntity.values()) {
       rows.sort((a, b) => this.ctx.window[a]! - this.ctx.window[b]!);
-      const sorted = Array.from({ length: d }, () => new Float64Array(cap));
+      const hist: Sorted = { values: Array.from({ length: d }, () => new Float64Array(cap)), n: new Int32Array(d) };
       const fifo: number[] = [];
-      let n = 0;
-      let pending: number[] = []; // rows of the current window, added to the history once the window is past
+      let pending: number[] = []; // rows of the current window, history once the window is past
       let current = Number.NaN;
       for (const r of rows) {
         if (this.ctx.window[r] !== current) {
-          for (const p of pending) n = this.push(sorted, fifo, n, p);
+          for (const p of pending) this.push(hist, fifo, p);
           pending = [];
           current = this.ctx.window[r]!;
         }
-        const env =
-          n >= this.minHistory ? this.summarise(sorted, n, "own") : (this.envelopeWithoutOwn(r) ?? this.population!);
-        this.scores[r] = this.scoreRow(r, env);
-        if (this.isReference(r)) pending.push(r);
+        this.scores[r] = this.scoreRow(r, this.merge(this.summarise(hist, "own"), r));
+        if (this.isReference(r) && this.scores[r]! < this.learnBelow) pending.push(r);
       }
     }
   }
 
-  private envelopeWithoutOwn(row: number): Envelope | null {
-    this.population ??= this.everyone();
-    return this.cached(this.peerCache, `${this.ctx.peer[row]}\u0000${String(this.ctx.entity[row])}`, () =>
-      this.peersOf(row),
-    );
-  }
-
-  /** Inserts row r's values into the sorted per-feature windows, dropping the oldest when full; returns the count. */
-  private push(sorted: Float64Array[], fifo: number[], n: number, r: number): number {
+  /** Adds row r's measured values to the sorted per-feature history, dropping the oldest row when full. */
+  private push(hist: Sorted, fifo: number[], r: number): void {
     const d = this.d;
-    if (n === this.maxHistory) {
+    const miss = this.ctx.missing;
+    if (fifo.length === this.maxHistory) {
       const old = fifo.shift()!;
       for (let j = 0; j < d; j++) {
-        const a = sorted[j]!;
+        if (miss?.[old * d + j]) continue;
+        const a = hist.values[j]!;
+        const n = hist.n[j]!;
         const i = lowerBound(a, n, this.X.data[old * d + j]!);
         a.copyWithin(i, i + 1, n);
+        hist.n[j] = n - 1;
       }
-      n--;
     }
     for (let j = 0; j < d; j++) {
-      const a = sorted[j]!;
+      if (miss?.[r * d + j]) continue;
+      const a = hist.values[j]!;
+      const n = hist.n[j]!;
       const v = this.X.data[r * d + j]!;
       const i = lowerBound(a, n, v);
       a.copyWithin(i + 1, i, n);
       a[i] = v;
+      hist.n[j] = n + 1;
     }
     fifo.push(r);
-    return n + 1;
   }
 }
 

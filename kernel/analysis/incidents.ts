@@ -9,7 +9,7 @@ export interface IncidentCore {
   /** Seconds since capture start: the first flagged window's start, the last one's end. */
   start_s: number;
   end_s: number;
-  /** The highest row score in it. */
+  /** Its rows' scores combined: their sum (evidence adds up over windows) or their maximum (IncidentOptions.combine). */
   score: number;
   /** Row (of Features) holding that score. */
   peakRow: number;
@@ -20,6 +20,13 @@ export interface IncidentCore {
 }
 
 export interface IncidentOptions {
+  /**
+   * "max" (default): an incident scores its peak row, and rows at the threshold flag. "sum": rows at `rowThreshold`
+   * flag, an incident scores the sum of its rows and is kept at the threshold (for additive scores such as Σ z²,
+   * so a moderate anomaly lasting many windows is found, a single noisy window is not).
+   */
+  combine?: "max" | "sum";
+  rowThreshold?: number;
   /** Only rows from this window on can be flagged (the reference period before it is normal by definition). */
   fromWindow?: number;
   /** Windows of calm that still join two flagged windows into one episode (default 1). */
@@ -34,8 +41,8 @@ export interface IncidentOptions {
 }
 
 /**
- * Incidents from row scores: rows scoring ≥ `threshold` are flagged; incidents are ordered by score, highest
- * first. Facts (parents, cgroups) relate processes when the features are by pid.
+ * Incidents from row scores (see IncidentOptions.combine); incidents are ordered by score, highest first. Facts
+ * (parents, cgroups) relate processes when the features are by pid.
  */
 export function buildIncidents(
   f: Features,
@@ -55,7 +62,9 @@ export function buildIncidents(
   const pid = f.keys.has("pid") && !f.keys.has("tid") ? f.keys.numeric("pid") : undefined;
 
   // Episodes: per entity, flagged windows no more than `gap` calm windows apart.
-  const flagged = [...scores.keys()].filter((r) => scores[r]! >= threshold && win[r]! >= from);
+  const sum = opts.combine === "sum";
+  const rowCut = sum ? (opts.rowThreshold ?? threshold) : threshold;
+  const flagged = [...scores.keys()].filter((r) => scores[r]! >= rowCut && win[r]! >= from);
   flagged.sort((a, b) => (entityOf(a) < entityOf(b) ? -1 : entityOf(a) > entityOf(b) ? 1 : win[a]! - win[b]!));
   const episodes: { rows: number[]; first: number; last: number; pid?: number }[] = [];
   for (const r of flagged) {
@@ -104,10 +113,12 @@ export function buildIncidents(
     const entities = [...best.values()]
       .sort((a, b) => scores[b]! - scores[a]!)
       .map((r) => Object.fromEntries(keyCols.map((c, j) => [c, keyVals[j]![r]!])));
+    const total = sum ? rows.reduce((a, r) => a + scores[r]!, 0) : scores[peakRow]!;
+    if (sum && total < threshold) continue;
     out.push({
       start_s: Math.min(...rows.map((r) => t[r]!)),
       end_s: Math.max(...rows.map((r) => t[r]!)) + w,
-      score: scores[peakRow]!,
+      score: total,
       peakRow,
       rows,
       entities,

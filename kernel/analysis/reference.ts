@@ -8,7 +8,6 @@ import { DetectorInputError, OptionError } from "../errors.js";
 import { dropConstantColumns, Matrix } from "../detectors/matrix.js";
 import { EntityKind, features, Features } from "../features/features.js";
 import { processFacts, ProcessFacts } from "../features/process-facts.js";
-import { fillSilence } from "../features/silence.js";
 import { parseWindow } from "../features/window.js";
 
 export interface PrepareOptions {
@@ -21,7 +20,7 @@ export interface PrepareOptions {
 }
 
 export interface Prepared {
-  /** The scored capture's features (silent windows of live processes filled, partial windows flagged). */
+  /** The scored capture's features on the kept columns (silent windows filled, partial windows and missing cells flagged). */
   f: Features;
   facts: ProcessFacts;
   /** Raw feature values, constant columns dropped, the same columns as `baseline.matrix`. */
@@ -70,17 +69,12 @@ export function prepareRows(cap: Capture, opts: PrepareOptions): Prepared {
     }
   }
   if (opts.baseline) checkBaseline(cap, opts.baseline, windowS);
-  const f0 = features(cap, { by, window: windowS });
+  const f = features(cap, { by, window: windowS });
   const facts = processFacts(cap);
-  const f = fillSilence(f0, facts, { elapsedS, hasProcessFrame: "process" in cap.frames });
   let base: Features | undefined;
   if (opts.baseline) {
     const syscalls = f.matrix.columns.flatMap((c) => /^sys_(.+)_count$/.exec(c)?.slice(1, 2) ?? []);
-    const b0 = features(opts.baseline, { by, window: windowS, syscalls });
-    base = fillSilence(b0, processFacts(opts.baseline), {
-      elapsedS: opts.baseline.meta.elapsedMs / 1000,
-      hasProcessFrame: "process" in opts.baseline.frames,
-    });
+    base = features(opts.baseline, { by, window: windowS, syscalls });
   }
   // Same columns on both sides (a column the baseline lacks is zero there), then drop what never varies.
   const columns = [...new Set([...f.matrix.columns, ...(base?.matrix.columns ?? [])])];
@@ -95,11 +89,18 @@ export function prepareRows(cap: Capture, opts: PrepareOptions): Prepared {
     );
   }
   const matrix = onColumns(a, kept.columns);
-  const out: Prepared = { f, facts, matrix, X: logScale(matrix), dropped, ...(untilWindow ? { untilWindow } : {}) };
+  const out: Prepared = {
+    f: { ...f, matrix, missing: missingOn(f, kept.columns) },
+    facts,
+    matrix,
+    X: logScale(matrix),
+    dropped,
+    ...(untilWindow ? { untilWindow } : {}),
+  };
   if (base && b) {
     const bm = onColumns(b, kept.columns);
     out.baseline = {
-      f: base,
+      f: { ...base, matrix: bm, missing: missingOn(base, kept.columns) },
       matrix: bm,
       X: logScale(bm),
       peer: base.keys.has("comm") ? base.keys.strings("comm") : base.keys.values(base.keys.columnNames[2]!).map(String),
@@ -124,6 +125,19 @@ function checkBaseline(cap: Capture, baseline: Capture, windowS: number): void {
       "capture a longer baseline (several windows; a minute is a good start) or use a shorter --window",
     );
   }
+}
+
+/** Features.missing on `columns` (a column the features lack is missing everywhere). */
+function missingOn(f: Features, columns: readonly string[]): Uint8Array {
+  const m = f.matrix;
+  const src = columns.map((c) => m.columns.indexOf(c));
+  const out = new Uint8Array(m.rows * columns.length);
+  for (let r = 0; r < m.rows; r++) {
+    for (let j = 0; j < columns.length; j++) {
+      out[r * columns.length + j] = src[j]! < 0 ? 1 : (f.missing?.[r * m.cols + src[j]!] ?? 0);
+    }
+  }
+  return out;
 }
 
 /** The matrix with exactly `columns`, in that order (a missing column is zeros). */
@@ -158,7 +172,38 @@ export function logScale(m: Matrix): Matrix {
   return { ...m, data };
 }
 
-/** The inverse of logScale for one value. */
-export function unlog(v: number): number {
-  return v >= 0 ? Math.expm1(v) : -Math.expm1(-v);
+/**
+ * The smallest amount of a feature worth noticing, per second (history mode's scale): a deviation far below it
+ * (a mostly idle process using 2 ms of CPU once) is noise, however many times its idle baseline it is. Matched on
+ * the name, whose suffix carries the unit.
+ */
+export function resolutionOf(feature: string): number {
+  if (/latency_ns$|_mean_ns$|_max_ns$/.test(feature)) return 1e5; // 100 µs per call
+  if (/_ns$/.test(feature)) return 1e7; // 10 ms per second: 1 % of a CPU
+  if (/rss|swap|shmem/.test(feature)) return 2 ** 20; // 1 MiB resident
+  if (/_bytes$/.test(feature)) return 1e4; // 10 kB per second
+  if (/_rate$/.test(feature)) return 0.01; // one percentage point
+  if (/^(forks|execs|exits)$|errors$|retransmits$|tcp_/.test(feature)) return 1; // rare events count singly
+  if (/page_faults$|rss_updates$/.test(feature)) return 100;
+  return 10; // calls, switches, migrations per second
+}
+
+/** log1p(x / resolution) per feature (per-second resolutions times the window): history mode's scale. */
+export function resolutionScale(m: Matrix, windowS: number): { X: Matrix; res: Float64Array } {
+  const res = Float64Array.from(m.columns, (c) => {
+    const r = resolutionOf(c);
+    // Gauges, rates and per-call latencies do not grow with the window; sums do.
+    return /rss|swap|shmem|_rate$|latency_ns$|_mean_ns$|_max_ns$/.test(c) ? r : r * windowS;
+  });
+  const data = new Float64Array(m.data.length);
+  for (let i = 0; i < data.length; i++) {
+    const v = m.data[i]! / res[i % m.cols]!;
+    data[i] = v >= 0 ? Math.log1p(v) : -Math.log1p(-v);
+  }
+  return { X: { ...m, data }, res };
+}
+
+/** The inverse of resolutionScale for one value of feature j. */
+export function unscale(v: number, res: number): number {
+  return res * (v >= 0 ? Math.expm1(v) : -Math.expm1(-v));
 }

@@ -85,7 +85,8 @@ export function findAnomaliesAcrossHosts(ds: Dataset, opts: FindAnomaliesOptions
     lost: {},
     interrupted: ds.captures.some((m) => m.interrupted),
   };
-  const report = findAnomalies(new Capture(meta, frames), opts);
+  // One model over the whole fleet is the unsupervised mode (a host unlike the others stands out), unless asked.
+  const report = findAnomalies(new Capture(meta, frames), { mode: "unsupervised", ...opts });
   const keys = report.features.keys;
   const idCol = ["pid", "tid", "cgroup_id"].find((k) => keys.has(k));
   const hostOfRow = idCol

@@ -1,27 +1,36 @@
-// Feature extraction from a capture: one row per (time window, entity) with CPU, syscall and process-event
-// columns, keys kept beside the matrix so every detector score maps back to a process and a moment.
+// Feature extraction from a capture: one row per (time window, entity), built from what each collector declares
+// (collectors/feature-decl.ts), keys kept beside the matrix so every detector score maps back to a process and a
+// moment; silent windows of live processes get rows, partial windows are flagged, unmeasured cells are known.
 
 import type { Capture } from "../capture/capture.js";
+import type { FeatureDecl } from "../collectors/feature-decl.js";
+import { collectorOfFrame } from "../collectors/registry.js";
 import { DetectorInputError, OptionError } from "../errors.js";
-import { ColumnData, ColumnSpec, Frame, isStringColumn } from "../frame/frame.js";
+import { ColumnData, ColumnSpec, Frame } from "../frame/frame.js";
 import type { Matrix } from "../detectors/matrix.js";
-import { GrowColumn, RowIndex } from "./row-index.js";
+import { aggregateFrame, FeatureAcc, RatioFeature } from "./aggregate.js";
+import { Entities, EntityKind } from "./entities.js";
+import { processFacts } from "./process-facts.js";
+import { RowIndex } from "./row-index.js";
+import { fillSilence } from "./silence.js";
 import { parseWindow } from "./window.js";
 
-export type EntityKind = "pid" | "tid" | "comm" | "cgroup";
+export type { EntityKind } from "./entities.js";
 
 export interface FeatureOptions {
-  /** What one row describes: a process (default), a thread, a command name or a cgroup. */
+  /** What one row describes: a process (default), a thread, a process name or a cgroup. */
   by?: EntityKind;
   /** Window length: "1s" (default), "500ms", "2m" or seconds. */
   window?: string | number;
-  /** How many syscalls (by total count over the capture) get their own columns (default 8). */
+  /** How many values of a breakdown (syscalls by name, ...) get their own columns (default: the collector's). */
   topSyscalls?: number;
   /**
    * These syscalls get their own columns instead of the top ones (e.g. a baseline capture's features built with
    * the scored capture's syscalls, so both have the same columns); one without calls gets zeros.
    */
   syscalls?: readonly string[];
+  /** Give a live process a row of zeros in every window of its life it did nothing in (default true; by pid). */
+  fillSilence?: boolean;
 }
 
 /** The feature matrix and, row for row, who and when each row is. */
@@ -30,29 +39,47 @@ export interface Features {
   matrix: Matrix;
   /**
    * Keys per row: t_s (window start, s since capture start), ts (window start, µs since epoch), then the entity
-   * columns: pid + comm (by pid), tid + pid + comm (by tid), comm (by comm), cgroup_id (by cgroup).
+   * columns: pid + comm (by pid; comm = the process name), tid + pid + comm (by tid; the thread's name), comm (by
+   * comm: the process name), cgroup_id (by cgroup).
    */
   keys: Frame;
   windowS: number;
   /**
-   * Per row, when known (fillSilence sets it): bits PARTIAL_START (the window holds the entity's exec or fork),
-   * PARTIAL_EXIT (its exit) and PARTIAL_CAPTURE_END (the capture's incomplete last window); 0 = a full window.
+   * Per row, when known: bits PARTIAL_START (the window holds the entity's exec or fork), PARTIAL_EXIT (its exit)
+   * and PARTIAL_CAPTURE_END (the capture's incomplete last window); SILENT marks a row added for a window the
+   * process was alive but seen by no collector; 0 = a full window with data.
    */
   partial?: Uint8Array;
+  /**
+   * Per cell (row × column, row-major): 1 = no measurement (a maximum, mean or gauge with no row in the window, a
+   * ratio of nothing, the old sched collector's off-CPU time before a thread's first switch-out). The matrix holds
+   * 0 there, so detectors get finite values; the history mode skips these cells.
+   */
+  missing?: Uint8Array;
 }
 
-// Columns that identify rows or clocks; never summed as features by the generic path.
-const KEY_COLUMNS = new Set(["ts", "t_s", "ts_ns", "pid", "tid", "ppid", "comm", "cgroup_id", "nr", "exit_code"]);
+// Columns that identify rows or clocks; never features in the generic path.
+const KEY_COLUMNS = new Set([
+  "ts",
+  "t_s",
+  "ts_ns",
+  "pid",
+  "tid",
+  "ppid",
+  "comm",
+  "process",
+  "cgroup_id",
+  "nr",
+  "exit_code",
+]);
 
 /**
- * Builds per-window, per-entity features from a capture's "sched", "syscalls" and "process" frames:
- * - sched: oncpu_ns, runq_ns, offcpu_ns, vol_switches, invol_switches, migrations (sums per window);
- * - syscalls: syscalls_count, syscall_errors, syscall_error_rate, syscall_mean_latency_ns, syscall_max_latency_ns,
- *   and for the `topSyscalls` most frequent syscalls sys_<name>_count and sys_<name>_mean_latency_ns;
- * - process: forks (credited to the parent, ppid), execs, exits;
- * - any other frame with t_s and the entity column: the sum of each i64/f64 column as <collector>_<column>, plus
- *   <collector>_rows, so new collectors add features without code here.
- * A missing collector contributes no columns; a (window, entity) seen by one collector only gets 0 elsewhere.
+ * Builds per-window, per-entity features from every frame of a capture, as each collector declares them
+ * (sched: on/run-queue/off-CPU time, switches; syscalls: counts, errors, latency, per-syscall columns for the top
+ * syscalls; process: forks credited to the parent, execs, exits; memory, net, ufunc: theirs). A frame no collector
+ * declares contributes the sum of each i64 column and the mean of each f64 column (non-additive: a rate, an rtt)
+ * as <frame>_<column>, plus <frame>_rows. A (window, entity) seen by one collector only gets 0 (sums) or missing
+ * (other aggregates) elsewhere.
  *
  * @example
  *   const { matrix, keys } = features(cap, { by: "pid", window: "1s" });
@@ -67,234 +94,132 @@ export function features(
     throw new OptionError(`features: by must be pid, tid, comm or cgroup, got ${JSON.stringify(by)}`, 'use by: "pid"');
   }
   const windowS = parseWindow(opts.window ?? "1s");
-  const topK = opts.topSyscalls ?? 8;
   const rows = new RowIndex();
-  const cols = new Map<string, GrowColumn>();
-  const col = (name: string): GrowColumn => {
-    let c = cols.get(name);
-    if (!c) cols.set(name, (c = new GrowColumn()));
-    return c;
-  };
   const ents = new Entities(by);
-  const frames = capture.frames;
+  // A scenario capture's ground truth is not a collector's data.
+  const frames = Object.entries(capture.frames).filter(([n, f]) => n !== "labels" && f.length > 0 && f.has("t_s"));
+  for (const [, f] of frames) ents.learnNames(f);
   let tsOrigin: number | undefined = capture.meta?.wallStartUs;
-
-  for (const [name, frame] of Object.entries(frames)) {
-    // A scenario capture's ground truth is not a collector's data.
-    if (name === "labels") continue;
-    if (frame.length === 0 || !frame.has("t_s") || !ents.usable(frame, name === "process")) continue;
+  const accs = new Map<string, FeatureAcc>();
+  const ratios: RatioFeature[] = [];
+  const firstSchedRow = new Map<number, number>();
+  for (const [name, frame] of frames) {
+    if (!ents.usable(frame)) continue;
     const t = frame.numeric("t_s");
     if (tsOrigin === undefined && frame.has("ts")) tsOrigin = frame.numeric("ts")[0]! - t[0]! * 1e6;
-    const ent = ents.ids(frame, name === "process");
+    const ent = ents.ids(frame);
     const rowOf = new Int32Array(frame.length);
     for (let i = 0; i < frame.length; i++) rowOf[i] = rows.row(Math.floor(t[i]! / windowS), ent[i]!);
-
-    if (name === "syscalls") addSyscalls(frame, rowOf, col, topK, opts.syscalls);
-    else if (name === "process") addProcess(frame, rowOf, col);
-    else {
-      const prefix = name === "sched" ? "" : `${name}_`;
-      for (const spec of frame.schema) {
-        if (KEY_COLUMNS.has(spec.name) || (spec.type !== "i64" && spec.type !== "f64")) continue;
-        const v = frame.numeric(spec.name);
-        const c = col(prefix + spec.name);
-        for (let i = 0; i < frame.length; i++) c.add(rowOf[i]!, v[i]!);
-      }
-      if (name !== "sched") {
-        const c = col(`${name}_rows`);
-        for (let i = 0; i < frame.length; i++) c.add(rowOf[i]!, 1);
-      }
+    const credit = new Map<string, Float64Array>();
+    const creditRow = (column: string, i: number): number => {
+      let ids = credit.get(column);
+      if (!ids) credit.set(column, (ids = ents.ids(frame, column)));
+      return rows.row(Math.floor(t[i]! / windowS), ids[i]!);
+    };
+    const declared = collectorOfFrame(name)?.frames.find((f) => f.name === name)?.features;
+    const decl = declared ? withTop(declared, opts.topSyscalls) : genericDecl(frame);
+    const prefix = decl.prefix ?? `${name}_`;
+    const named = name === "syscalls" ? opts.syscalls : undefined;
+    const out = aggregateFrame(frame, decl, prefix, rowOf, creditRow, named);
+    for (const [k, a] of out.accs) if (!accs.has(k)) accs.set(k, a);
+    ratios.push(...out.ratios.filter((r) => !ratios.some((x) => x.name === r.name)));
+    if (!declared) {
+      const a = new FeatureAcc("sum");
+      for (let i = 0; i < frame.length; i++) a.add(rowOf[i]!, 1, t[i]!);
+      accs.set(`${name}_rows`, a);
     }
+    if (name === "sched") for (let i = frame.length - 1; i >= 0; i--) firstSchedRow.set(ent[i]!, rowOf[i]!);
   }
   if (rows.length === 0) {
     throw new DetectorInputError(
       `features: no rows: the capture has no frame with t_s and a ${ents.column} column, or they are empty`,
-      `frames present: ${Object.keys(frames).join(", ") || "none"}; capture sched or syscalls for longer`,
+      `frames present: ${Object.keys(capture.frames).join(", ") || "none"}; capture sched or syscalls for longer`,
     );
   }
-  return assemble(rows, cols, ents, windowS, tsOrigin ?? 0);
+  // Before schema 2 the sched collector charged blocked time at the switch-in that ended it, so a thread's first
+  // window could not hold the blocking it was in when the capture began: unknown, not zero.
+  const oldSched = (capture.meta?.schemaVersion ?? 2) < 2 ? new Set(firstSchedRow.values()) : new Set<number>();
+  let f = assemble(
+    rows,
+    accs,
+    ratios,
+    ents,
+    windowS,
+    tsOrigin ?? 0,
+    (r, col) => col === "offcpu_ns" && oldSched.has(r),
+  );
+  if ((opts.fillSilence ?? true) && capture.meta) {
+    const sums = new Set([...accs].filter(([, a]) => a.agg === "sum").map(([k]) => k));
+    f = fillSilence(f, processFacts(capture), {
+      elapsedS: capture.meta.elapsedMs / 1000,
+      hasProcessFrame: "process" in capture.frames,
+      absentIsZero: f.matrix.columns.map((c) => sums.has(c)),
+    });
+  }
+  return f;
 }
 
-function addSyscalls(
-  frame: Frame,
-  rowOf: Int32Array,
-  col: (n: string) => GrowColumn,
-  topK: number,
-  named?: readonly string[],
-): void {
-  const count = frame.numeric("count");
-  const errors = frame.has("errors") ? frame.numeric("errors") : undefined;
-  const lat = frame.has("latency_ns") ? frame.numeric("latency_ns") : undefined;
-  const maxLat = frame.has("max_latency_ns") ? frame.numeric("max_latency_ns") : undefined;
-  const n = frame.length;
-  const total = col("syscalls_count");
-  for (let i = 0; i < n; i++) total.add(rowOf[i]!, count[i]!);
-  if (errors) {
-    const c = col("syscall_errors");
-    for (let i = 0; i < n; i++) c.add(rowOf[i]!, errors[i]!);
-  }
-  if (lat) {
-    const c = col("syscall_latency_ns");
-    for (let i = 0; i < n; i++) c.add(rowOf[i]!, lat[i]!);
-  }
-  if (maxLat) {
-    const c = col("syscall_max_latency_ns");
-    for (let i = 0; i < n; i++) c.max(rowOf[i]!, maxLat[i]!);
-  }
-  if (!frame.has("syscall") || (topK <= 0 && !named)) return;
-  const sc = frame.column("syscall");
-  if (!isStringColumn(sc)) return;
-  const perCode = new Float64Array(sc.dict.length);
-  for (let i = 0; i < n; i++) perCode[sc.codes[i]!]! += count[i]!;
-  const top = named
-    ? named.map((nm) => sc.dict.indexOf(nm))
-    : [...perCode.keys()]
-        .filter((k) => perCode[k]! > 0)
-        .sort((a, b) => perCode[b]! - perCode[a]! || sc.dict[a]!.localeCompare(sc.dict[b]!))
-        .slice(0, topK);
-  for (const [k, code] of top.entries()) {
-    const name = named ? named[k]! : sc.dict[code]!;
-    const c = col(`sys_${name}_count`);
-    const l = lat ? col(`sys_${name}_latency_ns`) : undefined;
-    for (let i = 0; i < n; i++) {
-      if (sc.codes[i] !== code) continue;
-      c.add(rowOf[i]!, count[i]!);
-      l?.add(rowOf[i]!, lat![i]!);
-    }
-  }
+function withTop(decl: FeatureDecl, top: number | undefined): FeatureDecl {
+  return top === undefined || !decl.breakdown ? decl : { ...decl, breakdown: { ...decl.breakdown, top } };
 }
 
-function addProcess(frame: Frame, rowOf: Int32Array, col: (n: string) => GrowColumn): void {
-  if (!frame.has("event")) return;
-  const ev = frame.strings("event");
-  const names: Record<string, string> = { fork: "forks", exec: "execs", exit: "exits" };
-  for (const c of Object.values(names)) col(c);
-  for (let i = 0; i < frame.length; i++) {
-    const c = names[ev[i]!];
-    if (c) col(c).add(rowOf[i]!, 1);
+/** What an undeclared frame gives: sums of its integer columns, means of its float ones. */
+function genericDecl(frame: Frame): FeatureDecl {
+  const columns: Record<string, "sum" | "mean"> = {};
+  for (const s of frame.schema) {
+    if (KEY_COLUMNS.has(s.name)) continue;
+    if (s.type === "i64" || s.type === "i32") columns[s.name] = "sum";
+    else if (s.type === "f64") columns[s.name] = "mean";
   }
-}
-
-/** Maps each row of a frame to an entity id, and remembers labels (comm, pid) for the keys frame. */
-class Entities {
-  readonly column: string;
-  private readonly byStr = new Map<string, number>();
-  private readonly byBig = new Map<bigint, number>();
-  strs: string[] = [];
-  bigs: bigint[] = [];
-  /** Last comm / pid seen per entity id (by pid and by tid). */
-  comm = new Map<number, string>();
-  pid = new Map<number, number>();
-
-  constructor(readonly by: EntityKind) {
-    this.column = by === "cgroup" ? "cgroup_id" : by;
-  }
-
-  usable(frame: Frame, isProcess: boolean): boolean {
-    return frame.has(this.column) || (isProcess && this.by === "pid" && frame.has("ppid"));
-  }
-
-  ids(frame: Frame, isProcess: boolean): Float64Array {
-    const n = frame.length;
-    const out = new Float64Array(n);
-    const comm = frame.has("comm") ? frame.column("comm") : undefined;
-    const commAt = (i: number): string | undefined =>
-      comm && isStringColumn(comm) ? comm.dict[comm.codes[i]!] : undefined;
-    // A fork is credited to the process that forked: its ppid (pid and tid views), not the new child.
-    const ev = isProcess && frame.has("event") && frame.has("ppid") ? frame.strings("event") : undefined;
-    const ppid = ev ? frame.numeric("ppid") : undefined;
-    if (this.by === "pid" || this.by === "tid") {
-      const v = frame.numeric(this.column);
-      const pidCol = frame.has("pid") ? frame.numeric("pid") : undefined;
-      for (let i = 0; i < n; i++) {
-        const fork = ev !== undefined && ev[i] === "fork";
-        const id = fork ? ppid![i]! : v[i]!;
-        out[i] = id;
-        if (!fork) {
-          const c = commAt(i);
-          if (c !== undefined) this.comm.set(id, c);
-          if (pidCol) this.pid.set(id, pidCol[i]!);
-        }
-      }
-    } else if (this.by === "comm") {
-      for (let i = 0; i < n; i++) out[i] = this.intern(commAt(i) ?? "");
-    } else {
-      const c = frame.column("cgroup_id");
-      for (let i = 0; i < n; i++) {
-        const b = c instanceof BigUint64Array ? c[i]! : BigInt(Math.trunc(Number((c as Float64Array)[i])));
-        let id = this.byBig.get(b);
-        if (id === undefined) {
-          id = this.bigs.length;
-          this.bigs.push(b);
-          this.byBig.set(b, id);
-        }
-        out[i] = id;
-      }
-    }
-    return out;
-  }
-
-  private intern(s: string): number {
-    let id = this.byStr.get(s);
-    if (id === undefined) {
-      id = this.strs.length;
-      this.strs.push(s);
-      this.byStr.set(s, id);
-    }
-    return id;
-  }
+  return { columns };
 }
 
 function assemble(
   rows: RowIndex,
-  cols: Map<string, GrowColumn>,
+  accs: Map<string, FeatureAcc>,
+  ratios: RatioFeature[],
   ents: Entities,
   windowS: number,
   tsOrigin: number,
+  unknown: (row: number, column: string) => boolean,
 ): Features {
   const n = rows.length;
-  const sortKey = (r: number): string | number => rows.entity[r]!;
   const order = [...Array(n).keys()].sort(
     (a, b) =>
       rows.window[a]! - rows.window[b]! ||
       (ents.by === "comm"
         ? ents.strs[rows.entity[a]!]!.localeCompare(ents.strs[rows.entity[b]!]!)
-        : (sortKey(a) as number) - (sortKey(b) as number)),
+        : rows.entity[a]! - rows.entity[b]!),
   );
-  // Derived ratios are computed after summing, so they are per window, not averages of per-row ratios.
-  const count = cols.get("syscalls_count");
-  const derived = new Map<string, (r: number) => number>();
-  if (count && cols.has("syscall_errors"))
-    derived.set("syscall_error_rate", (r) => ratio(cols.get("syscall_errors")!.get(r), count.get(r)));
-  if (count && cols.has("syscall_latency_ns"))
-    derived.set("syscall_mean_latency_ns", (r) => ratio(cols.get("syscall_latency_ns")!.get(r), count.get(r)));
+  // A ratio sits right after its numerator; a ratio replaces a breakdown's total latency (its mean says more).
   const names: string[] = [];
   const getters: ((r: number) => number)[] = [];
-  for (const [name, c] of cols) {
-    if (name === "syscall_latency_ns") continue; // replaced by the mean
-    const m = /^sys_(.+)_latency_ns$/.exec(name);
-    if (m) {
-      const cnt = cols.get(`sys_${m[1]}_count`)!;
-      names.push(`sys_${m[1]}_mean_latency_ns`);
-      getters.push((r) => ratio(c.get(r), cnt.get(r)));
-      continue;
+  const replaced = new Set(
+    ratios.filter((r) => /^sys_.+_latency_ns$|^syscall_latency_ns$/.test(r.num)).map((r) => r.num),
+  );
+  for (const [name, a] of accs) {
+    if (!replaced.has(name)) {
+      names.push(name);
+      getters.push((r) => (unknown(r, name) ? NaN : a.get(r)));
     }
-    names.push(name);
-    getters.push((r) => c.get(r));
-    if (name === "syscall_errors" && derived.has("syscall_error_rate")) {
-      names.push("syscall_error_rate");
-      getters.push(derived.get("syscall_error_rate")!);
-    }
-    if (name === "syscalls_count" && derived.has("syscall_mean_latency_ns")) {
-      names.push("syscall_mean_latency_ns");
-      getters.push(derived.get("syscall_mean_latency_ns")!);
+    for (const q of ratios.filter((x) => x.num === name || (replaced.has(x.num) && x.den === name))) {
+      if (names.includes(q.name)) continue;
+      const num = accs.get(q.num)!;
+      const den = accs.get(q.den)!;
+      names.push(q.name);
+      getters.push((r) => (den.get(r) > 0 ? num.get(r) / den.get(r) : NaN));
     }
   }
   const d = names.length;
   const data = new Float64Array(n * d);
+  const missing = new Uint8Array(n * d);
   order.forEach((r, i) => {
-    for (let j = 0; j < d; j++) data[i * d + j] = getters[j]!(r);
+    for (let j = 0; j < d; j++) {
+      const v = getters[j]!(r);
+      if (Number.isNaN(v)) missing[i * d + j] = 1;
+      else data[i * d + j] = v;
+    }
   });
-
   const schema: ColumnSpec[] = [
     { name: "t_s", type: "f64", unit: "s", description: "window start, seconds since capture start" },
     { name: "ts", type: "timestamp", unit: "us since epoch", description: "window start, wall clock" },
@@ -313,26 +238,26 @@ function assemble(
     });
     return { codes, dict };
   };
-  if (ents.by === "pid" || ents.by === "tid") {
-    if (ents.by === "tid") {
-      schema.push({ name: "tid", type: "u32" });
-      kc.tid = Uint32Array.from(order, (r) => rows.entity[r]!);
-    }
-    schema.push({ name: "pid", type: "u32" }, { name: "comm", type: "str" });
-    kc.pid = Uint32Array.from(order, (r) =>
-      ents.by === "pid" ? rows.entity[r]! : (ents.pid.get(rows.entity[r]!) ?? 0),
-    );
-    kc.comm = strCol(order.map((r) => ents.comm.get(rows.entity[r]!) ?? ""));
+  if (ents.by === "pid") {
+    schema.push({ name: "pid", type: "u32" }, { name: "comm", type: "str", description: "process name" });
+    kc.pid = Uint32Array.from(order, (r) => rows.entity[r]!);
+    kc.comm = strCol(order.map((r) => ents.nameOfPid(rows.entity[r]!)));
+  } else if (ents.by === "tid") {
+    schema.push({ name: "tid", type: "u32" }, { name: "pid", type: "u32" }, { name: "comm", type: "str" });
+    kc.tid = Uint32Array.from(order, (r) => rows.entity[r]!);
+    kc.pid = Uint32Array.from(order, (r) => ents.pidOfTid.get(rows.entity[r]!) ?? rows.entity[r]!);
+    kc.comm = strCol(order.map((r) => ents.threadName.get(rows.entity[r]!) ?? ents.nameOfPid(rows.entity[r]!)));
   } else if (ents.by === "comm") {
-    schema.push({ name: "comm", type: "str" });
+    schema.push({ name: "comm", type: "str", description: "process name" });
     kc.comm = strCol(order.map((r) => ents.strs[rows.entity[r]!]!));
   } else {
     schema.push({ name: "cgroup_id", type: "u64" });
     kc.cgroup_id = BigUint64Array.from(order, (r) => ents.bigs[rows.entity[r]!]!);
   }
-  return { matrix: { data, rows: n, cols: d, columns: names }, keys: new Frame("keys", schema, kc, n), windowS };
-}
-
-function ratio(a: number, b: number): number {
-  return b > 0 ? a / b : 0;
+  return {
+    matrix: { data, rows: n, cols: d, columns: names },
+    keys: new Frame("keys", schema, kc, n),
+    windowS,
+    missing,
+  };
 }

@@ -60,9 +60,10 @@ export function processFacts(cap: Pick<Capture, "frames">): ProcessFacts {
   return facts;
 }
 
-/** Whether pid a is b's parent, child or sibling in the process tree. */
+/**
+ * Whether pid a is b's parent or child. Siblings are not related by themselves (every service is a sibling under
+ * its supervisor); a parent in the same incident relates its children through it.
+ */
 export function relatedByTree(facts: ProcessFacts, a: number, b: number): boolean {
-  const pa = facts.parent.get(a);
-  const pb = facts.parent.get(b);
-  return pa === b || pb === a || (pa !== undefined && pa === pb && pa > 1);
+  return facts.parent.get(a) === b || facts.parent.get(b) === a;
 }

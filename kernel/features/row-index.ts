@@ -42,6 +42,11 @@ export class GrowColumn {
     this.data[row]! += v;
   }
 
+  set(row: number, v: number): void {
+    this.ensure(row);
+    this.data[row] = v;
+  }
+
   max(row: number, v: number): void {
     this.ensure(row);
     if (v > this.data[row]!) this.data[row] = v;

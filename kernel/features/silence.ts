@@ -10,6 +10,8 @@ import type { ProcessFacts } from "./process-facts.js";
 export const PARTIAL_START = 1;
 export const PARTIAL_EXIT = 2;
 export const PARTIAL_CAPTURE_END = 4;
+/** Not partial: the row was added for a silent window (no collector saw the process in it). */
+export const SILENT = 8;
 
 /**
  * Adds zero rows for the windows between a pid's first row (or its exec/fork) and its exit (or the capture's end
@@ -19,7 +21,7 @@ export const PARTIAL_CAPTURE_END = 4;
 export function fillSilence(
   f: Features,
   facts: ProcessFacts,
-  opts: { elapsedS: number; hasProcessFrame: boolean },
+  opts: { elapsedS: number; hasProcessFrame: boolean; absentIsZero?: readonly boolean[] },
 ): Features {
   const w = f.windowS;
   const lastWindow = Math.max(0, Math.ceil(opts.elapsedS / w - 1e-9) - 1);
@@ -57,9 +59,16 @@ export function fillSilence(
   order.sort((a, b) => wOf(a) - wOf(b) || pOf(a) - pOf(b));
   const d = f.matrix.cols;
   const data = new Float64Array(total * d);
+  const missing = new Uint8Array(total * d);
   const src = (i: number): number => (i < n ? i : extra[i - n]!.like);
   order.forEach((i, k) => {
-    if (i < n) data.set(f.matrix.data.subarray(i * d, (i + 1) * d), k * d);
+    if (i < n) {
+      data.set(f.matrix.data.subarray(i * d, (i + 1) * d), k * d);
+      if (f.missing) missing.set(f.missing.subarray(i * d, (i + 1) * d), k * d);
+    } else {
+      // A silent window measured no maximum, mean or gauge: only sums are truly zero.
+      for (let j = 0; j < d; j++) missing[k * d + j] = opts.absentIsZero?.[j] === false ? 1 : 0;
+    }
   });
   const partial = new Uint8Array(total);
   order.forEach((i, k) => {
@@ -70,6 +79,7 @@ export function fillSilence(
     if (start !== undefined && Math.floor(start / w) === x) partial[k]! |= PARTIAL_START;
     if (exit !== undefined && Math.floor(exit / w) === x) partial[k]! |= PARTIAL_EXIT;
     if (endPartial && x === lastWindow) partial[k]! |= PARTIAL_CAPTURE_END;
+    if (i >= n) partial[k]! |= SILENT;
   });
   const origin = f.keys.numeric("ts")[0]! - t[0]! * 1e6;
   const cols: Record<string, ColumnData> = {};
@@ -83,5 +93,5 @@ export function fillSilence(
     else cols[s.name] = Float64Array.from(order, (i) => Number((c as ArrayLike<number>)[src(i)]));
   }
   const keys = new Frame(f.keys.name, f.keys.schema, cols, total);
-  return { ...f, matrix: { ...f.matrix, data, rows: total }, keys, partial };
+  return { ...f, matrix: { ...f.matrix, data, rows: total }, keys, partial, missing };
 }

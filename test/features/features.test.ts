@@ -1,39 +1,12 @@
 // features(): per-window, per-entity feature rows from in-memory captures (plain data, no kernel involved).
 
 import { describe, expect, it } from "vitest";
-import { Capture, CaptureMeta, SCHEMA_VERSION } from "../../kernel/capture/capture.js";
 import { features } from "../../kernel/features/features.js";
 import { parseWindow } from "../../kernel/features/window.js";
-import { ColumnData, ColumnSpec, Frame } from "../../kernel/frame/frame.js";
+import type { ColumnSpec, Frame } from "../../kernel/frame/frame.js";
+import { at, base, cap, frame, START_US } from "./sample-captures.js";
 import { DetectorInputError, OptionError } from "../../kernel/errors.js";
 import { IsolationForest } from "../../kernel/detectors/isolation-forest.js";
-
-const START_US = 1_700_000_000_000_000;
-
-/** A frame from rows of plain values; str columns are dictionary-encoded, u64 become bigints. */
-function frame(name: string, schema: ColumnSpec[], rows: Record<string, number | string | bigint>[]): Frame {
-  const cols: Record<string, ColumnData> = {};
-  for (const s of schema) {
-    const v = rows.map((r) => r[s.name]!);
-    if (s.type === "str") {
-      const dict = [...new Set(v as string[])];
-      cols[s.name] = { codes: Uint32Array.from(v as string[], (x) => dict.indexOf(x)), dict };
-    } else if (s.type === "u64") cols[s.name] = BigUint64Array.from(v as bigint[]);
-    else if (s.type === "u32") cols[s.name] = Uint32Array.from(v as number[]);
-    else cols[s.name] = Float64Array.from(v as number[]);
-  }
-  return new Frame(name, schema, cols, rows.length);
-}
-
-const base: ColumnSpec[] = [
-  { name: "ts", type: "timestamp" },
-  { name: "t_s", type: "f64" },
-  { name: "pid", type: "u32" },
-  { name: "tid", type: "u32" },
-  { name: "comm", type: "str" },
-  { name: "cgroup_id", type: "u64" },
-];
-const at = (t: number) => ({ ts: START_US + t * 1e6, t_s: t });
 
 function sched(): Frame {
   const schema: ColumnSpec[] = [
@@ -139,26 +112,6 @@ function processes(): Frame {
   ]);
 }
 
-function meta(collectors: string[]): CaptureMeta {
-  return {
-    bpflabVersion: "0.1.0",
-    schemaVersion: SCHEMA_VERSION,
-    host: "test",
-    kernel: "6.1",
-    wallStartUs: START_US,
-    monoStartNs: "0",
-    durationMs: 2000,
-    elapsedMs: 2000,
-    intervalMs: 100,
-    collectors,
-    options: {},
-    lost: {},
-    interrupted: false,
-  };
-}
-
-const cap = (frames: Record<string, Frame>) => new Capture(meta(Object.keys(frames)), frames);
-
 describe("features", () => {
   it("by pid and 1 s windows: CPU sums, syscall totals, rates, top syscalls, process events", () => {
     const { matrix, keys } = features(cap({ sched: sched(), syscalls: syscalls(), process: processes() }), {
@@ -226,19 +179,45 @@ describe("features", () => {
     expect(byCg.keys.values("t_s")).toEqual([0, 0.5, 1, 1]);
   });
 
-  it("missing collectors add no columns; other collectors' numeric columns become features", () => {
-    const net = frame(
-      "net",
+  it("an undeclared frame's integer columns are summed and its float ones averaged (an rtt is not additive)", () => {
+    // The issue asks for non-additive quantities averaged, not summed: rtt_us was 60 (a sum) before.
+    const custom = frame(
+      "custom",
       [...base, { name: "bytes", type: "i64" }, { name: "rtt_us", type: "f64" }, { name: "port", type: "u32" }],
       [
         { ...at(0.1), pid: 100, tid: 100, comm: "nginx", cgroup_id: 7n, bytes: 1500, rtt_us: 20, port: 443 },
         { ...at(0.4), pid: 100, tid: 100, comm: "nginx", cgroup_id: 7n, bytes: 500, rtt_us: 40, port: 443 },
       ],
     );
-    const { matrix, keys } = features(cap({ net }), { by: "pid" });
-    expect(matrix.columns).toEqual(["net_bytes", "net_rtt_us", "net_rows"]);
-    expect(Array.from(matrix.data)).toEqual([2000, 60, 2]);
+    const { matrix, keys } = features(cap({ custom }), { by: "pid" });
+    expect(matrix.columns).toEqual(["custom_bytes", "custom_rtt_us", "custom_rows"]);
+    expect(Array.from(matrix.data)).toEqual([2000, 30, 2]);
     expect(keys.length).toBe(1);
+  });
+
+  it("a declared collector's frame gives the features it declares (net: sums; memory: gauges at the last row)", () => {
+    const net = frame(
+      "net",
+      [...base, { name: "tx_bytes", type: "i64" }, { name: "rx_bytes", type: "i64" }, { name: "rtt_us", type: "f64" }],
+      [
+        { ...at(0.1), pid: 100, tid: 100, comm: "nginx", cgroup_id: 7n, tx_bytes: 10, rx_bytes: 1, rtt_us: 5 },
+        { ...at(0.6), pid: 100, tid: 100, comm: "nginx", cgroup_id: 7n, tx_bytes: 30, rx_bytes: 2, rtt_us: 7 },
+      ],
+    );
+    const memory = frame(
+      "memory",
+      [...base, { name: "rss_anon_bytes", type: "i64" }, { name: "page_faults", type: "i64" }],
+      [
+        { ...at(0.2), pid: 100, tid: 100, comm: "nginx", cgroup_id: 7n, rss_anon_bytes: 4096, page_faults: 3 },
+        { ...at(0.7), pid: 100, tid: 100, comm: "nginx", cgroup_id: 7n, rss_anon_bytes: 8192, page_faults: 4 },
+      ],
+    );
+    const { matrix } = features(cap({ net, memory }), { by: "pid" });
+    const get = (c: string) => matrix.data[matrix.columns.indexOf(c)];
+    expect(matrix.columns).toEqual(["net_tx_bytes", "net_rx_bytes", "memory_rss_anon_bytes", "memory_page_faults"]);
+    expect([get("net_tx_bytes"), get("net_rx_bytes")]).toEqual([40, 3]);
+    expect(get("memory_rss_anon_bytes")).toBe(8192); // the gauge at the window's last row, not a sum
+    expect(get("memory_page_faults")).toBe(7);
   });
 
   it("feeds a detector whose scores map back to keys", () => {

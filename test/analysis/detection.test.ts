@@ -1,0 +1,150 @@
+// Detection with known truth on a synthetic machine (exact, no kernel): each injection is the top incident, with
+// the right process, overlapping time and the cause among its top drivers; no injection, no incident; the
+// explanations add up; the three modes and the bad-input errors.
+
+import { describe, expect, it } from "vitest";
+import { findAnomalies, FindAnomaliesOptions } from "../../kernel/analysis/anomalies.js";
+import { Capture } from "../../kernel/capture/capture.js";
+import { DatasetError, OptionError } from "../../kernel/errors.js";
+import { Injection, syntheticSystem } from "./synthetic-system.js";
+
+const CAUSE: Record<Injection, RegExp> = {
+  "syscall-storm": /^sys_getppid_count$/,
+  "cpu-hog": /^oncpu_ns$/,
+  blocked: /^(syscalls_count|oncpu_ns|vol_switches|sys_\w+_count)$/,
+  "fork-storm": /^forks$/,
+};
+
+function topIncident(inj: Injection, seed: number, opts: FindAnomaliesOptions = {}) {
+  const { cap, truth } = syntheticSystem({ seed, injection: inj });
+  const r = findAnomalies(cap, opts);
+  return { r, truth: truth!, top: r.incidents[0] };
+}
+
+describe.each(Object.keys(CAUSE) as Injection[])("history mode finds %s", (inj) => {
+  it.each([1, 2, 3])(
+    "seed %i: top incident = the injected process, at its time, cause in the top 3 drivers",
+    (seed) => {
+      const { r, truth, top } = topIncident(inj, seed);
+      expect(r.mode).toBe("history");
+      expect(top, JSON.stringify(r.incidents.slice(0, 3).map((i) => i.entity))).toBeDefined();
+      expect(top!.entity.pid).toBe(truth.pid);
+      expect(top!.start_s < truth.end && top!.end_s > truth.start).toBe(true);
+      expect(
+        top!.drivers.slice(0, 3).some((d) => CAUSE[inj].test(d.feature)),
+        JSON.stringify(top!.drivers),
+      ).toBe(true);
+      // Every driver names the value beside its normal one.
+      for (const d of top!.drivers) expect(Number.isFinite(d.value) && Number.isFinite(d.baseline)).toBe(true);
+    },
+  );
+});
+
+describe("no injection, no incident", () => {
+  it.each([1, 2, 3, 4, 5])("seed %i: nothing reaches the default threshold", (seed) => {
+    const r = findAnomalies(syntheticSystem({ seed }).cap);
+    expect(r.incidents).toEqual([]);
+  });
+});
+
+describe("explanations add up", () => {
+  it("a history incident's score is the sum of its windows' scores, and its drivers' shares sum to at most 1", () => {
+    const { r, top } = topIncident("cpu-hog", 1);
+    const rowSum = top!.rows.reduce((a, row) => a + r.scores["history"]![row]!, 0);
+    expect(top!.score).toBeCloseTo(rowSum, 9);
+    const shares = top!.drivers.reduce((a, d) => a + d.share, 0);
+    expect(shares).toBeGreaterThan(0.5);
+    expect(shares).toBeLessThanOrEqual(1 + 1e-9);
+  });
+
+  it("a row's drivers (all of its features) make up its whole score", () => {
+    const { r } = topIncident("syscall-storm", 2);
+    const row = r.top[0]!;
+    expect(row.scores["history"]).toBeGreaterThan(0);
+    // The five largest of its Σ z² terms: almost all of the score, never more.
+    const shares = row.drivers.reduce((a, d) => a + d.share, 0);
+    expect(shares).toBeGreaterThan(0.99);
+    expect(shares).toBeLessThanOrEqual(1 + 1e-9);
+  });
+
+  it("in the baseline mode a row is explained by the ranking detector's own contributions", () => {
+    const { r, truth, top } = topIncident("syscall-storm", 1, {
+      baselineUntil: "15s",
+      mode: "baseline",
+      detectors: ["hbos"],
+    });
+    expect(top!.entity.pid).toBe(truth.pid);
+    expect(top!.drivers.reduce((a, d) => a + d.share, 0)).toBeLessThanOrEqual(1 + 1e-9);
+    expect(top!.drivers[0]!.share).toBeGreaterThan(0);
+    expect(r.reference).toMatch(/before 15 s/);
+  });
+});
+
+describe("detection modes", () => {
+  it("--baseline-until: the first part is normal and never flagged", () => {
+    const { r, truth, top } = topIncident("blocked", 1, { baselineUntil: "15s" });
+    expect(r.scoredFromS).toBe(15);
+    expect(top!.entity.pid).toBe(truth.pid);
+    expect(r.incidents.every((i) => i.start_s >= 15)).toBe(true);
+  });
+
+  it("--baseline: each process against the same-named processes of another capture", () => {
+    const quiet = syntheticSystem({ seed: 7 }).cap;
+    const { cap, truth } = syntheticSystem({ seed: 7, injection: "syscall-storm" });
+    const r = findAnomalies(cap, { baseline: quiet });
+    expect(r.reference).toMatch(/baseline capture/);
+    expect(r.incidents[0]!.entity.pid).toBe(truth!.pid);
+    expect(findAnomalies(syntheticSystem({ seed: 7 }).cap, { baseline: quiet }).incidents).toEqual([]);
+  });
+
+  it("unsupervised stays available with any detectors", () => {
+    const { cap, truth } = syntheticSystem({ seed: 3, injection: "syscall-storm" });
+    const r = findAnomalies(cap, { detectors: ["zscore", "iforest"] });
+    expect(r.mode).toBe("unsupervised");
+    expect(r.top[0]!.entity.pid).toBe(truth!.pid);
+  });
+});
+
+describe("bad input is a one-line error that says what to do", () => {
+  const { cap } = syntheticSystem({ seed: 1, injection: "cpu-hog" });
+  const message = (f: () => unknown): string => {
+    try {
+      f();
+    } catch (e) {
+      return (e as Error).message;
+    }
+    return "no error";
+  };
+
+  it("labels that match no entity", () => {
+    const labels = [{ kind: "cpu-hog", start_s: 20, end_s: 26, pids: [99999] }];
+    expect(() => findAnomalies(cap, { labels })).toThrow(DatasetError);
+    expect(message(() => findAnomalies(cap, { labels })).split("\n")[0]).toBe(
+      'label "cpu-hog" (pid 99999, 20.0–26.0 s) matches no row of this capture',
+    );
+  });
+
+  it("a baseline capture with other collectors than the scored one", () => {
+    const other = new Capture({ ...cap.meta, collectors: ["sched"] }, { sched: cap.frames["sched"]! });
+    expect(() => findAnomalies(cap, { baseline: other })).toThrow(OptionError);
+    expect(message(() => findAnomalies(cap, { baseline: other }))).toMatch(
+      /^the baseline capture has collectors sched, the scored one process, sched, syscalls\n {2}hint: capture the baseline with the same collectors/,
+    );
+  });
+
+  it("a baseline shorter than one window", () => {
+    const short = new Capture({ ...cap.meta, elapsedMs: 400 }, cap.frames as Record<string, never>);
+    expect(message(() => findAnomalies(cap, { baseline: short }))).toMatch(
+      /^the baseline capture lasts 0\.40 s, shorter than one window \(1 s\)\n {2}hint: /,
+    );
+    expect(message(() => findAnomalies(cap, { baselineUntil: "500ms" }))).toMatch(
+      /^--baseline-until 500ms is shorter than one window \(1 s\)/,
+    );
+    expect(message(() => findAnomalies(cap, { baselineUntil: "45s" }))).toMatch(/leaves no window to score/);
+  });
+
+  it("a baseline twice, and the baseline mode without one", () => {
+    expect(message(() => findAnomalies(cap, { baseline: cap, baselineUntil: "10s" }))).toMatch(/not both/);
+    expect(message(() => findAnomalies(cap, { mode: "baseline" }))).toMatch(/^the baseline mode needs a baseline/);
+  });
+});

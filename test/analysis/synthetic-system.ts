@@ -1,0 +1,168 @@
+// A seeded synthetic machine for detection tests that need exact truth without the kernel: a dozen processes with
+// steady, noisy sched and syscalls rows per second, and optionally one injected anomaly at a known time and pid.
+
+import { Capture } from "../../kernel/capture/capture.js";
+import { Rng } from "../../kernel/detectors/rng.js";
+import type { ColumnSpec, Frame } from "../../kernel/frame/frame.js";
+import { base, frame, meta } from "../features/sample-captures.js";
+
+export type Injection = "syscall-storm" | "cpu-hog" | "blocked" | "fork-storm";
+
+export interface SyntheticOptions {
+  seed?: number;
+  durationS?: number;
+  injection?: Injection;
+  /** Injection time [start, end) in seconds. */
+  at?: [number, number];
+}
+
+const schedCols: ColumnSpec[] = [
+  "oncpu_ns",
+  "runq_ns",
+  "offcpu_ns",
+  "vol_switches",
+  "invol_switches",
+  "migrations",
+].map((name) => ({ name, type: "i64" as const }));
+const sysCols: ColumnSpec[] = [
+  { name: "syscall", type: "str" },
+  { name: "count", type: "i64" },
+  { name: "errors", type: "i64" },
+  { name: "latency_ns", type: "i64" },
+  { name: "max_latency_ns", type: "i64" },
+];
+const procCols: ColumnSpec[] = [
+  { name: "event", type: "str" },
+  { name: "ppid", type: "u32" },
+];
+
+/** The steady service that "blocked" silences, and the pid of the new process the other injections start. */
+export const SERVICE_PID = 4242;
+export const INJECTED_PID = 5000;
+
+/**
+ * The capture and its truth. Processes: pids 100..111, each with its own CPU share (0.5–30 %), its own syscall mix
+ * and rate, ±20 % noise per second. Injections: a new process "storm" making 2M getppid calls/s; a new "hog" using a
+ * whole CPU; service pid 4242 (running throughout) going silent (no CPU, no calls); a "forker" forking 150/s
+ * (new processes are pid 5000).
+ */
+export function syntheticSystem(opts: SyntheticOptions = {}): {
+  cap: Capture;
+  truth?: { pid: number; start: number; end: number };
+} {
+  const rng = new Rng(opts.seed ?? 1);
+  const T = opts.durationS ?? 40;
+  const [a, b] = opts.at ?? [20, 26];
+  const sched: Record<string, number | string | bigint>[] = [];
+  const sys: Record<string, number | string | bigint>[] = [];
+  const proc: Record<string, number | string | bigint>[] = [];
+  const calls = ["read", "write", "epoll_wait", "futex", "openat", "close", "recvfrom", "sendto"];
+  const procs = Array.from({ length: 12 }, (_, i) => ({
+    pid: 100 + i,
+    comm: `svc-${i}`,
+    cpu: 5e6 + rng.next() * 3e8,
+    mix: calls.filter(() => rng.next() < 0.5).concat("read"),
+    rate: 20 + rng.next() * 2000,
+  }));
+  procs.push({ pid: SERVICE_PID, comm: "service", cpu: 1e8, mix: ["epoll_wait", "read", "write"], rate: 800 });
+  const noise = () => 0.8 + 0.4 * rng.next();
+  const id = (pid: number, comm: string, t: number) => ({
+    ts: 1_700_000_000_000_000 + t * 1e6,
+    t_s: t,
+    pid,
+    tid: pid,
+    comm,
+    cgroup_id: BigInt(pid),
+  });
+  for (let t = 0; t < T; t++) {
+    for (const p of procs) {
+      const silent = opts.injection === "blocked" && p.pid === SERVICE_PID && t >= a && t < b;
+      const on = silent ? 0 : p.cpu * noise();
+      sched.push({
+        ...id(p.pid, p.comm, t + 0.01),
+        oncpu_ns: Math.round(on),
+        runq_ns: Math.round(on * 0.05 * noise()),
+        offcpu_ns: Math.round(1e9 - on),
+        vol_switches: silent ? 0 : Math.round(p.rate / 10),
+        invol_switches: silent ? 0 : Math.round(2 * noise()),
+        migrations: 0,
+      });
+      if (silent) continue;
+      for (const s of p.mix) {
+        const count = Math.round((p.rate / p.mix.length) * noise());
+        sys.push({
+          ...id(p.pid, p.comm, t + 0.02),
+          syscall: s,
+          count,
+          errors: 0,
+          latency_ns: count * 2000,
+          max_latency_ns: 9000,
+        });
+      }
+    }
+    const inside = t >= a && t < b;
+    if (opts.injection === "syscall-storm" && inside) {
+      sys.push({
+        ...id(INJECTED_PID, "storm", t + 0.5),
+        syscall: "getppid",
+        count: Math.round(2e6 * noise()),
+        errors: 0,
+        latency_ns: 4e8,
+        max_latency_ns: 3e4,
+      });
+      sched.push({
+        ...id(INJECTED_PID, "storm", t + 0.5),
+        oncpu_ns: 9e8,
+        runq_ns: 1e7,
+        offcpu_ns: 0,
+        vol_switches: 0,
+        invol_switches: 5,
+        migrations: 1,
+      });
+    }
+    if (opts.injection === "cpu-hog" && inside) {
+      sched.push({
+        ...id(INJECTED_PID, "hog", t + 0.5),
+        oncpu_ns: 1e9,
+        runq_ns: 2e7,
+        offcpu_ns: 0,
+        vol_switches: 0,
+        invol_switches: 40,
+        migrations: 2,
+      });
+    }
+    if (opts.injection === "fork-storm" && inside) {
+      sched.push({
+        ...id(INJECTED_PID, "forker", t + 0.5),
+        oncpu_ns: 3e8,
+        runq_ns: 5e7,
+        offcpu_ns: 6e8,
+        vol_switches: 150,
+        invol_switches: 3,
+        migrations: 1,
+      });
+      for (let k = 0; k < 150; k++) {
+        const child = 10_000 + t * 200 + k;
+        const tc = t + 0.5 + k / 400;
+        proc.push({ ...id(child, "forker", tc), event: "fork", ppid: INJECTED_PID });
+        proc.push({ ...id(child, "forker", tc + 0.001), event: "exit", ppid: INJECTED_PID });
+      }
+    }
+  }
+  if (opts.injection && opts.injection !== "blocked") {
+    const comm = { "syscall-storm": "storm", "cpu-hog": "hog", "fork-storm": "forker" }[opts.injection];
+    proc.push({ ...id(INJECTED_PID, comm, a + 0.4), event: "exec", ppid: 1 });
+    proc.push({ ...id(INJECTED_PID, comm, b + 0.1), event: "exit", ppid: 1 });
+  }
+  const frames: Record<string, Frame> = {
+    sched: frame("sched", [...base, ...schedCols], sched),
+    syscalls: frame("syscalls", [...base, ...sysCols], sys),
+    process: frame("process", [...base, ...procCols], proc),
+  };
+  const cap = new Capture(
+    meta(Object.keys(frames), { elapsedMs: T * 1000, durationMs: T * 1000, intervalMs: 1000 }),
+    frames,
+  );
+  const pid = opts.injection === "blocked" ? SERVICE_PID : INJECTED_PID;
+  return { cap, ...(opts.injection ? { truth: { pid, start: a, end: b } } : {}) };
+}
