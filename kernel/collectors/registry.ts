@@ -2,6 +2,7 @@
 // here; the layout check, the CLI flags, the config schema and the listing all read this registry.
 
 import { OptionError } from "../errors.js";
+import { disk } from "./disk.js";
 import { memory } from "./memory.js";
 import { net } from "./net.js";
 import { offcpu } from "./offcpu.js";
@@ -21,6 +22,7 @@ export const collectors: Readonly<Record<string, Collector>> = {
   ufunc,
   profile,
   offcpu,
+  disk,
 };
 
 /** The collector called `name`; an unknown name lists the known ones. */

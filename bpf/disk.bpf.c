@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: GPL-2.0
+/* disk.bpf.c: block I/O per issuing thread, disk and operation, per interval: requests, bytes, queue time
+ * (insert to issue) and service time (issue to completion). A request remembers who made it, keyed by its
+ * struct request pointer, so one completed in interrupt context is still charged to its issuer. */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "disk.h"
+
+const volatile struct disk_cfg cfg = {};
+#include "bpflab.bpf.h"
+#include "hist.bpf.h"
+
+#define REQ_OP_MASK ((1 << 8) - 1) /* REQ_OP_BITS: the operation is the low byte of cmd_flags */
+#define PF_KTHREAD  0x00200000
+
+/* LRU: a request freed without a completion we saw (merged into another, or made before the capture and
+ * reused) must not hold its slot for ever. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, DISK_MAX_INFLIGHT);
+	__type(key, __u64); /* struct request * */
+	__type(value, struct disk_req);
+} inflight SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, DISK_MAX_ENTRIES);
+	__type(key, struct disk_key);
+	__type(value, struct disk_val);
+} counts SEC(".maps");
+
+/* The disk a request is for, as dev_t (the kernel's MKDEV: major << 20 | minor). */
+static __always_inline __u32 request_dev(struct request *rq)
+{
+	struct gendisk *disk = BPF_CORE_READ(rq, q, disk);
+
+	if (!disk)
+		return 0;
+	return ((__u32)BPF_CORE_READ(disk, major) << 20) | (__u32)BPF_CORE_READ(disk, first_minor);
+}
+
+/* The request's record, made on first sight with the current task as its issuer when that task is wanted.
+ * First sight is where a request begins in the context of whoever submits it (block_io_start, when the
+ * kernel has it), else its insert into the scheduler or its direct issue. NULL: not traced. */
+static __always_inline struct disk_req *request_of(struct request *rq, bool create)
+{
+	__u64 key = (__u64)rq;
+	struct disk_req *r = bpf_map_lookup_elem(&inflight, &key);
+	struct task_struct *t;
+	__u64 pid_tgid;
+
+	if (r || !create)
+		return r;
+	pid_tgid = bpf_get_current_pid_tgid();
+	if (!tgid_wanted(pid_tgid >> 32))
+		return NULL;
+	struct disk_req init = {};
+
+	t = bpf_get_current_task_btf();
+	init.tid = (__u32)pid_tgid;
+	init.pid = pid_tgid >> 32;
+	init.cgroup_id = task_cgroup_id(t);
+	bpf_get_current_comm(init.comm, sizeof(init.comm));
+	READ_PROCESS_NAME(&init.pcomm, t);
+	if (bpf_map_update_elem(&inflight, &key, &init, BPF_ANY)) {
+		count_lost_of(init.pid);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(&inflight, &key);
+}
+
+/* A new request made from a bio, in the submitter's context (6.5+; absent before, where insert or issue
+ * stand in). The request pointer may be a reused one whose last life we did not see end: start afresh. */
+SEC("tp_btf/block_io_start")
+int BPF_PROG(disk_io_start, struct request *rq)
+{
+	__u64 key = (__u64)rq;
+
+	bpf_map_delete_elem(&inflight, &key);
+	request_of(rq, true);
+	return 0;
+}
+
+SEC("tp_btf/block_rq_insert")
+int BPF_PROG(disk_insert, struct request *rq)
+{
+	struct disk_req *r = request_of(rq, !(bpf_get_current_task_btf()->flags & PF_KTHREAD));
+
+	if (r && !r->insert_ns)
+		r->insert_ns = bpf_ktime_get_ns();
+	return 0;
+}
+
+SEC("tp_btf/block_rq_issue")
+int BPF_PROG(disk_issue, struct request *rq)
+{
+	/* a kernel thread issuing a request it did not make (kblockd dispatching) is not its issuer; one that
+	 * makes its own (jbd2, writeback) was seen making it */
+	struct disk_req *r = request_of(rq, !(bpf_get_current_task_btf()->flags & PF_KTHREAD));
+
+	if (!r) {
+		/* unseen until now: a kernel thread's own request on a kernel without block_io_start */
+		r = request_of(rq, true);
+		if (!r)
+			return 0;
+	}
+	r->issue_ns = bpf_ktime_get_ns();
+	return 0;
+}
+
+/* A request merged into another is freed without completing: its bytes complete with the other one. */
+SEC("tp_btf/block_rq_merge")
+int BPF_PROG(disk_merge, struct request *rq)
+{
+	__u64 key = (__u64)rq;
+
+	bpf_map_delete_elem(&inflight, &key);
+	return 0;
+}
+
+/* ---- queue and service time histograms (option histogram: the disk_hist frame) ---- */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, DISK_MAX_HISTS);
+	__type(key, struct disk_hist_key);
+	__type(value, struct disk_hist);
+} hists SEC(".maps");
+
+static __always_inline void count_in_hist(const struct disk_key *k, __u32 stage, const struct disk_req *r,
+					  __u64 ns)
+{
+	struct disk_hist_key key = {
+		.epoch = k->epoch, .tid = k->tid, .pid = k->pid, .dev = k->dev, .op = k->op, .stage = stage,
+	};
+	struct disk_hist *h = bpf_map_lookup_elem(&hists, &key);
+
+	if (!h) {
+		static const struct disk_hist zero = {};
+
+		h = insert_row(&hists, &key, &zero, k->pid);
+		if (!h)
+			return;
+		h->cgroup_id = r->cgroup_id;
+		__builtin_memcpy(h->comm, r->comm, sizeof(h->comm));
+		__builtin_memcpy(h->pcomm, r->pcomm, sizeof(h->pcomm));
+	}
+	/* completions of one thread's requests can run on several CPUs at once */
+	hist_add(h->slots, ns, true);
+}
+
+/* ---- end of histograms ---- */
+
+/* Raises *p to v unless another CPU raised it further meanwhile. */
+static __always_inline void max_u64(__u64 *p, __u64 v)
+{
+	for (int i = 0; i < 4; i++) {
+		__u64 old = *p;
+
+		if (v <= old || __sync_val_compare_and_swap(p, old, v) == old)
+			return;
+	}
+}
+
+/* `nr_bytes` of the request are done, often in interrupt context. A request may complete in parts: the last
+ * part (nr_bytes covering what is left of it) ends it. */
+SEC("tp_btf/block_rq_complete")
+int BPF_PROG(disk_complete, struct request *rq, blk_status_t error, unsigned int nr_bytes)
+{
+	__u64 now = bpf_ktime_get_ns(), rqkey = (__u64)rq;
+	struct disk_req *r = bpf_map_lookup_elem(&inflight, &rqkey);
+	struct disk_key key;
+	struct disk_val *v;
+	bool last;
+
+	/* made before the capture, or by a process we do not trace */
+	if (!r || !r->issue_ns)
+		return 0;
+	last = nr_bytes >= BPF_CORE_READ(rq, __data_len);
+	key.epoch = current_epoch();
+	key.tid = r->tid;
+	key.pid = r->pid;
+	key.dev = request_dev(rq);
+	key.op = BPF_CORE_READ(rq, cmd_flags) & REQ_OP_MASK;
+	key.pad = 0;
+	v = bpf_map_lookup_elem(&counts, &key);
+	if (!v) {
+		struct disk_val init = {};
+
+		init.cgroup_id = r->cgroup_id;
+		__builtin_memcpy(init.comm, r->comm, sizeof(init.comm));
+		__builtin_memcpy(init.pcomm, r->pcomm, sizeof(init.pcomm));
+		v = insert_row(&counts, &key, &init, key.pid);
+		if (!v)
+			return 0;
+	}
+	/* atomics: completions of one thread's requests run on whichever CPU took the interrupt */
+	__sync_fetch_and_add(&v->bytes, nr_bytes);
+	if (!last)
+		return 0;
+	__sync_fetch_and_add(&v->count, 1);
+	if (error)
+		__sync_fetch_and_add(&v->errors, 1);
+	if (r->insert_ns && r->issue_ns > r->insert_ns) {
+		__u64 q = r->issue_ns - r->insert_ns;
+
+		__sync_fetch_and_add(&v->queued, 1);
+		__sync_fetch_and_add(&v->queue_ns, q);
+		max_u64(&v->queue_max_ns, q);
+		if (cfg.histogram)
+			count_in_hist(&key, DISK_QUEUE, r, q);
+	}
+	__u64 s = now - r->issue_ns;
+
+	__sync_fetch_and_add(&v->service_ns, s);
+	max_u64(&v->service_max_ns, s);
+	if (cfg.histogram)
+		count_in_hist(&key, DISK_SERVICE, r, s);
+	bpf_map_delete_elem(&inflight, &rqkey);
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "GPL";

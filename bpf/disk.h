@@ -1,0 +1,72 @@
+/* disk.h: shared by disk.bpf.c and kernel/collectors/disk.ts (layouts are a contract). */
+#ifndef DISK_H
+#define DISK_H
+
+#include "bpflab.h"
+
+#define DISK_MAX_ENTRIES  16384 /* (thread, device, op) rows over two live epochs; a full map counts as lost */
+#define DISK_MAX_HISTS    4096  /* histograms (624 bytes each, allocated when first used): at most 2.5 MiB */
+#define DISK_MAX_INFLIGHT 16384 /* requests between creation and completion (queue depths are far lower) */
+
+enum disk_stage {
+	DISK_QUEUE = 0,   /* insert into the I/O scheduler to issue to the driver */
+	DISK_SERVICE = 1, /* issue to the driver to completion */
+};
+
+struct disk_cfg {
+	struct bpflab_filter_cfg filter;
+	__u8 histogram;         /* 1: count each request's queue and service times in histograms (disk_hist) */
+	__u8 pad[7];
+};                          /* 16 bytes */
+
+struct disk_key {
+	__u32 epoch;
+	__u32 tid;              /* the thread that issued the request (not the one completing it) */
+	__u32 pid;              /* its tgid */
+	__u32 dev;              /* the disk, as the kernel's dev_t: major << 20 | minor */
+	__u32 op;               /* REQ_OP_*: 0 read, 1 write, 2 flush, 3 discard, ... */
+	__u32 pad;
+};                          /* 24 bytes */
+
+struct disk_val {
+	__u64 count;            /* requests completed in the interval */
+	__u64 bytes;            /* bytes they transferred */
+	__u64 errors;           /* completed with an error status */
+	__u64 queued;           /* of those, requests that waited in the I/O scheduler (were inserted) */
+	__u64 queue_ns;         /* total insert-to-issue time */
+	__u64 queue_max_ns;
+	__u64 service_ns;       /* total issue-to-completion time (the device's) */
+	__u64 service_max_ns;
+	__u64 cgroup_id;
+	char  comm[BPFLAB_COMM_LEN];
+	char  pcomm[BPFLAB_COMM_LEN]; /* the thread-group leader's comm */
+};                          /* 104 bytes */
+
+struct disk_hist_key {
+	__u32 epoch;
+	__u32 tid;
+	__u32 pid;
+	__u32 dev;
+	__u32 op;
+	__u32 stage;            /* enum disk_stage */
+};                          /* 24 bytes */
+
+struct disk_hist {
+	__u64 cgroup_id;
+	char  comm[BPFLAB_COMM_LEN];
+	char  pcomm[BPFLAB_COMM_LEN];
+	__u32 slots[BPFLAB_HIST_SLOTS]; /* requests per latency bucket */
+};                          /* 624 bytes */
+
+/* A request in flight: who made it and when it was queued and issued (keyed by its struct request pointer). */
+struct disk_req {
+	__u64 insert_ns;        /* 0: issued directly, never queued */
+	__u64 issue_ns;         /* 0: not issued yet */
+	__u64 cgroup_id;
+	__u32 tid;
+	__u32 pid;
+	char  comm[BPFLAB_COMM_LEN];
+	char  pcomm[BPFLAB_COMM_LEN];
+};                          /* 64 bytes */
+
+#endif /* DISK_H */
