@@ -4,6 +4,17 @@
 
 import { OptionError } from "../errors.js";
 import { Figure, toJsonArray, Trace } from "./figure.js";
+import {
+  isPcaLike,
+  isReportLike,
+  MatrixLike,
+  PcaFromDetectorOptions,
+  PcaLike,
+  pcaOptions,
+  ReportLike,
+  ReportTimelineOptions,
+  reportTimelineOptions,
+} from "./report-series.js";
 import { baseLayout, COLORWAY, LINE_COLOR, SCORE_COLORSCALE, THRESHOLD_COLOR, WINDOW_FILL } from "./theme.js";
 
 function sameLength(what: string, a: ArrayLike<unknown>, b: ArrayLike<unknown>): void {
@@ -42,9 +53,16 @@ export interface ScoreTimelineOptions {
 
 /**
  * Anomaly score over time: a line per detector, the threshold as a dashed line, samples over it as markers,
- * and labelled windows (the ground truth) as shaded bands with their label on top.
+ * and labelled windows (the ground truth) as shaded bands with their label on top (staggered when they overlap).
+ * Given findAnomalies' report instead, one line per chosen process (default: the labelled ones, else the top
+ * rows') and one for the highest of all others, threshold at the 98th percentile (see ReportTimelineOptions).
+ *
+ * @example show(scoreTimeline(report, { labels: readLabels("labels.csv") }));
  */
-export function scoreTimeline(o: ScoreTimelineOptions): Figure {
+export function scoreTimeline(o: ScoreTimelineOptions): Figure;
+export function scoreTimeline(report: ReportLike, options?: ReportTimelineOptions): Figure;
+export function scoreTimeline(input: ScoreTimelineOptions | ReportLike, options?: ReportTimelineOptions): Figure {
+  const o = isReportLike(input) ? reportTimelineOptions(input, options) : input;
   const list = Array.isArray(o.series) ? o.series : [o.series];
   const x = toJsonArray(o.t);
   const data: Trace[] = [];
@@ -55,6 +73,7 @@ export function scoreTimeline(o: ScoreTimelineOptions): Figure {
       type: "scatter",
       mode: "lines",
       name: s.name,
+      legendgroup: s.name,
       x,
       y: toJsonArray(s.score),
       line: { width: 1.6, color },
@@ -73,10 +92,12 @@ export function scoreTimeline(o: ScoreTimelineOptions): Figure {
         type: "scatter",
         mode: "markers",
         name: `${s.name} > threshold`,
+        // In its line's legend entry (toggled with it), not an entry of its own for every series.
+        legendgroup: s.name,
+        showlegend: false,
         x: hx,
         y: hy,
         marker: { color, size: 7, symbol: "circle-open", line: { width: 2 } },
-        showlegend: hx.length > 0,
         hovertemplate: `${s.name} flagged<br>t=%{x:.2f}<br>score %{y:.4~g}<extra></extra>`,
       });
     }
@@ -93,18 +114,40 @@ export function scoreTimeline(o: ScoreTimelineOptions): Figure {
     line: { width: 0 },
     layer: "below",
   }));
-  const annotations: Record<string, unknown>[] = (o.windows ?? [])
+  // Labels of overlapping windows go on rows of their own above the plot, so they never print over each other.
+  const rowEnds: number[] = [];
+  const annotations: Record<string, unknown>[] = [...(o.windows ?? [])]
     .filter((w) => w.label)
-    .map((w) => ({
-      x: (w.start + w.end) / 2,
-      y: 1,
-      xref: "x",
-      yref: "paper",
-      yanchor: "bottom",
-      showarrow: false,
-      text: w.label,
-      font: { size: 11, color: THRESHOLD_COLOR },
-    }));
+    .sort((a, b) => a.start - b.start)
+    .map((w) => {
+      let level = rowEnds.findIndex((end) => end <= w.start);
+      if (level < 0) level = rowEnds.push(w.end) - 1;
+      else rowEnds[level] = w.end;
+      return {
+        x: (w.start + w.end) / 2,
+        y: 1,
+        xref: "x",
+        yref: "paper",
+        yanchor: "bottom",
+        yshift: 14 * level,
+        showarrow: false,
+        text: w.label,
+        font: { size: 11, color: THRESHOLD_COLOR },
+      };
+    });
+  const flagged = data.some((d) => d["mode"] === "markers" && (d["x"] as unknown[]).length > 0);
+  if (flagged) {
+    // One legend entry explains every series' markers.
+    data.push({
+      type: "scatter",
+      mode: "markers",
+      name: "above the threshold",
+      x: [null],
+      y: [null],
+      marker: { color: LINE_COLOR, size: 7, symbol: "circle-open", line: { width: 2 } },
+      hoverinfo: "skip",
+    });
+  }
   if (o.threshold !== undefined) {
     shapes.push({
       type: "line",
@@ -116,15 +159,18 @@ export function scoreTimeline(o: ScoreTimelineOptions): Figure {
       y1: o.threshold,
       line: { color: THRESHOLD_COLOR, width: 1.5, dash: "dash" },
     });
+    // In the right margin, beside the line: never on top of the data.
     annotations.push({
       xref: "paper",
       x: 1,
-      xanchor: "right",
+      xanchor: "left",
+      xshift: 4,
       yref: "y",
       y: o.threshold,
-      yanchor: "bottom",
+      yanchor: "middle",
       showarrow: false,
-      text: `threshold ${+o.threshold.toPrecision(4)}`,
+      align: "left",
+      text: `threshold<br>${+o.threshold.toPrecision(4)}`,
       font: { size: 11, color: THRESHOLD_COLOR },
     });
   }
@@ -140,7 +186,9 @@ export function scoreTimeline(o: ScoreTimelineOptions): Figure {
       }),
       shapes,
       annotations,
-      margin: { l: 64, r: 24, t: 72, b: 56 },
+      // Room above for the window labels' rows, at the right for the threshold's label; the legend goes below.
+      margin: { l: 64, r: o.threshold !== undefined ? 84 : 24, t: 72 + 14 * Math.max(0, rowEnds.length - 1), b: 56 },
+      legend: { orientation: "h", x: 0, y: -0.2, yanchor: "top", bgcolor: "rgba(0,0,0,0)" },
     },
   });
 }
@@ -316,8 +364,26 @@ export interface PcaScatterOptions {
   height?: number;
 }
 
-/** Samples in the plane of the first two principal components, coloured by anomaly score. */
-export function pcaScatter(o: PcaScatterOptions): Figure {
+/**
+ * Samples in the plane of the first two principal components, coloured by anomaly score. Given a fitted PCA
+ * detector and its matrix instead, projects the rows itself (hover names from `keys`, see PcaFromDetectorOptions).
+ *
+ * @example show(pcaScatter(createDetector("pca").fit(X), X, { keys: report.features.keys, labels: truth }));
+ */
+export function pcaScatter(o: PcaScatterOptions): Figure;
+export function pcaScatter(detector: PcaLike | object, X: MatrixLike, options?: PcaFromDetectorOptions): Figure;
+export function pcaScatter(
+  input: PcaScatterOptions | object,
+  X?: MatrixLike,
+  options?: PcaFromDetectorOptions,
+): Figure {
+  if (X && !isPcaLike(input)) {
+    throw new OptionError(
+      "pcaScatter(detector, X) needs a fitted PCA detector",
+      'fit one first: createDetector("pca").fit(X), or pass { x, y, score } arrays',
+    );
+  }
+  const o = isPcaLike(input) && X ? pcaOptions(input, X, options) : (input as PcaScatterOptions);
   sameLength("pca x vs y", o.x, o.y);
   sameLength("pca x vs score", o.x, o.score);
   const data: Trace[] = [

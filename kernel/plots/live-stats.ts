@@ -185,9 +185,13 @@ function sumCols(f: Frame, names: string[], from: number, to: number): number | 
   return s;
 }
 
-/** comm of a row without materialising the whole string column. */
+/**
+ * The process name of a row without materialising the whole string column: the `process` column (the
+ * thread-group leader's comm) when the frame has it, so a process is named alike whichever thread the row is
+ * from; the thread's comm otherwise.
+ */
 function commAt(f: Frame): (row: number) => string {
-  const c = f.has("comm") ? f.column("comm") : undefined;
+  const c = f.has("process") ? f.column("process") : f.has("comm") ? f.column("comm") : undefined;
   if (!c || !isStringColumn(c)) return () => "?";
   return (row) => c.dict[c.codes[row]!] ?? "?";
 }

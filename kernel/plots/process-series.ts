@@ -65,11 +65,14 @@ function requireColumns(frame: Frame, metric: string, by: "pid" | "comm"): void 
 
 /**
  * Keys straight from the frame's typed arrays (pid, or comm's dictionary codes): no string per row. A pid is
- * named by its latest comm, so a process that exec'd shows the name it ended with.
+ * named by its latest process name (the `process` column, the thread-group leader's comm; the thread's comm in
+ * captures older than that column), so a process that exec'd shows the name it ended with, and every chart
+ * names a process the same way whichever of its threads a row came from.
  */
 function keyedFromFrame(frame: Frame, metric: string, by: "pid" | "comm"): KeyedRows {
   requireColumns(frame, metric, by);
   const comm = frame.has("comm") ? frame.column("comm") : undefined;
+  const procName = by === "pid" && frame.has("process") ? frame.column("process") : comm;
   const base = { t_s: frame.numeric("t_s"), value: frame.numeric(metric) };
   if (by === "comm") {
     if (!comm || !isStringColumn(comm))
@@ -84,13 +87,13 @@ function keyedFromFrame(frame: Frame, metric: string, by: "pid" | "comm"): Keyed
     ...base,
     key,
     name: (k) => {
-      if (!comm || !isStringColumn(comm)) return String(k);
+      if (!procName || !isStringColumn(procName)) return String(k);
       if (!lastComm) {
         lastComm = new Map();
-        for (let i = 0; i < key.length; i++) lastComm.set(key[i]!, comm.codes[i]!);
+        for (let i = 0; i < key.length; i++) lastComm.set(key[i]!, procName.codes[i]!);
       }
       const code = lastComm.get(k);
-      return code === undefined ? String(k) : `${comm.dict[code]} (${k})`;
+      return code === undefined ? String(k) : `${procName.dict[code]} (${k})`;
     },
   };
 }

@@ -3,6 +3,14 @@
 import type { Capture } from "../capture/capture.js";
 import type { Frame } from "../frame/frame.js";
 
+/**
+ * The key columns of "per process" tables: pid and the process name (the thread-group leader's comm) when the
+ * frame has it, so a process with differently named threads is one row; the thread comm in older captures.
+ */
+export function byProcess(frame: Frame): string[] {
+  return ["pid", frame.has("process") ? "process" : "comm"];
+}
+
 /** Sums `value` grouped by the string/number key columns; returns the top `n` groups, largest first. */
 export function topBy(frame: Frame, keys: string[], value: string, n = 5): { key: string[]; total: number }[] {
   const kv = keys.map((k) => frame.values(k));
@@ -21,7 +29,7 @@ export function topBy(frame: Frame, keys: string[], value: string, n = 5): { key
 /** The largest value of `value` per (pid, comm), top `n` first: for gauges, where a sum means nothing. */
 function topByMax(frame: Frame, value: string, n: number): { key: string[]; total: number }[] {
   const pid = frame.values("pid"),
-    comm = frame.values("comm"),
+    comm = frame.values(byProcess(frame)[1]!),
     v = frame.numeric(value);
   const best = new Map<string, { key: string[]; total: number }>();
   for (let i = 0; i < frame.length; i++) {
@@ -87,12 +95,12 @@ export function summaryOf(cap: Capture): CaptureSummary {
   const sections: SummarySection[] = [];
   const sched = cap.frames.sched;
   if (sched && sched.length > 0) {
-    const sel = (key: string[], col: string) => sumWhere(sched, ["pid", "comm"], key, col);
+    const sel = (key: string[], col: string) => sumWhere(sched, byProcess(sched), key, col);
     sections.push({
       key: "top_processes_oncpu",
       title: "top processes by on-CPU time (sched)",
-      header: ["pid", "comm", "on-CPU ms", "run-queue ms", "off-CPU ms"],
-      rows: topBy(sched, ["pid", "comm"], "oncpu_ns", 8).map((g) => [
+      header: ["pid", "process", "on-CPU ms", "run-queue ms", "off-CPU ms"],
+      rows: topBy(sched, byProcess(sched), "oncpu_ns", 8).map((g) => [
         Number(g.key[0]),
         g.key[1]!,
         r1(g.total / 1e6),
@@ -117,8 +125,8 @@ export function summaryOf(cap: Capture): CaptureSummary {
     sections.push({
       key: "top_processes_syscalls",
       title: "top processes by syscalls",
-      header: ["pid", "comm", "calls"],
-      rows: topBy(sys, ["pid", "comm"], "count", 5).map((g) => [Number(g.key[0]), g.key[1]!, g.total]),
+      header: ["pid", "process", "calls"],
+      rows: topBy(sys, byProcess(sys), "count", 5).map((g) => [Number(g.key[0]), g.key[1]!, g.total]),
     });
   }
   const mem = cap.frames.memory;
@@ -126,12 +134,12 @@ export function summaryOf(cap: Capture): CaptureSummary {
     sections.push({
       key: "top_processes_rss",
       title: "top processes by peak RSS (memory)",
-      header: ["pid", "comm", "peak RSS MiB", "page faults"],
+      header: ["pid", "process", "peak RSS MiB", "page faults"],
       rows: topByMax(mem, "rss_max_bytes", 5).map((g) => [
         Number(g.key[0]),
         g.key[1]!,
         r1(g.total / 2 ** 20),
-        sumWhere(mem, ["pid", "comm"], g.key, "page_faults"),
+        sumWhere(mem, byProcess(mem), g.key, "page_faults"),
       ]),
     });
   }
@@ -140,12 +148,12 @@ export function summaryOf(cap: Capture): CaptureSummary {
     sections.push({
       key: "top_processes_net",
       title: "top processes by bytes sent (net)",
-      header: ["pid", "comm", "tx KiB", "rx KiB"],
-      rows: topBy(net, ["pid", "comm"], "tx_bytes", 5).map((g) => [
+      header: ["pid", "process", "tx KiB", "rx KiB"],
+      rows: topBy(net, byProcess(net), "tx_bytes", 5).map((g) => [
         Number(g.key[0]),
         g.key[1]!,
         r1(g.total / 1024),
-        r1(sumWhere(net, ["pid", "comm"], g.key, "rx_bytes") / 1024),
+        r1(sumWhere(net, byProcess(net), g.key, "rx_bytes") / 1024),
       ]),
     });
   }

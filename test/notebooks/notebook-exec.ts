@@ -2,7 +2,7 @@
 // dark). Pairs with notebook-check.ts (what the outputs must hold) and scripts/browser-check.ts (rendering).
 
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 
@@ -89,12 +89,34 @@ export async function executeNotebook(path: string, options: { timeoutS?: number
     "--output-dir", outDir, path];
   try {
     const { stderr } = await run(PYTHON, args, { env: quietEnv(), maxBuffer: 64 << 20, timeout: (timeoutS + 60) * 1000 });
+    numberExecutedCells(join(outDir, basename(path)));
     return { output: join(outDir, basename(path)), ok: true, log: stderr, seconds: (performance.now() - t0) / 1000 };
   } catch (e) {
     const err = e as { stderr?: string; message: string };
     const log = (err.stderr || err.message) + (await failedCellOutput(path, outDir, timeoutS));
     return { output: join(outDir, basename(path)), ok: false, log, seconds: (performance.now() - t0) / 1000 };
   }
+}
+
+/**
+ * Gives each code cell that ran its execution count (1, 2, ... in run order), as Jupyter's own front ends show.
+ * tslab puts the count only in its execute_reply, never in an iopub message, and nbconvert's preprocessor takes
+ * counts from iopub alone, so without this every executed cell reads `In [ ]`. A cell ran when nbclient
+ * stamped its `metadata.execution` (record_timing, on by default).
+ */
+export function numberExecutedCells(file: string): number {
+  const nb = JSON.parse(readFileSync(file, "utf8")) as {
+    cells: { cell_type: string; execution_count?: number | null; metadata?: { execution?: Record<string, string> } }[];
+  };
+  let n = 0;
+  for (const c of nb.cells) {
+    if (c.cell_type !== "code") continue;
+    if (c.metadata?.execution?.["iopub.execute_input"] || c.metadata?.execution?.["shell.execute_reply"]) {
+      c.execution_count = ++n;
+    }
+  }
+  writeFileSync(file, JSON.stringify(nb, null, 1) + "\n");
+  return n;
 }
 
 /**

@@ -42,6 +42,9 @@ describe.each(notebooks)("%s", (file) => {
     const nb = JSON.parse(readFileSync(executed, "utf8")) as NotebookJson;
     const r = checkNotebook(nb, file);
     expect(r.problems).toEqual([]);
+    // Every code cell ran and shows its In [n], in order.
+    const counts = nb.cells.filter((c) => c.cell_type === "code").map((c) => (c as { execution_count?: number | null }).execution_count);
+    expect(counts).toEqual(counts.map((_, i) => i + 1));
     expect(r.plotly).toBeGreaterThanOrEqual(nb.metadata.bpflab?.expects?.plotly ?? 0);
   });
 

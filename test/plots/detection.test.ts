@@ -3,6 +3,8 @@ import { featureContributions, pcaScatter, prCurves, rocCurves, scoreTimeline } 
 import { comparisonTable } from "../../kernel/plots/comparison-table.js";
 import { OptionError } from "../../kernel/errors.js";
 
+type Rec = Record<string, unknown>;
+
 describe("scoreTimeline", () => {
   const t = Array.from({ length: 20 }, (_, i) => i * 0.5);
   const score = t.map((x) => (x >= 4 && x < 6 ? 5 : 1));
@@ -16,15 +18,45 @@ describe("scoreTimeline", () => {
       threshold: 3,
       windows: [{ start: 4, end: 6, label: "stress-ng" }],
     });
-    expect(fig.data.map((d) => d["name"])).toEqual(["pca", "pca > threshold", "iforest", "iforest > threshold"]);
-    expect((fig.data[0] as any).y).toHaveLength(20);
-    expect((fig.data[1] as any).x).toEqual([4, 4.5, 5, 5.5]);
-    expect((fig.data[3] as any).x).toEqual([]);
-    const shapes = fig.layout["shapes"] as any[];
+    expect(fig.data.map((d) => d["name"])).toEqual([
+      "pca",
+      "pca > threshold",
+      "iforest",
+      "iforest > threshold",
+      "above the threshold",
+    ]);
+    // the legend lists each series once and the markers once, not "X > threshold" for every series
+    const legend = fig.data.filter((d) => d["showlegend"] !== false).map((d) => d["name"]);
+    expect(legend).toEqual(["pca", "iforest", "above the threshold"]);
+    expect(fig.data[1]!["legendgroup"]).toBe("pca");
+    expect((fig.data[0] as Rec).y).toHaveLength(20);
+    expect((fig.data[1] as Rec).x).toEqual([4, 4.5, 5, 5.5]);
+    expect((fig.data[3] as Rec).x).toEqual([]);
+    const shapes = fig.layout["shapes"] as Rec[];
     expect(shapes.filter((s) => s.type === "rect")).toEqual([expect.objectContaining({ x0: 4, x1: 6, yref: "paper" })]);
     expect(shapes.filter((s) => s.type === "line")).toEqual([expect.objectContaining({ y0: 3, y1: 3 })]);
-    const notes = (fig.layout["annotations"] as any[]).map((a) => a.text);
-    expect(notes).toEqual(["stress-ng", "threshold 3"]);
+    const notes = (fig.layout["annotations"] as Rec[]).map((a) => a.text);
+    expect(notes).toEqual(["stress-ng", "threshold<br>3"]);
+    // the threshold's label sits in the right margin (x beyond the plot), not on the data
+    const th = (fig.layout["annotations"] as Rec[])[1];
+    expect(th).toMatchObject({ xref: "paper", x: 1, xanchor: "left" });
+    expect((fig.layout["margin"] as Rec).r).toBeGreaterThanOrEqual(80);
+  });
+
+  test("labels of overlapping windows go on separate rows", () => {
+    const fig = scoreTimeline({
+      t,
+      series: { name: "s", score },
+      windows: [
+        { start: 1, end: 5, label: "a" },
+        { start: 2, end: 3, label: "b" },
+        { start: 6, end: 8, label: "c" },
+        { start: 4, end: 7, label: "d" },
+      ],
+    });
+    const shift = Object.fromEntries((fig.layout["annotations"] as Rec[]).map((a) => [a.text, a.yshift]));
+    expect(shift).toEqual({ a: 0, b: 14, d: 14, c: 0 });
+    expect((fig.layout["margin"] as Rec).t).toBe(72 + 14);
   });
 
   test("a score array of the wrong length is an OptionError", () => {
@@ -53,10 +85,10 @@ describe("ROC and PR curves", () => {
       },
     ]);
     expect(fig.data.map((d) => d["name"])).toEqual(["pca (AUC 0.910)", "iforest", "chance"]);
-    expect((fig.data[0] as any).x).toEqual([0, 0.1, 1]);
-    expect((fig.data[0] as any).y).toEqual([0, 0.8, 1]);
-    expect((fig.layout["yaxis"] as any).scaleanchor).toBe("x");
-    expect((fig.layout["xaxis"] as any).title.text).toBe("false positive rate");
+    expect((fig.data[0] as Rec).x).toEqual([0, 0.1, 1]);
+    expect((fig.data[0] as Rec).y).toEqual([0, 0.8, 1]);
+    expect((fig.layout["yaxis"] as Rec).scaleanchor).toBe("x");
+    expect(((fig.layout["xaxis"] as Rec).title as Rec).text).toBe("false positive rate");
   });
 
   test("PR curves draw the no-skill line at the prevalence", () => {
@@ -74,7 +106,7 @@ describe("ROC and PR curves", () => {
       { prevalence: 0.05 },
     );
     expect(fig.data).toHaveLength(2);
-    expect((fig.data[1] as any).y).toEqual([0.05, 0.05]);
+    expect((fig.data[1] as Rec).y).toEqual([0.05, 0.05]);
     expect(fig.data[1]!["name"]).toBe("no skill (5.0% anomalies)");
   });
 });
@@ -89,10 +121,10 @@ describe("pcaScatter and featureContributions", () => {
       explained: [0.6, 0.25],
     });
     expect(fig.data).toHaveLength(2);
-    expect((fig.data[0] as any).x).toEqual([0, 1, 2, 9]);
-    expect((fig.data[0] as any).marker.color).toEqual([0.1, 0.2, 0.1, 3]);
-    expect((fig.data[1] as any).x).toEqual([9]);
-    expect((fig.layout["xaxis"] as any).title.text).toBe("PC1 (60.0% of variance)");
+    expect((fig.data[0] as Rec).x).toEqual([0, 1, 2, 9]);
+    expect(((fig.data[0] as Rec).marker as Rec).color).toEqual([0.1, 0.2, 0.1, 3]);
+    expect((fig.data[1] as Rec).x).toEqual([9]);
+    expect(((fig.layout["xaxis"] as Rec).title as Rec).text).toBe("PC1 (60.0% of variance)");
   });
 
   test("contributions sorted by magnitude, largest on top, sign coloured", () => {
