@@ -9,6 +9,7 @@
 const volatile struct sched_cfg cfg = {};
 #include "bpflab.bpf.h"
 #include "hist.bpf.h"
+#include "events.bpf.h"
 
 #define TASK_RUNNING 0
 #define TASK_DEAD    0x80
@@ -303,5 +304,39 @@ int sched_charge(struct bpf_iter__task *ctx)
 		__sync_fetch_and_add(&v->offcpu_ns, end - from);
 	return 0;
 }
+
+/* Event mode (option events): one record per context switch through per-CPU rings, beside the rows above. */
+
+EVENT_RINGS(switch_events);
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(sched_switch_ev, bool preempt, struct task_struct *prev, struct task_struct *next,
+	     unsigned int prev_state)
+{
+	struct sched_event *e;
+
+	/* a switch belongs to the traced processes when either side is one of them */
+	if (!tgid_wanted(prev->tgid) && !tgid_wanted(next->tgid))
+		return 0;
+	e = event_reserve(&switch_events_rings, &switch_events_lost, sizeof(*e));
+	if (!e)
+		return 0;
+	e->ts_ns = bpf_ktime_get_ns();
+	e->cgroup_id = task_cgroup_id(prev);
+	e->pid = prev->tgid;
+	e->tid = prev->pid;
+	e->next_pid = next->tgid;
+	e->next_tid = next->pid;
+	e->cpu = bpf_get_smp_processor_id();
+	e->prev_state = preempt ? 0 : prev_state;
+	BPF_CORE_READ_STR_INTO(&e->comm, prev, comm);
+	READ_PROCESS_NAME(&e->pcomm, prev);
+	BPF_CORE_READ_STR_INTO(&e->next_comm, next, comm);
+	event_submit(e);
+	return 0;
+}
+
+/* Keeps the record struct in the BTF, where the decoder reads its layout. */
+struct sched_event *unused_sched_event __attribute__((unused));
 
 char LICENSE[] SEC("license") = "GPL";

@@ -9,6 +9,7 @@
 const volatile struct syscalls_cfg cfg = {};
 #include "bpflab.bpf.h"
 #include "hist.bpf.h"
+#include "events.bpf.h"
 
 struct inflight {
 	__u64 ts;
@@ -136,5 +137,94 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		count_in_hist(&key, lat);
 	return 0;
 }
+
+/* Event mode (option events): one record per syscall through per-CPU rings, beside the counts above. Programs
+ * and state of their own, so either mode runs without the other. */
+
+EVENT_RINGS(sys_events);
+
+/* Syscall-set filter: events_nrs[nr] = 1 for the numbers wanted (set by user space before attach). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, EVENTS_MAX_SYSCALLS);
+	__type(key, __u32);
+	__type(value, __u8);
+} events_nrs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct inflight);
+} ev_inflight SEC(".maps");
+
+static __always_inline bool nr_wanted(__u32 nr)
+{
+	__u8 *w;
+
+	if (!cfg.events_nr_filter)
+		return true;
+	w = bpf_map_lookup_elem(&events_nrs, &nr);
+	return w && *w;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(sys_enter_ev, struct pt_regs *regs, long id)
+{
+	struct inflight *f;
+
+	if (!tgid_wanted(bpf_get_current_pid_tgid() >> 32) || !nr_wanted(id))
+		return 0;
+	f = bpf_task_storage_get(&ev_inflight, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!f)
+		return 0;
+	f->nr = id;
+	f->ts = bpf_ktime_get_ns();
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(sys_exit_ev, struct pt_regs *regs, long ret)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct syscalls_event *e;
+	__u64 start = 0, nr;
+
+	if (!tgid_wanted(pid_tgid >> 32))
+		return 0;
+	if (cfg.latency) {
+		struct inflight *f = bpf_task_storage_get(&ev_inflight, bpf_get_current_task_btf(), 0, 0);
+
+		/* no start: the call began before the capture, or its number was filtered out at entry */
+		if (!f || !f->ts)
+			return 0;
+		start = f->ts;
+		nr = f->nr;
+		f->ts = 0;
+	} else {
+		nr = regs_syscall_nr(regs);
+		if (!nr_wanted(nr))
+			return 0;
+	}
+	e = event_reserve(&sys_events_rings, &sys_events_lost, sizeof(*e));
+	if (!e)
+		return 0;
+	/* the time is read after the reserve: on one CPU the ring then holds records in time order */
+	e->ts_ns = bpf_ktime_get_ns();
+	e->lat_ns = start ? e->ts_ns - start : 0;
+	e->ret = ret;
+	e->cgroup_id = bpf_get_current_cgroup_id();
+	e->pid = pid_tgid >> 32;
+	e->tid = (__u32)pid_tgid;
+	e->nr = nr;
+	e->pad = 0;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	READ_PROCESS_NAME(&e->pcomm, bpf_get_current_task_btf());
+	event_submit(e);
+	return 0;
+}
+
+/* Keeps the record struct in the BTF, where the decoder reads its layout. */
+struct syscalls_event *unused_syscalls_event __attribute__((unused));
 
 char LICENSE[] SEC("license") = "GPL";

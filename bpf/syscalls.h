@@ -11,7 +11,8 @@ struct syscalls_cfg {
 	struct bpflab_filter_cfg filter;
 	__u8 latency;           /* 1: time each call (sys_enter is attached); 0: count only */
 	__u8 histogram;         /* 1: also count each call's latency in its (tid, syscall) histogram */
-	__u8 pad[6];
+	__u8 events_nr_filter;  /* event mode: 1: only syscalls set in the events_nrs map */
+	__u8 pad[5];
 };                          /* 16 bytes */
 
 struct syscalls_key {

@@ -25,6 +25,8 @@ export interface CaptureMeta {
   options: Record<string, Record<string, unknown>>;
   /** Events the kernel could not deliver (ring buffer full, map full), per collector. */
   lost: Record<string, number>;
+  /** Event frames: records each CPU's ring buffer could not take (index = CPU), per frame; in `lost` too. */
+  lostPerBuffer?: Record<string, number[]>;
   /** True when the capture was stopped early by SIGINT/SIGTERM or an error; the data up to then is kept. */
   interrupted: boolean;
   /** With a pid filter: children the tracker could not follow because its map was full (raise maxTracked). */

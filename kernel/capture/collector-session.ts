@@ -7,8 +7,13 @@ import { FrameBuilder } from "../frame/frame-builder.js";
 import { BpfObject } from "../loader/bpf-object.js";
 import type { BpfMap } from "../loader/bpf-map.js";
 import { Btf } from "../loader/btf.js";
+import { libbpf } from "../loader/libbpf.js";
 import { RingReader } from "../loader/ring-reader.js";
+import { PerCpuRings } from "../loader/percpu-rings.js";
 import { compileFrameDecoder, DecodeContext, FrameDecoder } from "../collectors/decoder.js";
+import { BatchDecoder, compileBatchDecoder } from "../collectors/batch-decoder.js";
+import { runRows } from "../collectors/run-order.js";
+import { EventBuilder } from "../frame/event-builder.js";
 import { encodeConfig } from "../collectors/config-encoder.js";
 import type { CollectorRuntime, FilterConfig } from "../collectors/schema.js";
 import { objectDir } from "../paths.js";
@@ -40,7 +45,27 @@ interface FramePart {
   data?: BpfMap;
   reader?: RingReader;
   ctx?: DecodeContext;
+  /** Event frames (per-CPU rings, batch-decoded): set up at attach. */
+  events?: EventPart;
 }
+
+/** An event frame's rings, decoder, rows and lost counter. */
+interface EventPart {
+  outer: BpfMap;
+  lostMap: BpfMap;
+  ringBytes: number;
+  rings?: PerCpuRings;
+  decoder?: BatchDecoder;
+  builder?: EventBuilder;
+  t0?: bigint;
+}
+
+/**
+ * How far behind "now" an event drain reads: a record whose time is older than the drain's start by this much
+ * is in its ring already (programs take the time after reserving and run without preemption), so the records
+ * before it, from every CPU, can be merged into their final order; later ones wait in their rings.
+ */
+const EVENT_SETTLE_NS = 5_000_000;
 
 export class CollectorSession {
   readonly plan: CollectorPlan;
@@ -56,6 +81,8 @@ export class CollectorSession {
   /** Set by the final drain: records the kernel could not store over the whole capture, and per process. */
   lostTotal: number | undefined;
   lostPids: Map<number, number> | undefined;
+  /** Set by the final drain: event frames' losses per CPU ring. */
+  lostBuffers: Record<string, number[]> | undefined;
 
   private constructor(plan: CollectorPlan, obj: BpfObject, btf: Btf, parts: FramePart[]) {
     this.plan = plan;
@@ -105,11 +132,23 @@ export class CollectorSession {
       if (typeof entries === "number" && entries > 0) {
         for (const f of plan.frames) if (f.source.kind === "aggregate") obj.map(f.source.map).setMaxEntries(entries);
       }
+      for (const f of plan.frames) {
+        // one slot per possible CPU in each event frame's ring array
+        if (f.source.kind === "stream" && f.source.perCpu) obj.map(f.source.ring).setMaxEntries(possibleCpus());
+      }
       obj.load();
       const parts = plan.frames.map((f, i): FramePart => {
         const decoder = decoders[i]!;
         const part: FramePart = { name: f.name, decoder, builder: new FrameBuilder(f.schema, 4096) };
         if (f.source.kind === "aggregate") part.data = obj.map(f.source.map);
+        else if (f.source.perCpu) {
+          const kb = Number(opts[f.source.perCpu.ringKbOption] ?? 0);
+          part.events = {
+            outer: obj.map(f.source.ring),
+            lostMap: obj.map(f.source.perCpu.lost, { perCpu: true }),
+            ringBytes: kb * 1024,
+          };
+        }
         return part;
       });
       return new CollectorSession(plan, obj, btf, parts);
@@ -130,8 +169,17 @@ export class CollectorSession {
       this.runtimeReaders.push(new RingReader(this.obj.map(ring), onRecord));
     }
     for (const p of this.parts) {
-      const src = this.plan.frames.find((f) => f.name === p.name)!.source;
+      const frame = this.plan.frames.find((f) => f.name === p.name)!;
+      const src = frame.source;
       if (src.kind !== "stream") continue;
+      if (p.events) {
+        const ev = p.events;
+        ev.decoder = compileBatchDecoder(frame, this.btf, collector.object, clock.t0, opts);
+        ev.rings = new PerCpuRings(ev.outer, ev.ringBytes, ev.decoder.recordSize);
+        ev.builder = new EventBuilder(frame.schema);
+        ev.t0 = clock.t0.mono;
+        continue;
+      }
       const ctx = this.decodeContext(clock);
       const { decoder, builder } = p;
       p.ctx = ctx;
@@ -155,10 +203,27 @@ export class CollectorSession {
     for (const it of this.plan.collector.boundary) this.obj.runIterator(it);
   }
 
-  /** Decodes every record now in the ring buffers. */
-  drainRings(): void {
+  /**
+   * Decodes every record now in the ring buffers. Event frames take only records older than the drain's start
+   * by EVENT_SETTLE_NS (merged across CPUs into time order), unless `final`: then every record.
+   */
+  drainRings(final = false): void {
     for (const r of this.runtimeReaders) r.drain();
-    for (const p of this.parts) p.reader?.drain();
+    for (const p of this.parts) {
+      p.reader?.drain();
+      const ev = p.events;
+      if (ev?.rings && ev.decoder && ev.builder) {
+        const limit = final ? Infinity : Number(process.hrtime.bigint() - ev.t0!) - EVENT_SETTLE_NS;
+        const { decoder, builder, rings } = ev;
+        const runs = rings.peek(decoder.timeOffset, ev.t0!, limit);
+        if (runs.length) {
+          const row0 = builder.reserve(runs.reduce((n, r) => n + r.count, 0));
+          const place = runRows(runs, decoder.timeOffset, ev.t0!, row0);
+          runs.forEach((run, i) => decoder.decode(run, builder, place[i]!.first, place[i]!.rows));
+        }
+        rings.release();
+      }
+    }
   }
 
   private decodeContext(clock: EpochClock): DecodeContext {
@@ -201,7 +266,7 @@ export class CollectorSession {
   take(): Record<string, Frame> {
     const out: Record<string, Frame> = {};
     for (const p of this.parts) {
-      const f = p.builder.take(p.name);
+      const f = p.events?.builder ? p.events.builder.take(p.name) : p.builder.take(p.name);
       this.rowTotals.set(p.name, this.rowTotals.get(p.name)! + f.length);
       out[p.name] = f;
     }
@@ -213,9 +278,18 @@ export class CollectorSession {
     return Object.fromEntries(this.rowTotals);
   }
 
-  /** Records the kernel could not store (map full, ring full) so far. */
+  /** Records the kernel could not store (map full, ring full) so far, event rings included. */
   lost(): number {
-    return readPerCpuCount(this.lostMap);
+    let n = readPerCpuCount(this.lostMap);
+    for (const p of this.parts) if (p.events) n += readPerCpuCount(p.events.lostMap);
+    return n;
+  }
+
+  /** Per event frame, the records each CPU's ring could not take (index = CPU). */
+  lostPerBuffer(): Record<string, number[]> {
+    const out: Record<string, number[]> = {};
+    for (const p of this.parts) if (p.events) out[p.name] = readPerCpu(p.events.lostMap);
+    return out;
   }
 
   /** Records lost per process (tgid), as far as the kernel knew whose they were. */
@@ -235,7 +309,10 @@ export class CollectorSession {
   close(): void {
     for (const r of this.runtimeReaders) r.close();
     this.runtimeReaders = [];
-    for (const p of this.parts) p.reader?.close();
+    for (const p of this.parts) {
+      p.reader?.close();
+      p.events?.rings?.close();
+    }
     try {
       this.runtime?.close?.();
     } finally {
@@ -251,9 +328,18 @@ export class CollectorSession {
 
 /** The sum over CPUs of a per-CPU array's u64 at key 0 (the `lost` counters). */
 export function readPerCpuCount(map: BpfMap): number {
+  return readPerCpu(map).reduce((a, b) => a + b, 0);
+}
+
+/** A per-CPU array's u64 at key 0, per CPU. */
+function readPerCpu(map: BpfMap): number[] {
   const v = map.lookup(Buffer.alloc(4));
-  if (!v) return 0;
-  let n = 0;
-  for (let o = 0; o + 8 <= v.length; o += 8) n += Number(v.readBigUInt64LE(o));
-  return n;
+  const out: number[] = [];
+  if (v) for (let o = 0; o + 8 <= v.length; o += 8) out.push(Number(v.readBigUInt64LE(o)));
+  return out;
+}
+
+let cpuCount: number | undefined;
+function possibleCpus(): number {
+  return (cpuCount ??= libbpf().libbpf_num_possible_cpus());
 }

@@ -110,6 +110,7 @@ export async function capture(options: CaptureOptions): Promise<Capture> {
     ...startMeta(plan, clock, cmd),
     elapsedMs,
     lost: Object.fromEntries(sessions.map((s) => [s.name, s.lostTotal ?? 0])),
+    ...lostPerBufferMeta(sessions),
     interrupted,
     ...(cmd ? { commandExitCode: cmd.exitCode ?? null, commandTerminated } : {}),
     ...(tracker ? { filterOverflow } : {}),
@@ -182,9 +183,10 @@ function finalDrain(clock: EpochClock, sessions: CollectorSession[], sink: Captu
   for (const s of sessions) s.detach();
   for (const s of sessions) {
     guard(`final read of ${s.name}`, () => {
-      s.drainRings();
+      s.drainRings(true);
       s.drainEpochs(-1, clock, true);
       s.lostTotal = s.lost();
+      s.lostBuffers = s.lostPerBuffer();
     });
   }
   if (!sink) return;
@@ -196,6 +198,12 @@ function finalDrain(clock: EpochClock, sessions: CollectorSession[], sink: Captu
     const lost = Object.fromEntries(sessions.map((s) => [s.name, s.lostTotal ?? 0]));
     for (const w of dropWarnings(lost, drops)) log.warn(w);
   });
+}
+
+/** Event frames' losses per CPU ring, when any collector streams events. */
+function lostPerBufferMeta(sessions: CollectorSession[]): Pick<CaptureMeta, "lostPerBuffer"> {
+  const all = Object.assign({}, ...sessions.map((s) => s.lostBuffers ?? {})) as Record<string, number[]>;
+  return Object.keys(all).length ? { lostPerBuffer: all } : {};
 }
 
 /** Moves each session's new rows into the sink; returns them. */

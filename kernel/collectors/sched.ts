@@ -2,7 +2,9 @@
 // pairs with bpf/sched.{bpf.c,h}.
 
 import { histogramFrame, histogramOption } from "./histogram.js";
+import { checkRingKb, eventOptions } from "./event-options.js";
 import { defineCollector } from "./schema.js";
+import { schedEventsFrame } from "./sched-events.js";
 
 /**
  * One row per thread per interval in which it ran, waited or was blocked. On-CPU time is the scheduler's own
@@ -26,9 +28,11 @@ export const sched = defineCollector({
   ],
   options: {
     histogram: histogramOption("each run-queue wait (wakeup or preemption to switch-in, as runqlat), per thread"),
+    ...eventOptions,
   },
   config: (o) => ({ histogram: o.histogram }),
   boundary: ["sched_charge"],
+  check: (o) => checkRingKb("sched", o.ringKb),
   frames: [
     {
       name: "sched",
@@ -86,5 +90,6 @@ export const sched = defineCollector({
       keys: {},
       counts: "waits",
     }),
+    schedEventsFrame,
   ],
 });

@@ -88,8 +88,14 @@ export interface AggregateSourceDecl {
 /** A ring buffer of one record per event. */
 export interface StreamSourceDecl {
   kind: "stream";
+  /** The ring buffer map; with `perCpu`, the ARRAY_OF_MAPS holding one ring per CPU (bpf/events.bpf.h). */
   ring: string;
   record: string;
+  /**
+   * Per-CPU rings read in place and batch-decoded (millions of events per second): `lost` names the per-CPU
+   * counter of records that found their CPU's ring full, `ringKbOption` the option giving each ring's size.
+   */
+  perCpu?: { lost: string; ringKbOption: string };
 }
 
 export interface FrameDecl<O = Record<string, unknown>> {

@@ -15,3 +15,12 @@ export function syscallName(nr: number): string {
   }
   return n;
 }
+
+let numbers: Map<string, number> | undefined;
+
+/** The number of a syscall named on this architecture (undefined if it has none); "sys_<nr>" gives nr. */
+export function syscallNumber(name: string): number | undefined {
+  if (!numbers) numbers = new Map(Object.entries(names).map(([nr, n]) => [n, Number(nr)]));
+  const m = /^sys_(\d+)$/.exec(name);
+  return m ? Number(m[1]) : numbers.get(name);
+}

@@ -2,9 +2,11 @@
 
 import { OptionError } from "../errors.js";
 import { histogramFrame, histogramOption } from "./histogram.js";
+import { checkRingKb, eventOptions, eventSyscallsOption } from "./event-options.js";
 import { option } from "./options.js";
 import { ColumnDecl, defineCollector } from "./schema.js";
 import { syscallName } from "./syscall-name.js";
+import { fillSyscallSet, syscallEventsFrame } from "./syscall-events.js";
 
 export { syscallName } from "./syscall-name.js";
 
@@ -35,13 +37,20 @@ export const syscalls = defineCollector({
       doc: "time each call; false counts calls and errors only (sys_exit alone, cheaper)",
     }),
     histogram: histogramOption("each call's latency, per thread and syscall"),
+    ...eventOptions,
+    eventSyscalls: eventSyscallsOption,
   },
   check: (o) => {
     if (o.histogram && !o.latency)
       throw new OptionError("syscalls: histogram needs latency", "drop --no-latency (latency: false) or --hist");
+    checkRingKb("syscalls", o.ringKb);
   },
-  config: (o) => ({ latency: o.latency, histogram: o.histogram }),
-  disabledPrograms: (o) => (o.latency ? [] : ["sys_enter"]),
+  config: (o) => ({ latency: o.latency, histogram: o.histogram, events_nr_filter: o.eventSyscalls.length > 0 }),
+  disabledPrograms: (o) => (o.latency ? [] : ["sys_enter", "sys_enter_ev"]),
+  runtime: (obj, o) => {
+    if (o.events) fillSyscallSet(obj, o.eventSyscalls);
+    return {};
+  },
   frames: [
     {
       name: "syscalls",
@@ -88,5 +97,6 @@ export const syscalls = defineCollector({
       keys: keyColumns,
       counts: "calls",
     }),
+    syscallEventsFrame,
   ],
 });

@@ -94,6 +94,13 @@ function bind() {
     ring_buffer__consume: bpf.func("int ring_buffer__consume(void *rb)"),
     ring_buffer__free: bpf.func("void ring_buffer__free(void *rb)"),
 
+    bpf_map_create: bpf.func(
+      "int bpf_map_create(int map_type, const char *map_name, uint32_t key_size, uint32_t value_size, uint32_t max_entries, void *opts)",
+    ),
+    // mmap'ed ring buffers (percpu-rings.ts): the data pages are read in place, never copied through a callback
+    mmap: libc.func("void *mmap(void *addr, size_t length, int prot, int flags, int fd, int64_t offset)"),
+    munmap: libc.func("int munmap(void *addr, size_t length)"),
+    getpagesize: libc.func("int getpagesize(void)"),
     vsnprintf: libc.func("int vsnprintf(_Out_ uint8_t *buf, size_t size, const char *fmt, void *ap)"),
     close: libc.func("int close(int fd)"),
   };

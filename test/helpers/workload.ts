@@ -12,7 +12,7 @@ const bin = join(dir, ".output", "workload");
 export function workloadPath(): string {
   if (!existsSync(bin) || statSync(bin).mtimeMs < statSync(src).mtimeMs) {
     mkdirSync(join(dir, ".output"), { recursive: true });
-    execFileSync("cc", ["-O2", "-Wall", "-o", bin, src], { stdio: "inherit" });
+    execFileSync("cc", ["-O2", "-Wall", "-pthread", "-o", bin, src], { stdio: "inherit" });
   }
   return bin;
 }

@@ -5,6 +5,10 @@
  *   workload fork K           fork K children; child i exits with code i % 7; reap them all
  *   workload write BYTES FILE write BYTES bytes to FILE in 64 KiB writes
  *   workload wait-stdin       block until stdin closes (a process to attach to by pid)
+ *   workload sequence K       K rounds of eight distinct syscalls in a fixed order (getppid, getuid, getgid,
+ *                             geteuid, getegid, gettid, getpgrp, getsid(0)): the order a tracer must report
+ *   workload threads T N      T threads making N getppid calls each (concurrent producers)
+ *   workload time-threads T N the same, then print the mean CPU ns (all threads) and wall ns per call
  *   workload time-getppid N   N getppid calls, then print the mean CPU ns and wall ns per call (benchmarks)
  *   workload pingpong N       N round trips of one byte between two processes over pipes (2 wakeups and
  *                             context switches each), then print the mean CPU ns (both processes) and wall
@@ -40,6 +44,17 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
+#include <pthread.h>
+
+static long thread_calls;
+
+static void *getppid_thread(void *arg)
+{
+	(void)arg;
+	for (long i = 0; i < thread_calls; i++)
+		syscall(SYS_getppid);
+	return NULL;
+}
 
 static double now_ns(void)
 {
@@ -119,6 +134,37 @@ int main(int argc, char **argv)
 
 		for (long i = 0; i < n; i++)
 			syscall(SYS_getppid);
+		return 0;
+	}
+	if (!strcmp(argv[1], "sequence") && argc == 3) {
+		long k = atol(argv[2]);
+
+		for (long i = 0; i < k; i++) {
+			syscall(SYS_getppid);
+			syscall(SYS_getuid);
+			syscall(SYS_getgid);
+			syscall(SYS_geteuid);
+			syscall(SYS_getegid);
+			syscall(SYS_gettid);
+			syscall(SYS_getpgrp);
+			syscall(SYS_getsid, 0);
+		}
+		return 0;
+	}
+	if ((!strcmp(argv[1], "threads") || !strcmp(argv[1], "time-threads")) && argc == 4) {
+		int t = atoi(argv[2]);
+		pthread_t th[64];
+		double t0 = now_ns(), c0 = cpu_ns();
+
+		thread_calls = atol(argv[3]);
+		if (t < 1 || t > 64)
+			goto usage;
+		for (int i = 0; i < t; i++)
+			pthread_create(&th[i], NULL, getppid_thread, NULL);
+		for (int i = 0; i < t; i++)
+			pthread_join(th[i], NULL);
+		if (argv[1][0] == 't' && argv[1][1] == 'i')
+			printf("%.2f %.2f\n", (cpu_ns() - c0) / (t * thread_calls), (now_ns() - t0) / (t * thread_calls));
 		return 0;
 	}
 	if (!strcmp(argv[1], "time-getppid") && argc == 3) {
@@ -355,6 +401,6 @@ int main(int argc, char **argv)
 usage:
 	fprintf(stderr, "usage: workload getppid N | burn MS | sleep MS | fork K | forkwait K | write BYTES FILE | wait-stdin | time-getppid N | pingpong N |\n"
 		"       alloc MB | time-alloc MB | sock BYTES [tcp|unix] | sockpingpong N [tcp|unix] |\n"
-		"       pageout MB FILE\n");
+		"       pageout MB FILE | sequence K | threads T N | time-threads T N\n");
 	return 2;
 }

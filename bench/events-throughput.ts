@@ -1,0 +1,261 @@
+// Event-mode throughput (run as root): how fast bpflab turns syscall events into columns (and Parquet), beside
+// a minimal C consumer of the same rings (the physical limit here), and what streaming every event costs the
+// traced program, beside bpftrace printing per event, perf trace and strace -c. One run, printed as tables.
+//
+//   npx tsx bench/events-throughput.ts        (BENCH_EVENTS=2000000 BENCH_ROUNDS=3 to change the sizes)
+
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { capture } from "../kernel/capture/engine.js";
+import { CollectorSession } from "../kernel/capture/collector-session.js";
+import { EpochClock } from "../kernel/capture/epoch-clock.js";
+import { resolvePlan } from "../kernel/capture/plan.js";
+import { encodeConfig } from "../kernel/collectors/config-encoder.js";
+import { writeParquet } from "../kernel/frame/parquet.js";
+import { BpfObject } from "../kernel/loader/bpf-object.js";
+import { objectDir, packageRoot } from "../kernel/paths.js";
+import { externalTool, Tracer } from "./tracers.js";
+
+const N = Number(process.env.BENCH_EVENTS ?? 2_000_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const workload = join(packageRoot(), "test", "workloads", ".output", "workload");
+const object = join(objectDir(), "syscalls.bpf.o");
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
+const RING_KB = 1 << 18; // 256 MiB per CPU: the whole burst fits while nothing drains
+
+/**
+ * The consumer alone: the rings are filled while nothing drains, then one drain into columns is timed (and the
+ * Parquet write after it). A first round warms the session up (its columns keep their capacity, as they do
+ * from one drain to the next in a capture); the C consumer's columns are warm likewise.
+ */
+async function drainCapacity(
+  dir: string,
+  rounds: number,
+): Promise<{ cols: number; parquet: number; events: number }[]> {
+  const plan = resolvePlan({
+    collectors: { syscalls: { events: true, ringKb: RING_KB } },
+    duration: "10m",
+  });
+  const filter = { tgid: 0, followChildren: false };
+  const s = CollectorSession.open(plan.collectors[0]!, { filter, maxTracked: 1 });
+  const out: { cols: number; parquet: number; events: number }[] = [];
+  try {
+    const clock = new EpochClock(s.ctl, s.btf);
+    s.attach(clock, filter);
+    for (let r = 0; r <= rounds; r++) {
+      execFileSync(workload, ["getppid", String(N)]); // blocks this thread: nothing drains meanwhile
+      const c0 = process.cpuUsage();
+      s.drainRings(true);
+      const f = s.take()["syscalls_events"]!;
+      const c1 = process.cpuUsage(c0);
+      await writeParquet(f, join(dir, `events-${r}.parquet`));
+      const c2 = process.cpuUsage(c0);
+      const ns = (c: NodeJS.CpuUsage) => (c.user + c.system) * 1000;
+      if (r > 0) out.push({ cols: ns(c1), parquet: ns(c2), events: f.length });
+      process.stderr.write(`  drain capacity (bpflab): round ${r}/${rounds}${r ? "" : " (warm-up)"}\n`);
+    }
+    return out;
+  } finally {
+    s.close();
+  }
+}
+
+/** The same drain by libbpf's ring_buffer__consume in C, into columns. */
+function cConsumer(dir: string, bin: string): { ns: number; events: number } {
+  // the .rodata bpflab writes (latency on, no filter), so both consumers read the very same programs' records
+  const obj = BpfObject.open(object);
+  let rodata: Buffer;
+  try {
+    const { Btf } = require("../kernel/loader/btf.js") as typeof import("../kernel/loader/btf.js");
+    const ro = obj.map(".rodata");
+    rodata = encodeConfig(
+      Btf.ofObject(object),
+      "syscalls",
+      ro.initialValue(),
+      { latency: true, events_nr_filter: false },
+      { tgid: 0, followChildren: false },
+    );
+  } finally {
+    obj.close();
+  }
+  const file = join(dir, "rodata.bin");
+  writeFileSync(file, rodata);
+  const out = execFileSync(
+    bin,
+    [object, file, String(RING_KB * 1024), String(N * 2), "--", workload, "getppid", String(N)],
+    {
+      encoding: "utf8",
+    },
+  );
+  const r = JSON.parse(out.trim().split("\n").pop()!) as { events: number; cpu_ns: number };
+  return { ns: r.cpu_ns, events: r.events };
+}
+
+/** CPU ns and wall ns per call of a workload run. */
+function run(args: string[]): { cpu: number; wall: number } {
+  const [cpu, wall] = execFileSync(workload, args, { encoding: "utf8" }).trim().split(/\s+/).map(Number);
+  return { cpu: cpu!, wall: wall! };
+}
+
+interface LiveRow {
+  producers: number;
+  tracer: string;
+  cpu: number;
+  wall: number;
+  delivered?: number;
+  lost?: number;
+}
+
+/** bpflab capturing the workload's events live (the consumer shares the machine's two CPUs with it). */
+async function bpflabLive(
+  args: string[],
+  calls: number,
+): Promise<{ cpu: number; wall: number; rows: number; lost: number }> {
+  let res: { cpu: number; wall: number } | undefined;
+  const ac = new AbortController();
+  let started = false;
+  let pid: number | undefined;
+  const cap = capture({
+    collectors: { syscalls: { events: true } },
+    duration: "10m",
+    interval: "1s",
+    signal: ac.signal,
+    handleSignals: false,
+    onInterval: () => {
+      if (started) return;
+      started = true;
+      setImmediate(() => {
+        // spawned asynchronously so the capture keeps draining while it runs
+        const { execFile } = require("node:child_process") as typeof import("node:child_process");
+        const child = execFile(workload, args, { encoding: "utf8" }, (_e, out) => {
+          const [cpu, wall] = out.trim().split(/\s+/).map(Number);
+          res = { cpu: cpu!, wall: wall! };
+          setTimeout(() => ac.abort(), 300);
+        });
+        pid = child.pid;
+      });
+    },
+  });
+  const c = await cap;
+  const f = c.frame("syscalls_events");
+  const names = f.strings("syscall");
+  const pids = f.numeric("pid");
+  let rows = 0;
+  // other programs on the machine may run the same workload: count this one's calls only
+  for (let i = 0; i < f.length; i++) if (names[i] === "getppid" && pids[i] === pid) rows++;
+  void calls;
+  return { ...res!, rows, lost: c.meta.lost.syscalls ?? 0 };
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "bpflab-bench-"));
+  try {
+    const bin = join(dir, "events-consumer");
+    execFileSync("cc", ["-O2", "-o", bin, join(__dirname, "events-consumer.c"), "-lbpf"]);
+
+    // 1. the consumers alone
+    const js = await drainCapacity(dir, ROUNDS);
+    const cc: { ns: number; events: number }[] = [];
+    for (let r = 0; r < ROUNDS; r++) cc.push(cConsumer(dir, bin));
+    const rate = (events: number, ns: number) => (events / ns) * 1e9;
+    const jsCols = median(js.map((x) => rate(x.events, x.cols)));
+    const jsPq = median(js.map((x) => rate(x.events, x.parquet)));
+    const cRate = median(cc.map((x) => rate(x.events, x.ns)));
+    console.log(
+      `\nConsumer capacity: ${fmt(N)} getppid events waiting in the rings, one drain timed in CPU time of the consumer process (median of ${ROUNDS})\n`,
+    );
+    console.log("| consumer | events per CPU-second | ratio to C |");
+    console.log("|---|---:|---:|");
+    console.log(`| C, libbpf ring_buffer__consume into columns (bench/events-consumer.c) | ${fmt(cRate)} | 1.00× |`);
+    console.log(
+      `| bpflab, mmap + batch decoder into typed columns | ${fmt(jsCols)} | ${(jsCols / cRate).toFixed(2)}× |`,
+    );
+    console.log(`| bpflab, into columns, then Parquet (zstd) | ${fmt(jsPq)} | ${(jsPq / cRate).toFixed(2)}× |`);
+
+    // 2. live: what the traced program pays, and how many events arrive
+    const CALLS = Math.min(N, 1_000_000);
+    const rows: LiveRow[] = [];
+    for (const producers of [1, 2]) {
+      const args = producers === 1 ? ["time-getppid", String(CALLS)] : ["time-threads", "2", String(CALLS / 2)];
+      const bare: { cpu: number; wall: number }[] = [];
+      const bl: Awaited<ReturnType<typeof bpflabLive>>[] = [];
+      const bt: { cpu: number; wall: number }[] = [];
+      const pt: { cpu: number; wall: number }[] = [];
+      const st: { cpu: number; wall: number }[] = [];
+      const bpftrace: Tracer = externalTool(
+        "bpftrace",
+        "bash",
+        [
+          "-c",
+          `exec bpftrace -e 'tracepoint:raw_syscalls:sys_exit /comm == "workload"/ { printf("%d %d %d %d\\n", pid, tid, args->id, args->ret); }' > /dev/null`,
+        ],
+        /Attaching/,
+      );
+      for (let r = 0; r < ROUNDS; r++) {
+        bare.push(run(args));
+        bl.push(await bpflabLive(args, CALLS));
+        bare.push(run(args));
+        await bpftrace.start().catch(() => undefined);
+        try {
+          bt.push(run(args));
+        } finally {
+          await bpftrace.stop();
+        }
+        bare.push(run(args));
+        pt.push(traceUnder(["perf", "trace", "-o", "/dev/null", "--"], args));
+        st.push(traceUnder(["strace", "-f", "-c", "-o", "/dev/null"], args));
+        process.stderr.write(`  live, ${producers} producer(s): round ${r + 1}/${ROUNDS}\n`);
+      }
+      const b = { cpu: median(bare.map((x) => x.cpu)), wall: median(bare.map((x) => x.wall)) };
+      rows.push({ producers, tracer: "none", ...b });
+      const m = bl[Math.floor(bl.length / 2)]!;
+      rows.push({
+        producers,
+        tracer: "bpflab --events",
+        cpu: median(bl.map((x) => x.cpu)),
+        wall: median(bl.map((x) => x.wall)),
+        delivered: median(bl.map((x) => x.rows)),
+        lost: m.lost,
+      });
+      rows.push({ producers, tracer: "bpftrace printf per event", ...medianOf(bt) });
+      rows.push({ producers, tracer: "perf trace", ...medianOf(pt) });
+      rows.push({ producers, tracer: "strace -f -c", ...medianOf(st) });
+    }
+    console.log(`\nLive: ${fmt(CALLS)} getppid calls by 1 or 2 threads while traced (median of ${ROUNDS})\n`);
+    console.log("| producers | tracer | CPU ns/call | added ns/call | events/s (wall) | delivered | lost |");
+    console.log("|---:|---|---:|---:|---:|---:|---:|");
+    for (const r of rows) {
+      const base = rows.find((x) => x.producers === r.producers && x.tracer === "none")!;
+      const perSec = (1e9 / r.wall) * 1;
+      console.log(
+        `| ${r.producers} | ${r.tracer} | ${fmt(r.cpu)} | ${r.tracer === "none" ? "" : fmt(r.cpu - base.cpu)} | ` +
+          `${r.tracer === "none" ? "" : fmt(perSec)} | ${r.delivered !== undefined ? fmt(r.delivered) : ""} | ${r.lost ?? ""} |`,
+      );
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function medianOf(xs: { cpu: number; wall: number }[]): { cpu: number; wall: number } {
+  return { cpu: median(xs.map((x) => x.cpu)), wall: median(xs.map((x) => x.wall)) };
+}
+
+/** The workload started under a tracer that runs it (perf trace, strace); NaN when the tool is missing. */
+function traceUnder(tool: string[], args: string[]): { cpu: number; wall: number } {
+  try {
+    const out = execFileSync(tool[0]!, [...tool.slice(1), workload, ...args], { encoding: "utf8" });
+    const [cpu, wall] = out.trim().split("\n").pop()!.trim().split(/\s+/).map(Number);
+    return { cpu: cpu!, wall: wall! };
+  } catch {
+    return { cpu: NaN, wall: NaN };
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
