@@ -51,6 +51,10 @@ function has(cap: Capture, name: string): Frame | undefined {
   return f && f.length > 0 ? f : undefined;
 }
 
+function who(e: Record<string, unknown>): string {
+  return Object.values(e).join(" ");
+}
+
 function anomaliesSection(cap: Capture, o: ReportOptions): ReportSection {
   const items: ReportItem[] = [];
   try {
@@ -59,57 +63,64 @@ function anomaliesSection(cap: Capture, o: ReportOptions): ReportSection {
       ...(o.window ? { window: o.window } : {}),
       top: o.top ?? 10,
     });
-    const dets = Object.keys(r.scores);
     items.push({
       kind: "text",
       text:
-        `${r.features.matrix.rows} (window, process) rows × ${r.features.matrix.cols} features, scored by ${dets.join(", ")}; ` +
-        `ranked by ${r.rankedBy}. "Drivers" are the features furthest from their usual values (robust z-scores).`,
+        `${r.features.matrix.rows} (window, process) rows × ${r.features.matrix.cols} features, ${r.mode} mode ` +
+        `(${r.reference}), ranked by ${r.rankedBy}. An incident joins consecutive anomalous windows of a process ` +
+        `and its related processes; its drivers are the features that make up its score, beside their normal value.`,
     });
-    const rows = r.top.map((a) => [
-      a.rank,
-      +a.t_s.toFixed(1),
-      Object.values(a.entity).join(" "),
-      +a.consensus.toFixed(3),
-      a.drivers
-        .slice(0, 3)
-        .map((d) => `${d.feature} = ${+d.value.toPrecision(4)} (${(100 * d.share).toFixed(0)}%)`)
-        .join(", "),
-    ]);
-    items.push({
-      kind: "html",
-      html: sectionTable({
-        key: "anomalies",
-        title: "Top anomalies",
-        header: ["#", "t (s)", "who", "consensus", "drivers (share)"],
-        rows,
-      }),
-    });
-    // The consensus over time: the highest-ranked row of each window.
-    const t = r.features.keys.numeric("t_s");
-    const best = new Map<number, number>();
-    for (let i = 0; i < t.length; i++) best.set(t[i]!, Math.max(best.get(t[i]!) ?? 0, r.consensus[i]!));
-    const times = [...best.keys()].sort((a, b) => a - b);
+    const incidents = r.incidents.slice(0, o.top ?? 10);
+    if (incidents.length === 0) items.push({ kind: "text", text: "No incident crossed the threshold." });
+    else
+      items.push({
+        kind: "html",
+        html: sectionTable({
+          key: "incidents",
+          title: "Incidents",
+          header: ["#", "from (s)", "to (s)", "who", "score", "drivers"],
+          rows: incidents.map((i) => [
+            i.rank,
+            +i.start_s.toFixed(1),
+            +i.end_s.toFixed(1),
+            i.entities.map(who).join(", "),
+            +i.score.toPrecision(4),
+            i.drivers
+              .slice(0, 3)
+              .map((d) => d.text)
+              .join("; "),
+          ]),
+        }),
+      });
+    // The ranking score over time: the processes of the first incidents, the highest of all others, the
+    // incidents shaded.
+    const pids = [
+      ...new Set(incidents.slice(0, 3).flatMap((i) => (typeof i.entity["pid"] === "number" ? [i.entity["pid"]] : []))),
+    ];
     items.push(
       ...tryFigure(() =>
-        scoreTimeline({
-          t: times,
-          series: { name: "highest consensus in the window", score: times.map((x) => best.get(x)!) },
-          title: "Anomaly consensus over time (most anomalous process of each window)",
-          xTitle: "time since capture start (s)",
-          yTitle: "consensus (0..1)",
+        scoreTimeline(r, {
+          ...(pids.length ? { pids } : {}),
+          labels: incidents.slice(0, 8).map((i) => ({
+            pid: Number(i.entity["pid"] ?? 0),
+            start_s: i.start_s,
+            end_s: i.end_s,
+            kind: `#${i.rank}`,
+          })),
+          threshold: null,
+          title: `${r.rankedBy} score over time (shaded: incidents)`,
         }),
       ),
     );
-    const top = r.top[0];
-    if (top) {
+    const first = incidents[0];
+    if (first && first.drivers.length) {
       items.push(
         ...tryFigure(() =>
           featureContributions({
-            features: top.drivers.map((d) => d.feature),
-            values: top.drivers.map((d) => d.share),
-            title: `What drives #1: ${Object.values(top.entity).join(" ")} at t = ${top.t_s.toFixed(1)} s`,
-            xTitle: "share of the row's robust z-score",
+            features: first.drivers.map((d) => d.feature),
+            values: first.drivers.map((d) => d.share),
+            title: `What drives incident #1: ${who(first.entity)}, ${first.start_s.toFixed(0)}–${first.end_s.toFixed(0)} s`,
+            xTitle: "share of the incident's score",
           }),
         ),
       );
@@ -118,7 +129,7 @@ function anomaliesSection(cap: Capture, o: ReportOptions): ReportSection {
     if (!(e instanceof BpflabError)) throw e;
     items.push({ kind: "text", text: `No anomaly ranking: ${e.message.split("\n")[0]}` });
   }
-  return { id: "anomalies", title: "Anomalies and their drivers", items };
+  return { id: "anomalies", title: "Incidents and their drivers", items };
 }
 
 /** The report's sections (for callers that lay out their own page). */

@@ -37,7 +37,7 @@ describe("bpflab report", () => {
     const html = readFileSync(out, "utf8");
     expect(html.match(/class="bpflab-plotly-lib"/g)).toHaveLength(1); // plotly.js inlined once
     expect(html).toContain("Content-Security-Policy");
-    for (const s of ["Summary", "Timelines", "Top processes", "Latency", "Anomalies and their drivers"])
+    for (const s of ["Summary", "Timelines", "Top processes", "Latency", "Incidents and their drivers"])
       expect(html).toContain(`<h2>${s}</h2>`);
     // the planted burst of this dataset is among the listed anomalies
     expect(html).toMatch(/rogue-syscalls|cpu-hog/);
@@ -46,7 +46,7 @@ describe("bpflab report", () => {
 
   it("captureReport leaves the anomalies out when asked", async () => {
     const html = captureReport(await loadCapture(redis), { detectors: [] });
-    expect(html).not.toContain("<h2>Anomalies and their drivers</h2>");
+    expect(html).not.toContain("<h2>Incidents and their drivers</h2>");
     expect(html).not.toContain("<h2>Flame graphs</h2>");
     expect(html).toContain("<h2>Timelines</h2>");
   });
