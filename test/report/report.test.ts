@@ -59,7 +59,7 @@ describe("bpflab report", () => {
       const c = bpflab([
         "capture",
         "-c",
-        "sched,syscalls,process",
+        "sched,syscalls,process,profile",
         "-d",
         "20s",
         "-i",
@@ -74,7 +74,9 @@ describe("bpflab report", () => {
       expect(c.code, c.err).toBe(0);
       const out = join(dir, "live.html");
       expect(bpflab(["report", cap, "-o", out]).code).toBe(0);
-      expect(readFileSync(out, "utf8")).toContain("workload");
+      const html = readFileSync(out, "utf8");
+    expect(html).toContain("workload");
+    expect(html).toContain("<h2>Flame graphs</h2>"); // the profile collector's folded stacks
       await checkReport(out, 4);
     },
     120_000,
