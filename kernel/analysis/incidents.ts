@@ -34,8 +34,8 @@ export interface IncidentOptions {
   /** Merge related processes' overlapping episodes (default true). */
   mergeRelated?: boolean;
   /**
-   * A cgroup relates its processes only when it holds at most this many in the capture (default 8): a session
-   * or system slice holding everything relates nothing.
+   * A cgroup relates its processes only when it holds at most this many in the capture (default 4): a session
+   * or system slice holding everything relates nothing. A container of a few processes does.
    */
   maxCgroupSize?: number;
 }
@@ -79,18 +79,31 @@ export function buildIncidents(
   const parent = episodes.map((_, i) => i);
   const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i]!)));
   if (opts.mergeRelated !== false && facts && pid) {
-    const maxCg = opts.maxCgroupSize ?? 8;
-    const related = (a: number, b: number): boolean => {
-      if (relatedByTree(facts, a, b)) return true;
-      const ca = facts.cgroup.get(a);
-      return ca !== undefined && ca === facts.cgroup.get(b) && (facts.cgroupSize.get(ca) ?? Infinity) <= maxCg;
+    const maxCg = opts.maxCgroupSize ?? 4;
+    const name = f.keys.has("comm") ? f.keys.strings("comm") : undefined;
+    // Parent and child share an incident when the child is a forked copy (same name) or lived and died inside the
+    // parent's episode (a fork storm's children, a shell's pipeline); a long-lived child of a busy supervisor is
+    // its own story, however its times overlap.
+    const related = (a: (typeof episodes)[number], b: (typeof episodes)[number]): boolean => {
+      const [pa, pb] = [a.pid!, b.pid!];
+      if (relatedByTree(facts, pa, pb)) {
+        if (name && name[a.rows[0]!] === name[b.rows[0]!]) return true;
+        const [parent, child] = facts.parent.get(pb) === pa ? [a, b] : [b, a];
+        const start = facts.startS.get(child.pid!);
+        const exit = facts.exitS.get(child.pid!);
+        const within = (s: number | undefined) =>
+          s !== undefined && s / w >= parent.first - 1 && s / w <= parent.last + 2;
+        if (within(start) && within(exit)) return true;
+      }
+      const ca = facts.cgroup.get(pa);
+      return ca !== undefined && ca === facts.cgroup.get(pb) && (facts.cgroupSize.get(ca) ?? Infinity) <= maxCg;
     };
     for (let i = 0; i < episodes.length; i++) {
       for (let j = i + 1; j < episodes.length; j++) {
         const a = episodes[i]!;
         const b = episodes[j]!;
         const overlap = a.first <= b.last + gap + 1 && b.first <= a.last + gap + 1;
-        if (overlap && a.pid !== b.pid && related(a.pid!, b.pid!)) parent[find(i)] = find(j);
+        if (overlap && a.pid !== b.pid && related(a, b)) parent[find(i)] = find(j);
       }
     }
   }
