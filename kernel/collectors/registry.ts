@@ -9,6 +9,7 @@ import { offcpu } from "./offcpu.js";
 import { processEvents } from "./process.js";
 import { profile } from "./profile.js";
 import { sched } from "./sched.js";
+import { signals } from "./signals.js";
 import type { Collector } from "./schema.js";
 import { syscalls } from "./syscalls.js";
 import { ufunc } from "./ufunc.js";
@@ -23,6 +24,7 @@ export const collectors: Readonly<Record<string, Collector>> = {
   profile,
   offcpu,
   disk,
+  signals,
 };
 
 /** The collector called `name`; an unknown name lists the known ones. */

@@ -6,7 +6,8 @@
  *   machine-load signals K          wait for K SIGUSR1 (counted by the handler), print "ready" first
  *   machine-load mmap-storm T N     T threads each mmap+touch+munmap one page N times in one address space
  *                                   (they contend on the mm's mmap_lock, an rwsem)
- *   machine-load hog MB             allocate and touch MB MiB one MiB at a time (to be OOM-killed)
+ *   machine-load hog MB             once a line arrives on stdin (time to move it into a cgroup), allocate and
+ *                                   touch MB MiB one MiB at a time (to be OOM-killed)
  *   machine-load pause              sleep until killed (a process to find in a cgroup)
  * Every mode exits 0 when it did what it says. */
 #define _GNU_SOURCE
@@ -132,6 +133,10 @@ static int mmap_storm(int threads, long n)
 
 static int hog(long mb)
 {
+	char line[16];
+
+	if (!fgets(line, sizeof(line), stdin))
+		return 1;
 	for (long i = 0; i < mb; i++) {
 		char *p = mmap(NULL, MIB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
