@@ -90,10 +90,19 @@ export { findAnomaliesByHost, findAnomaliesAcrossHosts } from "./dataset/fleet-a
 export type { FleetReport } from "./dataset/fleet-anomalies.js";
 export { datasetHosts, datasetCollectors, isDataset } from "./dataset/layout.js";
 
+// stacks and flame graphs
+export { foldStacks, parseFolded, formatFolded, hasStacks, weightColumn, totalWeight } from "./flame/folded.js";
+export type { Folded, FoldOptions } from "./flame/folded.js";
+export { flameTree, flameDiff } from "./flame/flame-tree.js";
+export type { FlameTree, FlameNode } from "./flame/flame-tree.js";
+export { flameSvg } from "./flame/flame-svg.js";
+export { flameGraph, diffFlameGraph, FlameFigure } from "./plots/flame-graph.js";
+export type { FlameGraphOptions, FlameInput } from "./plots/flame-graph.js";
+export { Symbolizer } from "./symbols/symbolizer.js";
+
 // reports and saved figures
 export { captureReport, reportSections } from "./report/capture-report.js";
 export type { ReportOptions } from "./report/capture-report.js";
-export { flameGraph } from "./report/flame-graph.js";
 export { summaryOf } from "./report/summary.js";
 export type { CaptureSummary, SummarySection } from "./report/summary.js";
 

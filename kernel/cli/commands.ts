@@ -14,6 +14,7 @@ import { compareCommand } from "./compare-command.js";
 import { demoCommand } from "./demo-command.js";
 import { recoverCommand } from "./recover-command.js";
 import { scenarioCommand } from "./scenario-command.js";
+import { flamegraphCommand } from "./flamegraph-command.js";
 
 export const commands: readonly CommandSpec[] = [
   collectorsCommand,
@@ -22,6 +23,7 @@ export const commands: readonly CommandSpec[] = [
   showCommand,
   sqlCommand,
   reportCommand,
+  flamegraphCommand,
   importCommand,
   detectCommand,
   compareCommand,
