@@ -3,6 +3,7 @@
 
 import { OptionError } from "../errors.js";
 import { disk } from "./disk.js";
+import { locks } from "./locks.js";
 import { memory } from "./memory.js";
 import { net } from "./net.js";
 import { offcpu } from "./offcpu.js";
@@ -25,6 +26,7 @@ export const collectors: Readonly<Record<string, Collector>> = {
   offcpu,
   disk,
   signals,
+  locks,
 };
 
 /** The collector called `name`; an unknown name lists the known ones. */
