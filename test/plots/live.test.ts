@@ -51,6 +51,29 @@ describe("LiveStats", () => {
     expect(stats.history.get("spike (400)")!.map((v) => Math.round(v))).toEqual([0, 0, 0, 0, 0, 90]);
   });
 
+  test("chunks of new rows only (with newRows and rows) give the same numbers as every row so far", () => {
+    const sched = schedFrame();
+    const full = new LiveStats(["sched"], 1000);
+    const chunked = new LiveStats(["sched"], 1000);
+    for (let k = 1; k <= 6; k++) {
+      const all = upTo(sched, k);
+      const before = upTo(sched, k - 1).length;
+      const chunk = all.take(Array.from({ length: all.length - before }, (_, i) => before + i));
+      full.ingest({ elapsedMs: k * 1000, durationMs: 10_000, frames: { sched: all }, lost: {} });
+      chunked.ingest({
+        elapsedMs: k * 1000,
+        durationMs: 10_000,
+        frames: { sched: chunk },
+        newRows: { sched: chunk.length },
+        rows: { sched: all.length },
+        lost: {},
+      });
+      expect(chunked.top).toEqual(full.top);
+      expect(chunked.table).toEqual(full.table);
+    }
+    expect(chunked.topSeries(3)).toEqual(full.topSeries(3));
+  });
+
   test("syscalls give calls/s and errors/s and per-process syscall rates", () => {
     const sys = syscallsFrame();
     const stats = new LiveStats(["syscalls"], 500); // 0.5-s intervals: rates are twice the per-interval counts
