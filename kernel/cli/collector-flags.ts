@@ -4,7 +4,6 @@
 import { OptionError } from "../errors.js";
 import type { Collector } from "../collectors/schema.js";
 import type { Invocation, OptionSpec } from "./command.js";
-import { attributeName, longName } from "./command.js";
 
 /** A collector option as declared, whatever shape the collector module uses (list of docs or a record). */
 export interface OptionDecl {
@@ -157,9 +156,4 @@ function flagValue(inv: Invocation, long: string, b: Binding): unknown {
       return n;
     }
   }
-}
-
-/** The attribute commander stores a flag under (exported for tests of the generated names). */
-export function flagAttribute(flag: CollectorFlag): string {
-  return attributeName(longName(flag.spec.flags));
 }
