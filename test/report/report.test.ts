@@ -75,8 +75,8 @@ describe("bpflab report", () => {
       const out = join(dir, "live.html");
       expect(bpflab(["report", cap, "-o", out]).code).toBe(0);
       const html = readFileSync(out, "utf8");
-    expect(html).toContain("workload");
-    expect(html).toContain("<h2>Flame graphs</h2>"); // the profile collector's folded stacks
+      expect(html).toContain("workload");
+      expect(html).toContain("<h2>Flame graphs</h2>"); // the profile collector's folded stacks
       await checkReport(out, 4);
     },
     120_000,
