@@ -37,9 +37,9 @@ describe("comparisonFigures on compareDetectors' result", () => {
     expect(table.toMimeBundle()["text/html"]).toContain("ms");
     expect(roc.data).toHaveLength(3);
     expect(roc.data[0]!["name"]).toBe(`zscore (AUC ${r.rows[0]!.roc_auc.toFixed(3)})`);
-    expect((roc.data[0] as any).x).toHaveLength(r.curves[0]!.fpr.length);
+    expect(roc.data[0]!["x"]).toHaveLength(r.curves[0]!.fpr.length);
     expect(pr.data.at(-1)!["name"]).toBe("no skill (2.5% anomalies)");
-    expect((pr.data[1] as any).y).toHaveLength(r.curves[1]!.precision.length);
+    expect(pr.data[1]!["y"]).toHaveLength(r.curves[1]!.precision.length);
   });
 });
 

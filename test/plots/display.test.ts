@@ -6,6 +6,8 @@ import { processTimeline } from "../../kernel/plots/timeline.js";
 import { schedFrame } from "./fixtures.js";
 import { OptionError } from "../../kernel/errors.js";
 
+type Rec = Record<string, unknown>;
+
 /** Runs `fn` with process[stream].write captured; returns what was written. */
 function captureStream(stream: "stdout" | "stderr", fn: () => void): string {
   const s = process[stream];
@@ -29,9 +31,9 @@ describe("Figure.toMimeBundle", () => {
   test("carries the Plotly JSON, an HTML fallback and a text summary", () => {
     const b = fig.toMimeBundle();
     expect(Object.keys(b).sort()).toEqual([PLOTLY_MIME, "text/html", "text/plain"].sort());
-    const spec = b[PLOTLY_MIME] as { data: unknown[]; layout: any; config: any };
+    const spec = b[PLOTLY_MIME] as { data: unknown[]; layout: Rec; config: Rec };
     expect(spec.data).toHaveLength(4);
-    expect(spec.layout.title.text).toBe(fig.title);
+    expect((spec.layout["title"] as Rec)["text"]).toBe(fig.title);
     expect(spec.config.displaylogo).toBe(false);
     expect(b["text/plain"]).toBe(`Figure "${fig.title}": 4 traces (4 scatter)`);
     const html = b["text/html"] as string;
@@ -67,8 +69,8 @@ describe("Figure.toMimeBundle", () => {
   test("withLayout merges one level deep and keeps the data", () => {
     const g = fig.withLayout({ height: 300, yaxis: { type: "log" } });
     expect(g.layout["height"]).toBe(300);
-    expect((g.layout["yaxis"] as any).type).toBe("log");
-    expect((g.layout["yaxis"] as any).title.text).toBe("on-CPU (% of one CPU)");
+    expect((g.layout["yaxis"] as Rec)["type"]).toBe("log");
+    expect(((g.layout["yaxis"] as Rec)["title"] as Rec)["text"]).toBe("on-CPU (% of one CPU)");
     expect(g.data).toBe(fig.data);
   });
 

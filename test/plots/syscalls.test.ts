@@ -8,6 +8,8 @@ import {
 } from "../../kernel/plots/syscalls.js";
 import { syscallsFrame } from "./fixtures.js";
 
+type Rec = Record<string, unknown>;
+
 describe("topSyscalls", () => {
   test("totals per syscall and stacked succeeded/failed bars, largest on top", () => {
     const t = syscallTotals(syscallsFrame());
@@ -23,12 +25,12 @@ describe("topSyscalls", () => {
     expect(failed!.x).toEqual([25, 0, 10]);
     expect(failed!.text).toEqual(["50.0% failed", "", "1.0% failed"]);
     expect(fig.layout["barmode"]).toBe("stack");
-    expect((fig.layout["xaxis"] as any).title.text).toBe("calls (count)");
+    expect(((fig.layout["xaxis"] as Rec)["title"] as Rec)["text"]).toBe("calls (count)");
   });
 
   test("topN cuts and says of how many", () => {
     const fig = topSyscalls({ syscall: ["a", "b", "c"], count: [3, 2, 1], errors: [0, 0, 0] }, { topN: 2 });
-    expect((fig.data[0] as any).y).toEqual(["b", "a"]);
+    expect(fig.data[0]!["y"]).toEqual(["b", "a"]);
     expect(fig.title).toBe("Top 2 syscalls by count (of 3)");
   });
 });
@@ -48,7 +50,7 @@ describe("latencyHistogram", () => {
     const xaxis = fig.layout["xaxis"] as { ticktext: string[]; tickvals: number[] };
     expect(xaxis.ticktext).toContain("1 µs");
     expect(xaxis.ticktext).toContain("1 ms");
-    expect((fig.layout["yaxis"] as any).title.text).toBe("share of calls (%)");
+    expect(((fig.layout["yaxis"] as Rec)["title"] as Rec)["text"]).toBe("share of calls (%)");
   });
 
   test("one series per named syscall", () => {

@@ -4,7 +4,9 @@ import { processSeries } from "../../kernel/plots/process-series.js";
 import { OptionError } from "../../kernel/errors.js";
 import { schedFrame } from "./fixtures.js";
 
-const axisTitle = (layout: Record<string, any>, axis: string) => layout[axis].title.text as string;
+type Rec = Record<string, unknown>;
+
+const axisTitle = (layout: Rec, axis: string) => ((layout[axis] as Rec)["title"] as Rec)["text"] as string;
 
 describe("processSeries", () => {
   test("sums threads per pid, ranks by total, scales oncpu_ns to % of one CPU", () => {
