@@ -36,6 +36,12 @@ export const scenarioCommand = defineCommand({
     },
     { flags: "-i, --interval <I>", description: "the collectors' interval", defaultText: "1s" },
     { flags: "-o, --out <DIR>", description: "where to write <collector>.parquet and labels.parquet" },
+    {
+      flags: "--scope <SCOPE>",
+      description: "machine: every process; scenario: only the scenario's and the kernel's",
+      choices: ["machine", "scenario"],
+      defaultText: "machine",
+    },
     { flags: "--force", description: "replace the capture already in --out (never other files)" },
     { flags: "--plan", description: "print the plan the seed makes (JSON) and exit, running nothing" },
   ],
@@ -103,6 +109,7 @@ async function run(inv: Invocation): Promise<number> {
     ...opts,
     out,
     force: inv.flag("force"),
+    scope: inv.choice("scope", ["machine", "scenario"] as const) ?? "machine",
     ...(interval !== undefined ? { interval } : {}),
   });
   const labels = scenarioLabels(cap);

@@ -21,6 +21,7 @@ import { nativeBin } from "./native-bin.js";
 import { planScenario, PlanOptions } from "./plan.js";
 import { ProcessSet } from "./scenario-process.js";
 import type { ScenarioMeta } from "./scenario-types.js";
+import { kernelThreads, scenarioScope } from "./scope.js";
 
 /** What every scenario captures (at 1 s intervals unless told otherwise). */
 export const SCENARIO_COLLECTORS = ["sched", "syscalls", "process", "memory", "net"];
@@ -40,6 +41,12 @@ export interface ScenarioOptions extends PlanOptions {
   onInterval?: CaptureOptions["onInterval"];
   /** SIGINT/SIGTERM end the scenario early instead of the process (default true). */
   handleSignals?: boolean;
+  /**
+   * "machine" (default): every process on the machine, as captured. "scenario": only the scenario's own
+   * processes (this one, the baseline, the injected ones, their children) and kernel threads: other users' work
+   * on a shared machine would be unlabelled anomalies (what datasets/scenarios is made with).
+   */
+  scope?: "machine" | "scenario";
 }
 
 /** A scenario capture's meta: the capture's own plus the plan it was made from. */
@@ -80,6 +87,7 @@ export async function runScenario(name: string, options: ScenarioOptions = {}): 
   let failure: unknown;
   try {
     const t0 = Date.now();
+    const kthreads = kernelThreads();
     const base = await startBaseline(plan.baseline, set, dir, stop.signal);
     log.debug(`scenario: baseline of ${base.procs.size} processes ready in ${Date.now() - t0} ms`);
     log.info(
@@ -120,8 +128,19 @@ export async function runScenario(name: string, options: ScenarioOptions = {}): 
       throw new ScenarioError(`the ${name} injection never started`, "give a longer --duration");
     }
     const labels = buildLabels(plan, run, base, BigInt(cap.meta.monoStartNs), cap.meta.elapsedMs / 1000);
-    const meta: ScenarioCaptureMeta = { ...cap.meta, scenario: { name, seed: plan.seed, plan } };
-    const result = new Capture(meta, { ...cap.frames, [LABELS_FRAME]: labels });
+    const processes = [{ name: "bpflab", pid: process.pid }, ...set.all.map((p) => ({ name: p.name, pid: p.pid }))];
+    const scope = options.scope ?? "machine";
+    let frames = cap.frames;
+    const scenario: ScenarioMeta = { name, seed: plan.seed, plan, scope, processes };
+    if (scope === "scenario") {
+      for (const k of kernelThreads()) kthreads.add(k);
+      const s = scenarioScope(cap, [process.pid, ...set.all.map((p) => p.pid)], kthreads);
+      frames = s.frames;
+      scenario.removedRows = s.removedRows;
+      scenario.foreignCpu = s.foreignCpu;
+    }
+    const meta: ScenarioCaptureMeta = { ...cap.meta, scenario };
+    const result = new Capture(meta, { ...frames, [LABELS_FRAME]: labels });
     const t1 = Date.now();
     await set.stopAll();
     log.debug(`scenario: processes stopped in ${Date.now() - t1} ms`);

@@ -113,4 +113,12 @@ export interface ScenarioMeta {
   name: string;
   seed: number;
   plan: ScenarioPlan;
+  /** "machine": every process; "scenario": only the scenario's and the kernel's (see runScenario). */
+  scope: "machine" | "scenario";
+  /** Every process the scenario started (baseline, injected) and bpflab itself, by name (comm) and pid. */
+  processes: { name: string; pid: number }[];
+  /** scope "scenario": rows of other processes removed, per frame. */
+  removedRows?: Record<string, number>;
+  /** scope "scenario": on-CPU s/s of the removed processes (how busy the rest of the machine was). */
+  foreignCpu?: number;
 }

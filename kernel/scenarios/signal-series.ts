@@ -70,3 +70,37 @@ function processRows(f: Frame, pid: number, event: string): number[] {
   for (let i = 0; i < f.length; i++) if (ppid[i] === pid && ev[i] === event) out.push(i);
   return out;
 }
+
+export interface LabelEffect {
+  /** Mean of the signal per 1 s window before the label (from the second window: the first is partial). */
+  before: number;
+  /** Mean over the windows wholly inside the label (those it touches when none is). */
+  during: number;
+  /** during / before (Infinity when before is 0 and during is not). */
+  ratio: number;
+  /** Whether it moved the way the label says, by at least `factor` (default 1.5×). */
+  moved: boolean;
+}
+
+/**
+ * How much a label's primary signal moved for its process: the mean per window during the label against the
+ * mean before it. Gauges (rss) compare their levels the same way.
+ * @example labelEffect(cap, scenarioLabels(cap)[0]).ratio   // e.g. 950 for a CPU hog's oncpu_ns
+ */
+export function labelEffect(
+  cap: Capture,
+  label: { pid: number; signal: string; direction: "up" | "down"; start_s: number; end_s: number },
+  factor = 1.5,
+): LabelEffect {
+  const v = signalSeries(cap, label.pid, label.signal).value;
+  const fin = (xs: number[]) => xs.filter(Number.isFinite);
+  const avg = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+  const idx = (pred: (w: number) => boolean) => Array.from({ length: v.length }, (_, w) => w).filter(pred);
+  const before = avg(fin(idx((w) => w >= 1 && w + 1 <= label.start_s).map((w) => v[w]!)));
+  let ws = idx((w) => w >= label.start_s - 0.1 && w + 1 <= label.end_s + 0.1);
+  if (ws.length === 0) ws = idx((w) => w < label.end_s && w + 1 > label.start_s);
+  const during = avg(fin(ws.map((w) => v[w]!)));
+  const ratio = before === 0 ? (during === 0 ? 1 : Infinity) : during / before;
+  const moved = label.direction === "up" ? during > before * factor && during > 0 : during * factor < before;
+  return { before, during, ratio, moved };
+}
