@@ -35,6 +35,9 @@ const baselines = Number(values.baselines ?? 3);
 /** Retry a capture when the rest of the machine used more CPU than this (s/s) meanwhile (default: never). */
 const maxForeign = Number(values["max-foreign"] ?? Infinity);
 const say = (s: string) => process.stderr.write(`make-scenarios: ${s}\n`);
+// Ctrl-C or SIGTERM: the running scenario stops (its processes end), the manifest keeps the finished captures.
+const stop = new AbortController();
+for (const sig of ["SIGINT", "SIGTERM"] as const) process.on(sig, () => stop.abort());
 
 interface Job {
   scenario: string;
@@ -54,7 +57,12 @@ async function makeOne(job: Job): Promise<CorpusEntry> {
       scope: "scenario",
       out: path,
       handleSignals: false,
+      signal: stop.signal,
     });
+    if (stop.signal.aborted) {
+      rmSync(path, { recursive: true, force: true });
+      throw new Error("stopped (SIGINT/SIGTERM); the captures finished before are in the manifest");
+    }
     const meta = scenarioOf(cap)!;
     const labels = scenarioLabels(cap);
     const problems: string[] = [];

@@ -124,7 +124,13 @@ export const SCENARIOS: readonly ScenarioDef[] = [
           {
             who: "host",
             role: "anomaly",
-            signals: ["syscalls:fsync count up", "syscalls:fsync latency_ns up", "sched:offcpu_ns up"],
+            signals: [
+              "syscalls:fsync count up",
+              "syscalls:fsync latency_ns up",
+              "sched:offcpu_ns up",
+              "disk:write bytes up",
+              "disk:write count up",
+            ],
             magnitude: { stat: "fsyncs", unit: "fsyncs" },
           },
         ],
@@ -283,7 +289,12 @@ export const SCENARIOS: readonly ScenarioDef[] = [
           {
             who: "redis-server",
             role: "anomaly",
-            signals: ["syscalls:fdatasync count up", "syscalls:fdatasync latency_ns up", "syscalls:write count up"],
+            signals: [
+              "syscalls:fdatasync count up",
+              "syscalls:fdatasync latency_ns up",
+              "syscalls:write count up",
+              "disk:write count up",
+            ],
             magnitude: { stat: "sets", unit: "SETs" },
           },
           { who: "host", role: "cause", signals: ["net:tx_calls up"] },

@@ -32,6 +32,7 @@ export const LABEL_SCHEMA: readonly ColumnSpec[] = [
 /**
  * The labels of a finished injection. Times come from the processes' own CLOCK_MONOTONIC reports, relative to
  * the capture's start `t0` (ns) and clipped to [0, elapsedS]; an injection cut short ends at the capture's end.
+ * Signals of collectors not in `collectors` (the capture's) are left out.
  */
 export function buildLabels(
   plan: ScenarioPlan,
@@ -39,6 +40,7 @@ export function buildLabels(
   base: RunningBaseline,
   t0: bigint,
   elapsedS: number,
+  collectors: ReadonlySet<string>,
 ): Frame {
   const b = new FrameBuilder(LABEL_SCHEMA, 16);
   const inj = plan.injection;
@@ -55,7 +57,10 @@ export function buildLabels(
       if (spec.window === "waits") [from, to] = waitWindow(proc, hostStart, hostEnd) ?? [from, to];
       const start = rel(from);
       const end = to !== undefined ? rel(to) : elapsedS;
-      const [signal = "", direction = "up"] = spec.signals[0]!.split(/ (?=up$|down$)/);
+      // only the signals this capture can show (disk ones need the disk collector)
+      const signals = spec.signals.filter((x) => collectors.has(x.slice(0, x.indexOf(":"))));
+      if (signals.length === 0) continue;
+      const [signal = "", direction = "up"] = signals[0]!.split(/ (?=up$|down$)/);
       const mag = spec.magnitude;
       const src = mag?.from === "companion" ? run.companion : run.host;
       const r = b.beginRow();
@@ -70,7 +75,7 @@ export function buildLabels(
       set("end_s", end);
       set("signal", signal);
       set("direction", direction);
-      set("signals", spec.signals.join("; "));
+      set("signals", signals.join("; "));
       set("magnitude", mag ? Number(src?.stat(mag.stat) ?? NaN) : Math.round((end - start) * 1000) / 1000);
       set("magnitude_unit", mag ? mag.unit : "s");
       set("description", inj.description);

@@ -1,7 +1,7 @@
 // runScenario: starts a seed's baseline, captures the machine, injects the anomaly at its planned time and
 // returns the capture with a `labels` frame; every process it started is gone when it returns or throws.
 
-import { mkdtempSync, rmSync, statfsSync } from "node:fs";
+import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statfsSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Capture } from "../capture/capture.js";
@@ -127,7 +127,14 @@ export async function runScenario(name: string, options: ScenarioOptions = {}): 
     if (plan.injection && !run && !cap.meta.interrupted) {
       throw new ScenarioError(`the ${name} injection never started`, "give a longer --duration");
     }
-    const labels = buildLabels(plan, run, base, BigInt(cap.meta.monoStartNs), cap.meta.elapsedMs / 1000);
+    const labels = buildLabels(
+      plan,
+      run,
+      base,
+      BigInt(cap.meta.monoStartNs),
+      cap.meta.elapsedMs / 1000,
+      new Set(cap.meta.collectors),
+    );
     const processes = [{ name: "bpflab", pid: process.pid }, ...set.all.map((p) => ({ name: p.name, pid: p.pid }))];
     const scope = options.scope ?? "machine";
     let frames = cap.frames;
@@ -162,7 +169,13 @@ export async function runScenario(name: string, options: ScenarioOptions = {}): 
   }
 }
 
-/** The scenario's scratch directory (mode 0700, random name): on a disk, not tmpfs, so fsync reaches one. */
+const SCRATCH_PREFIX = "bpflab-scenario-";
+
+/**
+ * The scenario's scratch directory (mode 0700, random name, an `owner` file with this pid): on a disk, not tmpfs,
+ * so fsync reaches one. Scratch directories of this user whose owner is dead (a bpflab killed with SIGKILL) are
+ * removed first.
+ */
 function workDir(): string {
   const TMPFS_MAGIC = 0x01021994;
   let base = tmpdir();
@@ -171,7 +184,35 @@ function workDir(): string {
   } catch {
     // keep tmpdir()
   }
-  return mkdtempSync(join(base, "bpflab-scenario-"));
+  sweepStale(base);
+  const dir = mkdtempSync(join(base, SCRATCH_PREFIX));
+  writeFileSync(join(dir, "owner"), `${process.pid}\n`, { mode: 0o600, flag: "wx" });
+  return dir;
+}
+
+function sweepStale(base: string): void {
+  const uid = process.geteuid?.() ?? 0;
+  for (const name of readdirSync(base)) {
+    if (!name.startsWith(SCRATCH_PREFIX)) continue;
+    const dir = join(base, name);
+    try {
+      const st = lstatSync(dir);
+      if (!st.isDirectory() || st.uid !== uid) continue; // not ours (and never through a symlink)
+      const pid = Number(readFileSync(join(dir, "owner"), "utf8"));
+      if (Number.isInteger(pid) && pid > 0 && !alive(pid)) rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // no owner file (being created, or not a scenario's): leave it
+    }
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
 }
 
 /** The plan a scenario capture was made from (undefined for other captures). */

@@ -108,6 +108,11 @@ describe("scenarios, live", () => {
     const lat = r.series(l.pid, "syscalls:fsync latency_ns");
     // the writer does little else than wait for fsync: most of each labelled window
     for (const w of inside(l, lat.length)) expect(lat[w]! / ms).toBeGreaterThan(300);
+    // and the disk collector charges the writes to it (its blocks, in 4 KiB pages; the journal is jbd2's)
+    const block = Number(r.plan.injection!.args.block_kb) * 1024;
+    const disk = r.series(l.pid, "disk:write bytes");
+    expect(sumAt(disk, touching(l, disk.length))).toBeGreaterThan(0.5 * l.magnitude * block);
+    expect(l.signals).toContain("disk:write bytes up");
   });
 
   liveIt("network-burst: the sender's and the receiver's bytes are exactly the bytes sent", async () => {
