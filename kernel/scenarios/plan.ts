@@ -6,7 +6,8 @@ import { OptionError } from "../errors.js";
 import { parseDuration } from "../capture/duration.js";
 import { Rng } from "../detectors/rng.js";
 import { planBaseline, round } from "./baseline-plan.js";
-import { BASELINE_SCENARIO, SCENARIOS, ScenarioDef } from "./catalog.js";
+import { BASELINE_SCENARIO, SCENARIOS } from "./catalog.js";
+import type { ScenarioDef } from "./scenario-def.js";
 import type { ScenarioInfo, ScenarioPlan } from "./scenario-types.js";
 
 export interface PlanOptions {

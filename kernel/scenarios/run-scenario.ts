@@ -88,7 +88,10 @@ export async function runScenario(name: string, options: ScenarioOptions = {}): 
   try {
     const t0 = Date.now();
     const kthreads = kernelThreads();
-    const base = await startBaseline(plan.baseline, set, dir, stop.signal);
+    const base = await startBaseline(plan.baseline, set, dir, stop.signal).catch((e: unknown) => {
+      if (!stop.signal.aborted) throw e;
+      throw new ScenarioError("scenario interrupted before its capture began: nothing captured", "", { cause: e });
+    });
     log.debug(`scenario: baseline of ${base.procs.size} processes ready in ${Date.now() - t0} ms`);
     log.info(
       `scenario ${name} seed ${plan.seed}: ${plan.injection ? `${plan.injection.description}, at t = ${plan.injectAtS} s` : "no injection"}`,

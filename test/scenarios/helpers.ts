@@ -1,6 +1,7 @@
 // Shared by the live scenario tests: short runs, label windows, and the leftover checks (processes, temp dirs).
 
 import { readdirSync, readFileSync, readlinkSync } from "node:fs";
+import { expect } from "vitest";
 import { tmpdir } from "node:os";
 import type { Capture } from "../../kernel/capture/capture.js";
 import { scenarioLabels } from "../../kernel/scenarios/labels.js";
@@ -33,9 +34,15 @@ export interface ShortRun {
 export async function runShort(name: string, seed: number): Promise<ShortRun> {
   const cap = await runScenario(name, { seed, duration: SHORT });
   const labels = scenarioLabels(cap);
+  const plan = planScenario(name, { seed, duration: SHORT });
+  // every injection starts when its seed says (a blocked worker at its next job, a moment later)
+  for (const l of labels) {
+    expect(l.start_s - plan.injectAtS!, `${name} ${l.role}`).toBeGreaterThan(-0.2);
+    expect(l.start_s - plan.injectAtS!, `${name} ${l.role}`).toBeLessThan(l.kind === "blocked" ? 1.5 : 0.3);
+  }
   return {
     cap,
-    plan: planScenario(name, { seed, duration: SHORT }),
+    plan,
     labels,
     label(role) {
       const l = labels.find((x) => x.role === role);
