@@ -1,6 +1,7 @@
 // The scenarios: for each kind of anomaly, where it can run (a new process or a running baseline process),
 // how a seed sizes it, and the labels that say which process's which signal it moves.
 
+import { KERNEL_SCENARIOS } from "./catalog-kernel.js";
 import { REDIS_SCENARIOS } from "./catalog-redis.js";
 import { between, fresh, hostText, pick, running, ScenarioDef } from "./scenario-def.js";
 
@@ -190,6 +191,7 @@ export const SCENARIOS: readonly ScenarioDef[] = [
       };
     },
   },
+  ...KERNEL_SCENARIOS,
   ...REDIS_SCENARIOS,
 ];
 

@@ -3,6 +3,7 @@
 
 import { ScenarioError } from "../errors.js";
 import { argList, RunningBaseline } from "./baseline.js";
+import { MemoryCgroup } from "./memory-cgroup.js";
 import { nativeBin } from "./native-bin.js";
 import type { ProcessSet, ScenarioProcess } from "./scenario-process.js";
 import type { InjectionPlan } from "./scenario-types.js";
@@ -16,12 +17,16 @@ export interface InjectionRun {
   finished: Promise<void>;
 }
 
-/** Starts the injection; resolves once it runs (its "start" report can still be on its way). */
+/**
+ * Starts the injection; resolves once it runs (its "start" report can still be on its way). What it creates
+ * besides processes (a cgroup) goes into `cleanups`, for the runner to undo whatever happens.
+ */
 export async function startInjection(
   plan: InjectionPlan,
   lengthS: number,
   base: RunningBaseline,
   set: ProcessSet,
+  cleanups: (() => Promise<void>)[],
   signal?: AbortSignal,
 ): Promise<InjectionRun> {
   const runtime: Record<string, string | number> = {
@@ -34,6 +39,11 @@ export async function startInjection(
   if (plan.companion === "net-sink") {
     companion = set.start(nativeBin("net-sink"), "net-sink", []);
     runtime["@sink-port"] = Number((await companion.waitFor("port", 5000, signal)).fields[0]);
+  }
+  if (Object.values(plan.args).includes("@cgroup-procs")) {
+    const cg = MemoryCgroup.create(Number(plan.args.limit_bytes));
+    cleanups.push(() => cg.remove());
+    runtime["@cgroup-procs"] = cg.procs;
   }
   const args = Object.fromEntries(
     Object.entries(plan.args).map(([k, v]) => {
@@ -48,8 +58,17 @@ export async function startInjection(
   let from = 0;
   let done: Promise<unknown>;
   if (plan.host.kind === "new") {
-    host = set.start(nativeBin(plan.host.name), plan.host.name, [plan.anomaly, ...argList(args)]);
-    done = host.waitFor("end", limitMs, signal).then(() => host.exited);
+    const proc = set.start(nativeBin(plan.host.name), plan.host.name, [plan.anomaly, ...argList(args)]);
+    host = proc;
+    done =
+      plan.endsBy === "kill"
+        ? // its end is its death: SIGKILL from the kernel (the OOM killer), exit status 137
+          proc.waitFor("start", limitMs, signal).then(async () => {
+            await proc.exited;
+            if (proc.exitCode !== 137)
+              throw new ScenarioError(`${proc.name} exited with ${proc.exitCode}, not killed (137)`, "");
+          })
+        : proc.waitFor("end", limitMs, signal).then(() => proc.exited);
   } else {
     const running = base.procs.get(plan.host.role);
     if (!running) throw new ScenarioError(`no running ${plan.host.role} to inject into`, "");

@@ -38,10 +38,11 @@ export function buildLabels(
   plan: ScenarioPlan,
   run: InjectionRun | undefined,
   base: RunningBaseline,
-  t0: bigint,
-  elapsedS: number,
-  collectors: ReadonlySet<string>,
+  cap: Capture,
 ): Frame {
+  const t0 = BigInt(cap.meta.monoStartNs);
+  const elapsedS = cap.meta.elapsedMs / 1000;
+  const collectors = new Set(cap.meta.collectors);
   const b = new FrameBuilder(LABEL_SCHEMA, 16);
   const inj = plan.injection;
   const rel = (ns: bigint) => Math.min(elapsedS, Math.max(0, Number(ns - t0) / 1e9));
@@ -56,7 +57,8 @@ export function buildLabels(
       let [from, to] = [hostStart, hostEnd];
       if (spec.window === "waits") [from, to] = waitWindow(proc, hostStart, hostEnd) ?? [from, to];
       const start = rel(from);
-      const end = to !== undefined ? rel(to) : elapsedS;
+      let end = to !== undefined ? rel(to) : elapsedS;
+      if (spec.window === "exit") end = exitTime(cap, proc.pid) ?? (proc.exitedAt ? rel(proc.exitedAt) : elapsedS);
       // only the signals this capture can show (disk ones need the disk collector)
       const signals = spec.signals.filter((x) => collectors.has(x.slice(0, x.indexOf(":"))));
       if (signals.length === 0) continue;
@@ -88,6 +90,17 @@ function who(spec: LabelSpec, run: InjectionRun, base: RunningBaseline): Scenari
   if (spec.who === "host") return run.host;
   if (spec.who === "companion") return run.companion;
   return base.procs.get(spec.who);
+}
+
+/** When process `pid` exited, seconds since the capture began, from the process frame's exit event. */
+function exitTime(cap: Capture, pid: number): number | undefined {
+  const f = cap.frames.process;
+  if (!f || f.length === 0) return undefined;
+  const ev = f.strings("event");
+  const pids = f.numeric("pid");
+  const t = f.numeric("t_s");
+  for (let i = 0; i < f.length; i++) if (pids[i] === pid && ev[i] === "exit") return t[i];
+  return undefined;
 }
 
 /** The queue worker's lock waits that overlap the holder's time: from the first wait's start to the last's end. */

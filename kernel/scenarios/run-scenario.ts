@@ -85,6 +85,7 @@ export async function runScenario(name: string, options: ScenarioOptions = {}): 
   let timer: NodeJS.Timeout | undefined;
   let starting: Promise<InjectionRun | undefined> | undefined;
   let failure: unknown;
+  const cleanups: (() => Promise<void>)[] = [];
   try {
     const t0 = Date.now();
     const kthreads = kernelThreads();
@@ -109,7 +110,7 @@ export async function runScenario(name: string, options: ScenarioOptions = {}): 
           const lengthS = plan.lengthS ?? 0;
           timer = setTimeout(
             () => {
-              starting = startInjection(inj, lengthS, base, set, ending.signal).catch((e) => {
+              starting = startInjection(inj, lengthS, base, set, cleanups, ending.signal).catch((e) => {
                 failure ??= e;
                 return undefined;
               });
@@ -130,14 +131,7 @@ export async function runScenario(name: string, options: ScenarioOptions = {}): 
     if (plan.injection && !run && !cap.meta.interrupted) {
       throw new ScenarioError(`the ${name} injection never started`, "give a longer --duration");
     }
-    const labels = buildLabels(
-      plan,
-      run,
-      base,
-      BigInt(cap.meta.monoStartNs),
-      cap.meta.elapsedMs / 1000,
-      new Set(cap.meta.collectors),
-    );
+    const labels = buildLabels(plan, run, base, cap);
     const processes = [{ name: "bpflab", pid: process.pid }, ...set.all.map((p) => ({ name: p.name, pid: p.pid }))];
     const scope = options.scope ?? "machine";
     let frames = cap.frames;
@@ -166,6 +160,7 @@ export async function runScenario(name: string, options: ScenarioOptions = {}): 
     ending.abort();
     await starting?.catch(() => undefined);
     await set.stopAll();
+    for (const undo of cleanups) await undo();
     rmSync(dir, { recursive: true, force: true });
     restoreSignals();
     options.signal?.removeEventListener("abort", onAbort);

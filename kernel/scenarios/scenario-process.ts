@@ -39,6 +39,8 @@ export class ScenarioProcess {
   readonly pid: number;
   /** Exit code, 128 + signal when killed, undefined while running. */
   exitCode: number | undefined = undefined;
+  /** CLOCK_MONOTONIC ns when its exit was seen here (a few ms after the kernel's). */
+  exitedAt: bigint | undefined = undefined;
   readonly exited: Promise<void>;
   /** Where its control thread reads a command (baseline processes get it as ctl=PATH). */
   readonly controlPath: string;
@@ -68,6 +70,7 @@ export class ScenarioProcess {
       this.pid = child.pid;
       this.exited = new Promise((resolve) => {
         child.on("exit", (code, signal) => {
+          this.exitedAt = process.hrtime.bigint();
           this.exitCode = code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0);
           resolve();
         });

@@ -46,18 +46,26 @@ export interface LabelSpec {
   signals: string[];
   /** Which stat of the host's (or companion's) report gives the size; none: the label's duration in s. */
   magnitude?: { stat: string; unit: string; from?: "host" | "companion" };
-  /** The label's time: the host's start..end (default), or the queue worker's lock waits during it. */
-  window?: "host" | "waits";
+  /**
+   * The label's time: the host's start..end (default), the queue worker's lock waits during it, or the host's
+   * start until its exit (a process the kernel kills: the exit in the process frame, to the nanosecond).
+   */
+  window?: "host" | "waits" | "exit";
 }
 
 export interface InjectionPlan {
   /** The anomaly of native/inject.c or native/redis.c the host runs. */
   anomaly: string;
-  /** Its arguments; "@dir", "@sock", "@lock", "@api-port", "@sink-port" are filled in at run time. */
+  /**
+   * Its arguments; "@dir", "@sock", "@lock", "@api-port", "@sink-port" and "@cgroup-procs" (a memory-limited
+   * cgroup made for the run, of `limit_bytes`) are filled in at run time.
+   */
   args: Record<string, number | string>;
   host: Host;
   /** A process started just before the injection for it to talk to. */
   companion?: "net-sink";
+  /** How the anomaly ends: it reports "end" (default), or it is killed (by the OOM killer). */
+  endsBy?: "report" | "kill";
   labels: LabelSpec[];
   description: string;
 }

@@ -21,7 +21,8 @@ const GAUGES = /^(rss_|swap_)/;
  * - sched, memory, net, syscalls (and later collectors): the column summed over the pid's rows per window;
  *   a key keeps the rows of that syscall, function, socket family or disk op ("syscalls:getppid count",
  *   "net:inet tx_bytes"); the rss and swap gauges take the window maximum.
- * - process: "process:EVENT count" counts EVENT events (fork, exec, exit) of the pid's children (ppid = pid).
+ * - process: "process:EVENT count" counts EVENT events (fork, exec, exit) of the pid's children (ppid = pid);
+ *   "process:exit_code" (any column) sums it over the pid's own events (its exit status: 137 when killed).
  * @example signalSeries(cap, label.pid, label.signal).value  // e.g. oncpu ns per second
  */
 export function signalSeries(cap: Capture, pid: number, signal: string, windowS = 1): SignalSeries {
@@ -38,9 +39,11 @@ export function signalSeries(cap: Capture, pid: number, signal: string, windowS 
   const t = Float64Array.from({ length: n }, (_, i) => i * windowS);
   const gauge = GAUGES.test(column);
   const value = new Float64Array(n).fill(gauge ? NaN : 0);
-  const rows = collector === "process" ? processRows(f, pid, key ?? column) : keyedRows(f, pid, key);
+  // process: "EVENT count" counts events of the pid's children; a column ("exit_code") is the pid's own events'
+  const children = collector === "process" && column === "count";
+  const rows = children ? processRows(f, pid, key ?? "") : keyedRows(f, pid, key);
   const ts = f.numeric("t_s");
-  const v = collector === "process" ? undefined : f.numeric(column);
+  const v = children ? undefined : f.numeric(column);
   for (const i of rows) {
     const w = Math.min(n - 1, Math.max(0, Math.floor(ts[i]! / windowS)));
     const x = v ? v[i]! : 1;
@@ -54,7 +57,7 @@ const KEY_COLUMNS = ["syscall", "function", "family", "op"];
 
 function keyedRows(f: Frame, pid: number, key: string | undefined): number[] {
   const pids = f.numeric("pid");
-  const keyColumn = KEY_COLUMNS.find((c) => f.has(c));
+  const keyColumn = KEY_COLUMNS.find((c) => f.has(c)) ?? (f.has("event") ? "event" : undefined);
   if (key !== undefined && !keyColumn)
     throw new OptionError(`frame ${f.name} has no key column for "${key}"`, `keys name a ${KEY_COLUMNS.join(", ")}`);
   const names = key !== undefined ? f.strings(keyColumn!) : undefined;

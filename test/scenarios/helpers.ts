@@ -96,7 +96,10 @@ export const sumAt = (v: Float64Array, ws: number[]) => ws.reduce((a, w) => a + 
 export const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 export const total = (v: Float64Array) => v.reduce((a, b) => a + (Number.isNaN(b) ? 0 : b), 0);
 
-/** Processes still running from a scenario: our native binaries, or a redis-server of a scenario directory. */
+/**
+ * Processes still running from this process's scenarios: our native binaries, or a redis-server of a scenario
+ * folder started from here (another bpflab's scenarios, such as a corpus being made, are not ours to count).
+ */
 export function leftovers(): string[] {
   const bin = nativeBinDir();
   const out: string[] = [];
@@ -105,7 +108,10 @@ export function leftovers(): string[] {
     try {
       const exe = readlinkSync(`/proc/${d}/exe`);
       const cmd = readFileSync(`/proc/${d}/cmdline`, "utf8").replace(/\0/g, " ");
-      if (exe.startsWith(bin + "/") || (cmd.includes("redis-server") && cmd.includes("bpflab-scenario-")))
+      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      const mine = ppid === process.pid || ppid === 1;
+      if (mine && (exe.startsWith(bin + "/") || (cmd.includes("redis-server") && cmd.includes("bpflab-scenario-"))))
         out.push(`${d}: ${cmd}`);
     } catch {
       // gone, or a kernel thread
@@ -114,13 +120,20 @@ export function leftovers(): string[] {
   return out;
 }
 
-/** Scenario scratch directories in the temp folders (each run removes its own). */
+/** Scenario scratch folders in the temp folders that this process's runs made (their owner file names it). */
 export function scratchDirs(): string[] {
   return [tmpdir(), "/var/tmp"].flatMap((d) => {
     try {
       return readdirSync(d)
         .filter((f) => f.startsWith("bpflab-scenario-"))
-        .map((f) => `${d}/${f}`);
+        .map((f) => `${d}/${f}`)
+        .filter((p) => {
+          try {
+            return Number(readFileSync(`${p}/owner`, "utf8")) === process.pid;
+          } catch {
+            return false;
+          }
+        });
     } catch {
       return [];
     }

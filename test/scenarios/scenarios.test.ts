@@ -224,6 +224,38 @@ describe("scenarios, live", () => {
     for (const w of inside(redis, fs.length)) expect(fs[w]!).toBeGreaterThan(10);
   });
 
+  liveIt("lock-contention: threads of one process wait on one kernel lock, their calls slow down", async () => {
+    const r = await runShort("lock-contention", seedFor("lock-contention", "new"));
+    const l = r.label("anomaly");
+    expect(l.comm).toBe("lock-storm");
+    const call = l.signal.split(":")[1]!.split(" ")[0]!;
+    const n = total(r.series(l.pid, `syscalls:${call} count`));
+    const lat = total(r.series(l.pid, `syscalls:${call} latency_ns`));
+    expect(n).toBeGreaterThanOrEqual(l.magnitude); // one call per op at least (mmap mode: two)
+    // waiting for the lock its threads sleep (off CPU inside the call, which an uncontended mmap or rename
+    // never does): more than a thread-second per second between them, and each call takes tens of µs
+    const off = r.series(l.pid, "sched:offcpu_ns");
+    expect(mean(at(off, inside(l, off.length)))).toBeGreaterThan(1e9);
+    expect(lat / n).toBeGreaterThan(20_000);
+  });
+
+  liveIt("oom-kill: the process grows to its cgroup's limit and the OOM killer ends it (137)", async () => {
+    const r = await runShort("oom-kill", 1);
+    const l = r.label("anomaly");
+    expect(l.comm).toBe("oom-victim");
+    const f = r.cap.frame("process");
+    const ev = f.strings("event");
+    const pid = f.numeric("pid");
+    const code = f.numeric("exit_code");
+    const exits = [...Array(f.length).keys()].filter((i) => pid[i] === l.pid && ev[i] === "exit");
+    expect(exits.map((i) => code[i])).toEqual([137]); // SIGKILL
+    expect(l.end_s).toBe(f.numeric("t_s")[exits[0]!]); // the label ends at its death
+    const rss = r.series(l.pid, "memory:rss_max_bytes");
+    const peak = Math.max(...[...rss].filter(Number.isFinite));
+    expect(peak).toBeGreaterThan(0.8 * l.magnitude); // it reached about the limit
+    expect(peak).toBeLessThan(1.1 * l.magnitude);
+  });
+
   liveIt("baseline: nothing injected, no labels, the normal load runs", async () => {
     const r = await runShort("baseline", 3);
     expect(r.labels).toEqual([]);

@@ -312,5 +312,8 @@ anomaly_fn find_anomaly(const char *name)
 	for (size_t i = 0; i < sizeof(anomalies) / sizeof(anomalies[0]); i++)
 		if (!strcmp(name, anomalies[i].name))
 			return anomalies[i].fn;
+	for (const struct anomaly_entry *e = CONTEND_ANOMALIES; e->name; e++)
+		if (!strcmp(name, e->name))
+			return e->fn;
 	return NULL;
 }

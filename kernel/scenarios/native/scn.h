@@ -71,6 +71,13 @@ void start_control_thread(const struct scn_args *a);
 typedef int (*anomaly_fn)(const struct scn_args *a);
 anomaly_fn find_anomaly(const char *name);
 
+struct anomaly_entry {
+	const char *name;
+	anomaly_fn fn;
+};
+/* contend.c's anomalies (kernel lock contention, OOM kill), NULL-terminated. */
+extern const struct anomaly_entry CONTEND_ANOMALIES[];
+
 /* Roles (baseline.c, inject.c, redis.c): main functions of the multi-call binary. */
 int role_batch_job(const struct scn_args *a);
 int role_api_server(const struct scn_args *a);
