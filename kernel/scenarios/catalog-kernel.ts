@@ -22,7 +22,13 @@ export const KERNEL_SCENARIOS: readonly ScenarioDef[] = [
           {
             who: "host",
             role: "anomaly",
-            signals: [`syscalls:${call} latency_ns up`, `syscalls:${call} count up`, "sched:offcpu_ns up"],
+            signals: [
+              "locks:wait_ns up",
+              "locks:waits up",
+              `syscalls:${call} latency_ns up`,
+              `syscalls:${call} count up`,
+              "sched:offcpu_ns up",
+            ],
             magnitude: { stat: "ops", unit: mode === "mmap" ? "mmap+munmap pairs" : "renames" },
           },
         ],
@@ -50,7 +56,7 @@ export const KERNEL_SCENARIOS: readonly ScenarioDef[] = [
           {
             who: "host",
             role: "anomaly",
-            signals: ["memory:rss_anon_bytes up", "process:exit_code up"],
+            signals: ["signals:oom_kill count up", "memory:rss_anon_bytes up", "process:exit_code up"],
             magnitude: { stat: "limit_bytes", unit: "bytes (the cgroup's limit)" },
             window: "exit",
           },

@@ -15,11 +15,14 @@ export interface InjectionRun {
   companion?: ScenarioProcess;
   /** Settles when the anomaly has ended (rejects when it failed). */
   finished: Promise<void>;
+  /** When a running host was told to start (its reports come only at the end: a cut-off run has none). */
+  atNs?: bigint;
 }
 
 /**
- * Starts the injection; resolves once it runs (its "start" report can still be on its way). What it creates
- * besides processes (a cgroup) goes into `cleanups`, for the runner to undo whatever happens.
+ * Starts the injection; resolves once it runs (its "start" report can still be on its way). A running host is
+ * handed the command at once and runs it at CLOCK_MONOTONIC `atNs`. What it creates besides processes (a
+ * cgroup) goes into `cleanups`, for the runner to undo whatever happens.
  */
 export async function startInjection(
   plan: InjectionPlan,
@@ -28,6 +31,7 @@ export async function startInjection(
   set: ProcessSet,
   cleanups: (() => Promise<void>)[],
   signal?: AbortSignal,
+  atNs?: bigint,
 ): Promise<InjectionRun> {
   const runtime: Record<string, string | number> = {
     "@dir": base.dir,
@@ -53,7 +57,8 @@ export async function startInjection(
       return [k, r];
     }),
   );
-  const limitMs = lengthS * 1000 + 30_000;
+  const waitMs = atNs !== undefined ? Math.max(0, Number(atNs - process.hrtime.bigint()) / 1e6) : 0;
+  const limitMs = waitMs + lengthS * 1000 + 30_000;
   let host: ScenarioProcess;
   let from = 0;
   let done: Promise<unknown>;
@@ -74,7 +79,8 @@ export async function startInjection(
     if (!running) throw new ScenarioError(`no running ${plan.host.role} to inject into`, "");
     host = running;
     from = host.reports.length;
-    host.send([plan.anomaly, ...argList(args)].join(" "));
+    // handed over now, run by the host at `atNs` (see control_loop in native/scn.c)
+    host.send([plan.anomaly, ...argList(args), ...(atNs !== undefined ? [`at=${atNs}`] : [])].join(" "));
     done = host.waitFor("done", limitMs, signal, from);
   }
   const finished = Promise.all([done, companion?.waitFor("end", limitMs, signal)]).then(() => {
@@ -82,5 +88,5 @@ export async function startInjection(
     if (failed) throw new ScenarioError(`${plan.anomaly} in ${host.name} failed: ${failed.fields.join(" ")}`, "");
   });
   finished.catch(() => {}); // observed by the runner; never an unhandled rejection meanwhile
-  return { host, from, ...(companion ? { companion } : {}), finished };
+  return { host, from, ...(companion ? { companion } : {}), ...(atNs !== undefined ? { atNs } : {}), finished };
 }

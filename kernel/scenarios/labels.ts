@@ -46,7 +46,9 @@ export function buildLabels(
   const b = new FrameBuilder(LABEL_SCHEMA, 16);
   const inj = plan.injection;
   const rel = (ns: bigint) => Math.min(elapsedS, Math.max(0, Number(ns - t0) / 1e9));
-  const hostStart = run?.host.times("start", run.from)[0];
+  // a running host reports at the end; cut off before it, it started at the time it was given (if that came)
+  const told = run?.atNs !== undefined && run.atNs < t0 + BigInt(Math.round(elapsedS * 1e9)) ? run.atNs : undefined;
+  const hostStart = run?.host.times("start", run.from)[0] ?? told;
   if (inj && run && hostStart !== undefined) {
     const hostEnd = run.host.times("end", run.from)[0];
     const seen = new Set<number>();

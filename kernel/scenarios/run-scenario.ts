@@ -25,8 +25,11 @@ import { kernelThreads, scenarioScope } from "./scope.js";
 
 /** What every scenario captures (at 1 s intervals unless told otherwise). */
 export const SCENARIO_COLLECTORS = ["sched", "syscalls", "process", "memory", "net"];
-/** Collectors added when this bpflab has them: the disk collector (issue 11) sees disk-stall's I/O. */
-const OPTIONAL_COLLECTORS = ["disk"];
+/**
+ * Collectors added when this bpflab has them: disk sees disk-stall's and the AOF stall's I/O, locks the
+ * lock-contention's waits, signals the OOM kill.
+ */
+const OPTIONAL_COLLECTORS = ["disk", "locks", "signals"];
 
 export interface ScenarioOptions extends PlanOptions {
   /** Also save the capture here (labels.parquet beside the collectors' files); checked before anything starts. */
@@ -104,19 +107,23 @@ export async function runScenario(name: string, options: ScenarioOptions = {}): 
       signal: stop.signal,
       handleSignals: false,
       onInterval: (p) => {
-        // the first interval tells when the capture began; the injection is timed from it
+        // the first interval tells when the capture began; the injection is timed from it: a new process is
+        // started then, a running host is told now and waits for the time itself
         if (plan.injection && plan.injectAtS !== null && timer === undefined && starting === undefined) {
           const inj = plan.injection;
           const lengthS = plan.lengthS ?? 0;
-          timer = setTimeout(
-            () => {
-              starting = startInjection(inj, lengthS, base, set, cleanups, ending.signal).catch((e) => {
-                failure ??= e;
-                return undefined;
-              });
-            },
-            Math.max(0, plan.injectAtS * 1000 - p.elapsedMs),
-          );
+          const inject = (atNs?: bigint) => {
+            starting = startInjection(inj, lengthS, base, set, cleanups, ending.signal, atNs).catch((e) => {
+              failure ??= e;
+              return undefined;
+            });
+          };
+          if (inj.host.kind === "running") {
+            const t0 = process.hrtime.bigint() - BigInt(Math.round(p.elapsedMs * 1e6));
+            inject(t0 + BigInt(Math.round(plan.injectAtS * 1e9)));
+          } else {
+            timer = setTimeout(() => inject(), Math.max(0, plan.injectAtS * 1000 - p.elapsedMs));
+          }
         }
         options.onInterval?.(p);
       },

@@ -1,19 +1,11 @@
 // The processes a scenario starts: each in its own process group, its reports (the protocol in native/scn.h)
-// read from a file in the scenario's private directory, commands handed over by file and SIGUSR1, and all of
-// them ended, and checked gone, when the scenario ends. Files and a signal, not pipes: Node's pipes to a child
-// are unix sockets, which the net collector would see as traffic at the very moments a label begins and ends.
+// read from a file in the scenario's private directory, commands appended to a control file it polls, and all
+// of them ended, and checked gone, when the scenario ends. Files, not pipes: Node's pipes to a child are unix
+// sockets, which the net collector would see as traffic at the very moments a label begins and ends (and a
+// signal to say "look" would show in the signals collector).
 
 import { spawn } from "node:child_process";
-import {
-  closeSync,
-  constants as fsc,
-  openSync,
-  readdirSync,
-  readFileSync,
-  readSync,
-  renameSync,
-  writeFileSync,
-} from "node:fs";
+import { closeSync, constants as fsc, openSync, readdirSync, readFileSync, readSync, writeSync } from "node:fs";
 import { constants } from "node:os";
 import { join } from "node:path";
 import { ScenarioError } from "../errors.js";
@@ -56,6 +48,7 @@ export class ScenarioProcess {
     const base = join(dir, `${name}-${++seq}`);
     this.controlPath = `${base}.ctl`;
     this.errPath = `${base}.err`;
+    if (control) closeSync(createPrivate(this.controlPath, fsc.O_WRONLY));
     const out = createPrivate(`${base}.out`, fsc.O_WRONLY | fsc.O_APPEND);
     const err = createPrivate(this.errPath, fsc.O_WRONLY | fsc.O_APPEND);
     this.outFd = openSync(`${base}.out`, fsc.O_RDONLY | fsc.O_NOFOLLOW);
@@ -92,12 +85,14 @@ export class ScenarioProcess {
     return this.lines;
   }
 
-  /** Hands a command line to its control thread: the file first, then SIGUSR1 to say it is there. */
+  /** Hands a command line to its control thread (appended in one write; it looks four times a second). */
   send(line: string): void {
-    const tmp = `${this.controlPath}.${++seq}`;
-    writeFileSync(tmp, line + "\n", { mode: 0o600, flag: "wx" });
-    renameSync(tmp, this.controlPath);
-    process.kill(this.pid, "SIGUSR1");
+    const fd = openSync(this.controlPath, fsc.O_WRONLY | fsc.O_APPEND | fsc.O_NOFOLLOW);
+    try {
+      writeSync(fd, line + "\n");
+    } finally {
+      closeSync(fd);
+    }
   }
 
   /** The value of its last `stat KEY VALUE` report. */

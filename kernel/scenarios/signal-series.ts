@@ -23,6 +23,7 @@ const GAUGES = /^(rss_|swap_)/;
  *   "net:inet tx_bytes"); the rss and swap gauges take the window maximum.
  * - process: "process:EVENT count" counts EVENT events (fork, exec, exit) of the pid's children (ppid = pid);
  *   "process:exit_code" (any column) sums it over the pid's own events (its exit status: 137 when killed).
+ * - event frames without a count column: "signals:oom_kill count" counts the pid's rows of that event.
  * @example signalSeries(cap, label.pid, label.signal).value  // e.g. oncpu ns per second
  */
 export function signalSeries(cap: Capture, pid: number, signal: string, windowS = 1): SignalSeries {
@@ -43,7 +44,8 @@ export function signalSeries(cap: Capture, pid: number, signal: string, windowS 
   const children = collector === "process" && column === "count";
   const rows = children ? processRows(f, pid, key ?? "") : keyedRows(f, pid, key);
   const ts = f.numeric("t_s");
-  const v = children ? undefined : f.numeric(column);
+  // "count" of an event frame without such a column (signals): its rows
+  const v = children || (column === "count" && !f.has("count")) ? undefined : f.numeric(column);
   for (const i of rows) {
     const w = Math.min(n - 1, Math.max(0, Math.floor(ts[i]! / windowS)));
     const x = v ? v[i]! : 1;

@@ -56,19 +56,6 @@ describe("scenarios, live", () => {
     for (const w of outside(l, on.length)) expect(on[w]).toBe(0);
   });
 
-  liveIt("cpu-hog (running process): its control thread spins, on top of its normal load", async () => {
-    const r = await runShort("cpu-hog", seedFor("cpu-hog", "running"));
-    const l = r.label("anomaly");
-    expect(l.new_process).toBe(false);
-    expect(["batch-job", "api-server"]).toContain(l.comm);
-    const on = r.series(l.pid, "sched:oncpu_ns");
-    const rq = r.series(l.pid, "sched:runq_ns");
-    // the control thread alone is runnable all the label long; the process's own threads add their bit
-    const runnable = sumAt(on, touching(l, on.length)) + sumAt(rq, touching(l, on.length));
-    expect(runnable / 1e9).toBeGreaterThan(0.95 * (l.end_s - l.start_s));
-    expect(mean(at(on, outside(l, on.length))) / ms).toBeLessThan(250);
-  });
-
   liveIt("memory-leak: resident memory climbs window after window by about the mapped bytes", async () => {
     const r = await runShort("memory-leak", seedFor("memory-leak", "new"));
     const l = r.label("anomaly");
@@ -163,10 +150,10 @@ describe("scenarios, live", () => {
     const rq = r.series(victim.pid, "sched:runq_ns");
     const on = r.series(victim.pid, "sched:oncpu_ns");
     const win = inside(victim, rq.length);
-    // the hogs outweigh it on its CPU: it waits longer and gets less CPU than its loop asks for (however busy
-    // the rest of the machine is, these two move apart)
-    expect(mean(at(rq, win))).toBeGreaterThan(1.3 * mean(at(rq, before(victim))));
-    expect(mean(at(on, win))).toBeLessThan(0.7 * mean(at(on, before(victim))));
+    // the hogs outweigh it on its CPU: it gets much less CPU than its loop asks for, and waits longer (how much
+    // longer depends on how busy the rest of the machine already kept it)
+    expect(mean(at(on, win))).toBeLessThan(0.6 * mean(at(on, before(victim))));
+    expect(mean(at(rq, win))).toBeGreaterThan(mean(at(rq, before(victim))));
     const hogOn = r.series(hog.pid, "sched:oncpu_ns");
     expect(mean(at(hogOn, win))).toBeGreaterThan(2 * mean(at(on, win)));
   });
@@ -228,7 +215,7 @@ describe("scenarios, live", () => {
     const r = await runShort("lock-contention", seedFor("lock-contention", "new"));
     const l = r.label("anomaly");
     expect(l.comm).toBe("lock-storm");
-    const call = l.signal.split(":")[1]!.split(" ")[0]!;
+    const call = r.plan.injection!.args.mode === "mmap" ? "munmap" : "rename";
     const n = total(r.series(l.pid, `syscalls:${call} count`));
     const lat = total(r.series(l.pid, `syscalls:${call} latency_ns`));
     expect(n).toBeGreaterThanOrEqual(l.magnitude); // one call per op at least (mmap mode: two)
@@ -237,6 +224,11 @@ describe("scenarios, live", () => {
     const off = r.series(l.pid, "sched:offcpu_ns");
     expect(mean(at(off, inside(l, off.length)))).toBeGreaterThan(1e9);
     expect(lat / n).toBeGreaterThan(20_000);
+    // and the locks collector sees the waits themselves, on the lock they are for
+    const waits = r.series(l.pid, "locks:wait_ns");
+    expect(l.signal).toBe("locks:wait_ns");
+    expect(mean(at(waits, inside(l, waits.length)))).toBeGreaterThan(0.2e9);
+    for (const w of outside(l, waits.length)) expect(waits[w]).toBe(0);
   });
 
   liveIt("oom-kill: the process grows to its cgroup's limit and the OOM killer ends it (137)", async () => {
@@ -250,6 +242,8 @@ describe("scenarios, live", () => {
     const exits = [...Array(f.length).keys()].filter((i) => pid[i] === l.pid && ev[i] === "exit");
     expect(exits.map((i) => code[i])).toEqual([137]); // SIGKILL
     expect(l.end_s).toBe(f.numeric("t_s")[exits[0]!]); // the label ends at its death
+    expect(l.signal).toBe("signals:oom_kill count");
+    expect(total(r.series(l.pid, "signals:oom_kill count"))).toBe(1); // the signals collector saw the OOM kill
     const rss = r.series(l.pid, "memory:rss_max_bytes");
     const peak = Math.max(...[...rss].filter(Number.isFinite));
     expect(peak).toBeGreaterThan(0.8 * l.magnitude); // it reached about the limit

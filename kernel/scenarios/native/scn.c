@@ -14,6 +14,7 @@
 #include <netinet/tcp.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 uint64_t mono_ns(void)
 {
@@ -155,15 +156,51 @@ double arg_num(const struct scn_args *a, const char *key, double def)
 	return v ? atof(v) : def;
 }
 
+/* In the control thread while an anomaly runs, reports wait here and go out together at its end: a write at
+ * the anomaly's start would be a (tiny) trace of the label in the process's own system calls. */
+static __thread char *held;
+static __thread size_t held_len, held_cap;
+static __thread int holding;
+
 void say(const char *fmt, ...)
 {
+	char line[512];
 	va_list ap;
+	int n;
 
 	va_start(ap, fmt);
-	vprintf(fmt, ap);
+	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
 	va_end(ap);
-	putchar('\n');
+	if (n < 0)
+		return;
+	if ((size_t)n > sizeof(line) - 2)
+		n = sizeof(line) - 2;
+	line[n++] = '\n';
+	if (holding) {
+		if (held_len + (size_t)n > held_cap) {
+			size_t cap = held_cap ? held_cap * 2 : 4096;
+			char *p = realloc(held, cap + (size_t)n);
+
+			if (!p)
+				return;
+			held = p;
+			held_cap = cap + (size_t)n;
+		}
+		memcpy(held + held_len, line, (size_t)n);
+		held_len += (size_t)n;
+		return;
+	}
+	fwrite(line, 1, (size_t)n, stdout);
 	fflush(stdout);
+}
+
+static void release_held(void)
+{
+	holding = 0;
+	if (held_len)
+		fwrite(held, 1, held_len, stdout);
+	fflush(stdout);
+	held_len = 0;
 }
 
 void die(const char *fmt, ...)
@@ -251,8 +288,6 @@ void scn_init(void)
 {
 	/* The runner kills what it starts; this covers the runner itself being killed (SIGKILL, a crash). No
 	 * getppid() check after it: that would add one call to a getppid storm's exact count. */
-	sigset_t usr1;
-
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	/* A process group of its own (its children join it), so the runner ends it and them with one kill; the
 	 * same session as the runner, so the terminal's Ctrl-C reaches only bpflab, and one scheduler autogroup
@@ -260,53 +295,62 @@ void scn_init(void)
 	 * autogroup cannot take more than its group's share: it would barely disturb anyone). */
 	setpgid(0, 0);
 	signal(SIGPIPE, SIG_IGN);
-	/* SIGUSR1 says a command is in the control file: blocked in every thread (those created later inherit
-	 * the mask), taken only by the control thread's sigwaitinfo, so it never interrupts the normal work. */
-	sigemptyset(&usr1);
-	sigaddset(&usr1, SIGUSR1);
-	sigprocmask(SIG_BLOCK, &usr1, NULL);
 }
 
-/* Waits for SIGUSR1, then reads "NAME key=value ..." from the control file and runs that anomaly in this
- * thread: a thread of this process, so the anomaly is charged to the running process's pid, as when a real
- * service misbehaves. A file and a signal, so nothing but the anomaly shows up as this process's I/O. */
+/* Looks at the control file four times a second and runs each new line "NAME key=value ... [at=NS]" in this
+ * thread, at CLOCK_MONOTONIC NS when given: a thread of this process, so the anomaly is charged to the running
+ * process's pid, as when a real service misbehaves. The command arrives early (during the warm-up) and waits
+ * for its time, and the polling is the same in every window, so nothing but the anomaly marks its start. */
 static void *control_loop(void *arg)
 {
 	const char *path = arg;
-	sigset_t set;
+	char pending[2048];
+	size_t have = 0;
+	off_t off = 0;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
+	if (fd < 0) {
+		say("error cannot open control file %s", path);
+		return NULL;
+	}
 	for (;;) {
-		char line[1024], *argv[SCN_MAX_ARGS + 1], *save = NULL, *tok;
-		int argc = 0, fd;
+		struct stat st;
+		char *nl;
 		ssize_t n;
-		struct scn_args a;
-		anomaly_fn fn;
 
-		if (sigwaitinfo(&set, NULL) < 0)
+		sleep_ns(250000000ull);
+		if (fstat(fd, &st) || st.st_size <= off)
 			continue;
-		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-		if (fd < 0) {
-			say("error cannot open control file %s", path);
+		n = pread(fd, pending + have, sizeof(pending) - 1 - have, off);
+		if (n <= 0)
 			continue;
+		off += n;
+		have += (size_t)n;
+		pending[have] = 0;
+		while ((nl = strchr(pending, '\n'))) {
+			char *argv[SCN_MAX_ARGS + 1], *save = NULL, *tok;
+			int argc = 0;
+			struct scn_args a;
+			anomaly_fn fn;
+
+			*nl = 0;
+			for (tok = strtok_r(pending, " ", &save); tok && argc < SCN_MAX_ARGS; tok = strtok_r(NULL, " ", &save))
+				argv[argc++] = tok;
+			if (argc > 0 && !(fn = find_anomaly(argv[0]))) {
+				say("error unknown anomaly %s", argv[0]);
+			} else if (argc > 0) {
+				args_parse(&a, argc - 1, argv + 1);
+				if (arg_num(&a, "at", 0) > 0)
+					sleep_until_ns((uint64_t)arg_num(&a, "at", 0));
+				holding = 1;
+				if (fn(&a))
+					say("error anomaly %s failed", argv[0]);
+				say("done");
+				release_held();
+			}
+			have -= (size_t)(nl + 1 - pending);
+			memmove(pending, nl + 1, have + 1);
 		}
-		n = read(fd, line, sizeof(line) - 1);
-		close(fd);
-		line[n > 0 ? n : 0] = 0;
-		for (tok = strtok_r(line, " \n", &save); tok && argc < SCN_MAX_ARGS; tok = strtok_r(NULL, " \n", &save))
-			argv[argc++] = tok;
-		if (argc == 0)
-			continue;
-		fn = find_anomaly(argv[0]);
-		if (!fn) {
-			say("error unknown anomaly %s", argv[0]);
-			continue;
-		}
-		args_parse(&a, argc - 1, argv + 1);
-		if (fn(&a))
-			say("error anomaly %s failed", argv[0]);
-		say("done");
 	}
 	return NULL;
 }

@@ -63,8 +63,8 @@ int connect_loopback(int port);
 
 /* Every role: dies with its parent (the runner), line-buffered reports. */
 void scn_init(void);
-/* Baseline roles: a thread that runs anomaly commands ("cpu-hog seconds=3 ...") handed over in the file named
- * by the ctl= argument (and SIGUSR1) in this process, so a running process can turn anomalous. */
+/* Baseline roles: a thread that runs anomaly commands ("cpu-hog seconds=3 ... at=NS") appended to the file
+ * named by the ctl= argument, in this process, so a running process can turn anomalous. */
 void start_control_thread(const struct scn_args *a);
 
 /* Anomalies (inject.c, redis.c): run in the calling thread, report start/end/stat, return 0 when done. */
