@@ -43,7 +43,7 @@ describe("scenario runner", () => {
       for (const l of [a!, b!]) {
         expect(Math.abs(l.start_s - plan.injectAtS!)).toBeLessThan(0.25);
         // its calls are paced over the planned length; a starved storm can take longer, never less
-      expect(l.end_s - l.start_s).toBeGreaterThan(plan.lengthS! - 0.05);
+        expect(l.end_s - l.start_s).toBeGreaterThan(plan.lengthS! - 0.05);
         expect(l.magnitude).toBe(plan.injection!.args.calls);
       }
       expect(a!.signal).toBe(b!.signal);
