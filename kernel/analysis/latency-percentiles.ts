@@ -4,7 +4,9 @@
 import { OptionError } from "../errors.js";
 import type { ColumnSpec, Frame } from "../frame/frame.js";
 import { FrameBuilder } from "../frame/frame-builder.js";
-import { histBelowNs } from "../collectors/histogram.js";
+import { bucketQuantile, Buckets, histBelowNs } from "../collectors/histogram.js";
+
+export { bucketQuantile, type Buckets } from "../collectors/histogram.js";
 
 export interface PercentileOptions {
   /** Columns that tell the groups apart (default: none, one distribution): e.g. ["syscall"] or ["pid", "comm"]. */
@@ -13,40 +15,6 @@ export interface PercentileOptions {
   quantiles?: number[];
   /** One row per interval (t_s) and group instead of one per group over the whole capture. */
   perInterval?: boolean;
-}
-
-/** Buckets of one distribution: inclusive upper bounds (ascending, the last may be +Infinity) and counts. */
-export interface Buckets {
-  le: ArrayLike<number>;
-  count: ArrayLike<number>;
-  /** Each bucket's lower (exclusive) bound when buckets are missing in between; default the previous `le`. */
-  below?: ArrayLike<number>;
-}
-
-/**
- * The `q` quantile of a bucketed distribution, linear inside the bucket that holds it (between the previous
- * bucket's bound and this one's). In the +Inf bucket the answer is its lower bound, the largest value known.
- * NaN when there are no counts.
- */
-export function bucketQuantile(b: Buckets, q: number): number {
-  let total = 0;
-  for (let i = 0; i < b.count.length; i++) total += b.count[i]!;
-  if (total <= 0) return NaN;
-  const rank = q * total;
-  let seen = 0;
-  for (let i = 0; i < b.count.length; i++) {
-    const c = b.count[i]!;
-    if (c <= 0) continue;
-    const prev = i > 0 ? b.le[i - 1]! : Math.min(0, b.le[0]!);
-    const lo = b.below && Number.isFinite(b.below[i]!) ? Math.max(prev, b.below[i]!) : prev;
-    const hi = b.le[i]!;
-    if (seen + c >= rank) {
-      if (!Number.isFinite(hi)) return lo;
-      return lo + (hi - lo) * Math.min(1, Math.max(0, (rank - seen) / c));
-    }
-    seen += c;
-  }
-  return b.le[b.le.length - 1]!;
 }
 
 /** "p50", "p90", "p99", "p999", "p99_99": the column stem of a quantile. */

@@ -19,6 +19,7 @@ import type { CollectorRuntime, FilterConfig } from "../collectors/schema.js";
 import { objectDir } from "../paths.js";
 import type { EpochClock } from "./epoch-clock.js";
 import type { CollectorPlan } from "./plan.js";
+import { CgroupTree, fillCgroupColumns } from "./cgroup-tree.js";
 
 /**
  * The maps every collector object shares with the others of its capture (see bpf/bpflab.bpf.h): `tracked`
@@ -35,6 +36,8 @@ export interface SessionEnv {
   maxTracked: number;
   /** The capture's control map once a first object has it, reused by this object. */
   ctl?: BpfMap;
+  /** Resolves cgroup ids into the frames' cgroup columns (left "" without it). */
+  cgroups?: CgroupTree;
 }
 
 /** One frame of the session: its decoder, where its rows come from, where they accumulate. */
@@ -80,6 +83,8 @@ export class CollectorSession {
   private rowTotals = new Map<string, number>();
   /** Set by the final drain: records the kernel could not store over the whole capture, and per process. */
   lostTotal: number | undefined;
+  /** Resolves the cgroup columns of the rows handed on (SessionEnv.cgroups). */
+  private cgroups: CgroupTree | undefined;
   lostPids: Map<number, number> | undefined;
   /** Set by the final drain: event frames' losses per CPU ring. */
   lostBuffers: Record<string, number[]> | undefined;
@@ -151,7 +156,9 @@ export class CollectorSession {
         }
         return part;
       });
-      return new CollectorSession(plan, obj, btf, parts);
+      const session = new CollectorSession(plan, obj, btf, parts);
+      session.cgroups = env.cgroups;
+      return session;
     } catch (e) {
       obj.close();
       throw e;
@@ -266,7 +273,8 @@ export class CollectorSession {
   take(): Record<string, Frame> {
     const out: Record<string, Frame> = {};
     for (const p of this.parts) {
-      const f = p.events?.builder ? p.events.builder.take(p.name) : p.builder.take(p.name);
+      const raw = p.events?.builder ? p.events.builder.take(p.name) : p.builder.take(p.name);
+      const f = fillCgroupColumns(raw, this.cgroups);
       this.rowTotals.set(p.name, this.rowTotals.get(p.name)! + f.length);
       out[p.name] = f;
     }

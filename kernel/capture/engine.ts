@@ -12,6 +12,7 @@ import { Capture, CaptureMeta, SCHEMA_VERSION } from "./capture.js";
 import { CaptureSink, MemorySink } from "./capture-sink.js";
 import { CollectorSession } from "./collector-session.js";
 import { dropsFrame, DROPS_FRAME, dropsSchema, dropWarnings } from "./drops.js";
+import { CgroupTree, CGROUPS_FRAME, cgroupsSchema } from "./cgroup-tree.js";
 import { EpochClock } from "./epoch-clock.js";
 import { CaptureOptions, CaptureProgress, Plan, resolvePlan } from "./plan.js";
 import { StopSwitch, takeSignals } from "./signals.js";
@@ -50,12 +51,15 @@ export async function capture(options: CaptureOptions): Promise<Capture> {
   let elapsedMs = 0;
   let filterOverflow = 0;
   let commandTerminated = false;
+  let cgroups: CgroupTree | undefined;
   try {
     if (plan.command) {
       cmd = await StoppedCommand.start(plan.command);
       filter.tgid = cmd.pid;
     }
     if (filter.tgid) tracker = PidTracker.open(filter, plan.maxTracked, plan.btfPath);
+    // the cgroup tree before anything runs: ids seen later are looked up in it, new ones by a rescan
+    cgroups = new CgroupTree();
     let ctl = tracker?.ctl;
     for (const p of plan.collectors) {
       const s = CollectorSession.open(p, {
@@ -64,6 +68,7 @@ export async function capture(options: CaptureOptions): Promise<Capture> {
         ...(plan.btfPath ? { btfPath: plan.btfPath } : {}),
         ...(tracker ? { tracked: tracker.tracked } : {}),
         ...(ctl ? { ctl } : {}),
+        cgroups,
       });
       sessions.push(s);
       ctl ??= s.ctl;
@@ -76,6 +81,7 @@ export async function capture(options: CaptureOptions): Promise<Capture> {
     sink.begin(startMeta(plan, clock, cmd), [
       ...sessions.flatMap((s) => s.frames),
       { name: DROPS_FRAME, schema: dropsSchema },
+      { name: CGROUPS_FRAME, schema: cgroupsSchema },
     ]);
     begun = true;
     log.info(`capturing ${plan.collectors.map((c) => c.collector.name).join(", ")} for ${plan.durationMs} ms`);
@@ -88,7 +94,7 @@ export async function capture(options: CaptureOptions): Promise<Capture> {
   } finally {
     if (clock) {
       elapsedMs = clock.elapsedMs();
-      finalDrain(clock, sessions, begun ? sink : undefined);
+      finalDrain(clock, sessions, begun ? sink : undefined, cgroups);
     }
     for (const s of [...sessions].reverse()) s.close();
     if (tracker) {
@@ -168,7 +174,12 @@ async function pollLoop(
  * The end: charge what is still going on (blocked threads) to the last interval, detach so nothing changes,
  * then read every remaining record and entry. Never throws: a failing read is logged, the rest still runs.
  */
-function finalDrain(clock: EpochClock, sessions: CollectorSession[], sink: CaptureSink | undefined): void {
+function finalDrain(
+  clock: EpochClock,
+  sessions: CollectorSession[],
+  sink: CaptureSink | undefined,
+  cgroups: CgroupTree | undefined,
+): void {
   const guard = (what: string, fn: () => void) => {
     try {
       fn();
@@ -198,6 +209,8 @@ function finalDrain(clock: EpochClock, sessions: CollectorSession[], sink: Captu
     const lost = Object.fromEntries(sessions.map((s) => [s.name, s.lostTotal ?? 0]));
     for (const w of dropWarnings(lost, drops)) log.warn(w);
   });
+  // the cgroups the capture saw, for the ids in its rows (paths, containers, units)
+  if (cgroups) guard("recording the cgroup tree", () => sink.append(CGROUPS_FRAME, cgroups.frame()));
 }
 
 /** Event frames' losses per CPU ring, when any collector streams events. */

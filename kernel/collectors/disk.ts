@@ -172,6 +172,7 @@ export const disk = defineCollector({
         },
       },
       counts: "requests",
+      features: { prefix: "disk_service_", columns: {}, quantiles: { q: [0.5, 0.99], where: { stage: "service" } } },
     }),
   ],
 });

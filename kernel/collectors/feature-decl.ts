@@ -43,6 +43,11 @@ export interface FeatureDecl {
     ratios?: { name: string; num: string; den: string }[];
   };
   /**
+   * Histogram frames (le_ns, count): these quantiles of each (window, entity)'s buckets, as `<prefix>p50_ns`,
+   * `<prefix>p99_ns`, ..., over the rows whose columns equal `where` (e.g. only the service stage).
+   */
+  quantiles?: { q: number[]; where?: Record<string, string> };
+  /**
    * Event frames (one row per event): count the rows of each value of `column` ({ fork: "forks" }), crediting
    * values listed in `creditTo` to the entity in another column (a fork belongs to the parent: ppid).
    */

@@ -47,6 +47,40 @@ export function histSlot(v: number, slots: number): number {
   return 4 * (e - 1) + (Math.floor(u / 2 ** (e - 2)) & 3) + 1;
 }
 
+/** Buckets of one distribution: inclusive upper bounds (ascending, the last may be +Infinity) and counts. */
+export interface Buckets {
+  le: ArrayLike<number>;
+  count: ArrayLike<number>;
+  /** Each bucket's lower (exclusive) bound when buckets are missing in between; default the previous `le`. */
+  below?: ArrayLike<number>;
+}
+
+/**
+ * The `q` quantile of a bucketed distribution, linear inside the bucket that holds it (between the previous
+ * bucket's bound and this one's). In the +Inf bucket the answer is its lower bound, the largest value known.
+ * NaN when there are no counts.
+ */
+export function bucketQuantile(b: Buckets, q: number): number {
+  let total = 0;
+  for (let i = 0; i < b.count.length; i++) total += b.count[i]!;
+  if (total <= 0) return NaN;
+  const rank = q * total;
+  let seen = 0;
+  for (let i = 0; i < b.count.length; i++) {
+    const c = b.count[i]!;
+    if (c <= 0) continue;
+    const prev = i > 0 ? b.le[i - 1]! : Math.min(0, b.le[0]!);
+    const lo = b.below && Number.isFinite(b.below[i]!) ? Math.max(prev, b.below[i]!) : prev;
+    const hi = b.le[i]!;
+    if (seen + c >= rank) {
+      if (!Number.isFinite(hi)) return lo;
+      return lo + (hi - lo) * Math.min(1, Math.max(0, (rank - seen) / c));
+    }
+    seen += c;
+  }
+  return b.le[b.le.length - 1]!;
+}
+
 /** The `histogram` option (CLI `--hist`) of a collector that times something. */
 export const histogramOption = (what: string) =>
   option.boolean({

@@ -83,6 +83,7 @@ export const locks = defineCollector({
       identity: { pid: "key.pid", tid: "key.tid", comm: "val.comm", process: "val.pcomm", cgroup_id: "val.cgroup_id" },
       keys: keyColumns,
       counts: "waits",
+      features: { prefix: "lock_wait_", columns: {}, quantiles: { q: [0.5, 0.99] } },
     }),
   ],
 });

@@ -89,6 +89,7 @@ export const sched = defineCollector({
       identity: { pid: "val.pid", tid: "key.tid", comm: "val.comm", process: "val.pcomm", cgroup_id: "val.cgroup_id" },
       keys: {},
       counts: "waits",
+      features: { prefix: "runq_", columns: {}, quantiles: { q: [0.5, 0.99] } },
     }),
     schedEventsFrame,
   ],

@@ -195,6 +195,20 @@ export const identityColumns = [
   { name: "cgroup_id", type: "u64", description: "cgroup v2 id (inode of the cgroup directory)" },
 ] as const satisfies readonly ColumnSpec[];
 
+/**
+ * Columns every collector frame ends with: the cgroup of cgroup_id resolved in user space (the engine fills
+ * them from the cgroup2 tree as it hands rows on; "" where unknown).
+ */
+export const cgroupColumns = [
+  { name: "cgroup", type: "str", description: "cgroup v2 path of cgroup_id (below the cgroup2 mount)" },
+  {
+    name: "container",
+    type: "str",
+    description: 'container id in that path (docker, containerd, CRI-O, podman), or ""',
+  },
+  { name: "unit", type: "str", description: 'systemd unit of that path (.service, .scope; else its .slice), or ""' },
+] as const satisfies readonly ColumnSpec[];
+
 /** Turns a declaration into a Collector (the engine compiles its decoders against the object's BTF at load). */
 export function defineCollector<D extends OptionDecls = Record<string, never>>(
   d: CollectorDecl<D>,
@@ -212,6 +226,7 @@ export function defineCollector<D extends OptionDecls = Record<string, never>>(
         if (c.unit) spec.unit = c.unit;
         return spec;
       }),
+      ...cgroupColumns,
     ] as readonly ColumnSpec[],
   }));
   if (frames.length === 0) throw new Error(`collector ${d.name} declares no frame`);

@@ -96,6 +96,8 @@ export const syscalls = defineCollector({
       identity: { pid: "key.pid", tid: "key.tid", comm: "val.comm", process: "val.pcomm", cgroup_id: "val.cgroup_id" },
       keys: keyColumns,
       counts: "calls",
+      // percentiles across syscalls would mix blocking waits with fast calls: per-syscall means live in syscalls
+      features: { columns: {} },
     }),
     syscallEventsFrame,
   ],

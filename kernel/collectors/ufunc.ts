@@ -119,6 +119,7 @@ export const ufunc = defineCollector({
       identity: { pid: "key.pid", tid: "key.tid", comm: "val.comm", process: "val.pcomm", cgroup_id: "val.cgroup_id" },
       keys: keyColumns,
       counts: "calls",
+      features: { prefix: "ufunc_", columns: {}, quantiles: { q: [0.5, 0.99] } },
     }),
   ],
 });

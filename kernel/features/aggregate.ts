@@ -2,6 +2,7 @@
 // last, ratios, per-value breakdowns, event counts), remembering which cells no row measured.
 
 import type { FeatureAgg, FeatureDecl } from "../collectors/feature-decl.js";
+import { bucketQuantile, histBelowNs } from "../collectors/histogram.js";
 import { Frame, isStringColumn } from "../frame/frame.js";
 import { GrowColumn } from "./row-index.js";
 
@@ -118,6 +119,9 @@ export function aggregateFrame(
     }
   }
 
+  const qd = decl.quantiles;
+  if (qd && frame.has("le_ns") && frame.has("count")) addQuantiles(frame, qd, prefix, rowOf, acc);
+
   const ev = decl.events;
   if (ev && frame.has(ev.column)) {
     const col = frame.column(ev.column);
@@ -157,4 +161,40 @@ function topValues(
   const out = rank(b.weight, b.top);
   for (const r of b.ratios ?? []) for (const c of rank(r.num, Math.ceil(b.top / 2))) if (!out.includes(c)) out.push(c);
   return out.map((c) => dict[c]!);
+}
+
+/** Quantiles of each (window, entity)'s histogram buckets (`decl.quantiles`), as `<prefix>p<q>_ns`. */
+function addQuantiles(
+  frame: Frame,
+  qd: NonNullable<FeatureDecl["quantiles"]>,
+  prefix: string,
+  rowOf: Int32Array,
+  acc: (name: string, agg: FeatureAgg, description?: string) => FeatureAcc,
+): void {
+  const le = frame.numeric("le_ns"),
+    count = frame.numeric("count"),
+    t = frame.numeric("t_s");
+  const where = Object.entries(qd.where ?? {});
+  if (!where.every(([c]) => frame.has(c))) return;
+  const conds = where.map(([c, v]) => ({ col: frame.values(c), v }));
+  const cells = new Map<number, { t: number; b: Map<number, number> }>();
+  for (let i = 0; i < frame.length; i++) {
+    const r = rowOf[i]!;
+    if (r < 0 || !conds.every((c) => c.col[i] === c.v)) continue;
+    let cell = cells.get(r);
+    if (!cell) cells.set(r, (cell = { t: t[i]!, b: new Map() }));
+    cell.b.set(le[i]!, (cell.b.get(le[i]!) ?? 0) + count[i]!);
+  }
+  const stem = (q: number) => `p${String(+(q * 100).toFixed(4)).replace(".", "")}`;
+  for (const q of qd.q) {
+    const a = acc(`${prefix}${stem(q)}_ns`, "max", `${q * 100}th percentile of the histogram's buckets (ns)`);
+    for (const [r, cell] of cells) {
+      const bounds = [...cell.b.keys()].sort((x, y) => x - y);
+      const v = bucketQuantile(
+        { le: bounds, count: bounds.map((x) => cell.b.get(x)!), below: bounds.map(histBelowNs) },
+        q,
+      );
+      if (Number.isFinite(v)) a.add(r, v, cell.t);
+    }
+  }
 }

@@ -19,6 +19,8 @@ export class Entities {
   /** Per tid: its own thread name and its pid (by tid). */
   readonly threadName = new Map<number, string>();
   readonly pidOfTid = new Map<number, number>();
+  /** Per cgroup id: its path, where a frame has the cgroup column (or the capture's cgroups frame). */
+  private readonly cgroupPaths = new Map<bigint, string>();
 
   constructor(readonly by: EntityKind) {
     this.column = by === "cgroup" ? "cgroup_id" : by === "comm" ? "pid" : by;
@@ -32,6 +34,7 @@ export class Entities {
 
   /** Learns process names from a frame: run over every frame before ids(), so names do not depend on order. */
   learnNames(frame: Frame): void {
+    this.learnCgroups(frame);
     if (!frame.has("pid")) return;
     const pid = frame.numeric("pid");
     const tid = frame.has("tid") ? frame.numeric("tid") : undefined;
@@ -59,6 +62,22 @@ export class Entities {
         }
       }
     }
+  }
+
+  private learnCgroups(frame: Frame): void {
+    if (this.by !== "cgroup" || !frame.has("cgroup_id") || !frame.has("cgroup")) return;
+    const ids = frame.column("cgroup_id");
+    const p = frame.column("cgroup");
+    if (!(ids instanceof BigUint64Array) || !isStringColumn(p)) return;
+    for (let i = 0; i < frame.length; i++) {
+      const path = p.dict[p.codes[i]!];
+      if (path) this.cgroupPaths.set(ids[i]!, path);
+    }
+  }
+
+  /** The path of a cgroup id ("" when no frame named it). */
+  pathOfCgroup(id: bigint): string {
+    return this.cgroupPaths.get(id) ?? "";
   }
 
   /** The process name of pid (its leader's comm). */

@@ -251,8 +251,9 @@ function assemble(
     schema.push({ name: "comm", type: "str", description: "process name" });
     kc.comm = strCol(order.map((r) => ents.strs[rows.entity[r]!]!));
   } else {
-    schema.push({ name: "cgroup_id", type: "u64" });
+    schema.push({ name: "cgroup_id", type: "u64" }, { name: "cgroup", type: "str", description: "cgroup v2 path" });
     kc.cgroup_id = BigUint64Array.from(order, (r) => ents.bigs[rows.entity[r]!]!);
+    kc.cgroup = strCol(order.map((r) => ents.pathOfCgroup(ents.bigs[rows.entity[r]!]!)));
   }
   return {
     matrix: { data, rows: n, cols: d, columns: names },

@@ -74,7 +74,8 @@ describe("bpflab CLI", () => {
     expect(r.code, r.err).toBe(0);
     const cap = await loadCapture(out);
     expect(cap.meta.durationMs).toBe(1000);
-    expect(cap.collectors.sort()).toEqual(["drops", "process", "sched", "syscalls"]); // the drops frame: empty, nothing lost
+    // the drops frame (empty: nothing lost) and the cgroup tree the capture saw
+    expect(cap.collectors.sort()).toEqual(["cgroups", "drops", "process", "sched", "syscalls"]);
   });
 
   liveIt("captures a command into one Parquet file per collector, and shows it", () => {
@@ -99,8 +100,14 @@ describe("bpflab CLI", () => {
       "100000",
     ]);
     expect(r.code, r.err).toBe(0);
-    // one file per collector, plus the drops frame (empty: nothing was lost), which says so
-    expect(readdirSync(out).sort()).toEqual(["drops.parquet", "process.parquet", "sched.parquet", "syscalls.parquet"]);
+    // one file per collector, plus the drops frame (empty: nothing was lost), which says so, and the cgroups seen
+    expect(readdirSync(out).sort()).toEqual([
+      "cgroups.parquet",
+      "drops.parquet",
+      "process.parquet",
+      "sched.parquet",
+      "syscalls.parquet",
+    ]);
     expect(r.out).toMatch(/top syscalls/);
     expect(r.out).toMatch(/getppid\s+100000/);
     const s = bpflab(["show", out]);

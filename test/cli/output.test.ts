@@ -79,7 +79,7 @@ describe("bpflab capture --out", () => {
       expect(bpflab(["capture", "-c", "sched", "-d", "1s", "-o", dir]).code).toBe(0);
       const r = bpflab(["capture", "-c", "syscalls", "-d", "1s", "-o", dir, "--force", "--mode", "640"]);
       expect(r.code).toBe(0);
-      expect(readdirSync(dir).sort()).toEqual(["drops.parquet", "syscalls.parquet"]);
+      expect(readdirSync(dir).sort()).toEqual(["cgroups.parquet", "drops.parquet", "syscalls.parquet"]);
       expect(statSync(join(dir, "syscalls.parquet")).mode & 0o777).toBe(0o640);
     },
     60_000,

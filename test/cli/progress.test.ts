@@ -72,6 +72,7 @@ describe("capture progress", () => {
     expect(j.interrupted).toBe(false);
     expect(j.elapsed_s).toBeGreaterThan(1);
     expect(j.duration_s).toBeCloseTo(j.elapsed_s, 2);
-    expect(j.files).toEqual([join(out, "sched.parquet"), join(out, "drops.parquet")]); // the drops frame says nothing was lost
+    // the drops frame says nothing was lost; the cgroups frame holds the tree the capture saw
+    expect(j.files).toEqual([join(out, "sched.parquet"), join(out, "drops.parquet"), join(out, "cgroups.parquet")]);
   });
 });

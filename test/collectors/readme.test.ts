@@ -5,7 +5,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { collectors } from "../../kernel/collectors/registry.js";
-import { identityColumns } from "../../kernel/collectors/schema.js";
+import { cgroupColumns, identityColumns } from "../../kernel/collectors/schema.js";
 import { packageRoot } from "../../kernel/paths.js";
 
 const readme = readFileSync(join(packageRoot(), "README.md"), "utf8");
@@ -26,7 +26,8 @@ describe("README collectors table", () => {
     expect([...rows.keys()].sort()).toEqual(Object.keys(collectors).sort());
   });
 
-  const identity = new Set<string>(identityColumns.map((c) => c.name));
+  // the columns every row has (the README lists them once, above the table)
+  const identity = new Set<string>([...identityColumns, ...cgroupColumns].map((c) => c.name));
   it.each(Object.values(collectors).map((c) => [c.name, c] as const))(
     "the row of %s names its columns and options",
     (name, c) => {
