@@ -19,6 +19,8 @@ export { Capture, SCHEMA_VERSION } from "./capture/capture.js";
 export type { CaptureMeta } from "./capture/capture.js";
 export { saveCapture, loadCapture } from "./capture/capture-files.js";
 export { parseDuration } from "./capture/duration.js";
+export { replay } from "./capture/replay.js";
+export type { ReplayOptions } from "./capture/replay.js";
 export { collectors, getCollector } from "./collectors/registry.js";
 export type { Collector } from "./collectors/schema.js";
 export { defineCollector, identityColumns } from "./collectors/schema.js";

@@ -13,6 +13,7 @@ import { detectCommand } from "./detect-command.js";
 import { compareCommand } from "./compare-command.js";
 import { demoCommand } from "./demo-command.js";
 import { recoverCommand } from "./recover-command.js";
+import { replayCommand } from "./replay-command.js";
 import { scenarioCommand } from "./scenario-command.js";
 import { flamegraphCommand } from "./flamegraph-command.js";
 
@@ -21,6 +22,7 @@ export const commands: readonly CommandSpec[] = [
   captureCommand,
   topCommand,
   showCommand,
+  replayCommand,
   sqlCommand,
   reportCommand,
   flamegraphCommand,

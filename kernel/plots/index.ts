@@ -39,7 +39,7 @@ export { ComparisonTable, comparisonTable } from "./comparison-table.js";
 export type { ComparisonRow, ComparisonTableOptions } from "./comparison-table.js";
 export { plotlyLibraryHtml, plotlyVersion } from "./plotly-html.js";
 export { baseLayout, COLORWAY } from "./theme.js";
-export { live } from "./live.js";
+export { live, liveReplay } from "./live.js";
 export type { LiveOptions } from "./live.js";
 export { LiveStats, topProcesses } from "./live-stats.js";
 export type { LiveRate, LiveProcess, LiveCollectorRow, LiveTickInput } from "./live-stats.js";

@@ -4,6 +4,8 @@
 import { capture, CaptureOptions, CaptureProgress } from "../capture/engine.js";
 import { Capture } from "../capture/capture.js";
 import { parseDuration } from "../capture/duration.js";
+import { loadCapture } from "../capture/load-capture.js";
+import { replay, ReplayOptions } from "../capture/replay.js";
 import { LiveDisplay, LiveDisplayOptions } from "./display.js";
 import { LiveStats, topProcesses } from "./live-stats.js";
 import { liveView } from "./live-view.js";
@@ -40,10 +42,49 @@ export async function live(options: LiveOptions): Promise<Capture> {
   } catch {
     /* capture() throws */
   }
-  const stats = new LiveStats(names, intervalMs);
-  const view = new LiveDisplay({ fallback: fallback ?? "stderr" });
-  const heading = title ?? "Live capture";
+  const panel = { names, intervalMs, durationMs: safeDuration(rest.duration), title: title ?? "Live capture" };
+  // capture() takes SIGINT/SIGTERM over (tslab's interrupt included) and stops early, keeping the data
+  return showLive(panel, fallback, onInterval, (tick) =>
+    capture({ ...rest, ...(signal ? { signal } : {}), handleSignals: handleSignals ?? true, onInterval: tick }),
+  );
+}
 
+/**
+ * The live panel over a saved capture played back (no root): the same view as live(), fed by replay().
+ * @example await liveReplay("datasets/redis-injected", { speed: 20 })
+ */
+export async function liveReplay(
+  source: string | Capture,
+  opts: ReplayOptions & { title?: string; fallback?: LiveDisplayOptions["fallback"] } = {},
+): Promise<Capture> {
+  const cap = typeof source === "string" ? await loadCapture(source) : source;
+  const { title, fallback, onInterval, ...rest } = opts;
+  const panel = {
+    names: cap.meta.collectors,
+    intervalMs: cap.meta.intervalMs,
+    durationMs: cap.meta.elapsedMs,
+    title: title ?? `Replay of ${cap.meta.host}`,
+  };
+  return showLive(panel, fallback, onInterval, (tick) => replay(cap, { ...rest, onInterval: tick }));
+}
+
+interface Panel {
+  names: string[];
+  intervalMs: number;
+  durationMs: number;
+  title: string;
+}
+
+/** Runs `run` (a capture or a replay) with the panel refreshed at each interval and its final state at the end. */
+async function showLive(
+  panel: Panel,
+  fallback: LiveDisplayOptions["fallback"] | undefined,
+  onInterval: ((p: CaptureProgress) => void) | undefined,
+  run: (tick: (p: CaptureProgress) => void) => Promise<Capture>,
+): Promise<Capture> {
+  const stats = new LiveStats(panel.names, panel.intervalMs);
+  const view = new LiveDisplay({ fallback: fallback ?? "stderr" });
+  const heading = panel.title;
   const tick = (p: CaptureProgress) => {
     stats.ingestProgress(p);
     view.update(liveView({ stats, state: "running", title: heading }));
@@ -51,15 +92,9 @@ export async function live(options: LiveOptions): Promise<Capture> {
   };
   try {
     // Shown before loading: loading and attaching take a moment, and the cell should say what it is doing.
-    stats.durationMs = safeDuration(rest.duration);
+    stats.durationMs = panel.durationMs;
     view.update(liveView({ stats, state: "running", title: heading }));
-    // capture() takes SIGINT/SIGTERM over (tslab's interrupt included) and stops early, keeping the data
-    const cap = await capture({
-      ...rest,
-      ...(signal ? { signal } : {}),
-      handleSignals: handleSignals ?? true,
-      onInterval: tick,
-    });
+    const cap = await run(tick);
     const table = cap.collectors.map((c) => ({
       collector: c,
       rows: cap.frames[c]?.length ?? 0,
