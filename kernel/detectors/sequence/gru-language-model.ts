@@ -9,13 +9,13 @@ import { Rng } from "../rng.js";
 import { BaseSequenceDetector, CallTrace, SequenceOptions } from "./sequence-detector.js";
 
 export interface GruOptions extends SequenceOptions {
-  /** Calls of context per training window (default 16). */
+  /** Calls of context per training window (default 8). */
   window?: number;
-  /** GRU units (default 32). */
+  /** GRU units (default 16). */
   units?: number;
-  /** Passes over the training windows (default 4). */
+  /** Passes over the training windows (default 6). */
   epochs?: number;
-  /** Most training windows, drawn evenly from the traces, to bound training time (default 4096). */
+  /** Most training windows, drawn evenly from the traces, to bound training time (default 1024). */
   maxTrainWindows?: number;
   batchSize?: number;
   learningRate?: number;
@@ -60,12 +60,12 @@ export class GruLanguageModel extends BaseSequenceDetector {
   constructor(opts: GruOptions = {}) {
     super(opts);
     this.opts = {
-      window: opts.window ?? 16,
-      units: opts.units ?? 32,
-      epochs: opts.epochs ?? 4,
-      maxTrainWindows: opts.maxTrainWindows ?? 4096,
-      batchSize: opts.batchSize ?? 128,
-      learningRate: opts.learningRate ?? 0.01,
+      window: opts.window ?? 8,
+      units: opts.units ?? 16,
+      epochs: opts.epochs ?? 6,
+      maxTrainWindows: opts.maxTrainWindows ?? 1024,
+      batchSize: opts.batchSize ?? 32,
+      learningRate: opts.learningRate ?? 0.02,
     };
     for (const [k, v] of Object.entries(this.opts)) {
       if (!(v > 0) || (k !== "learningRate" && !Number.isInteger(v))) {
@@ -143,7 +143,7 @@ export class GruLanguageModel extends BaseSequenceDetector {
   predictNext(context: Int32Array): Float64Array {
     const h = new Float64Array(this.opts.units);
     for (const c of context) this.step(h, c);
-    return this.output(h);
+    return Float64Array.from(this.output(h));
   }
 
   /** h ← GRU(h, one-hot(c)), tfjs' formulation: z, r gates; candidate from r ⊙ h; h = z ⊙ h + (1 − z) ⊙ hh. */
@@ -151,9 +151,7 @@ export class GruLanguageModel extends BaseSequenceDetector {
     const { kernel, recurrent, bias } = this.w!;
     const H = this.opts.units,
       H3 = 3 * H;
-    const z = new Float64Array(H),
-      r = new Float64Array(H),
-      rh = new Float64Array(H);
+    const { z, r, rh } = this.scratch();
     for (let u = 0; u < H; u++) {
       let az = kernel[c * H3 + u]! + bias[u]!,
         ar = kernel[c * H3 + H + u]! + bias[H + u]!;
@@ -173,11 +171,22 @@ export class GruLanguageModel extends BaseSequenceDetector {
     }
   }
 
+  private buffers?: { z: Float64Array; r: Float64Array; rh: Float64Array; o: Float64Array };
+  private scratch(): { z: Float64Array; r: Float64Array; rh: Float64Array; o: Float64Array } {
+    const H = this.opts.units,
+      V = this.vocab.size;
+    if (!this.buffers || this.buffers.o.length !== V || this.buffers.z.length !== H) {
+      this.buffers = { z: new Float64Array(H), r: new Float64Array(H), rh: new Float64Array(H), o: new Float64Array(V) };
+    }
+    return this.buffers;
+  }
+
+  /** The softmax over the vocabulary from state h (a buffer reused by the next call: copy what you keep). */
   private output(h: Float64Array): Float64Array {
     const { dense, denseBias } = this.w!;
     const V = this.vocab.size,
       H = this.opts.units;
-    const o = new Float64Array(V);
+    const o = this.scratch().o;
     let max = -Infinity;
     for (let v = 0; v < V; v++) {
       let a = denseBias[v]!;
