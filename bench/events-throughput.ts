@@ -13,6 +13,7 @@ import { CollectorSession } from "../kernel/capture/collector-session.js";
 import { EpochClock } from "../kernel/capture/epoch-clock.js";
 import { resolvePlan } from "../kernel/capture/plan.js";
 import { encodeConfig } from "../kernel/collectors/config-encoder.js";
+import { collectors } from "../kernel/collectors/registry.js";
 import { writeParquet } from "../kernel/frame/parquet.js";
 import { BpfObject } from "../kernel/loader/bpf-object.js";
 import { objectDir, packageRoot } from "../kernel/paths.js";
@@ -75,7 +76,7 @@ function cConsumer(dir: string, bin: string): { ns: number; events: number } {
       Btf.ofObject(object),
       "syscalls",
       ro.initialValue(),
-      { latency: true, events_nr_filter: false },
+      collectors.syscalls!.config(collectors.syscalls!.resolveOptions({ events: true })),
       { tgid: 0, followChildren: false },
     );
   } finally {

@@ -3,6 +3,7 @@
 import { OptionError } from "../errors.js";
 import { runCompareCli } from "../compare/compare-cli.js";
 import { detectorNames } from "../detectors/registry.js";
+import { sequenceDetectorNames } from "../detectors/sequence/registry.js";
 import type { EntityKind } from "../features/features.js";
 import { parseWindow } from "../features/window.js";
 import { defineCommand, Invocation } from "./command.js";
@@ -32,11 +33,16 @@ export const compareCommand = defineCommand({
     { flags: "-w, --window <W>", description: "captures: window length", defaultText: "1s" },
     {
       flags: "--detector <NAME>",
-      description: `detector to compare (repeatable): ${detectorNames.join(", ")}`,
+      description: `detector to compare (repeatable): ${detectorNames.join(", ")}; with --sequence also ${sequenceDetectorNames.join(", ")}`,
       repeatable: true,
       split: true,
       defaultText: "iforest, pca",
     },
+    {
+      flags: "--sequence <TRACE:CALL>",
+      description: "sequence data: a long-format table, one row per call (trace id and call columns); scores per trace",
+    },
+    { flags: "--fit <FILE>", description: "with --sequence: normal traces to fit on (--data is scored)" },
     { flags: "--seed <N>", description: "seed of the randomised detectors", defaultText: "0" },
     { flags: "--format <F>", description: "deprecated: use --json", choices: ["table", "json"], hidden: true },
   ],
@@ -46,6 +52,10 @@ export const compareCommand = defineCommand({
       "two detectors on ODDS cardio",
     ],
     ["bpflab compare --data cardio.csv --label label --detector iforest,pca,hbos --json", "as JSON"],
+    [
+      "bpflab compare --data datasets/syscall-sequences/test.parquet --fit datasets/syscall-sequences/train.parquet --sequence trace:call --label label --detector stide,ngram,iforest",
+      "syscall sequences: fit on normal traces, score each labelled trace",
+    ],
     [
       "bpflab compare --data datasets/redis-injected --labels datasets/redis-injected/labels.csv --detector zscore,pca",
       "a labelled capture: adds VUS-PR, PA%K, incidents found, false alarms/h, time to detect",
@@ -69,6 +79,14 @@ export async function cmdCompare(inv: Invocation): Promise<number> {
   const tolerance = inv.string("tolerance");
   const by = inv.string("by");
   const window = inv.string("window");
+  const sequence = inv.string("sequence");
+  const fit = inv.string("fit");
+  if (fit && !sequence) {
+    throw new OptionError(
+      "--fit needs --sequence (novelty detection on tables is not supported yet)",
+      "add --sequence TRACE:CALL",
+    );
+  }
   const out = await runCompareCli({
     data,
     ...(label ? { label } : {}),
@@ -78,6 +96,8 @@ export async function cmdCompare(inv: Invocation): Promise<number> {
     ...(tolerance ? { toleranceS: parseWindow(tolerance) } : {}),
     ...(by ? { by: by as EntityKind } : {}),
     ...(window ? { window } : {}),
+    ...(sequence ? { sequence } : {}),
+    ...(fit ? { fit } : {}),
     detectors: inv.strings("detector"),
     format: inv.json || format === "json" ? "json" : "table",
     seed,

@@ -9,6 +9,8 @@ import { detectorNames } from "../detectors/registry.js";
 import { dropConstantColumns, matrixFromFrame } from "../detectors/matrix.js";
 import { compareDetectors, CompareData, CompareOptions, CompareRow } from "./compare.js";
 import { readCsv } from "./read-csv.js";
+import { compareSequences } from "./sequence-compare.js";
+import { tracesFromTable } from "../detectors/sequence/traces.js";
 import type { TimeSeriesOptions } from "./time-series-metrics.js";
 
 export interface CompareCliArgs {
@@ -31,6 +33,10 @@ export interface CompareCliArgs {
   /** Captures only: entity and window of the feature rows (default pid, 1s). */
   by?: "pid" | "tid" | "comm" | "cgroup";
   window?: string;
+  /** Sequence data: "TRACE_COL:CALL_COL" of a long-format table (one row per call). */
+  sequence?: string;
+  /** Sequence data: the table of normal traces the detectors are fitted on (the --data traces are scored). */
+  fit?: string;
 }
 
 /** JSON keys every row has (kept as they were), then the time-series ones when the data is a time series. */
@@ -58,6 +64,7 @@ export async function runCompareCli(args: CompareCliArgs): Promise<string> {
       "use --format table (default) or --format json",
     );
   }
+  if (args.sequence) return runSequenceCompare(args);
   const dets = args.detectors.length ? args.detectors : ["iforest", "pca"];
   for (const d of dets) {
     if (!(detectorNames as string[]).includes(d)) {
@@ -169,6 +176,34 @@ async function fromCapture(args: CompareCliArgs): Promise<{ data: CompareData; o
     },
     what: `${args.data} (window × ${args.by ?? "pid"}, log-scaled features)`,
   };
+}
+
+/** compare --sequence TRACE:CALL [--fit FILE]: per-trace metrics of sequence (and bag-of-syscalls) detectors. */
+async function runSequenceCompare(args: CompareCliArgs): Promise<string> {
+  const [traceCol, callCol, extra] = args.sequence!.split(":");
+  if (!traceCol || !callCol || extra !== undefined) {
+    throw new OptionError(`--sequence ${args.sequence}: expected TRACE_COL:CALL_COL`, "e.g. --sequence trace:call");
+  }
+  if (!args.label) throw new OptionError("--sequence needs --label COL (the trace's 0/1 label)", "e.g. --label label");
+  const test = tracesFromTable(await readData(args.data), traceCol, callCol, args.label);
+  // without --fit, the normal traces of --data itself are the training set (unsupervised, as for tables)
+  const train = args.fit ? tracesFromTable(await readData(args.fit), traceCol, callCol) : test.filter((t) => !t.label);
+  const dets = args.detectors.length ? args.detectors : ["stide", "ngram", "iforest"];
+  const r = compareSequences(train, test, dets, { seed: args.seed ?? 0 });
+  if (args.format === "json") {
+    return JSON.stringify(
+      r.rows.map((x) => Object.fromEntries(JSON_KEYS.map((k) => [k, x[k] ?? null]))),
+      (_k, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? null : v),
+      2,
+    );
+  }
+  const positives = r.labels.reduce((a, b) => a + b, 0);
+  return (
+    `${args.data}: ${r.labels.length} traces, ${positives} anomalous; fitted on ${train.length} ` +
+    `${args.fit ? `traces of ${args.fit}` : "normal traces of the same file"}\n` +
+    formatTable(r.rows, false) +
+    "\nscores per trace; tabular detectors read each trace's bag of syscalls (call frequencies)"
+  );
 }
 
 async function readData(path: string): Promise<Frame> {

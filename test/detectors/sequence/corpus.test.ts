@@ -47,3 +47,35 @@ describe("syscall-sequence corpus", () => {
     for (const name of ["stide", "ngram", "lstm"]) expect(results[name]).toBeGreaterThan(base);
   }, 300_000);
 });
+
+describe("bpflab compare --sequence", () => {
+  it("fits on the normal traces, scores each labelled trace, and reports the same metrics", async () => {
+    const { bpflab } = await import("../../cli/run-cli.js");
+    const r = bpflab(
+      [
+        "compare",
+        "--data",
+        join(dir, "test.parquet"),
+        "--fit",
+        join(dir, "train.parquet"),
+        "--sequence",
+        "trace:call",
+        "--label",
+        "label",
+        "--detector",
+        "stide,ngram,iforest",
+        "--json",
+      ],
+      { timeout: 120_000 },
+    );
+    expect(r.code).toBe(0);
+    const rows = JSON.parse(r.out) as { detector: string; roc_auc: number }[];
+    expect(rows.map((x) => x.detector)).toEqual(["stide", "ngram", "iforest"]);
+    const auc = Object.fromEntries(rows.map((x) => [x.detector, x.roc_auc]));
+    expect(auc["stide"]).toBeGreaterThan(auc["iforest"]!);
+    expect(auc["ngram"]).toBeGreaterThan(auc["iforest"]!);
+    const bad = bpflab(["compare", "--data", join(dir, "test.parquet"), "--sequence", "trace", "--label", "label"]);
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/TRACE_COL:CALL_COL/);
+  }, 180_000);
+});
