@@ -14,6 +14,7 @@ import { CollectorSession } from "./collector-session.js";
 import { dropsFrame, DROPS_FRAME, dropsSchema, dropWarnings } from "./drops.js";
 import { CgroupTree, CGROUPS_FRAME, cgroupsSchema } from "./cgroup-tree.js";
 import { EpochClock } from "./epoch-clock.js";
+import { onlineRun } from "../online/online-run.js";
 import { CaptureOptions, CaptureProgress, Plan, resolvePlan } from "./plan.js";
 import { StopSwitch, takeSignals } from "./signals.js";
 import { processTree, StoppedCommand } from "./target.js";
@@ -31,6 +32,8 @@ const TICK_MS = 50;
  */
 export async function capture(options: CaptureOptions): Promise<Capture> {
   const plan = resolvePlan(options);
+  // online detectors see every interval before the caller's onInterval; their alerts become the `alerts` frame
+  const online = onlineRun(options, options.onInterval);
   checkPrivileges();
   checkBtf(plan.btfPath);
   const sink = options.sink ?? new MemorySink();
@@ -87,7 +90,7 @@ export async function capture(options: CaptureOptions): Promise<Capture> {
     log.info(`capturing ${plan.collectors.map((c) => c.collector.name).join(", ")} for ${plan.durationMs} ms`);
     cmd?.resume();
     void cmd?.exited.then(() => stop.stop("command exited"));
-    await pollLoop(plan, clock, sessions, sink, stop, options.onInterval);
+    await pollLoop(plan, clock, sessions, sink, stop, online.tick);
   } catch (e) {
     failure = e;
     stop.stop("error");
@@ -131,7 +134,7 @@ export async function capture(options: CaptureOptions): Promise<Capture> {
     const files = await sink.finish(meta);
     const frames = sink instanceof MemorySink ? sink.frames() : {};
     if (files.length) log.debug(`wrote ${files.join(", ")}`);
-    return new Capture(meta, frames);
+    return online.finish(new Capture(meta, frames));
   } finally {
     releaseSignals();
     unwatch();

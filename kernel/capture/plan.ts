@@ -9,10 +9,11 @@ import type { Collector, FrameDecl } from "../collectors/schema.js";
 import { getCollector } from "../collectors/registry.js";
 import { objectDir } from "../paths.js";
 import type { CaptureSink } from "./capture-sink.js";
+import type { OnlineOptions } from "../online/alert.js";
 import { parseDuration } from "./duration.js";
 import { checkPid } from "./target.js";
 
-export interface CaptureOptions {
+export interface CaptureOptions extends OnlineOptions {
   /** Collector names, or names mapped to their options: `{ syscalls: { latency: false } }`. */
   collectors: string[] | Record<string, Record<string, unknown>>;
   /** How long to capture: "10s", "500ms", "2m", or a number of milliseconds. */
@@ -87,6 +88,8 @@ const KNOWN = [
   "btfPath",
   "maxTracked",
   "sink",
+  "online",
+  "onAlert",
 ];
 
 /** Validates every option before anything touches the kernel. */

@@ -7,8 +7,9 @@ import { concatFrames } from "../frame/concat.js";
 import { Capture } from "./capture.js";
 import { loadCapture } from "./load-capture.js";
 import type { CaptureProgress } from "./plan.js";
+import { onlineRun, OnlineOptions } from "../online/online-run.js";
 
-export interface ReplayOptions {
+export interface ReplayOptions extends OnlineOptions {
   /** Playback speed: 1 = the capture's own pace (default), 10 = ten times faster, Infinity = no waiting. */
   speed?: number;
   /** Called after each interval with that interval's rows, as capture() calls it. */
@@ -53,6 +54,7 @@ export async function replay(source: string | Capture, opts: ReplayOptions = {})
   const rows: Record<string, number> = Object.fromEntries(names.map((n) => [n, 0]));
   let interrupted = false;
   let played = 0;
+  const online = onlineRun(opts, opts.onInterval);
   const start = Date.now();
   for (let k = 0; k < intervals; k++) {
     if (opts.signal?.aborted) {
@@ -76,7 +78,7 @@ export async function replay(source: string | Capture, opts: ReplayOptions = {})
     }
     played = k + 1;
     const last = k === intervals - 1;
-    opts.onInterval?.({
+    online.tick({
       elapsedMs: Math.min((k + 1) * I, Math.max(cap.meta.elapsedMs, I)),
       durationMs: cap.meta.durationMs,
       rows: { ...rows },
@@ -92,7 +94,7 @@ export async function replay(source: string | Capture, opts: ReplayOptions = {})
   const meta = interrupted
     ? { ...cap.meta, interrupted: true, elapsedMs: Math.min(cap.meta.elapsedMs, played * I) }
     : cap.meta;
-  return new Capture(meta, joined());
+  return online.finish(new Capture(meta, joined()));
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {

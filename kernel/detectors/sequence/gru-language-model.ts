@@ -176,7 +176,12 @@ export class GruLanguageModel extends BaseSequenceDetector {
     const H = this.opts.units,
       V = this.vocab.size;
     if (!this.buffers || this.buffers.o.length !== V || this.buffers.z.length !== H) {
-      this.buffers = { z: new Float64Array(H), r: new Float64Array(H), rh: new Float64Array(H), o: new Float64Array(V) };
+      this.buffers = {
+        z: new Float64Array(H),
+        r: new Float64Array(H),
+        rh: new Float64Array(H),
+        o: new Float64Array(V),
+      };
     }
     return this.buffers;
   }

@@ -1,0 +1,53 @@
+// The per-interval numbers the online detectors watch, from one interval's new rows: per process and for the
+// whole system, syscalls made, on-CPU time and forks (whichever collectors the capture has).
+
+import type { Frame } from "../frame/frame.js";
+
+export interface IntervalPoint {
+  /** "comm pid" → metric → value; "system" holds the machine's totals. */
+  entities: Map<string, { comm: string; pid: number; values: Record<string, number> }>;
+}
+
+function add(p: IntervalPoint, comm: string, pid: number, metric: string, v: number): void {
+  const key = pid === 0 && comm === "system" ? "system" : `${comm} ${pid}`;
+  let e = p.entities.get(key);
+  if (!e) p.entities.set(key, (e = { comm, pid, values: {} }));
+  e.values[metric] = (e.values[metric] ?? 0) + v;
+}
+
+/** Sums `col` of `f` per process (and in total) into `metric`; each row counts 1 when `col` is undefined. */
+function sum(p: IntervalPoint, f: Frame | undefined, metric: string, col?: string): void {
+  if (!f || f.length === 0 || (col && !f.has(col))) return;
+  const pid = f.numeric("pid");
+  const comm = f.has("process") ? f.strings("process") : f.strings("comm");
+  const v = col ? f.numeric(col) : undefined;
+  let total = 0;
+  for (let i = 0; i < f.length; i++) {
+    const x = v ? v[i]! : 1;
+    total += x;
+    add(p, comm[i]!, pid[i]!, metric, x);
+  }
+  add(p, "system", 0, metric, total);
+}
+
+/** The interval's point from its chunk of new rows. */
+export function intervalPoint(chunk: Record<string, Frame>): IntervalPoint {
+  const p: IntervalPoint = { entities: new Map() };
+  sum(p, chunk["syscalls"], "syscalls", "count");
+  sum(p, chunk["sched"], "oncpu_ns", "oncpu_ns");
+  const proc = chunk["process"];
+  if (proc && proc.length && proc.has("event")) {
+    // a fork is the forking process's doing (ppid), as the features count it
+    const ev = proc.strings("event"),
+      ppid = proc.numeric("ppid"),
+      comm = proc.strings("comm");
+    let n = 0;
+    for (let i = 0; i < proc.length; i++) {
+      if (ev[i] !== "fork") continue;
+      add(p, comm[i]!, ppid[i]!, "forks", 1);
+      n++;
+    }
+    if (n) add(p, "system", 0, "forks", n);
+  }
+  return p;
+}
