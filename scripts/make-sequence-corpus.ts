@@ -84,7 +84,21 @@ async function redis(work: string, seed: number, mode: string): Promise<string[]
   const dir = mkdtempSync(join(work, "redis-"));
   const cli = (...a: string[]) => spawnSync("redis-cli", ["-p", String(port), ...a], { stdio: "ignore" });
   return traced(
-    ["redis-server", "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--loglevel", "warning"],
+    [
+      "redis-server",
+      "--port",
+      String(port),
+      "--bind",
+      "127.0.0.1",
+      "--save",
+      "",
+      "--appendonly",
+      "no",
+      "--dir",
+      dir,
+      "--loglevel",
+      "warning",
+    ],
     async () => {
       for (let i = 0; i < 50 && cli("ping").status !== 0; i++) await new Promise((r) => setTimeout(r, 50));
       const bench = (n: number) =>
