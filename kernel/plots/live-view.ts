@@ -99,6 +99,8 @@ export interface LiveViewInput {
   title: string;
   /** At the end: rows and lost per collector of the returned capture, and its top processes over the whole run. */
   final?: { table: LiveCollectorRow[]; top: LiveProcess[]; elapsedMs: number };
+  /** Online detectors' alerts so far, and the last one's message: a badge under the status line. */
+  alerts?: { count: number; last?: string };
 }
 
 /** One refresh of the live output. */
@@ -121,6 +123,15 @@ export function liveView(o: LiveViewInput): Panel {
       `${escapeHtml(status)}</span>${lost > 0 ? ` · <span style="color:#e15759">${fmtInt(lost)} events lost</span>` : ""}</div>`,
     text: `${o.title}: ${status}${lost > 0 ? ` (${lost} events lost)` : ""}`,
   });
+  if (o.alerts && o.alerts.count > 0) {
+    const last = o.alerts.last ? `: ${o.alerts.last}` : "";
+    items.push({
+      html:
+        `<div style="font-size:12px"><span style="background:#e15759;color:#fff;border-radius:8px;padding:0 6px">` +
+        `${fmtInt(o.alerts.count)} alert${o.alerts.count > 1 ? "s" : ""}</span> ${escapeHtml(last.slice(2))}</div>`,
+      text: `${o.alerts.count} alert(s)${last}`,
+    });
+  }
   const fraction = state === "done" ? 1 : stats.durationMs > 0 ? elapsedMs / stats.durationMs : 0;
   items.push(progressBar(fraction, elapsed));
   if (state === "running" && stats.rates.length) {

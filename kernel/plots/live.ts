@@ -6,6 +6,7 @@ import { Capture } from "../capture/capture.js";
 import { parseDuration } from "../capture/duration.js";
 import { loadCapture } from "../capture/load-capture.js";
 import { replay, ReplayOptions } from "../capture/replay.js";
+import type { Alert } from "../online/alert.js";
 import { LiveDisplay, LiveDisplayOptions } from "./display.js";
 import { LiveStats, topProcesses } from "./live-stats.js";
 import { liveView } from "./live-view.js";
@@ -33,7 +34,7 @@ export interface LiveOptions extends CaptureOptions {
  *   const cap = await live({ collectors: ["sched", "syscalls"], duration: "10s" });
  */
 export async function live(options: LiveOptions): Promise<Capture> {
-  const { title, fallback, onInterval, signal, handleSignals, ...rest } = options;
+  const { title, fallback, onInterval, signal, handleSignals, onAlert, ...rest } = options;
   const names = Array.isArray(rest.collectors) ? [...rest.collectors] : Object.keys(rest.collectors ?? {});
   // Parsed here only for the rates; capture() validates every option again and owns the errors.
   let intervalMs = 1000;
@@ -44,8 +45,20 @@ export async function live(options: LiveOptions): Promise<Capture> {
   }
   const panel = { names, intervalMs, durationMs: safeDuration(rest.duration), title: title ?? "Live capture" };
   // capture() takes SIGINT/SIGTERM over (tslab's interrupt included) and stops early, keeping the data
-  return showLive(panel, fallback, onInterval, (tick) =>
-    capture({ ...rest, ...(signal ? { signal } : {}), handleSignals: handleSignals ?? true, onInterval: tick }),
+  const alerts = alertBadge(onAlert);
+  return showLive(
+    panel,
+    fallback,
+    onInterval,
+    (tick) =>
+      capture({
+        ...rest,
+        ...(signal ? { signal } : {}),
+        handleSignals: handleSignals ?? true,
+        onInterval: tick,
+        onAlert: alerts.onAlert,
+      }),
+    alerts.state,
   );
 }
 
@@ -58,14 +71,34 @@ export async function liveReplay(
   opts: ReplayOptions & { title?: string; fallback?: LiveDisplayOptions["fallback"] } = {},
 ): Promise<Capture> {
   const cap = typeof source === "string" ? await loadCapture(source) : source;
-  const { title, fallback, onInterval, ...rest } = opts;
+  const { title, fallback, onInterval, onAlert, ...rest } = opts;
   const panel = {
     names: cap.meta.collectors,
     intervalMs: cap.meta.intervalMs,
     durationMs: cap.meta.elapsedMs,
     title: title ?? `Replay of ${cap.meta.host}`,
   };
-  return showLive(panel, fallback, onInterval, (tick) => replay(cap, { ...rest, onInterval: tick }));
+  const alerts = alertBadge(onAlert);
+  return showLive(
+    panel,
+    fallback,
+    onInterval,
+    (tick) => replay(cap, { ...rest, onInterval: tick, onAlert: alerts.onAlert }),
+    alerts.state,
+  );
+}
+
+/** Counts the alerts for the panel's badge, then hands each to the caller's onAlert. */
+function alertBadge(next?: (a: Alert) => void) {
+  const state: { count: number; last?: string } = { count: 0 };
+  return {
+    state,
+    onAlert: (a: Alert) => {
+      state.count++;
+      state.last = a.message;
+      next?.(a);
+    },
+  };
 }
 
 interface Panel {
@@ -81,13 +114,14 @@ async function showLive(
   fallback: LiveDisplayOptions["fallback"] | undefined,
   onInterval: ((p: CaptureProgress) => void) | undefined,
   run: (tick: (p: CaptureProgress) => void) => Promise<Capture>,
+  alerts: { count: number; last?: string },
 ): Promise<Capture> {
   const stats = new LiveStats(panel.names, panel.intervalMs);
   const view = new LiveDisplay({ fallback: fallback ?? "stderr" });
   const heading = panel.title;
   const tick = (p: CaptureProgress) => {
     stats.ingestProgress(p);
-    view.update(liveView({ stats, state: "running", title: heading }));
+    view.update(liveView({ stats, state: "running", title: heading, alerts }));
     onInterval?.(p);
   };
   try {
@@ -107,6 +141,7 @@ async function showLive(
         title: heading,
         state: cap.meta.interrupted ? "interrupted" : "done",
         final: { table, top: topProcesses(cap.frames, cap.meta.elapsedMs), elapsedMs: cap.meta.elapsedMs },
+        alerts,
       }),
     );
     return cap;

@@ -8,6 +8,7 @@ import { replay } from "../../kernel/capture/replay.js";
 import type { CaptureProgress } from "../../kernel/capture/plan.js";
 import { liveReplay } from "../../kernel/plots/live.js";
 import { packageRoot } from "../../kernel/paths.js";
+import { StreamingZscore } from "../../kernel/online/streaming-zscore.js";
 
 const dataset = join(packageRoot(), "datasets", "redis-injected");
 
@@ -65,7 +66,8 @@ describe("replay", () => {
       return true;
     });
     try {
-      const cap = await liveReplay(dataset, { speed: Infinity });
+      const cap = await liveReplay(dataset, { speed: Infinity, online: [new StreamingZscore()] });
+      expect(cap.frame("alerts").length).toBeGreaterThan(0);
       expect(cap.frame("sched").length).toBeGreaterThan(0);
     } finally {
       spy.mockRestore();
@@ -74,6 +76,8 @@ describe("replay", () => {
     expect(text).toMatch(/Replay of/);
     expect(text).toMatch(/sched/);
     expect(text).toMatch(/done/);
+    // the badge of the online detector's alerts
+    expect(text).toMatch(/\d+ alert\(s\): /);
   });
 });
 
