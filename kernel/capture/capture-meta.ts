@@ -34,6 +34,10 @@ export interface CaptureMeta {
   /** Target process (and descendants), when filtered. */
   pid?: number;
   command?: string[];
+  /** The cgroup filter: only processes in this cgroup v2 subtree (its path) were traced. */
+  cgroup?: string;
+  /** The name filter: only processes of this name were traced. */
+  comm?: string;
   /** Exit code of `command`, when it exited during the capture. */
   commandExitCode?: number | null;
   /** The capture ended the command (duration, Ctrl-C, an error) rather than the command ending the capture. */

@@ -71,6 +71,17 @@ export function captureConfigSchema(): Record<string, unknown> {
       interval: { description: "aggregation interval (default 1s)", ...DURATION },
       pid: { description: "trace this process and its descendants", type: "integer", minimum: 1 },
       followChildren: { description: "with pid: also trace its descendants (default true)", type: "boolean" },
+      cgroup: {
+        description: "trace only processes in this cgroup v2 or below it (a path below the cgroup2 mount)",
+        type: "string",
+        minLength: 1,
+      },
+      comm: {
+        description: "trace only processes of this name (as ps -o comm shows it)",
+        type: "string",
+        minLength: 1,
+        maxLength: 15,
+      },
       command: {
         description: "start this command under capture, each argument its own string (no shell)",
         type: "array",

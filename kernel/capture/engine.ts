@@ -5,7 +5,7 @@
 import { hostname, release } from "node:os";
 import type { Frame } from "../frame/frame.js";
 import { checkBtf, checkPrivileges } from "../loader/preflight.js";
-import type { FilterConfig } from "../collectors/schema.js";
+import { filterActive, type FilterConfig } from "../collectors/schema.js";
 import { log } from "../log.js";
 import { BPFLAB_VERSION } from "../paths.js";
 import { Capture, CaptureMeta, SCHEMA_VERSION } from "./capture.js";
@@ -44,7 +44,12 @@ export async function capture(options: CaptureOptions): Promise<Capture> {
     await new Promise<void>((r) => setImmediate(r)); // see takeSignals: not inside tslab's synchronous cell part
     releaseSignals = takeSignals((sig) => stop.stop(sig));
   }
-  const filter: FilterConfig = { tgid: plan.pid ?? 0, followChildren: plan.followChildren };
+  const filter: FilterConfig = {
+    tgid: plan.pid ?? 0,
+    followChildren: plan.followChildren,
+    ...(plan.cgroup ? { cgroup: plan.cgroup } : {}),
+    ...(plan.comm !== undefined ? { comm: plan.comm } : {}),
+  };
   const sessions: CollectorSession[] = [];
   let tracker: PidTracker | undefined;
   let cmd: StoppedCommand | undefined;
@@ -60,7 +65,7 @@ export async function capture(options: CaptureOptions): Promise<Capture> {
       cmd = await StoppedCommand.start(plan.command);
       filter.tgid = cmd.pid;
     }
-    if (filter.tgid) tracker = PidTracker.open(filter, plan.maxTracked, plan.btfPath);
+    if (filterActive(filter)) tracker = PidTracker.open(filter, plan.maxTracked, plan.btfPath);
     // the cgroup tree before anything runs: ids seen later are looked up in it, new ones by a rescan
     cgroups = new CgroupTree();
     let ctl = tracker?.ctl;
@@ -76,7 +81,9 @@ export async function capture(options: CaptureOptions): Promise<Capture> {
       sessions.push(s);
       ctl ??= s.ctl;
     }
-    tracker?.seed(cmd ? [cmd.pid] : filter.followChildren ? processTree(filter.tgid) : [filter.tgid]);
+    tracker?.seed(
+      cmd ? [cmd.pid] : !filter.tgid ? [] : filter.followChildren ? processTree(filter.tgid) : [filter.tgid],
+    );
     clock = new EpochClock(ctl!, sessions[0]!.btf);
     // the tracker first: a fork must be tracked before the collectors' own fork programs look at it
     tracker?.attach();
@@ -270,5 +277,7 @@ function startMeta(plan: Plan, clock: EpochClock | undefined, cmd: StoppedComman
     interrupted: false,
     ...(plan.pid !== undefined ? { pid: plan.pid } : {}),
     ...(cmd ? { command: cmd.argv, pid: cmd.pid } : {}),
+    ...(plan.cgroup ? { cgroup: plan.cgroup.path } : {}),
+    ...(plan.comm !== undefined ? { comm: plan.comm } : {}),
   };
 }

@@ -12,6 +12,7 @@ import type { CaptureSink } from "./capture-sink.js";
 import type { OnlineOptions } from "../online/alert.js";
 import { parseDuration } from "./duration.js";
 import { checkPid } from "./target.js";
+import { resolveCgroupFilter } from "./cgroup-filter.js";
 
 export interface CaptureOptions extends OnlineOptions {
   /** Collector names, or names mapped to their options: `{ syscalls: { latency: false } }`. */
@@ -22,6 +23,13 @@ export interface CaptureOptions extends OnlineOptions {
   interval?: string | number;
   /** Trace only this process and (with followChildren, the default) its descendants. */
   pid?: number;
+  /**
+   * Trace only processes in this cgroup v2 or below it: its path below the cgroup2 mount
+   * ("/system.slice/redis-server.service") or the directory itself ("/sys/fs/cgroup/system.slice/...").
+   */
+  cgroup?: string;
+  /** Trace only processes of this name (the thread-group leader's comm as ps shows it, at most 15 bytes). */
+  comm?: string;
   followChildren?: boolean;
   /** Start this command stopped, attach, let it run; the capture ends when it exits (or at `duration`). */
   command?: string[];
@@ -70,6 +78,9 @@ export interface Plan {
   intervalMs: number;
   pid?: number;
   command?: string[];
+  /** The cgroup filter, resolved to its id and depth. */
+  cgroup?: { id: bigint; level: number; path: string };
+  comm?: string;
   followChildren: boolean;
   btfPath?: string;
   maxTracked: number;
@@ -80,6 +91,8 @@ const KNOWN = [
   "duration",
   "interval",
   "pid",
+  "cgroup",
+  "comm",
   "followChildren",
   "command",
   "signal",
@@ -155,6 +168,15 @@ export function resolvePlan(o: CaptureOptions): Plan {
     throw new OptionError(`maxTracked must be a whole number from 1 to ${1 << 22}, got ${maxTracked}`, "default 8192");
   }
   const pid = o.pid !== undefined ? checkPid(o.pid) : undefined;
+  const cgroup = o.cgroup !== undefined ? resolveCgroupFilter(o.cgroup) : undefined;
+  if (o.comm !== undefined) {
+    if (typeof o.comm !== "string" || o.comm.length === 0 || Buffer.byteLength(o.comm) > 15 || o.comm.includes("\0")) {
+      throw new OptionError(
+        `comm must be a process name of 1 to 15 bytes, got ${JSON.stringify(o.comm)}`,
+        "the kernel keeps 15 bytes of a name: use what `ps -o comm` shows",
+      );
+    }
+  }
   for (const c of collectors) {
     const path = join(objectDir(), `${c.collector.object}.bpf.o`);
     if (!existsSync(path)) {
@@ -171,6 +193,8 @@ export function resolvePlan(o: CaptureOptions): Plan {
     followChildren: o.followChildren ?? true,
     maxTracked,
     ...(pid !== undefined ? { pid } : {}),
+    ...(cgroup ? { cgroup } : {}),
+    ...(o.comm !== undefined ? { comm: o.comm } : {}),
     ...(o.command ? { command: o.command } : {}),
     ...(o.btfPath ? { btfPath: o.btfPath } : {}),
   };

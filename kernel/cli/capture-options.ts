@@ -34,6 +34,11 @@ export function captureOptionSpecs(defaults: { collectors?: string; duration?: s
       defaultText: "1s",
     },
     { flags: "-p, --pid <PID>", description: "only this process and its descendants" },
+    {
+      flags: "--cgroup <PATH>",
+      description: "only processes in this cgroup v2 or below it (e.g. /system.slice/redis.service)",
+    },
+    { flags: "--comm <NAME>", description: "only processes of this name (as ps -o comm shows it)" },
     { flags: "--config <FILE>", description: "capture settings from JSON (configs/*.json); flags override it" },
     ...collectorFlags(collectors).map((f) => f.spec),
   ];
@@ -95,6 +100,8 @@ export function resolveCaptureOptions(inv: Invocation, fallbackCollectors?: stri
     duration: durationMs,
     ...(interval !== undefined ? { interval } : {}),
     ...(pid !== undefined ? { pid } : {}),
+    ...(inv.string("cgroup") !== undefined ? { cgroup: inv.string("cgroup")! } : {}),
+    ...(inv.string("comm") !== undefined ? { comm: inv.string("comm")! } : {}),
     ...(command?.length ? { command } : {}),
   };
   return { options, names, untilStopped };

@@ -4,11 +4,11 @@
 
 import { BpflabError } from "../errors.js";
 import type { Btf, FieldLayout, StructLayout } from "../loader/btf.js";
-import type { FilterConfig } from "./schema.js";
+import { filterActive, type FilterConfig } from "./schema.js";
 
 /** The filter's fields (struct bpflab_filter_cfg), at the start of every collector's config. */
 export function filterValues(f: FilterConfig): Record<string, number> {
-  return { targ_tgid: f.tgid, filter_tgid: f.tgid ? 1 : 0, follow_children: f.followChildren ? 1 : 0 };
+  return { targ_tgid: f.tgid, filter_tgid: filterActive(f) ? 1 : 0, follow_children: f.followChildren ? 1 : 0 };
 }
 
 /**

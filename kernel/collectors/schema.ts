@@ -9,9 +9,18 @@ import { option, optionDocs, OptionDecls, OptionDoc, OptionValues, resolveOption
 
 /** The target-process filter every object applies in the kernel (bpflab.h: struct bpflab_filter_cfg). */
 export interface FilterConfig {
-  /** 0 = whole system. */
+  /** 0 = any process (no pid filter). */
   tgid: number;
   followChildren: boolean;
+  /** Only processes in this cgroup v2 (or below it): its id, depth below the root, and path. */
+  cgroup?: { id: bigint; level: number; path: string };
+  /** Only processes of this name (the thread-group leader's comm, at most 15 bytes). */
+  comm?: string;
+}
+
+/** Whether the filter keeps only some processes (then the tracker decides which, and every collector asks it). */
+export function filterActive(f: FilterConfig): boolean {
+  return f.tgid !== 0 || f.cgroup !== undefined || f.comm !== undefined;
 }
 
 /** What a column's `map` may read besides its own field: other fields of the same entry, and the options. */

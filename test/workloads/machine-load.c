@@ -9,6 +9,8 @@
  *   machine-load hog MB             once a line arrives on stdin (time to move it into a cgroup), allocate and
  *                                   touch MB MiB one MiB at a time (to be OOM-killed)
  *   machine-load pause              sleep until killed (a process to find in a cgroup)
+ *   machine-load fork-on-line K N   once a line arrives on stdin, fork K children that each make N getppid(2)
+ *                                   calls and exit 0; reap them
  * Every mode exits 0 when it did what it says. */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -20,6 +22,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -147,6 +150,28 @@ static int hog(long mb)
 	return 0;
 }
 
+static int fork_on_line(int k, long n)
+{
+	char line[16];
+
+	if (!fgets(line, sizeof(line), stdin))
+		return 1;
+	for (int i = 0; i < k; i++) {
+		pid_t p = fork();
+
+		if (p < 0)
+			return 1;
+		if (p == 0) {
+			for (long j = 0; j < n; j++)
+				syscall(SYS_getppid);
+			_exit(0);
+		}
+	}
+	while (wait(NULL) > 0)
+		;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 5 && !strcmp(argv[1], "naps"))
@@ -161,6 +186,8 @@ int main(int argc, char **argv)
 		return mmap_storm(atoi(argv[2]), atol(argv[3]));
 	if (argc == 3 && !strcmp(argv[1], "hog"))
 		return hog(atol(argv[2]));
+	if (argc == 4 && !strcmp(argv[1], "fork-on-line"))
+		return fork_on_line(atoi(argv[2]), atol(argv[3]));
 	if (argc == 2 && !strcmp(argv[1], "pause")) {
 		pause();
 		return 0;
