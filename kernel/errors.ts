@@ -19,11 +19,12 @@ export class BtfMissingError extends BpflabError {}
 /** The verifier refused a program; `log` holds the whole verifier log, the message its last lines. */
 export class VerifierError extends BpflabError {
   readonly log: string;
-  constructor(message: string, log: string, options?: { cause?: unknown }) {
+  constructor(message: string, log: string, options?: { cause?: unknown; hint?: string }) {
     const tail = log.trimEnd().split("\n").slice(-12).join("\n");
     super(
       `${message}\nverifier log (last lines):\n${tail}`,
-      "the program does not pass this kernel's verifier; run with BPFLAB_DEBUG=1 for libbpf's log and report it",
+      options?.hint ??
+        "the program does not pass this kernel's verifier; run with BPFLAB_DEBUG=1 for libbpf's log and report it",
       options,
     );
     this.log = log;

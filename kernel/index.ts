@@ -114,6 +114,11 @@ export { flameGraph, diffFlameGraph, FlameFigure } from "./plots/flame-graph.js"
 export type { FlameGraphOptions, FlameInput } from "./plots/flame-graph.js";
 export { Symbolizer } from "./symbols/symbolizer.js";
 
+// collectors written in a cell
+export { bpf } from "./cell/cell.js";
+export type { CellOptions } from "./cell/cell.js";
+export { BpfCompileError, CellVerifierError } from "./cell/cell-errors.js";
+
 // reports and saved figures
 export { captureReport, reportSections } from "./report/capture-report.js";
 export type { ReportOptions } from "./report/capture-report.js";

@@ -17,7 +17,8 @@ import { EventBuilder } from "../frame/event-builder.js";
 import { encodeConfig } from "../collectors/config-encoder.js";
 import type { CollectorRuntime, FilterConfig } from "../collectors/schema.js";
 import { objectDir } from "../paths.js";
-import type { EpochClock } from "./epoch-clock.js";
+import { perCpuFolder, PerCpuFolder } from "../collectors/per-cpu-values.js";
+import { EpochClock, now } from "./epoch-clock.js";
 import type { CollectorPlan } from "./plan.js";
 import { CgroupTree, fillCgroupColumns } from "./cgroup-tree.js";
 
@@ -50,6 +51,18 @@ interface FramePart {
   ctx?: DecodeContext;
   /** Event frames (per-CPU rings, batch-decoded): set up at attach. */
   events?: EventPart;
+  /** Maps read whole at each interval (a cell's). */
+  snapshot?: SnapshotPart;
+  /** Streams whose records have no time of their own: the capture's start, to stamp them when read. */
+  readTime?: bigint;
+}
+
+interface SnapshotPart {
+  map: BpfMap;
+  drain: boolean;
+  /** Per-CPU values: folded into one before decoding. */
+  fold?: PerCpuFolder;
+  cpus?: number;
 }
 
 /** An event frame's rings, decoder, rows and lost counter. */
@@ -114,7 +127,7 @@ export class CollectorSession {
    */
   static open(plan: CollectorPlan, env: SessionEnv): CollectorSession {
     const { collector, opts } = plan;
-    const path = join(objectDir(), `${collector.object}.bpf.o`);
+    const path = collector.objectPath ?? join(objectDir(), `${collector.object}.bpf.o`);
     const btf = Btf.ofObject(path);
     const decoders = plan.frames.map((f) => compileFrameDecoder(f, btf, collector.object));
     const obj = BpfObject.open(path, env.btfPath ? { btfPath: env.btfPath } : {});
@@ -146,7 +159,15 @@ export class CollectorSession {
         const decoder = decoders[i]!;
         const part: FramePart = { name: f.name, decoder, builder: new FrameBuilder(f.schema, 4096) };
         if (f.source.kind === "aggregate") part.data = obj.map(f.source.map);
-        else if (f.source.perCpu) {
+        else if (f.source.kind === "snapshot") {
+          const src = f.source;
+          const def = btf.mapDefs().find((m) => m.name === src.map)!;
+          part.snapshot = {
+            map: obj.map(src.map, { perCpu: !!src.perCpuValues }),
+            drain: src.drain,
+            ...(src.perCpuValues ? { fold: perCpuFolder(btf, def.valueType), cpus: possibleCpus() } : {}),
+          };
+        } else if (f.source.perCpu) {
           const kb = Number(opts[f.source.perCpu.ringKbOption] ?? 0);
           part.events = {
             outer: obj.map(f.source.ring),
@@ -190,6 +211,7 @@ export class CollectorSession {
       const ctx = this.decodeContext(clock);
       const { decoder, builder } = p;
       p.ctx = ctx;
+      if (!frame.identity?.time && !frame.time) p.readTime = clock.t0.mono;
       p.reader = new RingReader(this.obj.map(src.ring), (view) => decoder.decodeRecord(view, 0, builder, ctx));
     }
     if (collector.attach) {
@@ -217,6 +239,12 @@ export class CollectorSession {
   drainRings(final = false): void {
     for (const r of this.runtimeReaders) r.drain();
     for (const p of this.parts) {
+      if (p.reader && p.ctx && p.readTime) {
+        // a record with no time of its own is stamped with the time it is read (within a tick of its event)
+        const t = now();
+        p.ctx.intervalWallUs = t.wallUs;
+        p.ctx.intervalRelS = Number(t.mono - p.readTime) / 1e9;
+      }
       p.reader?.drain();
       const ev = p.events;
       if (ev?.rings && ev.decoder && ev.builder) {
@@ -245,6 +273,7 @@ export class CollectorSession {
    */
   drainEpochs(epoch: number, clock: EpochClock, all: boolean): void {
     this.runtime?.beforeDrain?.(epoch, all);
+    for (const p of this.parts) if (p.snapshot) this.drainSnapshot(p, p.snapshot, epoch, clock, all);
     for (const p of this.parts) {
       if (!p.data) continue;
       const d = p.decoder;
@@ -267,6 +296,31 @@ export class CollectorSession {
       if (ndel > 0) p.data.deleteKeys(del, ndel);
     }
     this.runtime?.afterDrain?.(epoch, all);
+  }
+
+  /**
+   * A map read whole: every entry becomes a row of interval `epoch` (the last one at the end), deleted as it is
+   * read when the frame drains (never at the end: the object is about to close).
+   */
+  private drainSnapshot(p: FramePart, snap: SnapshotPart, epoch: number, clock: EpochClock, all: boolean): void {
+    const d = p.decoder;
+    const { keys, values, count } = snap.drain && !all ? snap.map.takeAll() : snap.map.readAll();
+    const stamp = clock.stamp(epoch >= 0 ? epoch : clock.current);
+    const ctx = this.decodeContext(clock);
+    ctx.intervalWallUs = stamp.wallUs;
+    ctx.intervalRelS = Number(stamp.mono - clock.t0.mono) / 1e9;
+    const kv = new DataView(keys.buffer, keys.byteOffset, keys.length);
+    const one = snap.fold ? Buffer.alloc(d.valueSize) : undefined;
+    const ov = one ? new DataView(one.buffer, one.byteOffset, one.length) : undefined;
+    const vv = new DataView(values.buffer, values.byteOffset, values.length);
+    for (let i = 0; i < count; i++) {
+      if (snap.fold && one && ov) {
+        snap.fold(values, i * snap.map.valueSize, snap.cpus!, one);
+        d.decodeEntry(kv, i * d.keySize, ov, 0, p.builder, ctx);
+      } else {
+        d.decodeEntry(kv, i * d.keySize, vv, i * d.valueSize, p.builder, ctx);
+      }
+    }
   }
 
   /** The rows decoded since the last call, per frame (each a frame of its own); the builders start empty. */

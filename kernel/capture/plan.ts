@@ -15,8 +15,11 @@ import { checkPid } from "./target.js";
 import { resolveCgroupFilter } from "./cgroup-filter.js";
 
 export interface CaptureOptions extends OnlineOptions {
-  /** Collector names, or names mapped to their options: `{ syscalls: { latency: false } }`. */
-  collectors: string[] | Record<string, Record<string, unknown>>;
+  /**
+   * Collector names (or collectors made with `bpf()` from a cell's C), or names mapped to their options:
+   * `{ syscalls: { latency: false } }` (a cell's collector maps to itself: `{ opens: opensCollector }`).
+   */
+  collectors: (string | Collector)[] | Record<string, Record<string, unknown> | Collector>;
   /** How long to capture: "10s", "500ms", "2m", or a number of milliseconds. */
   duration: string | number;
   /** Aggregation interval of the in-kernel collectors (default "1s"). */
@@ -105,6 +108,17 @@ const KNOWN = [
   "onAlert",
 ];
 
+/** A Collector object (from the registry, or made by bpf() from a cell's C). */
+function isCollector(x: unknown): x is Collector {
+  return (
+    typeof x === "object" &&
+    x !== null &&
+    typeof (x as Collector).name === "string" &&
+    typeof (x as Collector).resolveOptions === "function" &&
+    typeof (x as Collector).framesFor === "function"
+  );
+}
+
 /** Validates every option before anything touches the kernel. */
 export function resolvePlan(o: CaptureOptions): Plan {
   if (!o || typeof o !== "object") {
@@ -115,14 +129,17 @@ export function resolvePlan(o: CaptureOptions): Plan {
       throw new OptionError(`capture has no option "${k}"`, `its options are: ${KNOWN.join(", ")}`);
   }
   const given: unknown = o.collectors;
-  let entries: [string, unknown][];
+  let entries: [string | Collector, unknown][];
   if (Array.isArray(given)) {
-    if (!given.every((n) => typeof n === "string")) {
-      throw new OptionError("collectors must be names", 'e.g. collectors: ["sched", "syscalls"]');
+    if (!given.every((n) => typeof n === "string" || isCollector(n))) {
+      throw new OptionError(
+        "collectors must be names or collectors made by bpf()",
+        'e.g. collectors: ["sched", "syscalls"], or [await bpf({ name: "opens", source }), "sched"]',
+      );
     }
-    entries = given.map((n) => [n, {}]);
+    entries = given.map((n) => [n as string | Collector, {}]);
   } else if (given && typeof given === "object") {
-    entries = Object.entries(given);
+    entries = Object.entries(given).map(([k, v]) => (isCollector(v) ? [v, {}] : [k, v]));
   } else {
     throw new OptionError(
       `collectors must be a list of names or an object of names to options, got ${JSON.stringify(given)}`,
@@ -136,12 +153,25 @@ export function resolvePlan(o: CaptureOptions): Plan {
     );
   }
   const seen = new Set<string>();
-  const collectors = entries.map(([name, opts]): CollectorPlan => {
-    const collector = getCollector(name);
+  const frameNames = new Map<string, string>();
+  const collectors = entries.map(([given, opts]): CollectorPlan => {
+    const collector = typeof given === "string" ? getCollector(given) : given;
+    const name = collector.name;
     if (seen.has(name)) throw new OptionError(`collector ${name} given twice`, "name each collector once");
     seen.add(name);
     const resolved = collector.resolveOptions(opts ?? {});
-    return { collector, opts: resolved, frames: collector.framesFor(resolved) };
+    const frames = collector.framesFor(resolved);
+    for (const f of frames) {
+      const other = frameNames.get(f.name);
+      if (other) {
+        throw new OptionError(
+          `collectors ${other} and ${name} both make a frame "${f.name}"`,
+          "rename the map in the cell (each map becomes a frame of its name)",
+        );
+      }
+      frameNames.set(f.name, name);
+    }
+    return { collector, opts: resolved, frames };
   });
   const durationMs = parseDuration(o.duration, "duration", 10, 7 * 24 * 3_600_000);
   const intervalMs = parseDuration(o.interval ?? "1s", "interval", 10, 3_600_000);
@@ -178,7 +208,7 @@ export function resolvePlan(o: CaptureOptions): Plan {
     }
   }
   for (const c of collectors) {
-    const path = join(objectDir(), `${c.collector.object}.bpf.o`);
+    const path = c.collector.objectPath ?? join(objectDir(), `${c.collector.object}.bpf.o`);
     if (!existsSync(path)) {
       throw new OptionError(
         `collector ${c.collector.name}: ${path} is missing`,

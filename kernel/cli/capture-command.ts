@@ -17,6 +17,7 @@ import {
   captureOptionSpecs,
   ResolvedCapture,
   resolveCaptureOptions,
+  withCells,
 } from "./capture-options.js";
 import { TopScreen } from "./top-screen.js";
 import { writeToDataset } from "../dataset/dataset-write.js";
@@ -64,7 +65,7 @@ export const captureCommand = defineCommand({
 });
 
 async function runCapture(inv: Invocation): Promise<number> {
-  const plan = resolveCaptureOptions(inv);
+  const plan = await withCells(resolveCaptureOptions(inv));
   const dataset = inv.string("dataset");
   const outDir = await openOut(inv);
   const files: string[] = [];

@@ -1,7 +1,11 @@
 // The options every capturing command shares (capture, top): collectors, duration, interval, target, config
 // file and the collectors' own flags, and their translation into CaptureOptions.
 
+import { readFileSync } from "node:fs";
+import { basename } from "node:path";
 import { OptionError } from "../errors.js";
+import { bpf } from "../cell/cell.js";
+import type { Collector } from "../collectors/schema.js";
 import { collectors } from "../collectors/registry.js";
 import type { CaptureOptions } from "../capture/engine.js";
 import { Capture, type CaptureMeta } from "../capture/capture.js";
@@ -40,6 +44,12 @@ export function captureOptionSpecs(defaults: { collectors?: string; duration?: s
     },
     { flags: "--comm <NAME>", description: "only processes of this name (as ps -o comm shows it)" },
     { flags: "--config <FILE>", description: "capture settings from JSON (configs/*.json); flags override it" },
+    {
+      flags: "--bpf <FILE>",
+      description:
+        "a collector written in BPF C (FILE.bpf.c): its hash, array and ring maps become frames (repeatable)",
+      repeatable: true,
+    },
     ...collectorFlags(collectors).map((f) => f.spec),
   ];
 }
@@ -50,6 +60,8 @@ export interface ResolvedCapture {
   names: string[];
   /** No duration was given: the capture runs until Ctrl-C (or its command exits). */
   untilStopped: boolean;
+  /** --bpf files, compiled by withCells(). */
+  bpfFiles: string[];
 }
 
 /** CaptureOptions from the flags (over `--config`), every value checked; `fallbackCollectors` when none given. */
@@ -65,17 +77,18 @@ export function resolveCaptureOptions(inv: Invocation, fallbackCollectors?: stri
     : Object.keys(cfgSpec).length
       ? Object.keys(cfgSpec)
       : fallbackCollectors;
-  if (!names || names.length === 0) {
+  const bpfFiles = inv.strings("bpf");
+  if ((!names || names.length === 0) && bpfFiles.length === 0) {
     throw new OptionError("no --collector given", `name one or more of: ${Object.keys(collectors).join(", ")}`);
   }
-  for (const n of names) {
+  for (const n of names ?? []) {
     if (!collectors[n])
       throw new OptionError(
         `unknown collector "${n}"`,
         `known collectors: ${Object.keys(collectors).join(", ")} (see \`bpflab collectors\`)`,
       );
   }
-  const spec = applyCollectorFlags(inv, collectorFlags(collectors), names, cfgSpec);
+  const spec = applyCollectorFlags(inv, collectorFlags(collectors), names ?? [], cfgSpec);
   let pid: number | undefined;
   if (inv.string("pid") !== undefined) {
     pid = inv.int("pid", { min: 1 });
@@ -104,7 +117,38 @@ export function resolveCaptureOptions(inv: Invocation, fallbackCollectors?: stri
     ...(inv.string("comm") !== undefined ? { comm: inv.string("comm")! } : {}),
     ...(command?.length ? { command } : {}),
   };
-  return { options, names, untilStopped };
+  return { options, names: names ?? [], untilStopped, bpfFiles };
+}
+
+/**
+ * The plan with each --bpf file compiled into a collector (named after the file: opens.bpf.c → opens), so a
+ * compile error or a verifier rejection is reported, with its line, before anything is captured.
+ */
+export async function withCells(plan: ResolvedCapture): Promise<ResolvedCapture> {
+  if (plan.bpfFiles.length === 0) return plan;
+  const spec: Record<string, Record<string, unknown> | Collector> = Array.isArray(plan.options.collectors)
+    ? Object.fromEntries(plan.options.collectors.map((c) => (typeof c === "string" ? [c, {}] : [c.name, c])))
+    : { ...plan.options.collectors };
+  const names = [...plan.names];
+  for (const file of plan.bpfFiles) {
+    let source: string;
+    try {
+      source = readFileSync(file, "utf8");
+    } catch (e) {
+      throw new OptionError(
+        `--bpf ${file}: ${(e as NodeJS.ErrnoException).code ?? "cannot read it"}`,
+        "give a BPF C file",
+      );
+    }
+    const name = basename(file)
+      .replace(/\.bpf\.c$|\.c$/, "")
+      .replace(/[^A-Za-z0-9_]/g, "_");
+    if (spec[name])
+      throw new OptionError(`--bpf ${file}: a collector ${name} is already in this capture`, "rename the file");
+    spec[name] = await bpf({ name, source });
+    names.push(name);
+  }
+  return { ...plan, names, options: { ...plan.options, collectors: spec } };
 }
 
 /**

@@ -7,7 +7,7 @@ import { saveCapture } from "../capture/capture-files.js";
 import { parseDuration } from "../capture/duration.js";
 import { LiveStats } from "../plots/live-stats.js";
 import { defineCommand, Invocation } from "./command.js";
-import { asPlanned, captureOptionSpecs, resolveCaptureOptions } from "./capture-options.js";
+import { asPlanned, captureOptionSpecs, resolveCaptureOptions, withCells } from "./capture-options.js";
 import { summaryJson, summaryOf } from "../report/summary.js";
 import { TopScreen } from "./top-screen.js";
 
@@ -36,7 +36,7 @@ export const topCommand = defineCommand({
 });
 
 async function runTop(inv: Invocation): Promise<number> {
-  const plan = resolveCaptureOptions(inv, ["sched", "syscalls"]);
+  const plan = await withCells(resolveCaptureOptions(inv, ["sched", "syscalls"]));
   const intervalMs = parseDuration(plan.options.interval ?? "1s", "interval", 10, 3_600_000);
   const topN = inv.int("top", { min: 1, max: 200 }) ?? Math.max(5, Math.min(20, (process.stdout.rows || 26) - 8));
   const screen = new TopScreen(new LiveStats(plan.names, intervalMs, { topN }), {

@@ -78,7 +78,7 @@ export function compileBatchDecoder(
   };
   const cells: Cell[] = [];
   const id = frame.identity;
-  if (!id.time) return fail("a stream frame needs identity.time");
+  if (!id?.time) return fail("a stream frame needs identity.time");
   const tf = field(id.time);
   if (tf.kind.kind !== "int" || tf.kind.size !== 8 || tf.offset % 8) fail(`identity time ${id.time}: aligned 64-bit`);
   const idCols: [string, ColumnType, number][] = [

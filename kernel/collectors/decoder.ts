@@ -6,7 +6,7 @@ import { BpflabError } from "../errors.js";
 import type { Btf, BtfMapDef, FieldKind, StructLayout } from "../loader/btf.js";
 import type { ColumnType } from "../frame/frame.js";
 import type { ColumnDecl, FrameDecl, RowAccess } from "./schema.js";
-import { identityColumns } from "./schema.js";
+import { identityColumns, timeColumns } from "./schema.js";
 
 /** What decoded rows are written into (FrameBuilder). */
 export interface RowSink {
@@ -50,7 +50,7 @@ type Writer = (c: Cursor, out: RowSink, row: number, ctx: DecodeContext, acc: Ro
 /** A compiled frame decoder: the same code for aggregates (key + value) and streams (record). */
 export interface FrameDecoder {
   readonly frame: string;
-  readonly kind: "aggregate" | "stream";
+  readonly kind: "aggregate" | "stream" | "snapshot";
   /** Aggregates: key and value sizes and the epoch field's offset in the key. */
   readonly keySize: number;
   readonly valueSize: number;
@@ -100,6 +100,16 @@ export function compileFrameDecoder(frame: FrameDecl<never>, btf: Btf, object: s
       key.fields.find((f) => f.name === (src.epoch ?? "epoch")) ?? fail(`struct ${key.name} has no epoch field`);
     if (ep.type.kind !== "int" || ep.size !== 4) fail(`${key.name}.${ep.name} must be a __u32`);
     epochOffset = ep.offset;
+  } else if (src.kind === "snapshot") {
+    const def = maps.get(src.map) ?? fail(`no map ${src.map}`);
+    if (!def.keyType || !def.valueType) fail(`map ${src.map} declares no __type(key, …) and __type(value, …)`);
+    const key = typeLayout(btf, def.keyType, "key");
+    const val = typeLayout(btf, def.valueType, "value");
+    slots.key = { index: 0, layout: key };
+    slots.val = { index: 1, layout: val };
+    keySize = key.size;
+    valueSize = val.size;
+    epochOffset = -1;
   } else {
     if (!maps.has(src.ring)) fail(`no ring buffer ${src.ring}`);
     const rec = structOf(src.record);
@@ -157,10 +167,11 @@ export function compileFrameDecoder(frame: FrameDecl<never>, btf: Btf, object: s
 
   const writers: Writer[] = [];
   const id = frame.identity;
-  // ts, t_s: the interval's start, or the record's own time
-  if (id.time) {
-    const f = field(id.time);
-    if (f.kind.kind !== "int" || f.kind.size !== 8) fail(`identity time ${id.time} must be a 64-bit integer`);
+  // ts, t_s: the record's own time, or the interval's start (the read's time, for a stream without one)
+  const time = id ? id.time : frame.time;
+  if (time) {
+    const f = field(time);
+    if (f.kind.kind !== "int" || f.kind.size !== 8) fail(`time field ${time} must be a 64-bit integer`);
     const slot = f.slot,
       off = f.offset;
     writers.push((c, out, r, ctx) => {
@@ -181,12 +192,14 @@ export function compileFrameDecoder(frame: FrameDecl<never>, btf: Btf, object: s
     ["process", "str", 5],
     ["cgroup_id", "u64", 6],
   ];
-  for (const [name, type, col] of idCols) {
-    const map = id.map?.[name as "comm" | "process"];
-    writers.push(columnWriter(col, type, id[name as "pid"], map ? { map } : {}));
+  if (id) {
+    for (const [name, type, col] of idCols) {
+      const map = id.map?.[name as "comm" | "process"];
+      writers.push(columnWriter(col, type, id[name as "pid"], map ? { map } : {}));
+    }
   }
   if (identityColumns.length !== 7) throw new Error("identityColumns changed: update the decoder");
-  let col = identityColumns.length;
+  let col = id ? identityColumns.length : timeColumns.length;
   // the frame's own columns follow the identity ones, in declaration order (the schema's order)
   for (const c of Object.values(frame.columns)) {
     const w = columnWriter(col++, c.type, c.from, c);
@@ -315,6 +328,13 @@ export function compileFrameDecoder(frame: FrameDecl<never>, btf: Btf, object: s
       run(out, ctx);
     },
   };
+}
+
+/** A map's key or value type as a struct: its own layout, or a scalar as the one field `name` at offset 0. */
+function typeLayout(btf: Btf, id: number, name: string): StructLayout {
+  const kind = btf.fieldKind(id);
+  if (kind.kind === "struct") return kind.struct;
+  return { name, size: btf.sizeof(id), fields: [{ name, offset: 0, size: btf.sizeof(id), type: kind }] };
 }
 
 /**

@@ -107,11 +107,27 @@ export interface StreamSourceDecl {
   perCpu?: { lost: string; ringKbOption: string };
 }
 
+/**
+ * A map read whole at each interval boundary (a collector written in a notebook cell): every entry is a row,
+ * its key and value decoded from the map's own BTF types (`key` and `val`: a struct's fields, or the scalar
+ * itself as field `key` / `value`). With `drain`, entries are deleted as they are read (per-interval values);
+ * without, they stay (running totals, one snapshot per interval). `perCpuValues` are summed over the CPUs.
+ */
+export interface SnapshotSourceDecl {
+  kind: "snapshot";
+  map: string;
+  drain: boolean;
+  perCpuValues?: boolean;
+}
+
 export interface FrameDecl<O = Record<string, unknown>> {
   /** Frame (and Parquet file) name: the collector's name for its main frame, `<name>_<what>` for others. */
   name: string;
-  source: AggregateSourceDecl | StreamSourceDecl;
-  identity: IdentityDecl;
+  source: AggregateSourceDecl | StreamSourceDecl | SnapshotSourceDecl;
+  /** Where pid, tid, comm, process and cgroup_id come from; a frame without (a cell's map) has ts and t_s only. */
+  identity?: IdentityDecl;
+  /** Without identity: the field holding a record's own time (CLOCK_MONOTONIC ns); else the time of the read. */
+  time?: string;
   columns: Record<string, ColumnDecl>;
   /**
    * One row per element of this integer array field instead of one per entry (a histogram's buckets), the
@@ -131,6 +147,8 @@ export interface CollectorDecl<D extends OptionDecls> {
   description: string;
   /** Object file stem: bpf/.output/<object>.bpf.o (default: the name). */
   object?: string;
+  /** The object file itself, when it is not in bpf/.output (a cell's, compiled at run time). */
+  objectPath?: string;
   /** Tracepoints used, for the docs. */
   tracepoints: string[];
   options?: D;
@@ -160,6 +178,8 @@ export interface Collector<O extends object = Record<string, unknown>> {
   readonly name: string;
   readonly description: string;
   readonly object: string;
+  /** The object file, when it is not bpf/.output/<object>.bpf.o. */
+  readonly objectPath?: string;
   readonly tracepoints: readonly string[];
   readonly options: readonly OptionDoc[];
   /** The main frame's columns (the first frame's). */
@@ -218,6 +238,9 @@ export const cgroupColumns = [
   { name: "unit", type: "str", description: 'systemd unit of that path (.service, .scope; else its .slice), or ""' },
 ] as const satisfies readonly ColumnSpec[];
 
+/** The time columns alone: every row of a frame without identity (a cell's map) starts with these. */
+export const timeColumns = identityColumns.slice(0, 2);
+
 /** Turns a declaration into a Collector (the engine compiles its decoders against the object's BTF at load). */
 export function defineCollector<D extends OptionDecls = Record<string, never>>(
   d: CollectorDecl<D>,
@@ -229,13 +252,14 @@ export function defineCollector<D extends OptionDecls = Record<string, never>>(
   const frames = d.frames.map((f) => ({
     ...f,
     schema: [
-      ...identityColumns,
+      ...(f.identity ? identityColumns : timeColumns),
       ...Object.entries(f.columns).map(([name, c]): ColumnSpec => {
         const spec: ColumnSpec = { name, type: c.type, description: c.description };
         if (c.unit) spec.unit = c.unit;
         return spec;
       }),
-      ...cgroupColumns,
+      // resolved from cgroup_id: a frame without identity has none
+      ...(f.identity ? cgroupColumns : []),
     ] as readonly ColumnSpec[],
   }));
   if (frames.length === 0) throw new Error(`collector ${d.name} declares no frame`);
@@ -243,6 +267,7 @@ export function defineCollector<D extends OptionDecls = Record<string, never>>(
     name: d.name,
     description: d.description,
     object: d.object ?? d.name,
+    ...(d.objectPath ? { objectPath: d.objectPath } : {}),
     tracepoints: d.tracepoints,
     options: optionDocs(decls),
     schema: frames[0]!.schema,

@@ -19,6 +19,7 @@ export class BpfMap {
   /** Values of per-CPU maps hold one slot per possible CPU, each rounded up to 8 bytes. */
   readonly perCpu: boolean;
   private batchUnsupported = false;
+  private takeUnsupported = false;
   private keyBuf?: Buffer;
   private valBuf?: Buffer;
 
@@ -164,7 +165,34 @@ export class BpfMap {
     return [this.keyBuf, this.valBuf!];
   }
 
-  private readBatched(chunk: number): MapEntries {
+  /**
+   * Reads every entry and removes it: from a hash map atomically per entry (BPF_MAP_LOOKUP_AND_DELETE_BATCH,
+   * Linux 5.6), so an update lands either in what is returned or in the map; from an array (whose entries
+   * cannot be deleted) by reading and then zeroing each one, where an update between the two is lost.
+   * The returned buffers are reused by the next call.
+   */
+  takeAll(chunk = 4096): MapEntries {
+    if (!this.takeUnsupported) {
+      try {
+        return this.readBatched(chunk, true);
+      } catch (e) {
+        if (!(e instanceof BatchUnsupported)) throw e;
+        this.takeUnsupported = true;
+      }
+    }
+    const e = this.readAll(chunk);
+    const type = libbpf().bpf_map__type(this.ptr);
+    if (type === 2 || type === 6) {
+      // BPF_MAP_TYPE_ARRAY, PERCPU_ARRAY: zero what was read
+      const zero = Buffer.alloc(this.valueSize);
+      for (let i = 0; i < e.count; i++) this.update(e.keys.subarray(i * this.keySize, (i + 1) * this.keySize), zero);
+    } else if (e.count > 0) {
+      this.deleteKeys(Buffer.from(e.keys.subarray(0, e.count * this.keySize)), e.count);
+    }
+    return e;
+  }
+
+  private readBatched(chunk: number, andDelete = false): MapEntries {
     const lb = libbpf();
     const fd = this.fd;
     const cap = Math.max(this.maxEntries, 1);
@@ -178,7 +206,7 @@ export class BpfMap {
       const want = Math.min(chunk, cap - total);
       if (want <= 0) break;
       const n = [want];
-      const rc = lb.bpf_map_lookup_batch(
+      const rc = (andDelete ? lb.bpf_map_lookup_and_delete_batch : lb.bpf_map_lookup_batch)(
         fd,
         first ? null : inTok,
         outTok,

@@ -86,6 +86,10 @@ function bind() {
     bpf_map_lookup_batch: bpf.func(
       "int bpf_map_lookup_batch(int fd, void *in_batch, void *out_batch, void *keys, void *values, _Inout_ uint32_t *count, void *opts)",
     ),
+    bpf_map_lookup_and_delete_batch: bpf.func(
+      "int bpf_map_lookup_and_delete_batch(int fd, void *in_batch, void *out_batch, void *keys, void *values, _Inout_ uint32_t *count, void *opts)",
+    ),
+    bpf_map__type: bpf.func("int bpf_map__type(void *map)"),
     bpf_map_delete_batch: bpf.func(
       "int bpf_map_delete_batch(int fd, const void *keys, _Inout_ uint32_t *count, void *opts)",
     ),

@@ -35,7 +35,9 @@ export interface LiveOptions extends CaptureOptions {
  */
 export async function live(options: LiveOptions): Promise<Capture> {
   const { title, fallback, onInterval, signal, handleSignals, onAlert, ...rest } = options;
-  const names = Array.isArray(rest.collectors) ? [...rest.collectors] : Object.keys(rest.collectors ?? {});
+  const names = Array.isArray(rest.collectors)
+    ? rest.collectors.map((c) => (typeof c === "string" ? c : c.name))
+    : Object.keys(rest.collectors ?? {});
   // Parsed here only for the rates; capture() validates every option again and owns the errors.
   let intervalMs = 1000;
   try {

@@ -128,7 +128,7 @@ describe.each(histFrames)("frame %s (rowsPer)", (_name, c, frame) => {
     const val = btf.struct(src.value)!;
     const kb = Buffer.alloc(key.size);
     const vb = Buffer.alloc(val.size);
-    const id = frame.identity;
+    const id = frame.identity!;
     // identity numbers from key or value, wherever this frame reads them
     const num = (path: string, v: number) => {
       const [slot, ...rest] = path.split(".");
