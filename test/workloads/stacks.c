@@ -3,6 +3,8 @@
  *   stacks spin MS        burn MS ms of CPU: 75% of it in spin_a, 25% in spin_b (same loop, 3:1 iterations)
  *   stacks sleep N MS     one thread sleeps MS ms in nanosleep, N times, from sleeper() called by main
  *   stacks openat N       N openat calls of a path that does not exist (each fails with ENOENT)
+ *   stacks shift MS1 MS2  MS1 ms of CPU split 3:1 between spin_a and spin_b, then MS2 ms split 1:3 (an
+ *                         injected change of where the time goes, for differential flame graphs)
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -53,6 +55,20 @@ int main(int argc, char **argv)
 		}
 		return 0;
 	}
+	if (argc == 4 && !strcmp(argv[1], "shift")) {
+		double until = cpu_ms() + atof(argv[2]);
+
+		while (cpu_ms() < until) {
+			spin_a(300000);
+			spin_b(100000);
+		}
+		until = cpu_ms() + atof(argv[3]);
+		while (cpu_ms() < until) {
+			spin_a(100000);
+			spin_b(300000);
+		}
+		return 0;
+	}
 	if (argc == 4 && !strcmp(argv[1], "sleep")) {
 		sleeper(atoi(argv[2]), atol(argv[3]));
 		return 0;
@@ -65,6 +81,6 @@ int main(int argc, char **argv)
 				return 2;
 		return 0;
 	}
-	fprintf(stderr, "usage: stacks spin MS | sleep N MS | openat N\n");
+	fprintf(stderr, "usage: stacks spin MS | shift MS1 MS2 | sleep N MS | openat N\n");
 	return 1;
 }
