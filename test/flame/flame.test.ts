@@ -38,6 +38,7 @@ function profileFrame(): Frame {
     b.setNum(col("kernel_frames"), r, stack.split(";").filter((f) => f.endsWith("_[k]")).length);
     b.setNum(col("user_frames"), r, stack.split(";").filter((f) => !f.endsWith("_[k]")).length);
     b.setNum(col("samples"), r, samples);
+    for (const c of ["cgroup", "container", "unit"]) b.setStr(col(c), r, "");
   };
   for (const t of [0, 1]) {
     add(t, 10, "app", "_start;main;spin_a", 75);
