@@ -51,7 +51,7 @@ export type { Matrix, MatrixInput } from "./detectors/matrix.js";
 export { explain, topFeatures } from "./detectors/explain.js";
 export type { Explanation } from "./detectors/explain.js";
 export { compareDetectors } from "./compare/compare.js";
-export { readCsv, parseCsv } from "./compare/read-csv.js";
+export { readCsv, parseCsv } from "./frame/read-csv.js";
 export type { CompareResult, CompareRow, CompareOptions, DetectorSpec } from "./compare/compare.js";
 export { findAnomalies, logScale, DETECTION_MODES } from "./analysis/anomalies.js";
 export type { Anomaly, AnomalyReport, FindAnomaliesOptions, Incident, DetectionMode } from "./analysis/anomalies.js";

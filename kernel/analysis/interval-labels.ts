@@ -109,7 +109,7 @@ export async function readIntervalLabels(path: string): Promise<IntervalLabel[]>
     return labelsFromFrame(frame, path);
   }
   if (ext === ".csv") {
-    const { parseCsv } = await import("../compare/read-csv.js");
+    const { parseCsv } = await import("../frame/read-csv.js");
     return labelsFromFrame(parseCsv(quoteFreeText(readFileSync(path, "utf8")), "labels"), path);
   }
   throw new DatasetError(`labels ${path}: unknown file type "${ext}"`, FORMAT_HINT);

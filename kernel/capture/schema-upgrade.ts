@@ -13,8 +13,9 @@ const PROCESS_SPEC: ColumnSpec = {
 
 /**
  * Version 1 → 2: `filename` → `exe` in the process frame, and a `process` column after `comm` in every frame that
- * has pid, tid and comm: the comm of the pid's rows with tid == pid (over all frames, the last such row's), else
- * the row's own comm. Frames already at version 2 pass unchanged.
+ * has pid, tid and comm: the comm of the pid's row with tid == pid at the same `ts` (interval or event time),
+ * else of its last such row in any frame, else the row's own comm; process columns that do not apply to an event (exe and args but for exec, exit_code and
+ * lifetime_ns but for exit) become NULL. Frames already at version 2 pass unchanged.
  */
 export function upgradeV1(frames: Record<string, Frame>): Record<string, Frame> {
   const leader = new Map<number, string>();
@@ -33,12 +34,19 @@ export function upgradeV1(frames: Record<string, Frame>): Record<string, Frame> 
     for (const s of f.schema) cols[name === "process" && s.name === "filename" ? "exe" : s.name] = f.column(s.name);
     if (hasIdentity(f) && !f.has("process")) {
       const pid = f.numeric("pid");
+      const tid = f.numeric("tid");
+      const ts = f.has("ts") ? f.numeric("ts") : undefined;
       const comm = f.column("comm") as { codes: Uint32Array; dict: string[] };
+      // The leader's comm in the same interval (or at the same event time) first: comm changes at exec.
+      const sameTime = new Map<string, string>();
+      if (ts)
+        for (let i = 0; i < f.length; i++)
+          if (pid[i] === tid[i]) sameTime.set(`${pid[i]}:${ts[i]}`, comm.dict[comm.codes[i]!]!);
       const dict: string[] = [];
       const index = new Map<string, number>();
       const codes = new Uint32Array(f.length);
       for (let i = 0; i < f.length; i++) {
-        const v = leader.get(pid[i]!) ?? comm.dict[comm.codes[i]!]!;
+        const v = (ts && sameTime.get(`${pid[i]}:${ts[i]}`)) ?? leader.get(pid[i]!) ?? comm.dict[comm.codes[i]!]!;
         let k = index.get(v);
         if (k === undefined) {
           k = dict.length;
@@ -51,9 +59,28 @@ export function upgradeV1(frames: Record<string, Frame>): Record<string, Frame> 
       schema = [...schema.slice(0, at), PROCESS_SPEC, ...schema.slice(at)];
       cols.process = { codes, dict };
     }
-    out[name] = new Frame(f.name, schema, cols, f.length);
+    out[name] = new Frame(f.name, schema, cols, f.length, name === "process" ? eventNulls(f) : {});
   }
   return out;
+}
+
+/** Version 1 wrote 0 / "" where a process event's column does not apply; version 2 writes NULL. */
+const ONLY_FOR: Record<string, string> = {
+  filename: "exec",
+  args: "exec",
+  exit_code: "exit",
+  lifetime_ns: "exit",
+};
+
+function eventNulls(f: Frame): Record<string, Uint8Array> {
+  if (!f.has("event")) return {};
+  const ev = f.strings("event");
+  const masks: Record<string, Uint8Array> = {};
+  for (const [col, kind] of Object.entries(ONLY_FOR)) {
+    if (!f.has(col)) continue;
+    masks[col === "filename" ? "exe" : col] = Uint8Array.from(ev, (e) => (e === kind ? 1 : 0));
+  }
+  return masks;
 }
 
 function hasIdentity(f: Frame): boolean {

@@ -7,7 +7,7 @@ import type { DuckDBConnection, DuckDBInstance } from "@duckdb/node-api";
 import type { Frame } from "../frame/frame.js";
 import { concatFrames } from "../frame/concat.js";
 import { writeError, writeParquetInto } from "../frame/parquet.js";
-import { duckdbApi, SESSION_CONFIG } from "../frame/duckdb-session.js";
+import { openSession } from "../frame/duckdb-session.js";
 import type { PrivateDir } from "../frame/safe-file.js";
 import { BpflabError, DatasetError } from "../errors.js";
 import { log } from "../log.js";
@@ -37,13 +37,8 @@ const TRIM_EVERY = 8;
 /** Writes per DuckDB instance (see SegmentWriter.connection). */
 const RECYCLE_AFTER = 256;
 
-async function openDuckDB(): Promise<{ instance: DuckDBInstance; con: DuckDBConnection }> {
-  const instance = await duckdbApi().DuckDBInstance.create(":memory:", {
-    ...SESSION_CONFIG,
-    memory_limit: DUCKDB_MEMORY,
-    threads: "1",
-  });
-  return { instance, con: await instance.connect() };
+function openDuckDB(): Promise<{ instance: DuckDBInstance; con: DuckDBConnection }> {
+  return openSession({ memory_limit: DUCKDB_MEMORY, threads: "1" });
 }
 
 /**

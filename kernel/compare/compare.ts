@@ -144,6 +144,13 @@ function prepare(data: CompareData, opts: CompareOptions): { matrix: Matrix; lab
       data.schema
         .filter((s) => s.name !== label && s.type !== "str" && s.type !== "u64" && s.type !== "timestamp")
         .map((s) => s.name);
+    if (data.spec(label).type === "str") {
+      const seen = [...new Set(data.strings(label))];
+      throw new DetectorInputError(
+        `label column "${label}" of ${data.name} holds text (${seen.slice(0, 5).join(", ")}${seen.length > 5 ? ", …" : ""})`,
+        "labels must be 0 (normal) or 1 (anomaly): write the column as numbers, e.g. 1 where it says the anomaly",
+      );
+    }
     matrix = matrixFromFrame(data, feats);
     raw = data.numeric(label);
   } else {

@@ -90,7 +90,7 @@ export function findAnomaliesAcrossHosts(ds: Dataset, opts: FindAnomaliesOptions
   const keys = report.features.keys;
   const idCol = ["pid", "tid", "cgroup_id"].find((k) => keys.has(k));
   const hostOfRow = idCol
-    ? keys.values(idCol).map((v) => hosts[hostIndexOf(v)] ?? "?")
+    ? keys.values(idCol).map((v) => (v === null ? "?" : (hosts[hostIndexOf(v)] ?? "?")))
     : keys.values(keys.columnNames[0]!).map(() => "?");
   const top = report.top.map((a): Anomaly => ({ ...a, entity: { host: hostOfRow[a.row]!, ...restore(a.entity) } }));
   return { ...report, top, hosts, hostOfRow };

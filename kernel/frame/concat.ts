@@ -1,9 +1,9 @@
 // concatFrames: one Frame from chunks of the same schema, each chunk with its own string dictionaries (what a
 // capture's per-interval chunks and Parquet segments are). Pairs with frame.ts.
 
-import { allocColumn, ColumnData, ColumnSpec, Frame, isStringColumn, StringColumn } from "./frame.js";
-
-type NumericColumn = Exclude<ColumnData, StringColumn>;
+import { allocColumn, ColumnData, ColumnSpec, copyInto, isStringColumn, NumericColumn } from "./column.js";
+import type { StringColumn, Validity } from "./column.js";
+import { Frame } from "./frame.js";
 
 /**
  * The rows of `chunks` in order, as one frame named `name` with `schema` (default: the first chunk's). String
@@ -23,6 +23,7 @@ export function concatFrames(name: string, chunks: readonly Frame[], schema?: re
     total += c.length;
   }
   const out: Record<string, ColumnData> = {};
+  const masks: Record<string, Validity> = {};
   for (const s of specs) {
     const col = allocColumn(s.type, total);
     if (isStringColumn(col)) {
@@ -45,15 +46,22 @@ export function concatFrames(name: string, chunks: readonly Frame[], schema?: re
     } else {
       let at = 0;
       for (const c of chunks) {
-        const src = c.column(s.name) as NumericColumn;
-        (col as NumericColumn & { set(a: ArrayLike<number | bigint>, o: number): void }).set(
-          src.subarray(0, c.length),
-          at,
-        );
+        copyInto(col, c.column(s.name) as NumericColumn, at, c.length);
         at += c.length;
       }
     }
     out[s.name] = col;
+    // A NULL mask when any chunk has one; rows of chunks without one are all values.
+    if (chunks.some((c) => c.validity(s.name))) {
+      const mask = new Uint8Array(total).fill(1);
+      let at = 0;
+      for (const c of chunks) {
+        const v = c.validity(s.name);
+        if (v) mask.set(v, at);
+        at += c.length;
+      }
+      masks[s.name] = mask;
+    }
   }
-  return new Frame(name, specs, out, total);
+  return new Frame(name, specs, out, total, masks);
 }

@@ -49,7 +49,8 @@ export function rawBindings(): RawBindings {
 /**
  * Settings of every bpflab DuckDB: no spill files (an in-memory DuckDB would spill to ".tmp" in the current
  * folder, a predictable path it opens following symlinks; Parquet copies stream and need no spill) and no
- * extension downloads (nothing may download at run time; Parquet is built in).
+ * extension downloads (nothing may download at run time; Parquet is built in). openSession also sets the time
+ * zone to UTC.
  */
 export const SESSION_CONFIG: Record<string, string> = {
   temp_directory: "",
@@ -63,17 +64,35 @@ export const SESSION_CONFIG: Record<string, string> = {
  * table functions.
  */
 export async function withDuckDB<T>(fn: (con: DuckDBApi.DuckDBConnection, duck: Api) => Promise<T>): Promise<T> {
-  const duck = duckdbApi();
-  const instance = await duck.DuckDBInstance.create(":memory:", SESSION_CONFIG);
+  const { instance, con } = await openSession();
+  try {
+    return await fn(con, duckdbApi());
+  } finally {
+    con.closeSync();
+    instance.closeSync();
+  }
+}
+
+/**
+ * A new in-memory DuckDB with SESSION_CONFIG (plus `extra` settings) and one connection; the caller closes both.
+ * Timestamps are written as TIMESTAMPTZ cast from UTC microseconds, so the session's zone is UTC: with the ICU
+ * extension the cast would otherwise shift by the local zone (without ICU, DuckDB casts as UTC anyway).
+ */
+export async function openSession(
+  extra: Record<string, string> = {},
+): Promise<{ instance: DuckDBApi.DuckDBInstance; con: DuckDBApi.DuckDBConnection }> {
+  const instance = await duckdbApi().DuckDBInstance.create(":memory:", { ...SESSION_CONFIG, ...extra });
   try {
     const con = await instance.connect();
     try {
-      return await fn(con, duck);
-    } finally {
-      con.closeSync();
+      await con.run("SET TimeZone = 'UTC'");
+    } catch {
+      // no ICU: TIMESTAMPTZ casts are UTC already
     }
-  } finally {
+    return { instance, con };
+  } catch (e) {
     instance.closeSync();
+    throw e;
   }
 }
 

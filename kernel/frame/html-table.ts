@@ -14,11 +14,13 @@ const DEFAULTS: TableOptions = { head: 5, tail: 5 };
 export function frameSource(frame: Frame): TableSource {
   const specs = frame.schema;
   const cols = specs.map((s) => frame.column(s.name));
+  const masks = specs.map((s) => frame.validity(s.name));
   return {
     title: `Frame ${frame.name}`,
     nRows: frame.length,
     columns: specs.map((s) => ({ name: s.name, dtype: s.type, unit: s.unit, numeric: NUMERIC.has(s.type) })),
     cell(c, r) {
+      if (masks[c]?.[r] === 0) return null; // NULL: shown as the renderer's missing mark
       const col = cols[c]!;
       if ("dict" in col) return col.dict[col.codes[r]!]; // a string column (isStringColumn, without its import)
       const v = col[r]!;

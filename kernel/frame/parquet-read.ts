@@ -3,7 +3,7 @@
 // Pairs with parquet-write.ts; parquet.ts holds the public API.
 
 import type { DuckDBConnection, DuckDBEnumType, DuckDBType } from "@duckdb/node-api";
-import { allocColumn, ColumnData, ColumnSpec, ColumnType, StringColumn } from "./frame.js";
+import { allocColumn, ColumnData, ColumnSpec, ColumnType, StringColumn, Validity } from "./column.js";
 import { duckdbApi, rawBindings, sqlIdent, sqlString } from "./duckdb-session.js";
 import { columnEnum, readTextColumns, stringPlans, textOf } from "./parquet-read-strings.js";
 import { DatasetError } from "../errors.js";
@@ -149,11 +149,13 @@ export async function readColumns(
   specs: readonly ColumnSpec[],
   sources: readonly SourceColumn[],
   rows: number,
-): Promise<Record<string, ColumnData>> {
+): Promise<{ columns: Record<string, ColumnData>; validity: Record<string, Validity> }> {
   const out: Record<string, ColumnData> = {};
+  const validity: Record<string, Validity> = {};
   for (const s of specs) out[s.name] = allocColumn(s.type, rows);
-  if (rows === 0) return out;
+  if (rows === 0) return { columns: out, validity };
   const file = sqlString(path);
+  const nulls = await nullCounts(con, path, sources);
   // read_parquet's row-number column cannot be added to a file that has a column of that name.
   const rowNumbers = !sources.some((s) => s.name === "file_row_number");
   const strIdx = specs.flatMap((s, i) => (s.type === "str" ? [i] : []));
@@ -181,6 +183,14 @@ export async function readColumns(
       sinks.push(columnSink(spec, out[spec.name]!, undefined));
     }
   }
+  // NULL masks: one more 1-byte sink per column that has NULLs (the Parquet statistics say which).
+  for (let i = 0; i < specs.length; i++) {
+    if (!nulls.get(sources[i]!.name)) continue;
+    const mask = new Uint8Array(rows);
+    validity[specs[i]!.name] = mask;
+    exprs.push(`CAST((${sqlIdent(sources[i]!.name)} IS NOT NULL) AS UTINYINT)`);
+    sinks.push({ type: duckdbApi().UTINYINT, width: 1, put: (bytes, at, n) => mask.set(bytes.subarray(0, n), at) });
+  }
   if (sinks.length > 0) {
     const got = await (rowNumbers ? sinkColumns : streamColumns)(con, file, exprs, sinks);
     if (got !== rows) {
@@ -202,6 +212,31 @@ export async function readColumns(
       path,
     );
   }
+  return { columns: out, validity };
+}
+
+/**
+ * NULLs per column, from the row groups' statistics (no data is read); a column whose statistics lack a null
+ * count is counted.
+ */
+async function nullCounts(
+  con: DuckDBConnection,
+  path: string,
+  sources: readonly SourceColumn[],
+): Promise<Map<string, number>> {
+  const r = await con.runAndReadAll(
+    `SELECT path_in_schema, sum(stats_null_count), count(*) - count(stats_null_count) ` +
+      `FROM parquet_metadata(${sqlString(path)}) GROUP BY path_in_schema`,
+  );
+  const out = new Map<string, number>();
+  const unknown: SourceColumn[] = [];
+  const byName = new Map(r.getRows().map((row) => [String(row[0]), row]));
+  for (const s of sources) {
+    const row = byName.get(s.name);
+    if (!row || Number(row[2]) > 0) unknown.push(s);
+    else out.set(s.name, Number(row[1] ?? 0));
+  }
+  if (unknown.length) for (const name of await columnsWithNulls(con, path, unknown)) out.set(name, 1);
   return out;
 }
 

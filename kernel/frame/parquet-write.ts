@@ -13,9 +13,21 @@ type Feed = (vector: unknown, start: number, n: number) => void;
 interface StagedColumn {
   /** Type of the table function's column (what the feed writes). */
   stagedType: DuckDBType;
-  /** SQL that turns the staged column `c<i>` into the Parquet column. */
+  /** SQL that turns the staged column `c<i>` into the Parquet column's value (without its alias). */
   select: string;
   feed: Feed;
+  /** Name of the staged column (default `c<i>`; masks are `v<i>`). */
+  name?: string;
+}
+
+/** A NULL mask staged as a UTINYINT column (1 = value, 0 = NULL). */
+function maskColumn(mask: Uint8Array): StagedColumn {
+  const raw = rawBindings();
+  return {
+    stagedType: duckdbApi().UTINYINT,
+    select: "",
+    feed: (vector, start, n) => raw.copy_data_to_vector(vector, 0, mask.buffer, mask.byteOffset + start, n),
+  };
 }
 
 /**
@@ -61,7 +73,6 @@ function stageColumn(spec: ColumnSpec, col: ColumnData, i: number, vectorSize: n
   const duck = duckdbApi();
   const raw = rawBindings();
   const c = `c${i}`;
-  const as = ` AS ${sqlIdent(spec.name)}`;
   const copyTyped =
     (arr: Exclude<ColumnData, StringColumn>): Feed =>
     (vector, start, n) => {
@@ -71,7 +82,7 @@ function stageColumn(spec: ColumnSpec, col: ColumnData, i: number, vectorSize: n
   if (isStr(col)) {
     if (col.codes.length === 0 && col.dict.length === 0) {
       // An ENUM needs at least one value; with no rows the feed never runs, so any string type will do.
-      return { stagedType: duck.VARCHAR, select: c + as, feed: () => {} };
+      return { stagedType: duck.VARCHAR, select: c, feed: () => {} };
     }
     const { values, codes } = uniqueDictionary(col, spec.name);
     const withNul = values.map((v) => v.includes("\0"));
@@ -82,7 +93,7 @@ function stageColumn(spec: ColumnSpec, col: ColumnData, i: number, vectorSize: n
       const utf8 = values.map((v, k) => (withNul[k] ? Buffer.from(v, "utf8") : undefined));
       return {
         stagedType: duck.VARCHAR,
-        select: c + as,
+        select: c,
         feed: (vector, start, n) => {
           for (let r = 0; r < n; r++) {
             const k = codes[start + r]!;
@@ -99,7 +110,7 @@ function stageColumn(spec: ColumnSpec, col: ColumnData, i: number, vectorSize: n
     // Written as an ENUM, DuckDB's Parquet writer emits a dictionary-encoded UTF8 column straight from the codes.
     return {
       stagedType: type,
-      select: c + as,
+      select: c,
       feed: (vector, start, n) => {
         scratch.set(codes.subarray(start, start + n));
         raw.copy_data_to_vector(vector, 0, scratch.buffer, 0, n * scratch.BYTES_PER_ELEMENT);
@@ -108,25 +119,25 @@ function stageColumn(spec: ColumnSpec, col: ColumnData, i: number, vectorSize: n
   }
   switch (spec.type) {
     case "u32":
-      return { stagedType: duck.UINTEGER, select: c + as, feed: copyTyped(col) };
+      return { stagedType: duck.UINTEGER, select: c, feed: copyTyped(col) };
     case "i32":
-      return { stagedType: duck.INTEGER, select: c + as, feed: copyTyped(col) };
+      return { stagedType: duck.INTEGER, select: c, feed: copyTyped(col) };
     case "u64":
-      return { stagedType: duck.UBIGINT, select: c + as, feed: copyTyped(col) };
+      return { stagedType: duck.UBIGINT, select: c, feed: copyTyped(col) };
     case "f64":
-      return { stagedType: duck.DOUBLE, select: c + as, feed: copyTyped(col) };
+      return { stagedType: duck.DOUBLE, select: c, feed: copyTyped(col) };
     // i64 and timestamp live in Float64Arrays; DuckDB casts them natively, far faster than BigInt() per value.
     // NaN/±Inf (a missing value, e.g. from a foreign file's NULL) becomes NULL instead of a cast error.
     case "i64":
       return {
         stagedType: duck.DOUBLE,
-        select: `CASE WHEN isfinite(${c}) THEN CAST(${c} AS BIGINT) END${as}`,
+        select: `CASE WHEN isfinite(${c}) THEN CAST(${c} AS BIGINT) END`,
         feed: copyTyped(col),
       };
     case "timestamp":
       return {
         stagedType: duck.DOUBLE,
-        select: `CASE WHEN isfinite(${c}) THEN make_timestamp(CAST(${c} AS BIGINT)) END${as}`,
+        select: `CASE WHEN isfinite(${c}) THEN CAST(make_timestamp(CAST(${c} AS BIGINT)) AS TIMESTAMPTZ) END`,
         feed: copyTyped(col),
       };
     case "bool": {
@@ -135,7 +146,7 @@ function stageColumn(spec: ColumnSpec, col: ColumnData, i: number, vectorSize: n
       const scratch = new Uint8Array(vectorSize);
       return {
         stagedType: duck.BOOLEAN,
-        select: c + as,
+        select: c,
         feed: (vector, start, n) => {
           for (let r = 0; r < n; r++) scratch[r] = src[start + r] !== 0 ? 1 : 0;
           raw.copy_data_to_vector(vector, 0, scratch.buffer, 0, n);
@@ -175,7 +186,7 @@ function scanFunction(name: string, state: ScanState, vectorSize: number) {
   return duckdbApi().DuckDBTableFunction.create({
     name,
     bindFunction: (bind) => {
-      state.staged!.forEach((s, i) => bind.addResultColumn(`c${i}`, s.stagedType));
+      state.staged!.forEach((s, i) => bind.addResultColumn(s.name ?? `c${i}`, s.stagedType));
       bind.setCardinality(state.rows, true);
     },
     initFunction: (init) => {
@@ -194,8 +205,8 @@ function scanFunction(name: string, state: ScanState, vectorSize: number) {
 }
 
 /**
- * Writes `frame` to `path` on `con`: ZSTD, strings dictionary-encoded, i64 as INT64, timestamps as TIMESTAMP
- * (µs), u32/u64 as unsigned INT32/INT64. The scan is single-threaded so rows keep their order. `path` must exist
+ * Writes `frame` to `path` on `con`: ZSTD, strings dictionary-encoded, i64 as INT64, timestamps as TIMESTAMPTZ
+ * (µs, isAdjustedToUTC), u32/u64 as unsigned INT32/INT64, NULL where the mask says. The scan is single-threaded so rows keep their order. `path` must exist
  * (created exclusively by the caller): DuckDB writes into it.
  */
 export async function copyFrameToParquet(
@@ -209,11 +220,22 @@ export async function copyFrameToParquet(
   }
   const vectorSize = rawBindings().vector_size();
   const staged = frame.schema.map((s, i) => stageColumn(s, frame.column(s.name), i, vectorSize));
+  // Columns with NULLs get their mask staged as one more column; the SELECT turns its zeros into NULL.
+  const selects = frame.schema.map((s, i) => {
+    const mask = frame.validity(s.name);
+    let expr = staged[i]!.select;
+    if (mask && mask.includes(0)) {
+      const v = `v${staged.length}`;
+      staged.push({ ...maskColumn(mask), name: v });
+      expr = `CASE WHEN ${v} = 1 THEN ${expr} END`;
+    }
+    return `${expr} AS ${sqlIdent(s.name)}`;
+  });
   const state: ScanState = { staged, rows: frame.length, next: 0 };
   // Unique per connection: saveCapture writes several frames through one connection.
   const scanName = `bpflab_frame_scan_${++scanSeq}`;
   const fn = scanFunction(scanName, state, vectorSize);
-  const select = staged.map((s) => s.select).join(", ");
+  const select = selects.join(", ");
   try {
     con.registerTableFunction(fn);
     await con.run(

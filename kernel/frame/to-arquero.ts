@@ -16,7 +16,11 @@ export interface ArqueroTable {
   get(name: string, row?: number): unknown;
   objects(options?: object): Record<string, unknown>[];
   toHTML(options?: object): string;
-  /** Every other arquero verb (filter, groupby, rollup, orderby, derive, ...). */
+  /**
+   * Every other arquero verb (filter, groupby, rollup, orderby, derive, ...). Typed `any` on purpose: arquero's
+   * own types cannot be named here (see above), and notebooks chain verbs whose results differ by verb.
+   */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   [verb: string]: any;
 }
 
@@ -50,6 +54,17 @@ export function loadArquero(): ArqueroModule {
  * `bigint: true`) are the frame's typed arrays themselves; strings are decoded, bools become true/false.
  */
 export function arqueroColumn(frame: Frame, name: string, options: ToArqueroOptions = {}): ArrayLike<unknown> {
+  const values = arqueroValues(frame, name, options);
+  const mask = frame.validity(name);
+  if (!mask) return values;
+  // A typed array cannot hold null: a column with NULL cells becomes a plain array, null where no value applies
+  // (arquero's op.valid / op.is_nan and aggregates skip nulls).
+  const out = Array.from(values);
+  for (let i = 0; i < out.length; i++) if (mask[i] === 0) out[i] = null;
+  return out;
+}
+
+function arqueroValues(frame: Frame, name: string, options: ToArqueroOptions): ArrayLike<unknown> {
   const type = frame.spec(name).type;
   const col = frame.column(name);
   switch (type) {

@@ -37,9 +37,18 @@ export function loadDanfo(): typeof Danfo {
  *   ~104 days of boot are);
  * - timestamps (µs since epoch) become JS Dates, so danfo types the column "datetime" and `.dt` works; a Date
  *   holds milliseconds, so the µs digits are dropped (the Frame keeps them);
- * - bool becomes true/false, str the decoded strings.
+ * - bool becomes true/false, str the decoded strings;
+ * - NULL cells become null.
  */
 export function danfoColumn(frame: Frame, name: string): unknown[] {
+  const values = danfoValues(frame, name);
+  const mask = frame.validity(name);
+  // NULL (not applicable) becomes null, which danfo counts as missing (isNa, fillNa, dropNa).
+  if (mask) for (let i = 0; i < values.length; i++) if (mask[i] === 0) values[i] = null;
+  return values;
+}
+
+function danfoValues(frame: Frame, name: string): unknown[] {
   const type = frame.spec(name).type;
   const col = frame.column(name);
   if (type === "str") {
@@ -68,5 +77,5 @@ export function toDanfo(frame: Frame, options: ToDanfoOptions = {}): DanfoDataFr
     // danfo refuses an object of empty arrays; an empty DataFrame with the column names is what it can hold.
     return new dfd.DataFrame([], { columns: [...names] });
   }
-  return new dfd.DataFrame(data as any);
+  return new dfd.DataFrame(data as unknown as ConstructorParameters<typeof dfd.DataFrame>[0]);
 }

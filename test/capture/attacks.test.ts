@@ -109,6 +109,7 @@ describe("attacks by another user", () => {
           ls -a ${parent}/moved.* >/dev/null 2>&1
         done`;
       const child = atk!.start(script);
+      const attackDone = new Promise((r) => child.on("exit", r)); // listen now: it may end before the capture
       const sink = new SegmentWriter(out, { segmentMs: 0 });
       const meta = spillMeta(["a", "b"]);
       sink.begin(meta, [
@@ -124,7 +125,7 @@ describe("attacks by another user", () => {
       }
       const paths = await sink.finish({ ...meta, elapsedMs: 3000 });
       out.close();
-      await new Promise((r) => child.on("exit", r));
+      await attackDone;
       victimUntouched();
       expect(paths.length).toBe(2);
       const movedAway = readdirSync(parent).filter((f) => f.startsWith("moved.")).length;

@@ -210,3 +210,40 @@ describe("directories that are not one whole capture", () => {
     expect(err.message).toMatch(/no bpflab capture/);
   });
 });
+
+describe("captures of older schema versions", () => {
+  test("datasets/redis-injected (schema 1) reads as schema 2: exe, process, NULL where an event has no value", async () => {
+    const cap = await loadCapture(join(__dirname, "../../datasets/redis-injected"));
+    expect(cap.meta.schemaVersion).toBe(SCHEMA_VERSION);
+    const p = cap.frame("process");
+    expect(p.has("filename")).toBe(false);
+    expect(p.spec("exe").type).toBe("str");
+    for (const c of cap.collectors) {
+      const names = cap.frame(c).columnNames;
+      expect(names.indexOf("process"), c).toBe(names.indexOf("comm") + 1);
+    }
+    const ev = p.strings("event");
+    for (let i = 0; i < p.length; i++) {
+      expect(p.isNull("exit_code", i)).toBe(ev[i] !== "exit");
+      expect(p.isNull("exe", i)).toBe(ev[i] !== "exec");
+    }
+    // process is the comm of the pid's leader thread in the same interval wherever the capture saw it.
+    const s = cap.frame("sched");
+    const leader = new Map<string, string>();
+    const pid = s.numeric("pid");
+    const tid = s.numeric("tid");
+    const ts = s.numeric("ts");
+    const comm = s.strings("comm");
+    for (let i = 0; i < s.length; i++) if (pid[i] === tid[i]) leader.set(`${pid[i]}:${ts[i]}`, comm[i]!);
+    const proc = s.strings("process");
+    let threads = 0;
+    for (let i = 0; i < s.length; i++) {
+      const l = leader.get(`${pid[i]}:${ts[i]}`);
+      if (pid[i] !== tid[i] && l !== undefined) {
+        threads++;
+        expect(proc[i]).toBe(l);
+      }
+    }
+    expect(threads).toBeGreaterThan(0);
+  });
+});
