@@ -68,7 +68,7 @@ describe("signals collector", () => {
         del = of("deliver");
       expect(gen).toHaveLength(K);
       expect(del).toHaveLength(K);
-      const pick = (rs: Record<string, Cell>[], ...cols: string[]) => rs.map((r) => cols.map((c) => r[c]));
+      const pick = (rs: Record<string, Cell | null>[], ...cols: string[]) => rs.map((r) => cols.map((c) => r[c]));
       expect(new Set(pick(gen, "pid", "comm", "result", "origin", "to_process").map((r) => r.join()))).toEqual(
         new Set([[target.pid, "machine-load", "delivered", "user", true].join()]),
       );
