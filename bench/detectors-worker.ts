@@ -58,7 +58,6 @@ function run(seed: number): Float64Array {
       return s;
     }
     case "npm-isolation-forest": {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { IsolationForest: NpmForest } = require("isolation-forest");
       const f = new NpmForest(100, 256);
       f.fit(objects);
@@ -70,7 +69,6 @@ function run(seed: number): Float64Array {
     }
     case "ml-pca-svd":
     case "ml-pca-cov": {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
       const { PCA } = require("ml-pca");
       const p = new PCA(rows, { scale: true, method: engine === "ml-pca-svd" ? "SVD" : "covarianceMatrix" });
       const cum: number[] = p.getCumulativeVariance();

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DuckDBInstance, DuckDBConnection } from "@duckdb/node-api";
 import { ColumnSpec, Frame } from "../kernel/frame/frame.js";
+import type { ColumnData, NumericColumn, StringColumn } from "../kernel/frame/column.js";
 import { readParquet, writeParquet } from "../kernel/frame/parquet.js";
 
 const rows = Number(process.argv[2] ?? 1_000_000);
@@ -31,7 +32,7 @@ function schedLike(n: number): Frame {
     { name: "invol_switches", type: "i64" },
     { name: "migrations", type: "i64" },
   ];
-  const cols: Record<string, any> = {};
+  const cols: Record<string, ColumnData> = {};
   const f = (k: (i: number) => number) => Float64Array.from({ length: n }, (_, i) => k(i));
   cols.ts = f((i) => 1_764_150_000_000_000 + Math.floor(i / 500) * 1_000_000);
   cols.t_s = f((i) => Math.floor(i / 500));
@@ -82,17 +83,18 @@ async function appenderRowByRow(frame: Frame, path: string): Promise<void> {
   await withCon(async (con) => {
     await con.run(DDL);
     const app = await con.createAppender("t");
-    const c = (n: string) => frame.column(n) as any;
-    const [ts, t_s, pid, tid, comm, cg] = ["ts", "t_s", "pid", "tid", "comm", "cgroup_id"].map(c);
+    const c = (n: string) => frame.column(n) as NumericColumn;
+    const [ts, t_s, pid, tid, cg] = ["ts", "t_s", "pid", "tid", "cgroup_id"].map(c) as NumericColumn[];
+    const comm = frame.column("comm") as StringColumn;
     const ints = ["oncpu_ns", "runq_ns", "offcpu_ns", "vol_switches", "invol_switches", "migrations"].map(c);
     for (let i = 0; i < frame.length; i++) {
-      app.appendTimestamp(new DuckDBTimestampValue(BigInt(ts[i])));
-      app.appendDouble(t_s[i]);
-      app.appendUInteger(pid[i]);
-      app.appendUInteger(tid[i]);
-      app.appendVarchar(comm.dict[comm.codes[i]]);
-      app.appendUBigInt(cg[i]);
-      for (const col of ints) app.appendBigInt(BigInt(col[i]));
+      app.appendTimestamp(new DuckDBTimestampValue(BigInt(ts![i]!)));
+      app.appendDouble(Number(t_s![i]!));
+      app.appendUInteger(Number(pid![i]!));
+      app.appendUInteger(Number(tid![i]!));
+      app.appendVarchar(comm.dict[comm.codes[i]!]!);
+      app.appendUBigInt(BigInt(cg![i]!));
+      for (const col of ints) app.appendBigInt(BigInt(col[i]!));
       app.endRow();
     }
     app.closeSync();

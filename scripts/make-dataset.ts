@@ -152,7 +152,7 @@ async function main(): Promise<void> {
   });
   for (const c of children) {
     try {
-      c.pid && process.kill(c === load ? -c.pid : c.pid, "SIGTERM");
+      if (c.pid) process.kill(c === load ? -c.pid : c.pid, "SIGTERM");
     } catch {
       /* gone */
     }
