@@ -5,6 +5,7 @@ import { readFileSync } from "node:fs";
 import { histogramFrame, histogramOption } from "./histogram.js";
 import { kernelHasTracepoint } from "./kernel-features.js";
 import { ColumnDecl, defineCollector } from "./schema.js";
+import { THREAD_KEY_IDENTITY } from "./identity-decls.js";
 
 // Block device names by the kernel's dev_t (major << 20 | minor), from /proc/partitions: read once, then again
 // when a device it has not seen appears (hot-plugged disks, new loop devices), at most once a second.
@@ -106,7 +107,7 @@ export const disk = defineCollector({
     {
       name: "disk",
       source: { kind: "aggregate", map: "counts", key: "disk_key", value: "disk_val" },
-      identity: { pid: "key.pid", tid: "key.tid", comm: "val.comm", process: "val.pcomm", cgroup_id: "val.cgroup_id" },
+      identity: THREAD_KEY_IDENTITY,
       columns: {
         ...keyColumns,
         count: { from: "val.count", type: "i64", unit: "requests", description: "requests completed in the interval" },
@@ -161,7 +162,7 @@ export const disk = defineCollector({
     histogramFrame({
       name: "disk_hist",
       source: { kind: "aggregate", map: "hists", key: "disk_hist_key", value: "disk_hist" },
-      identity: { pid: "key.pid", tid: "key.tid", comm: "val.comm", process: "val.pcomm", cgroup_id: "val.cgroup_id" },
+      identity: THREAD_KEY_IDENTITY,
       keys: {
         ...keyColumns,
         stage: {

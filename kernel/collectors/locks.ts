@@ -3,6 +3,7 @@
 
 import { histogramFrame, histogramOption } from "./histogram.js";
 import { ColumnDecl, defineCollector } from "./schema.js";
+import { THREAD_KEY_IDENTITY } from "./identity-decls.js";
 
 /** The lock:contention_begin flags (LCB_F_* in include/trace/events/lock.h). */
 const SPIN = 1,
@@ -51,7 +52,7 @@ export const locks = defineCollector({
     {
       name: "locks",
       source: { kind: "aggregate", map: "counts", key: "locks_key", value: "locks_val" },
-      identity: { pid: "key.pid", tid: "key.tid", comm: "val.comm", process: "val.pcomm", cgroup_id: "val.cgroup_id" },
+      identity: THREAD_KEY_IDENTITY,
       columns: {
         ...keyColumns,
         waits: { from: "val.count", type: "i64", unit: "waits", description: "waits that ended in the interval" },
@@ -80,7 +81,7 @@ export const locks = defineCollector({
     histogramFrame({
       name: "locks_hist",
       source: { kind: "aggregate", map: "hists", key: "locks_key", value: "locks_hist" },
-      identity: { pid: "key.pid", tid: "key.tid", comm: "val.comm", process: "val.pcomm", cgroup_id: "val.cgroup_id" },
+      identity: THREAD_KEY_IDENTITY,
       keys: keyColumns,
       counts: "waits",
       features: { prefix: "lock_wait_", columns: {}, quantiles: { q: [0.5, 0.99] } },

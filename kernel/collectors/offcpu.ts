@@ -4,6 +4,7 @@
 import { option } from "./options.js";
 import { EpochStackTable, StackRuntime } from "./stack-runtime.js";
 import { defineCollector, RowAccess } from "./schema.js";
+import { THREAD_KEY_IDENTITY } from "./identity-decls.js";
 
 const folded = (row: RowAccess) => (row.runtime as StackRuntime | undefined)?.folded(row);
 
@@ -61,7 +62,7 @@ export const offcpu = defineCollector({
     {
       name: "offcpu",
       source: { kind: "aggregate", map: "blocked", key: "offcpu_key", value: "offcpu_val" },
-      identity: { pid: "key.pid", tid: "key.tid", comm: "val.comm", process: "val.pcomm", cgroup_id: "val.cgroup_id" },
+      identity: THREAD_KEY_IDENTITY,
       columns: {
         stack: {
           from: "key.user_hash",

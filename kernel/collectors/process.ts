@@ -1,6 +1,7 @@
 // process: exec, fork and exit events streamed through a ring buffer; pairs with bpf/process.{bpf.c,h}.
 
 import { defineCollector } from "./schema.js";
+import { RECORD_IDENTITY, recordTime } from "./identity-decls.js";
 
 /** enum process_event_kind in bpf/process.h. */
 const EXEC = 1,
@@ -21,21 +22,9 @@ export const processEvents = defineCollector({
     {
       name: "process",
       source: { kind: "stream", ring: "events", record: "process_event" },
-      identity: {
-        pid: "rec.pid",
-        tid: "rec.tid",
-        comm: "rec.comm",
-        process: "rec.pcomm",
-        cgroup_id: "rec.cgroup_id",
-        time: "rec.ts_ns",
-      },
+      identity: RECORD_IDENTITY,
       columns: {
-        ts_ns: {
-          from: "rec.ts_ns",
-          type: "u64",
-          unit: "ns",
-          description: "event time, CLOCK_MONOTONIC (bpf_ktime_get_ns)",
-        },
+        ts_ns: recordTime("event time, CLOCK_MONOTONIC (bpf_ktime_get_ns)"),
         event: {
           from: "rec.kind",
           type: "str",

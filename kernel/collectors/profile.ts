@@ -6,6 +6,7 @@ import { onlineCpus, openCpuClock } from "../loader/perf-event.js";
 import { option } from "./options.js";
 import { ParityStackMaps, StackRuntime } from "./stack-runtime.js";
 import { defineCollector, RowAccess } from "./schema.js";
+import { THREAD_KEY_IDENTITY } from "./identity-decls.js";
 
 const folded = (row: RowAccess) => (row.runtime as StackRuntime | undefined)?.folded(row);
 
@@ -55,7 +56,7 @@ export const profile = defineCollector({
     {
       name: "profile",
       source: { kind: "aggregate", map: "samples", key: "profile_key", value: "profile_val" },
-      identity: { pid: "key.pid", tid: "key.tid", comm: "val.comm", process: "val.pcomm", cgroup_id: "val.cgroup_id" },
+      identity: THREAD_KEY_IDENTITY,
       columns: {
         stack: {
           from: "key.user_stack_id",

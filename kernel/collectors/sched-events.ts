@@ -2,6 +2,7 @@
 // pairs with sched_switch_ev in bpf/sched.bpf.c and struct sched_event in bpf/events.h.
 
 import type { FrameDecl } from "./schema.js";
+import { RECORD_IDENTITY, recordTime } from "./identity-decls.js";
 
 /** The state a thread leaves the CPU in, as ps(1) letters (TASK_* bits of include/linux/sched.h). */
 function stateName(v: number): string {
@@ -25,16 +26,9 @@ export const schedEventsFrame: FrameDecl<{ events: boolean }> = {
     record: "sched_event",
     perCpu: { lost: "switch_events_lost", ringKbOption: "ringKb" },
   },
-  identity: {
-    pid: "rec.pid",
-    tid: "rec.tid",
-    comm: "rec.comm",
-    process: "rec.pcomm",
-    cgroup_id: "rec.cgroup_id",
-    time: "rec.ts_ns",
-  },
+  identity: RECORD_IDENTITY,
   columns: {
-    ts_ns: { from: "rec.ts_ns", type: "u64", unit: "ns", description: "switch time, CLOCK_MONOTONIC" },
+    ts_ns: recordTime("switch time, CLOCK_MONOTONIC"),
     cpu: { from: "rec.cpu", type: "u32", description: "the CPU switching" },
     prev_state: {
       from: "rec.prev_state",

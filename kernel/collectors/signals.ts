@@ -4,6 +4,7 @@
 import { constants } from "node:os";
 import { kernelPageSize } from "./kernel-features.js";
 import { defineCollector } from "./schema.js";
+import { RECORD_IDENTITY, recordTime } from "./identity-decls.js";
 
 /** enum signals_event_kind in bpf/signals.h. */
 const GENERATE = 1,
@@ -84,21 +85,9 @@ export const signals = defineCollector({
     {
       name: "signals",
       source: { kind: "stream", ring: "events", record: "signals_event" },
-      identity: {
-        pid: "rec.pid",
-        tid: "rec.tid",
-        comm: "rec.comm",
-        process: "rec.pcomm",
-        cgroup_id: "rec.cgroup_id",
-        time: "rec.ts_ns",
-      },
+      identity: RECORD_IDENTITY,
       columns: {
-        ts_ns: {
-          from: "rec.ts_ns",
-          type: "u64",
-          unit: "ns",
-          description: "event time, CLOCK_MONOTONIC (bpf_ktime_get_ns)",
-        },
+        ts_ns: recordTime("event time, CLOCK_MONOTONIC (bpf_ktime_get_ns)"),
         event: {
           from: "rec.kind",
           type: "str",

@@ -4,6 +4,7 @@
 import type { BpfObject } from "../loader/bpf-object.js";
 import type { FrameDecl } from "./schema.js";
 import { syscallName } from "./syscall-name.js";
+import { RECORD_IDENTITY, recordTime } from "./identity-decls.js";
 
 /** Options the frame reads (a subset of the syscalls collector's). */
 interface EventOpts {
@@ -22,16 +23,9 @@ export const syscallEventsFrame: FrameDecl<EventOpts> = {
     record: "syscalls_event",
     perCpu: { lost: "sys_events_lost", ringKbOption: "ringKb" },
   },
-  identity: {
-    pid: "rec.pid",
-    tid: "rec.tid",
-    comm: "rec.comm",
-    process: "rec.pcomm",
-    cgroup_id: "rec.cgroup_id",
-    time: "rec.ts_ns",
-  },
+  identity: RECORD_IDENTITY,
   columns: {
-    ts_ns: { from: "rec.ts_ns", type: "u64", unit: "ns", description: "when the call returned, CLOCK_MONOTONIC" },
+    ts_ns: recordTime("when the call returned, CLOCK_MONOTONIC"),
     nr: { from: "rec.nr", type: "u32", description: "syscall number" },
     syscall: {
       from: "rec.nr",

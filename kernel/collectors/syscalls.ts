@@ -7,6 +7,7 @@ import { option } from "./options.js";
 import { ColumnDecl, defineCollector } from "./schema.js";
 import { syscallName } from "./syscall-name.js";
 import { fillSyscallSet, syscallEventsFrame } from "./syscall-events.js";
+import { THREAD_KEY_IDENTITY } from "./identity-decls.js";
 
 export { syscallName } from "./syscall-name.js";
 
@@ -55,7 +56,7 @@ export const syscalls = defineCollector({
     {
       name: "syscalls",
       source: { kind: "aggregate", map: "counts", key: "syscalls_key", value: "syscalls_val" },
-      identity: { pid: "key.pid", tid: "key.tid", comm: "val.comm", process: "val.pcomm", cgroup_id: "val.cgroup_id" },
+      identity: THREAD_KEY_IDENTITY,
       columns: {
         ...keyColumns,
         count: { from: "val.count", type: "i64", unit: "calls", description: "calls that returned in the interval" },
@@ -93,7 +94,7 @@ export const syscalls = defineCollector({
     histogramFrame({
       name: "syscalls_hist",
       source: { kind: "aggregate", map: "hists", key: "syscalls_key", value: "syscalls_hist" },
-      identity: { pid: "key.pid", tid: "key.tid", comm: "val.comm", process: "val.pcomm", cgroup_id: "val.cgroup_id" },
+      identity: THREAD_KEY_IDENTITY,
       keys: keyColumns,
       counts: "calls",
       // percentiles across syscalls would mix blocking waits with fast calls: per-syscall means live in syscalls

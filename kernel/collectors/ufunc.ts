@@ -6,6 +6,7 @@ import { histogramFrame, histogramOption } from "./histogram.js";
 import { option } from "./options.js";
 import { ColumnDecl, defineCollector, RowAccess } from "./schema.js";
 import { parseUfuncTargets, UFUNC_MAX_FUNCS, UfuncTarget } from "./ufunc-targets.js";
+import { THREAD_KEY_IDENTITY } from "./identity-decls.js";
 
 export { UFUNC_MAX_FUNCS, type UfuncTarget } from "./ufunc-targets.js";
 
@@ -83,7 +84,7 @@ export const ufunc = defineCollector({
     {
       name: "ufunc",
       source: { kind: "aggregate", map: "counts", key: "ufunc_key", value: "ufunc_val" },
-      identity: { pid: "key.pid", tid: "key.tid", comm: "val.comm", process: "val.pcomm", cgroup_id: "val.cgroup_id" },
+      identity: THREAD_KEY_IDENTITY,
       columns: {
         ...keyColumns,
         calls: {
@@ -116,7 +117,7 @@ export const ufunc = defineCollector({
     histogramFrame({
       name: "ufunc_hist",
       source: { kind: "aggregate", map: "hists", key: "ufunc_key", value: "ufunc_hist" },
-      identity: { pid: "key.pid", tid: "key.tid", comm: "val.comm", process: "val.pcomm", cgroup_id: "val.cgroup_id" },
+      identity: THREAD_KEY_IDENTITY,
       keys: keyColumns,
       counts: "calls",
       features: { prefix: "ufunc_", columns: {}, quantiles: { q: [0.5, 0.99] } },
