@@ -206,7 +206,13 @@ export function findAnomalies(cap: Capture, opts: FindAnomaliesOptions = {}): An
         ...(f.missing ? { missing: f.missing } : {}),
       },
       ref,
-      { learnBelow: opts.rowThreshold ?? DEFAULT_HISTORY_ROW_THRESHOLD, ...opts.history },
+      {
+        learnBelow: opts.rowThreshold ?? DEFAULT_HISTORY_ROW_THRESHOLD,
+        ...(f.sources ? { groups: f.sources } : {}),
+        noPopulation: X.columns.map((c) => /latency|_mean_|_rate$|_max_ns$/.test(c)),
+        upOnly: X.columns.map((c) => c === "offcpu_ns"),
+        ...opts.history,
+      },
     );
     scores["history"] = scorer.scores;
     rankBy = "history";
@@ -242,7 +248,10 @@ export function findAnomalies(cap: Capture, opts: FindAnomaliesOptions = {}): An
     const rawRef: Matrix = p.baseline ? p.baseline.matrix : refRows ? takeRows(matrix, refRows) : matrix;
     const dets = new Map<string, Detector>();
     for (const n of names) {
-      const det = createDetector(n, { seed: opts.seed ?? 0 }).fit(fitOn);
+      // A feature constant over the reference is still news when it moves: the z-score scales it by a floor (the
+      // history mode's factor of 1.65 on these log features) instead of refusing it.
+      const extra = n === "zscore" && mode === "baseline" ? { minScale: 0.5 } : {};
+      const det = createDetector(n, { seed: opts.seed ?? 0, ...extra }).fit(fitOn);
       dets.set(n, det);
       scores[n] = det.score(X);
     }

@@ -90,6 +90,11 @@ function unitOf(feature: string, windowS: number): Unit {
     exits: { what: "exits", show: perS },
   };
   if (fixed[feature]) return fixed[feature]!;
+  const held = /^sustained_(.+)$/.exec(feature);
+  if (held && fixed[held[1]!]) {
+    const u = fixed[held[1]!]!;
+    return { what: `${u.what} held for 3 s`, show: u.show };
+  }
   if (/_bytes$/.test(feature) && /rss|swap|shmem/.test(feature)) {
     return {
       what: feature
@@ -100,13 +105,7 @@ function unitOf(feature: string, windowS: number): Unit {
     };
   }
   if (/_bytes$/.test(feature)) {
-    return {
-      what: feature
-        .replace(/^[a-z]+_/, "")
-        .replace(/_bytes$/, " bytes")
-        .replace(/_/g, " "),
-      show: (v) => `${bytes(v / windowS)}/s`,
-    };
+    return { what: feature.replace(/_bytes$/, " bytes").replace(/_/g, " "), show: (v) => `${bytes(v / windowS)}/s` };
   }
   if (/_ns$/.test(feature)) return { what: feature.replace(/_ns$/, "").replace(/_/g, " "), show: dur };
   return { what: feature.replace(/_/g, " "), show: perS };

@@ -4,6 +4,7 @@
 import { Alarm, eventMetrics } from "../compare/event-metrics.js";
 import type { AnomalyReport } from "./anomalies.js";
 import { entityKeys, IntervalLabel, matchLabels } from "./interval-labels.js";
+import { namesCause } from "./signals.js";
 
 export interface Evaluation {
   labels: number;
@@ -13,8 +14,20 @@ export interface Evaluation {
   normalHours: number;
   falseAlarmsPerHour: number;
   meanTimeToDetectS: number;
-  /** Per label: whether an incident caught it, the rank of the best such incident, the delay to its first window. */
-  perLabel: { kind: string; detected: boolean; rank: number | null; timeToDetectS: number | null }[];
+  /**
+   * Per label: whether an incident caught it, the rank of the best such incident, the delay to its first window,
+   * and whether that incident's top 3 drivers name one of the label's signals (null: the label names none).
+   */
+  perLabel: {
+    kind: string;
+    role: string | null;
+    detected: boolean;
+    rank: number | null;
+    timeToDetectS: number | null;
+    driversNameCause: boolean | null;
+  }[];
+  /** The top incident's label ("anomaly", "cause", "affected", or "labelled" without roles), or null. */
+  topIncident: { role: string | null; kind: string } | null;
   /** An alarm within this many seconds of a label's time counts (one window). */
   toleranceS: number;
 }
@@ -58,14 +71,42 @@ export function evaluateIncidents(
     falseAlarmsPerHour: m.falseAlarmsPerHour,
     meanTimeToDetectS: m.meanTimeToDetectS,
     perLabel: events.map((e, k) => {
-      const hit = report.incidents.findIndex((_, i) => matches(alarms[i]!, e));
+      // The best incident of the label's own process; else one that merely includes it.
+      const own = report.incidents.findIndex((inc, i) => matches({ ...alarms[i]!, entities: [keys[inc.peakRow]!] }, e));
+      const hit = own >= 0 ? own : report.incidents.findIndex((_, i) => matches(alarms[i]!, e));
+      const inc = hit >= 0 ? report.incidents[hit]! : undefined;
+      const signals = e.label.signals ?? e.label.signal;
       return {
         kind: e.kind!,
+        role: e.label.role ?? null,
         detected: m.perEvent[k]!.detected,
-        rank: hit >= 0 ? report.incidents[hit]!.rank : null,
+        rank: inc ? inc.rank : null,
         timeToDetectS: m.perEvent[k]!.detected ? m.perEvent[k]!.timeToDetectS : null,
+        driversNameCause:
+          inc && signals
+            ? namesCause(
+                inc.drivers.slice(0, 3).map((d) => d.feature),
+                signals,
+              )
+            : null,
       };
     }),
+    topIncident: topOf(report, events, alarms, keys, matches),
     toleranceS: tol,
   };
+}
+
+/** Which label the top incident's own process matches (its peak entity), or null: a false alarm. */
+function topOf(
+  report: AnomalyReport,
+  events: ReturnType<typeof matchLabels>["events"],
+  alarms: Alarm[],
+  keys: string[],
+  matches: (a: Alarm, e: ReturnType<typeof matchLabels>["events"][number]) => boolean,
+): Evaluation["topIncident"] {
+  const top = report.incidents[0];
+  if (!top) return null;
+  const peak = { ...alarms[0]!, entities: [keys[top.peakRow]!] };
+  const e = events.find((ev) => matches(peak, ev));
+  return e ? { role: e.label.role ?? "labelled", kind: e.kind! } : null;
 }

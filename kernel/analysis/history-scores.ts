@@ -19,6 +19,19 @@ export interface EnvelopeOptions {
    * anomaly lasting several windows does not become its own normal.
    */
   learnBelow?: number;
+  /**
+   * A group per column (the collector it comes from): a row's score then adds, per group, only its largest z²,
+   * so one event that moves several related columns (disk bytes, disk writes, disk requests) counts once.
+   * Default: every column its own group (score = Σ z²).
+   */
+  groups?: readonly string[];
+  /**
+   * Per column: compare it only with the entity's own past or its peers, never with every process (a latency or
+   * an error rate says something about this program's work, not about how it differs from other programs).
+   */
+  noPopulation?: readonly boolean[];
+  /** Per column: only upward deviations count (less blocked time just mirrors more CPU time). */
+  upOnly?: readonly boolean[];
 }
 
 /** Who and when each row of the matrix is. */
@@ -65,8 +78,9 @@ type Sorted = { values: Float64Array[]; n: Int32Array };
 
 /**
  * Scores every row: z_j = how far feature j lies outside [lo_j, hi_j] of the row's reference, in units of
- * max(scaleFloor, (hi − lo) / 3.29) (the normal-consistent spread of a 5–95 % range), and score = Σ z_j², so the
- * per-feature contributions z_j² add up to the score. A cell nothing measured scores 0 and is no reference.
+ * max(scaleFloor, (hi − lo) / 3.29) (the normal-consistent spread of a 5–95 % range), and score = Σ z_j² (or, with
+ * groups, Σ over groups of the group's largest z_j²), so the per-feature contributions add up to the score. A cell
+ * nothing measured scores 0 and is no reference.
  * Downward deviations count only against the entity's own history, and not in a window that holds only part of
  * it (its start, its exit, the capture's end): such a window is short, not quiet, and doing less than other
  * processes is normal. Rows of the reference period ("until") are scored too, against the same reference.
@@ -78,6 +92,11 @@ export class HistoryScorer {
   private readonly minHistory: number;
   private readonly maxHistory: number;
   private readonly learnBelow: number;
+  /** Group index per column, and the number of groups. */
+  private readonly group: Int32Array;
+  private readonly groupCount: number;
+  private readonly noPopulation?: readonly boolean[];
+  private readonly upOnly?: readonly boolean[];
   private readonly d: number;
   private everyone?: Envelope;
   private readonly cache = new Map<string, Envelope>();
@@ -93,6 +112,16 @@ export class HistoryScorer {
     this.minHistory = opts.minHistory ?? 5;
     this.maxHistory = opts.maxHistory ?? 120;
     this.learnBelow = opts.learnBelow ?? Infinity;
+    const names = opts.groups ?? X.columns.map((_, j) => String(j));
+    const ids = new Map<string, number>();
+    this.group = Int32Array.from(names, (g) => {
+      let v = ids.get(g);
+      if (v === undefined) ids.set(g, (v = ids.size));
+      return v;
+    });
+    this.groupCount = ids.size;
+    if (opts.noPopulation) this.noPopulation = opts.noPopulation;
+    if (opts.upOnly) this.upOnly = opts.upOnly;
     this.d = X.cols;
     this.scores = new Float64Array(X.rows);
     if (ref.kind === "causal") this.scoreCausal();
@@ -118,22 +147,33 @@ export class HistoryScorer {
     const base = row * this.d;
     for (let j = 0; j < this.d; j++) {
       if (this.ctx.missing?.[base + j] || env.n[j] === 0) continue;
+      if (env.source[j] === "all" && this.noPopulation?.[j]) continue;
       const x = this.X.data[base + j]!;
       if (x > env.hi[j]!) z[j] = (x - env.hi[j]!) / env.scale[j]!;
       // Less than others do is no anomaly for a process without its own history: only its own normal can fall.
-      else if (x < env.lo[j]! && !partial && env.source[j] === "own") z[j] = (x - env.lo[j]!) / env.scale[j]!;
+      else if (x < env.lo[j]! && !partial && env.source[j] === "own" && !this.upOnly?.[j]) {
+        z[j] = (x - env.lo[j]!) / env.scale[j]!;
+      }
     }
     return z;
   }
 
-  /** z_j² per feature: they sum to the row's score. */
-  contributions(row: number): Float64Array {
-    return this.deviations(row).map((z) => z * z);
+  /** z_j² of each group's largest deviation (0 for the others): they sum to the row's score. */
+  contributions(row: number, env = this.envelope(row)): Float64Array {
+    const sq = this.deviations(row, env).map((z) => z * z);
+    const best = new Int32Array(this.groupCount).fill(-1);
+    for (let j = 0; j < sq.length; j++) {
+      const g = this.group[j]!;
+      if (best[g]! < 0 || sq[j]! > sq[best[g]!]!) best[g] = j;
+    }
+    const out = new Float64Array(sq.length);
+    for (const j of best) if (j >= 0) out[j] = sq[j]!;
+    return out;
   }
 
   private scoreRow(row: number, env: Envelope): number {
     let s = 0;
-    for (const z of this.deviations(row, env)) s += z * z;
+    for (const c of this.contributions(row, env)) s += c;
     return s;
   }
 
@@ -286,13 +326,21 @@ export class HistoryScorer {
       const fifo: number[] = [];
       let pending: number[] = []; // rows of the current window, history once the window is past
       let current = Number.NaN;
+      // A process there from the capture's first window is no newcomer: until it has a history of its own it is
+      // not compared with the others (every process lacks history at the start, and nothing is known yet).
+      const fromStart = this.ctx.window[rows[0]!] === 0;
       for (const r of rows) {
         if (this.ctx.window[r] !== current) {
           for (const p of pending) this.push(hist, fifo, p);
           pending = [];
           current = this.ctx.window[r]!;
         }
-        this.scores[r] = this.scoreRow(r, this.merge(this.summarise(hist, "own"), r));
+        const own = this.summarise(hist, "own");
+        if (fromStart && !own.n.some((n) => n >= this.minHistory)) {
+          if (this.isReference(r)) pending.push(r);
+          continue;
+        }
+        this.scores[r] = this.scoreRow(r, this.merge(own, r));
         if (this.isReference(r) && this.scores[r]! < this.learnBelow) pending.push(r);
       }
     }

@@ -17,8 +17,12 @@ export interface IntervalLabel {
   pids?: number[];
   comm?: string;
   cgroup_id?: string;
-  /** The feature or signal the anomaly should move (e.g. "syscalls", "oncpu_ns"), when the label says. */
+  /** The primary signal the anomaly moves ("sched:oncpu_ns", "syscalls:getppid count"), when the label says. */
   signal?: string;
+  /** Every signal it moves, "; "-separated "collector:column up|down", primary first (scenario labels). */
+  signals?: string;
+  /** anomaly (the process to find), cause (what brought it about) or affected (a side effect), if given. */
+  role?: string;
   description?: string;
 }
 
@@ -63,6 +67,8 @@ export function labelsFromFrame(frame: Frame, source: string): IntervalLabel[] {
       ...(text(commCol, i) ? { comm: text(commCol, i)! } : {}),
       ...(text(cgCol, i) ? { cgroup_id: text(cgCol, i)! } : {}),
       ...(text(col("signal"), i) ? { signal: text(col("signal"), i)! } : {}),
+      ...(text(col("signals"), i) ? { signals: text(col("signals"), i)! } : {}),
+      ...(text(col("role"), i) ? { role: text(col("role"), i)! } : {}),
       ...(text(col("description"), i) ? { description: text(col("description"), i)! } : {}),
     };
     const where = `${source}: label ${i + 1} (${label.kind})`;

@@ -90,7 +90,7 @@ export function prepareRows(cap: Capture, opts: PrepareOptions): Prepared {
   }
   const matrix = onColumns(a, kept.columns);
   const out: Prepared = {
-    f: { ...f, matrix, missing: missingOn(f, kept.columns) },
+    f: { ...f, matrix, missing: missingOn(f, kept.columns), sources: sourcesOn(f, kept.columns) },
     facts,
     matrix,
     X: logScale(matrix),
@@ -125,6 +125,11 @@ function checkBaseline(cap: Capture, baseline: Capture, windowS: number): void {
       "capture a longer baseline (several windows; a minute is a good start) or use a shorter --window",
     );
   }
+}
+
+/** Features.sources on `columns`. */
+function sourcesOn(f: Features, columns: readonly string[]): string[] {
+  return columns.map((c) => f.sources?.[f.matrix.columns.indexOf(c)] ?? "");
 }
 
 /** Features.missing on `columns` (a column the features lack is missing everywhere). */

@@ -8,6 +8,11 @@ import { columnOf, Matrix, MatrixInput, toMatrix } from "./matrix.js";
 export interface RobustZscoreOptions extends CommonOptions {
   /** How per-feature |z| combine into a row score: "max" (default, one extreme feature suffices) or "mean". */
   aggregate?: "max" | "mean";
+  /**
+   * Smallest scale: with it, a column constant in the fitting rows is scaled by it instead of refused (novelty
+   * detection: a value never seen in the baseline is news, measured in these units). Default: none (refuse).
+   */
+  minScale?: number;
 }
 
 /**
@@ -19,14 +24,17 @@ export interface RobustZscoreOptions extends CommonOptions {
 export class RobustZscore extends BaseDetector implements Explainable {
   readonly name = "zscore";
   readonly aggregate: "max" | "mean";
+  readonly minScale: number;
   center: Float64Array = new Float64Array(0);
   scale: Float64Array = new Float64Array(0);
-  protected override needsScale = true;
+  protected override needsScale: boolean;
   protected override minRows = 2;
 
   constructor(opts: RobustZscoreOptions = {}) {
     super(opts);
     this.aggregate = opts.aggregate ?? "max";
+    this.minScale = opts.minScale ?? 0;
+    this.needsScale = this.minScale <= 0;
     if (this.aggregate !== "max" && this.aggregate !== "mean") {
       throw new OptionError(`zscore: aggregate must be "max" or "mean", got ${String(opts.aggregate)}`, 'use "max"');
     }
@@ -41,6 +49,7 @@ export class RobustZscore extends BaseDetector implements Explainable {
       const dev = col.map((v) => Math.abs(v - med));
       let s = 1.4826 * median(dev);
       if (s === 0) s = (1.2533 * dev.reduce((a, b) => a + b, 0)) / dev.length;
+      s = Math.max(s, this.minScale);
       this.center[j] = med;
       this.scale[j] = s;
     }

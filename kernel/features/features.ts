@@ -13,6 +13,7 @@ import { Entities, EntityKind } from "./entities.js";
 import { processFacts } from "./process-facts.js";
 import { RowIndex } from "./row-index.js";
 import { fillSilence } from "./silence.js";
+import { addSustained } from "./sustained.js";
 import { parseWindow } from "./window.js";
 
 export type { EntityKind } from "./entities.js";
@@ -56,6 +57,8 @@ export interface Features {
    * 0 there, so detectors get finite values; the history mode skips these cells.
    */
   missing?: Uint8Array;
+  /** Per column: the frame (collector) it comes from, e.g. "sched", "syscalls", "memory". */
+  sources?: string[];
 }
 
 // Columns that identify rows or clocks; never features in the generic path.
@@ -96,12 +99,15 @@ export function features(
   const windowS = parseWindow(opts.window ?? "1s");
   const rows = new RowIndex();
   const ents = new Entities(by);
-  // A scenario capture's ground truth is not a collector's data.
-  const frames = Object.entries(capture.frames).filter(([n, f]) => n !== "labels" && f.length > 0 && f.has("t_s"));
+  // A scenario capture's ground truth and the engine's own drop counts are not what the processes did.
+  const frames = Object.entries(capture.frames).filter(
+    ([n, f]) => n !== "labels" && n !== "drops" && f.length > 0 && f.has("t_s"),
+  );
   for (const [, f] of frames) ents.learnNames(f);
   let tsOrigin: number | undefined = capture.meta?.wallStartUs;
   const accs = new Map<string, FeatureAcc>();
   const ratios: RatioFeature[] = [];
+  const source = new Map<string, string>();
   const firstSchedRow = new Map<number, number>();
   for (const [name, frame] of frames) {
     if (!ents.usable(frame)) continue;
@@ -121,12 +127,17 @@ export function features(
     const prefix = decl.prefix ?? `${name}_`;
     const named = name === "syscalls" ? opts.syscalls : undefined;
     const out = aggregateFrame(frame, decl, prefix, rowOf, creditRow, named);
-    for (const [k, a] of out.accs) if (!accs.has(k)) accs.set(k, a);
+    for (const [k, a] of out.accs) {
+      if (!accs.has(k)) accs.set(k, a);
+      if (!source.has(k)) source.set(k, name);
+    }
+    for (const r of out.ratios) if (!source.has(r.name)) source.set(r.name, name);
     ratios.push(...out.ratios.filter((r) => !ratios.some((x) => x.name === r.name)));
     if (!declared) {
       const a = new FeatureAcc("sum");
       for (let i = 0; i < frame.length; i++) a.add(rowOf[i]!, 1, t[i]!);
       accs.set(`${name}_rows`, a);
+      source.set(`${name}_rows`, name);
     }
     if (name === "sched") for (let i = frame.length - 1; i >= 0; i--) firstSchedRow.set(ent[i]!, rowOf[i]!);
   }
@@ -148,15 +159,19 @@ export function features(
     tsOrigin ?? 0,
     (r, col) => col === "offcpu_ns" && oldSched.has(r),
   );
+  f.sources = f.matrix.columns.map((c) => source.get(c) ?? "");
   if ((opts.fillSilence ?? true) && capture.meta) {
     const sums = new Set([...accs].filter(([, a]) => a.agg === "sum").map(([k]) => k));
     f = fillSilence(f, processFacts(capture), {
       elapsedS: capture.meta.elapsedMs / 1000,
       hasProcessFrame: "process" in capture.frames,
-      absentIsZero: f.matrix.columns.map((c) => sums.has(c)),
+      // Blocked time is not zero where no row reported it: the sched collector charges a live thread's blocking to
+      // every interval (schema 2) or only at its switch-in (before), so a silent window's is unknown.
+      absentIsZero: f.matrix.columns.map((c) => sums.has(c) && c !== "offcpu_ns"),
     });
   }
-  return f;
+  // A level held for 3 s (a hog, a waiting queue) is not a burst; new collectors' columns get none by default.
+  return addSustained(f, ["oncpu_ns", "runq_ns"]);
 }
 
 function withTop(decl: FeatureDecl, top: number | undefined): FeatureDecl {

@@ -10,7 +10,7 @@ import { Injection, syntheticSystem } from "./synthetic-system.js";
 
 const CAUSE: Record<Injection, RegExp> = {
   "syscall-storm": /^sys_getppid_count$/,
-  "cpu-hog": /^oncpu_ns$/,
+  "cpu-hog": /^(sustained_)?oncpu_ns$/,
   blocked: /^(syscalls_count|oncpu_ns|vol_switches|sys_\w+_count)$/,
   "fork-storm": /^forks$/,
 };
