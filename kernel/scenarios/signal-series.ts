@@ -79,7 +79,7 @@ function processRows(f: Frame, pid: number, event: string): number[] {
 export interface LabelEffect {
   /** Mean of the signal per 1 s window before the label (from the second window: the first is partial). */
   before: number;
-  /** Mean over the windows wholly inside the label (those it touches when none is). */
+  /** Mean over the windows wholly inside the label (those it touches when none is, or for an event signal). */
   during: number;
   /** during / before (Infinity when before is 0 and during is not). */
   ratio: number;
@@ -102,8 +102,12 @@ export function labelEffect(
   const avg = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
   const idx = (pred: (w: number) => boolean) => Array.from({ length: v.length }, (_, w) => w).filter(pred);
   const before = avg(fin(idx((w) => w >= 1 && w + 1 <= label.start_s).map((w) => v[w]!)));
-  let ws = idx((w) => w >= label.start_s - 0.1 && w + 1 <= label.end_s + 0.1);
-  if (ws.length === 0) ws = idx((w) => w < label.end_s && w + 1 > label.start_s);
+  // events (process, signals) can fall on the label's very end (an OOM kill ends it): every window it touches;
+  // levels and rates: the windows wholly inside it, or those it touches when none is
+  const touching = idx((w) => w < label.end_s + 0.05 && w + 1 > label.start_s);
+  const event = /^(process|signals):/.test(label.signal);
+  let ws = event ? touching : idx((w) => w >= label.start_s - 0.1 && w + 1 <= label.end_s + 0.1);
+  if (ws.length === 0) ws = touching;
   const during = avg(fin(ws.map((w) => v[w]!)));
   const ratio = before === 0 ? (during === 0 ? 1 : Infinity) : during / before;
   const moved = label.direction === "up" ? during > before * factor && during > 0 : during * factor < before;
