@@ -134,6 +134,30 @@ export const disk = defineCollector({
         },
         service_max_ns: { from: "val.service_max_ns", type: "i64", unit: "ns", description: "longest service time" },
       },
+      display: {
+        live: {
+          rates: [
+            { name: "disk MiB/s", columns: ["bytes"], scale: 2 ** -20 },
+            { name: "disk requests/s", columns: ["count"] },
+          ],
+        },
+        summary: [
+          {
+            key: "disk_io",
+            title: "disk I/O by process (disk)",
+            by: ["process", "device", "op"],
+            columns: [
+              { column: "bytes", header: "MiB", scale: 2 ** -20 },
+              { column: "count", header: "requests" },
+              { column: "service_ns", header: "service ms", scale: 1e-6 },
+              { column: "queue_ns", header: "queue ms", scale: 1e-6 },
+              { column: "service_max_ns", header: "max service ms", agg: "max", scale: 1e-6 },
+            ],
+            top: 8,
+          },
+        ],
+        report: [{ plot: "timeline", metric: "bytes", title: "Disk bytes per interval per process" }],
+      },
       features: {
         prefix: "disk_",
         columns: {
@@ -173,6 +197,9 @@ export const disk = defineCollector({
         },
       },
       counts: "requests",
+      what: "disk I/O time",
+      summaryBy: ["device", "op", "stage"],
+      plotWhere: { stage: "service" },
       features: { prefix: "disk_service_", columns: {}, quantiles: { q: [0.5, 0.99], where: { stage: "service" } } },
     }),
   ],

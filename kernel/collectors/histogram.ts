@@ -1,6 +1,7 @@
 // Latency histograms: the bucket rule of bpf/hist.bpf.h (log2 buckets cut in four, Prometheus `le` bounds) and
 // the `<collector>_hist` frame every histogram-capable collector declares with it.
 
+import type { DisplayDecl } from "./display-decl.js";
 import type { FeatureDecl } from "./feature-decl.js";
 import { option } from "./options.js";
 import type { AggregateSourceDecl, ColumnDecl, FrameDecl, IdentityDecl, RowAccess } from "./schema.js";
@@ -103,6 +104,14 @@ export interface HistogramFrameDecl<O> {
   enabled?(opts: O): boolean;
   programs?: string[];
   features?: FeatureDecl;
+  /** Default: a summary of percentiles per key (per process when there are no key columns). */
+  display?: DisplayDecl;
+  /** The summary's title ("syscall latency"). */
+  what?: string;
+  /** The summary's groups (default the process: pid and name); the report plots the busiest of the first. */
+  summaryBy?: string[];
+  /** Rows the report's plots keep (disk: { stage: "service" }). */
+  plotWhere?: Record<string, string>;
 }
 
 /**
@@ -118,6 +127,22 @@ export function histogramFrame<O extends { histogram?: boolean }>(d: HistogramFr
     enabled: d.enabled ?? ((o) => o.histogram === true),
     ...(d.programs ? { programs: d.programs } : {}),
     ...(d.features ? { features: d.features } : {}),
+    display: d.display ?? {
+      summary: [
+        {
+          key: `${d.name}_percentiles`,
+          title: `${d.what ?? "latency"} percentiles (${d.name})`,
+          by: d.summaryBy ?? ["process"],
+          top: 8,
+          percentiles: true,
+        },
+      ],
+      report: (["latency-distribution", "latency-heatmap"] as const).map((plot) => ({
+        plot,
+        ...(d.summaryBy?.[0] && d.summaryBy[0] !== "process" ? { by: d.summaryBy[0] } : {}),
+        ...(d.plotWhere ? { where: d.plotWhere } : {}),
+      })),
+    },
     columns: {
       ...d.keys,
       le_ns: {

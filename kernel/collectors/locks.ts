@@ -65,6 +65,23 @@ export const locks = defineCollector({
         wait_ns: { from: "val.total_ns", type: "i64", unit: "ns", description: "total time spent waiting" },
         max_wait_ns: { from: "val.max_ns", type: "i64", unit: "ns", description: "longest single wait" },
       },
+      display: {
+        live: { rates: [{ name: "lock waits/s", columns: ["waits"] }] },
+        summary: [
+          {
+            key: "lock_contention",
+            title: "kernel lock contention (locks)",
+            by: ["process", "lock_type"],
+            columns: [
+              { column: "wait_ns", header: "wait ms", scale: 1e-6 },
+              { column: "waits", header: "waits" },
+              { column: "max_wait_ns", header: "max wait ms", agg: "max", scale: 1e-6 },
+            ],
+            top: 8,
+          },
+        ],
+        report: [{ plot: "timeline", metric: "wait_ns", title: "Kernel lock wait per interval per process" }],
+      },
       features: {
         prefix: "lock_",
         columns: { waits: "sum", wait_ns: "sum", max_wait_ns: "max", failed: "sum" },
@@ -84,6 +101,8 @@ export const locks = defineCollector({
       identity: THREAD_KEY_IDENTITY,
       keys: keyColumns,
       counts: "waits",
+      what: "lock wait",
+      summaryBy: ["lock_type"],
       features: { prefix: "lock_wait_", columns: {}, quantiles: { q: [0.5, 0.99] } },
     }),
   ],

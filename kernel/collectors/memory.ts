@@ -90,6 +90,21 @@ export const memory = defineCollector({
           description: "RSS counter changes seen (kmem:rss_stat); 0: the gauges are from the row's first fault",
         },
       },
+      display: {
+        summary: [
+          {
+            key: "top_processes_rss",
+            title: "top processes by peak RSS (memory)",
+            by: ["process"],
+            columns: [
+              { column: "rss_max_bytes", header: "peak RSS MiB", agg: "max", scale: 2 ** -20 },
+              { column: "page_faults", header: "page faults" },
+            ],
+            top: 5,
+          },
+        ],
+        report: [{ plot: "timeline", metric: "rss_max_bytes", title: "Peak RSS per interval per process" }],
+      },
       features: {
         prefix: "memory_",
         columns: {

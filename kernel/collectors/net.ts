@@ -170,6 +170,21 @@ export const net = defineCollector({
           description: `TCP segments retransmitted, ${owned}`,
         },
       },
+      display: {
+        summary: [
+          {
+            key: "top_processes_net",
+            title: "top processes by bytes sent (net)",
+            by: ["process"],
+            columns: [
+              { column: "tx_bytes", header: "tx KiB", scale: 1 / 1024 },
+              { column: "rx_bytes", header: "rx KiB", scale: 1 / 1024 },
+            ],
+            top: 5,
+          },
+        ],
+        report: [{ plot: "timeline", metric: "tx_bytes", title: "Bytes sent per interval per process" }],
+      },
       features: {
         prefix: "net_",
         columns: {

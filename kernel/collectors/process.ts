@@ -59,6 +59,12 @@ export const processEvents = defineCollector({
           description: "exit: time since the process started",
         },
       },
+      display: {
+        live: { rates: [{ name: "exec/fork/exit per s" }] },
+        summary: [
+          { key: "process_events", title: "process events", counts: "event", values: ["exec", "fork", "exit"] },
+        ],
+      },
       features: {
         columns: {},
         events: {

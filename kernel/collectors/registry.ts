@@ -11,6 +11,7 @@ import { processEvents } from "./process.js";
 import { profile } from "./profile.js";
 import { sched } from "./sched.js";
 import { signals } from "./signals.js";
+import type { DisplayDecl } from "./display-decl.js";
 import type { Collector } from "./schema.js";
 import { syscalls } from "./syscalls.js";
 import { ufunc } from "./ufunc.js";
@@ -44,4 +45,13 @@ export function getCollector(name: string): Collector {
 /** The collector whose frames include `frame` (a collector's main frame has its name), if any. */
 export function collectorOfFrame(frame: string): Collector | undefined {
   return Object.values(collectors).find((c) => c.frames.some((f) => f.name === frame));
+}
+
+/**
+ * How the frame called `frame` shows (FrameDecl.display): declared by one of `extra` (collectors that are not
+ * registered, e.g. a notebook cell's) or by a registered collector. The live view and the report read only this.
+ */
+export function displayOfFrame(frame: string, extra: readonly Collector[] = []): DisplayDecl | undefined {
+  const owner = extra.find((c) => c.frames.some((f) => f.name === frame)) ?? collectorOfFrame(frame);
+  return owner?.frames.find((f) => f.name === frame)?.display;
 }

@@ -71,6 +71,29 @@ export const sched = defineCollector({
         },
         migrations: { from: "val.migrations", type: "i64", unit: "moves", description: "moves to another CPU" },
       },
+      display: {
+        live: {
+          rates: [{ name: "context switches/s", columns: ["vol_switches", "invol_switches"] }],
+          oncpu: "oncpu_ns",
+        },
+        summary: [
+          {
+            key: "top_processes_oncpu",
+            title: "top processes by on-CPU time (sched)",
+            by: ["process"],
+            columns: [
+              { column: "oncpu_ns", header: "on-CPU ms", scale: 1e-6 },
+              { column: "runq_ns", header: "run-queue ms", scale: 1e-6 },
+              { column: "offcpu_ns", header: "off-CPU ms", scale: 1e-6 },
+            ],
+            top: 8,
+          },
+        ],
+        report: [
+          { plot: "timeline", metric: "oncpu_ns" },
+          { plot: "heatmap", metric: "oncpu_ns" },
+        ],
+      },
       features: {
         prefix: "",
         columns: {
@@ -89,6 +112,7 @@ export const sched = defineCollector({
       identity: { pid: "val.pid", tid: "key.tid", comm: "val.comm", process: "val.pcomm", cgroup_id: "val.cgroup_id" },
       keys: {},
       counts: "waits",
+      what: "run-queue latency",
       features: { prefix: "runq_", columns: {}, quantiles: { q: [0.5, 0.99] } },
     }),
     schedEventsFrame,

@@ -4,6 +4,7 @@
 
 import type { ColumnSpec, ColumnType } from "../frame/frame.js";
 import type { BpfObject } from "../loader/bpf-object.js";
+import type { DisplayDecl } from "./display-decl.js";
 import type { FeatureDecl } from "./feature-decl.js";
 import { option, optionDocs, OptionDecls, OptionDoc, OptionValues, resolveOptionValues } from "./options.js";
 
@@ -137,6 +138,8 @@ export interface FrameDecl<O = Record<string, unknown>> {
   /** Only for these options (e.g. a histogram frame with `histogram: true`). */
   enabled?(opts: O): boolean;
   features?: FeatureDecl;
+  /** How the frame shows in the live view and in summaries (display-decl.ts). */
+  display?: DisplayDecl;
   /** Programs this frame needs that stay unloaded when it is disabled. */
   programs?: string[];
 }

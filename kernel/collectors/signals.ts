@@ -162,6 +162,29 @@ export const signals = defineCollector({
           description: "exit: the signal dumped core",
         },
       },
+      display: {
+        live: { rates: [{ name: "signal events/s" }] },
+        summary: [
+          {
+            key: "signals",
+            title: "signals (signals)",
+            by: ["event", "signal"],
+            columns: [{ column: "signo", header: "events", agg: "rows" }],
+            top: 10,
+          },
+          {
+            key: "oom_kills",
+            title: "OOM kills (signals)",
+            by: ["process"],
+            where: { event: "oom_kill" },
+            columns: [
+              { column: "rss_bytes", header: "RSS MiB", agg: "max", scale: 2 ** -20 },
+              { column: "signo", header: "kills", agg: "rows" },
+            ],
+            top: 10,
+          },
+        ],
+      },
       features: {
         columns: {},
         events: {

@@ -69,6 +69,47 @@ export const syscalls = defineCollector({
         },
         max_latency_ns: { from: "val.max_ns", type: "i64", unit: "ns", description: "longest single call" },
       },
+      display: {
+        live: {
+          rates: [
+            { name: "syscalls/s", columns: ["count"] },
+            { name: "syscall errors/s", columns: ["errors"] },
+          ],
+          calls: "count",
+        },
+        summary: [
+          {
+            key: "top_syscalls",
+            title: "top syscalls (syscalls)",
+            by: ["syscall"],
+            columns: [
+              { column: "count", header: "calls" },
+              { column: "errors", header: "errors" },
+              { column: "latency_ns", header: "total latency ms", scale: 1e-6 },
+            ],
+            top: 8,
+          },
+          {
+            key: "top_processes_syscalls",
+            title: "top processes by syscalls",
+            by: ["process"],
+            columns: [{ column: "count", header: "calls" }],
+            top: 5,
+          },
+        ],
+        report: [
+          { plot: "timeline", metric: "count", title: "Syscalls per interval per process" },
+          { plot: "bars", by: "syscall", value: "count", failed: "errors", top: 15 },
+          {
+            plot: "mean-latency",
+            by: "syscall",
+            total: "latency_ns",
+            calls: "count",
+            top: 5,
+            title: "Syscall latency (mean per thread and interval), busiest 5 syscalls",
+          },
+        ],
+      },
       features: {
         prefix: "",
         columns: {
@@ -97,6 +138,8 @@ export const syscalls = defineCollector({
       identity: THREAD_KEY_IDENTITY,
       keys: keyColumns,
       counts: "calls",
+      what: "syscall latency",
+      summaryBy: ["syscall"],
       // percentiles across syscalls would mix blocking waits with fast calls: per-syscall means live in syscalls
       features: { columns: {} },
     }),

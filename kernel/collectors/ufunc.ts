@@ -101,6 +101,31 @@ export const ufunc = defineCollector({
         },
         max_ns: { from: "val.max_ns", type: "i64", unit: "ns", description: "longest single call" },
       },
+      display: {
+        summary: [
+          {
+            key: "user_functions",
+            title: "user functions (ufunc)",
+            by: ["function", "binary"],
+            columns: [
+              { column: "calls", header: "calls" },
+              { column: "total_ns", header: "total ms", scale: 1e-6 },
+            ],
+            top: 10,
+          },
+        ],
+        report: [
+          { plot: "timeline", metric: "calls", title: "User-function calls per interval" },
+          {
+            plot: "mean-latency",
+            by: "function",
+            total: "total_ns",
+            calls: "calls",
+            top: 10,
+            title: "User-function latency (mean per thread and interval)",
+          },
+        ],
+      },
       features: {
         prefix: "ufunc_",
         columns: { calls: "sum", total_ns: "sum", max_ns: "max" },
@@ -120,6 +145,8 @@ export const ufunc = defineCollector({
       identity: THREAD_KEY_IDENTITY,
       keys: keyColumns,
       counts: "calls",
+      what: "function latency",
+      summaryBy: ["function"],
       features: { prefix: "ufunc_", columns: {}, quantiles: { q: [0.5, 0.99] } },
     }),
   ],

@@ -4,6 +4,14 @@
 
 import { Frame, isStringColumn } from "../frame/frame.js";
 import type { CaptureProgress } from "../capture/engine.js";
+import type { LiveDecl } from "../collectors/display-decl.js";
+import { displayOfFrame } from "../collectors/registry.js";
+import type { Collector } from "../collectors/schema.js";
+
+/** What a collector's main frame (named after it) declares for the live view. */
+function liveDeclOf(frame: string, declared: readonly Collector[]): LiveDecl | undefined {
+  return displayOfFrame(frame, declared)?.live;
+}
 
 /** One named rate of the last interval, e.g. { name: "syscalls/s", value: 41234 }. */
 export interface LiveRate {
@@ -75,10 +83,18 @@ export class LiveStats {
   /** How many processes `top` keeps (5 for the notebook panel, a screenful for `bpflab top`). */
   readonly topN: number;
 
-  constructor(collectors: string[], intervalMs: number, options: { topN?: number } = {}) {
+  /** Collectors that are not in the registry (a notebook cell's) whose frames declare how they show. */
+  private readonly declared: readonly Collector[];
+
+  constructor(
+    collectors: string[],
+    intervalMs: number,
+    options: { topN?: number; declared?: readonly Collector[] } = {},
+  ) {
     this.collectors = collectors;
     this.intervalMs = intervalMs;
     this.topN = options.topN ?? 5;
+    this.declared = options.declared ?? [];
   }
 
   /** Adds the interval capture() just drained: only its new rows (`chunk`), so a long capture costs O(rows). */
@@ -111,19 +127,14 @@ export class LiveStats {
       this.seen[name] = total;
       table.push({ collector: name, rows: total, rowsPerS: (to - from) * perS, lost: tick.lost[name] ?? 0 });
       if (!f || to === from) continue;
-      if (name === "sched") {
-        const sw = sumCols(f, ["vol_switches", "invol_switches"], from, to);
-        if (sw !== undefined) rates.push({ name: "context switches/s", value: sw * perS });
-        procs = addSched(procs, f, from, to, this.intervalMs);
-      } else if (name === "syscalls") {
-        const n = sumCols(f, ["count"], from, to);
-        const e = sumCols(f, ["errors"], from, to);
-        if (n !== undefined) rates.push({ name: "syscalls/s", value: n * perS });
-        if (e !== undefined) rates.push({ name: "syscall errors/s", value: e * perS });
-        addSyscalls(procs, f, from, to, perS);
-      } else if (name === "process") {
-        rates.push({ name: "exec/fork/exit per s", value: (to - from) * perS });
+      // what each collector's main frame declares (FrameDecl.display.live): its rates, and its share of the top
+      const live = liveDeclOf(name, this.declared);
+      for (const r of live?.rates ?? []) {
+        const v = r.columns ? sumCols(f, r.columns, from, to) : to - from;
+        if (v !== undefined) rates.push({ name: r.name, value: v * (r.scale ?? 1) * perS });
       }
+      if (live?.oncpu) procs = addOncpu(procs, f, from, to, this.intervalMs, live.oncpu);
+      if (live?.calls) addCalls(procs, f, from, to, perS, live.calls);
     }
     this.rates = rates;
     this.table = table;
@@ -132,9 +143,19 @@ export class LiveStats {
     this.record(tick.elapsedMs / 1000, ranked, rates);
   }
 
+  /** Whether a running collector gives on-CPU time (sched): the top shows on-CPU %, the chart plots it. */
+  get hasOncpu(): boolean {
+    return this.collectors.some((c) => liveDeclOf(c, this.declared)?.oncpu !== undefined);
+  }
+
+  /** Whether a running collector gives calls per process (syscalls): the top shows calls per second. */
+  get hasCalls(): boolean {
+    return this.collectors.some((c) => liveDeclOf(c, this.declared)?.calls !== undefined);
+  }
+
   /** Appends this tick to the chart history: on-CPU % per process with sched, else the first rate. */
   private record(t: number, ranked: LiveProcess[], rates: LiveRate[]): void {
-    const useSched = this.collectors.includes("sched");
+    const useSched = this.hasOncpu;
     this.historyUnit = useSched ? "% of one CPU" : "events/s";
     const k = this.historyT.length;
     this.historyT.push(t);
@@ -206,16 +227,17 @@ function processOf(procs: Map<number, LiveProcess>, pid: number, comm: string): 
 }
 
 /** Per-process on-CPU share over `spanMs` from sched rows [from, to). */
-function addSched(
+function addOncpu(
   procs: Map<number, LiveProcess>,
   f: Frame,
   from: number,
   to: number,
   spanMs: number,
+  column: string,
 ): Map<number, LiveProcess> {
-  if (!f.has("pid") || !f.has("oncpu_ns")) return procs;
+  if (!f.has("pid") || !f.has(column)) return procs;
   const pid = f.column("pid") as Uint32Array;
-  const on = f.column("oncpu_ns");
+  const on = f.column(column);
   if (isStringColumn(on)) return procs;
   const comm = commAt(f);
   const toPct = 100 / (spanMs * 1e6);
@@ -225,10 +247,17 @@ function addSched(
   return procs;
 }
 
-function addSyscalls(procs: Map<number, LiveProcess>, f: Frame, from: number, to: number, perS: number): void {
-  if (!f.has("pid") || !f.has("count")) return;
+function addCalls(
+  procs: Map<number, LiveProcess>,
+  f: Frame,
+  from: number,
+  to: number,
+  perS: number,
+  column: string,
+): void {
+  if (!f.has("pid") || !f.has(column)) return;
   const pid = f.column("pid") as Uint32Array;
-  const n = f.column("count");
+  const n = f.column(column);
   if (isStringColumn(n)) return;
   const comm = commAt(f);
   for (let i = from; i < to; i++) processOf(procs, pid[i]!, comm(i)).syscallsPerS += Number(n[i]!) * perS;
@@ -237,12 +266,18 @@ function addSyscalls(procs: Map<number, LiveProcess>, f: Frame, from: number, to
 /**
  * The busiest processes of a whole capture: on-CPU % of one CPU averaged over `elapsedMs`, syscalls/s likewise.
  */
-export function topProcesses(frames: Record<string, Frame>, elapsedMs: number, n = 5): LiveProcess[] {
+export function topProcesses(
+  frames: Record<string, Frame>,
+  elapsedMs: number,
+  n = 5,
+  declared: readonly Collector[] = [],
+): LiveProcess[] {
   const procs = new Map<number, LiveProcess>();
   const span = Math.max(1, elapsedMs);
-  const sched = frames["sched"];
-  if (sched) addSched(procs, sched, 0, sched.length, span);
-  const sys = frames["syscalls"];
-  if (sys) addSyscalls(procs, sys, 0, sys.length, 1000 / span);
+  for (const [name, f] of Object.entries(frames)) {
+    const live = liveDeclOf(name, declared);
+    if (live?.oncpu) addOncpu(procs, f, 0, f.length, span, live.oncpu);
+    if (live?.calls) addCalls(procs, f, 0, f.length, 1000 / span, live.calls);
+  }
   return [...procs.values()].sort((a, b) => b.oncpuPct - a.oncpuPct || b.syscallsPerS - a.syscallsPerS).slice(0, n);
 }

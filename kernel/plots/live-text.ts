@@ -66,8 +66,8 @@ export function liveText(stats: LiveStats, o: LiveTextOptions): string[] {
       .join(" · "),
   );
   lines.push("");
-  const withSyscalls = stats.collectors.includes("syscalls");
-  const withSched = stats.collectors.includes("sched");
+  const withSyscalls = stats.hasCalls;
+  const withSched = stats.hasOncpu;
   const top = o.final?.top ?? stats.top;
   const room = Math.max(1, (o.height ?? 24) - lines.length - 2);
   const sparkWidth = Math.max(0, Math.min(stats.historyT.length, width - 60));

@@ -141,7 +141,7 @@ export function liveView(o: LiveViewInput): Panel {
       text: line,
     });
   }
-  const withSyscalls = stats.collectors.includes("syscalls");
+  const withSyscalls = stats.hasCalls;
   const top = o.final?.top ?? stats.top;
   const tables = [collectorSource(o.final?.table ?? stats.table, o.final !== undefined)];
   if (top.length) tables.push(processSource(top, withSyscalls, o.final ? "(whole capture)" : "(last interval)"));

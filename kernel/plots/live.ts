@@ -6,6 +6,7 @@ import { Capture } from "../capture/capture.js";
 import { parseDuration } from "../capture/duration.js";
 import { loadCapture } from "../capture/load-capture.js";
 import { replay, ReplayOptions } from "../capture/replay.js";
+import type { Collector } from "../collectors/schema.js";
 import type { Alert } from "../online/alert.js";
 import { LiveDisplay, LiveDisplayOptions } from "./display.js";
 import { LiveStats, topProcesses } from "./live-stats.js";
@@ -38,6 +39,10 @@ export async function live(options: LiveOptions): Promise<Capture> {
   const names = Array.isArray(rest.collectors)
     ? rest.collectors.map((c) => (typeof c === "string" ? c : c.name))
     : Object.keys(rest.collectors ?? {});
+  // a cell's own collectors are not registered: the panel reads their display declarations from them
+  const declared = Array.isArray(rest.collectors)
+    ? rest.collectors.filter((c): c is Collector => typeof c !== "string")
+    : [];
   // Parsed here only for the rates; capture() validates every option again and owns the errors.
   let intervalMs = 1000;
   try {
@@ -45,7 +50,13 @@ export async function live(options: LiveOptions): Promise<Capture> {
   } catch {
     /* capture() throws */
   }
-  const panel = { names, intervalMs, durationMs: safeDuration(rest.duration), title: title ?? "Live capture" };
+  const panel = {
+    names,
+    declared,
+    intervalMs,
+    durationMs: safeDuration(rest.duration),
+    title: title ?? "Live capture",
+  };
   // capture() takes SIGINT/SIGTERM over (tslab's interrupt included) and stops early, keeping the data
   const alerts = alertBadge(onAlert);
   return showLive(
@@ -76,6 +87,7 @@ export async function liveReplay(
   const { title, fallback, onInterval, onAlert, ...rest } = opts;
   const panel = {
     names: cap.meta.collectors,
+    declared: [],
     intervalMs: cap.meta.intervalMs,
     durationMs: cap.meta.elapsedMs,
     title: title ?? `Replay of ${cap.meta.host}`,
@@ -105,6 +117,7 @@ function alertBadge(next?: (a: Alert) => void) {
 
 interface Panel {
   names: string[];
+  declared: readonly Collector[];
   intervalMs: number;
   durationMs: number;
   title: string;
@@ -118,7 +131,7 @@ async function showLive(
   run: (tick: (p: CaptureProgress) => void) => Promise<Capture>,
   alerts: { count: number; last?: string },
 ): Promise<Capture> {
-  const stats = new LiveStats(panel.names, panel.intervalMs);
+  const stats = new LiveStats(panel.names, panel.intervalMs, { declared: panel.declared });
   const view = new LiveDisplay({ fallback: fallback ?? "stderr" });
   const heading = panel.title;
   const tick = (p: CaptureProgress) => {
@@ -142,7 +155,11 @@ async function showLive(
         stats,
         title: heading,
         state: cap.meta.interrupted ? "interrupted" : "done",
-        final: { table, top: topProcesses(cap.frames, cap.meta.elapsedMs), elapsedMs: cap.meta.elapsedMs },
+        final: {
+          table,
+          top: topProcesses(cap.frames, cap.meta.elapsedMs, 5, panel.declared),
+          elapsedMs: cap.meta.elapsedMs,
+        },
         alerts,
       }),
     );

@@ -3,16 +3,15 @@
 // graphs when the capture has stacks.
 
 import type { Capture } from "../capture/capture.js";
-import type { Frame } from "../frame/frame.js";
+import type { Collector } from "../collectors/schema.js";
 import { findAnomalies } from "../analysis/anomalies.js";
 import { BpflabError } from "../errors.js";
 import { captureHeadline, captureWarnings } from "../plots/capture-html.js";
 import { featureContributions, scoreTimeline } from "../plots/detection.js";
-import { processHeatmap, processTimeline } from "../plots/timeline.js";
-import { latencyHistogram, syscallLatencySeries, topSyscalls } from "../plots/syscalls.js";
 import { tableHtml, TableSource } from "../plots/table-html.js";
 import type { Figure } from "../plots/figure.js";
-import { summaryOf, SummarySection } from "./summary.js";
+import { declaredFigures, FigureSection } from "./declared-figures.js";
+import { countsLine, summaryOf, SummarySection } from "./summary.js";
 import { flameGraph, hasStacks } from "./flame-graph.js";
 import { ReportItem, reportPage, ReportSection } from "./report-page.js";
 
@@ -23,6 +22,8 @@ export interface ReportOptions {
   top?: number;
   window?: string;
   title?: string;
+  /** Collectors outside the registry (a notebook cell's) whose frames declare their tables and figures. */
+  collectors?: readonly Collector[];
 }
 
 function sectionTable(s: SummarySection): string {
@@ -44,11 +45,6 @@ function tryFigure(make: () => Figure): ReportItem[] {
     if (e instanceof BpflabError || e instanceof Error) return [];
     throw e;
   }
-}
-
-function has(cap: Capture, name: string): Frame | undefined {
-  const f = cap.frames[name];
-  return f && f.length > 0 ? f : undefined;
 }
 
 function who(e: Record<string, unknown>): string {
@@ -134,7 +130,7 @@ function anomaliesSection(cap: Capture, o: ReportOptions): ReportSection {
 
 /** The report's sections (for callers that lay out their own page). */
 export function reportSections(cap: Capture, o: ReportOptions = {}): ReportSection[] {
-  const s = summaryOf(cap);
+  const s = summaryOf(cap, o);
   const summary: ReportItem[] = [{ kind: "text", text: captureHeadline(cap) }];
   for (const w of captureWarnings(cap)) summary.push({ kind: "warning", text: w });
   summary.push({
@@ -146,85 +142,21 @@ export function reportSections(cap: Capture, o: ReportOptions = {}): ReportSecti
       rows: s.collectors.map((c) => [c.collector, c.rows, c.lost_events]),
     }),
   });
-  if (s.process_events) {
-    const e = s.process_events;
-    summary.push({ kind: "text", text: `process events: ${e.exec} exec, ${e.fork} fork, ${e.exit} exit` });
-  }
+  for (const c of s.counts) summary.push({ kind: "text", text: countsLine(c) });
   const sections: ReportSection[] = [{ id: "summary", title: "Summary", items: summary }];
 
-  const timelines: ReportItem[] = [];
-  const sched = has(cap, "sched");
-  const sys = has(cap, "syscalls");
-  const net = has(cap, "net");
-  const mem = has(cap, "memory");
-  const uf = has(cap, "ufunc");
-  if (sched) timelines.push(...tryFigure(() => processTimeline(sched, { metric: "oncpu_ns", topN: 8 })));
-  if (sys)
-    timelines.push(
-      ...tryFigure(() =>
-        processTimeline(sys, { metric: "count", topN: 8, title: "Syscalls per interval per process" }),
-      ),
-    );
-  if (net)
-    timelines.push(
-      ...tryFigure(() =>
-        processTimeline(net, { metric: "tx_bytes", topN: 8, title: "Bytes sent per interval per process" }),
-      ),
-    );
-  if (mem)
-    timelines.push(
-      ...tryFigure(() =>
-        processTimeline(mem, { metric: "rss_max_bytes", topN: 8, title: "Peak RSS per interval per process" }),
-      ),
-    );
-  if (uf)
-    timelines.push(
-      ...tryFigure(() => processTimeline(uf, { metric: "calls", topN: 8, title: "User-function calls per interval" })),
-    );
+  // every figure the frames declare (FrameDecl.display.report), each in its section
+  const figures = declaredFigures(cap, o.collectors);
+  const items = (section: FigureSection): ReportItem[] =>
+    figures.filter((f) => f.section === section).map((f) => ({ kind: "figure", figure: f.figure }));
+  const timelines = items("timelines");
   if (timelines.length) sections.push({ id: "timelines", title: "Timelines", items: timelines });
-
-  const top: ReportItem[] = s.sections.map((t) => ({ kind: "html", html: sectionTable(t) }) as ReportItem);
-  if (sched) top.push(...tryFigure(() => processHeatmap(sched, { metric: "oncpu_ns", topN: 20 })));
-  if (sys) top.push(...tryFigure(() => topSyscalls(sys, { topN: 15 })));
+  const top: ReportItem[] = [
+    ...s.sections.map((t) => ({ kind: "html", html: sectionTable(t) }) as ReportItem),
+    ...items("top"),
+  ];
   if (top.length) sections.push({ id: "top", title: "Top processes", items: top });
-
-  const latency: ReportItem[] = [];
-  if (sys && sys.has("latency_ns") && sys.sum("latency_ns") > 0) {
-    const counts = new Map<string, number>();
-    const names = sys.strings("syscall");
-    const c = sys.numeric("count");
-    names.forEach((n, i) => counts.set(n, (counts.get(n) ?? 0) + c[i]!));
-    const busiest = [...counts.entries()]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, 5)
-      .map(([n]) => n);
-    latency.push(
-      ...tryFigure(() =>
-        latencyHistogram(syscallLatencySeries(sys, busiest), {
-          title: "Syscall latency (mean per thread and interval), busiest 5 syscalls",
-        }),
-      ),
-    );
-  }
-  if (uf && uf.has("total_ns") && uf.sum("total_ns") > 0) {
-    const fn = uf.strings("function");
-    const calls = uf.numeric("calls");
-    const ns = uf.numeric("total_ns");
-    const names = [...new Set(fn)];
-    const series = names.map((name) => {
-      const v: number[] = [];
-      const w: number[] = [];
-      for (let i = 0; i < fn.length; i++)
-        if (fn[i] === name && calls[i]! > 0) {
-          v.push(ns[i]! / calls[i]!);
-          w.push(calls[i]!);
-        }
-      return { name, values_ns: v, weights: w };
-    });
-    latency.push(
-      ...tryFigure(() => latencyHistogram(series, { title: "User-function latency (mean per thread and interval)" })),
-    );
-  }
+  const latency = items("latency");
   if (latency.length) sections.push({ id: "latency", title: "Latency", items: latency });
 
   if (o.detectors === undefined || o.detectors.length > 0) sections.push(anomaliesSection(cap, o));
