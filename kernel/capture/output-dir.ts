@@ -192,6 +192,7 @@ export async function prepareOutput(dir: string, options: OutputOptions = {}): P
   checkFileSystem(abs, deepest);
   let created = false;
   if (deepest !== abs) {
+    checkWritable(deepest); // Node's recursive mkdir reports a read-only file system as ENOENT
     try {
       mkdirSync(abs, { recursive: true, mode: 0o700 });
       created = true;

@@ -48,8 +48,8 @@ export interface FinishFrame {
 /**
  * Finishes a capture written as segments in the private folder `dir` of `out`: each frame's live segments become
  * `<frame>.parquet` (in `dir` first, then all renamed into `out` together), with `meta` in their metadata; the
- * replaced capture's leftovers and the private folder go. Frames already merged in `dir` (a finish cut off after
- * merging) are taken as they are. Returns the paths written.
+ * replaced capture's leftovers and the private folder go. The segments are removed last, so a finish cut off at
+ * any point can run again (bpflab recover) from them. Returns the paths written.
  */
 export async function finishSegments(
   con: DuckDBConnection,
@@ -62,7 +62,9 @@ export async function finishSegments(
   for (const f of frames) {
     const final = `${f.name}.parquet`;
     const names = dir.list();
-    if (names.includes(final)) continue;
+    // A merge left by a finish that was cut off may carry other metadata: merge again from the segments,
+    // which stay until every file is in place.
+    dir.remove(final);
     const kv = { ...captureKv(meta, f.name), ...frameKv(f.name, f.schema) };
     const parts = liveSegments(names, f.name);
     dir.remove(final + PART);

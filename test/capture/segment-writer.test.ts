@@ -4,7 +4,7 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { spawn, execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { prepareOutput } from "../../kernel/capture/output-dir.js";
@@ -213,6 +213,64 @@ describe("SegmentWriter", () => {
     },
     60_000,
   );
+});
+
+describe("a capture killed while it writes its final files", () => {
+  test("some files moved in, others merged in the private folder, segments still there: recover finishes it", async () => {
+    const dir = join(root, "mid-save");
+    const out = await prepareOutput(dir);
+    const sink = new SegmentWriter(out, { segmentMs: 1e9, segmentRows: 100 });
+    const meta = spillMeta(["a", "b"]);
+    sink.begin(meta, frames);
+    for (let i = 0; i < 10; i++) {
+      sink.append("a", intervalFrame("a", i * 100, 100));
+      sink.append("b", intervalFrame("b", i * 50, 50));
+    }
+    // The process "dies" after moving a.parquet in: publish fails from the second file on.
+    const proto = Object.getPrototypeOf((sink as unknown as { dir: object }).dir ?? {}) as {
+      publish: (...a: unknown[]) => void;
+    };
+    const publish = proto.publish;
+    let moved = 0;
+    proto.publish = function (this: unknown, ...a: unknown[]) {
+      if (String(a[0]).endsWith(".parquet") && moved++ >= 1) throw new Error("killed");
+      return publish.apply(this, a);
+    };
+    try {
+      await expect(sink.finish({ ...meta, elapsedMs: 2000 })).rejects.toThrow(/killed/);
+    } finally {
+      proto.publish = publish;
+    }
+    out.close();
+    const priv = privateFolder(dir)!;
+    expect(readdirSync(dir).filter((f) => !f.startsWith("."))).toEqual(["a.parquet"]);
+    expect(priv.files).toContain("b.parquet");
+    // Its writer is gone: an owner record of a process that no longer runs.
+    writeFileSync(join(dir, priv.name, "owner.json"), JSON.stringify({ pid: process.pid, start: "0" }));
+    const cut = await loadCapture(dir);
+    expect(cut.meta.complete).toBe(false);
+    expectSeq(cut.frame("a").values("seq"), 1000);
+    expectSeq(cut.frame("b").values("seq"), 500);
+    const r = await recoverCapture(dir);
+    expect(r.paths.length).toBe(2);
+    const back = await loadCapture(dir);
+    expect(back.meta.recovered?.reason).toMatch(/final files were being written/);
+    expect(back.meta.elapsedMs).toBe(2000); // the end record was written before the save began
+    expectSeq(back.frame("a").values("seq"), 1000);
+    expectSeq(back.frame("b").values("seq"), 500);
+  });
+
+  rootIt("a read-only file system is refused before anything attaches", async () => {
+    const mnt = join(root, "ro");
+    mkdirSync(mnt);
+    execFileSync("mount", ["-t", "tmpfs", "-o", "size=64m,ro", "tmpfs", mnt]);
+    try {
+      const err = await prepareOutput(join(mnt, "cap")).catch((e) => e);
+      expect(err.message).toMatch(/cannot create the output folder .*read-only|read-only file system/i);
+    } finally {
+      execFileSync("umount", [mnt]);
+    }
+  });
 });
 
 describe("leftovers of killed saves", () => {
