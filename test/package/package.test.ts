@@ -3,7 +3,7 @@
 // runs as written, as an ES module (node .mjs, tsx .mts) and as CommonJS, and `npx bpflab` works.
 
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -94,6 +94,18 @@ describe("the packed package", () => {
     const cjs = run(process.execPath, ["replay.cjs"]);
     expect(cjs.code, cjs.err).toBe(0);
     expect(cjs.out).toMatch(/^capture of vm /);
+    // the LSTM's tfjs comes with bpflab itself, not through the optional danfojs-node
+    writeFileSync(
+      join(project, "lstm.cjs"),
+      `const { createDetector } = require("bpflab");\n` +
+        `const x = Float64Array.from({ length: 64 }, (_, i) => Math.sin(i / 3));\n` +
+        `const s = createDetector("lstm", { seed: 1, epochs: 1, window: 4, units: 4 }).fit(x).score(x);\n` +
+        `console.log(s.length);\n`,
+    );
+    const lstm = run(process.execPath, ["lstm.cjs"]);
+    expect(lstm.code, lstm.err).toBe(0);
+    expect(lstm.out.trim()).toBe("64");
+    expect(existsSync(join(project, "node_modules/danfojs-node"))).toBe(false);
     const types = readFileSync(join(project, "node_modules/bpflab/dist/index.d.ts"), "utf8");
     expect(types).toContain("capture");
     const cli = run(join(project, "node_modules/.bin/bpflab"), ["--version"]);
