@@ -108,9 +108,18 @@ describe("syscalls_hist", () => {
       tids.add(tid[i]!);
       expect(hp[i]).toBeGreaterThan(0);
     }
-    // both processes wake once per round trip (the filter keeps the command and its child only)
-    expect(tids.size).toBe(2);
-    expect(waits).toBeGreaterThanOrEqual(2 * N);
+    // Every switch-in after a switch-out the capture saw is one wait: a wakeup's or a preemption's. So the
+    // histogram holds as many waits as sched's switches of those threads, but for each thread's last switch-out
+    // (no switch-in follows) and its first run after fork. A round trip usually puts each process to sleep, but
+    // not always: the answer can be in the pipe before the read (seen on a loaded VM: 9,979 of 10,000).
+    expect(tids.size).toBe(2); // the filter keeps the command and its child only
+    const st = s.numeric("tid"),
+      vol = s.numeric("vol_switches"),
+      invol = s.numeric("invol_switches");
+    let switches = 0;
+    for (let i = 0; i < s.length; i++) if (tids.has(st[i]!)) switches += vol[i]! + invol[i]!;
+    expect(Math.abs(waits - switches)).toBeLessThanOrEqual(4 * tids.size);
+    expect(waits).toBeGreaterThan(2 * N * 0.9);
     expect(waits).toBeLessThan(2 * N * 1.2 + 200);
     const runq = s.numeric("runq_ns").reduce((a, b) => a + b, 0);
     expect(runq).toBeGreaterThanOrEqual(lo);
