@@ -1,0 +1,474 @@
+// Overhead and agreement of bpflab's latency histograms, disk and locks collectors beside their libbpf-tools
+// peers, side by side in one run: `syscalls --hist` vs `syscount -L` and a bpftrace hist() (funclatency's kprobes
+// do not attach here) on a getppid loop, `sched --hist` vs `runqlat` on pipe round trips, `disk --hist` vs
+// `biolatency` on 4 KiB O_DIRECT reads, `locks --hist` vs a bpftrace contention hist() (klockstat needs kprobes)
+// on threads contending on one mm's mmap_lock, and the floor: empty tp_btf programs on the same tracepoints.
+// Every tracer filters on one cgroup the bench makes and moves each workload run into, so each counts only the
+// workload's events and the counts can be checked against each other and the truth (N calls, N reads); only
+// biolatency traces the whole system (its cgroup filter runs where requests are issued, often a kworker). A
+// last run per workload attaches bpflab and its peers together, so they count the same events.
+// Run as root: `npx tsx bench/hist-overhead.ts` (BENCH_ROUNDS, BENCH_ONLY=syscalls,sched,disk,locks).
+//
+// Each configuration runs the workload ROUNDS times, interleaved with bare runs, and keeps the median.
+
+import { ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { capture } from "../kernel/capture/engine.js";
+import type { Capture } from "../kernel/capture/capture.js";
+import { bpf } from "../kernel/cell/cell.js";
+import { packageRoot } from "../kernel/paths.js";
+import type { Frame } from "../kernel/frame/frame.js";
+import { makeCgroup2, TestCgroup } from "../test/helpers/cgroups.js";
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ONLY = (process.env.BENCH_ONLY ?? "").split(",").filter(Boolean);
+const GETPPID_NR = 110; // x86_64
+
+/** What a tracer saw of one workload run: events counted and the p50/p99 bucket bounds (ns), when it has them. */
+interface Seen {
+  events: number;
+  p50?: number;
+  p99?: number;
+}
+
+interface Tracer {
+  name: string;
+  start(): Promise<void>;
+  stop(): Promise<Seen | undefined>;
+}
+
+/** p50 and p99 as the upper bounds of the buckets holding them. */
+function quantiles(buckets: { le: number; n: number }[]): Seen {
+  const b = [...buckets].sort((x, y) => x.le - y.le);
+  const total = b.reduce((s, x) => s + x.n, 0);
+  const at = (q: number) => {
+    let acc = 0;
+    for (const x of b) if ((acc += x.n) >= q * total) return x.le;
+    return NaN;
+  };
+  return { events: total, p50: at(0.5), p99: at(0.99) };
+}
+
+/** libbpf-tools' log2 histogram ("  8 -> 15 : 277 |***|"), in µs unless `unitNs`. */
+function libbpfHist(text: string, unitNs = 1000): Seen {
+  const b = [...text.matchAll(/^\s*(\d+) -> (\d+)\s*: (\d+)/gm)].map((m) => ({
+    le: (Number(m[2]) + 1) * unitNs,
+    n: Number(m[3]),
+  }));
+  return quantiles(b);
+}
+
+const SUFFIX: Record<string, number> = { "": 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
+
+/** bpftrace's hist() ("[1K, 2K)  123 |@@@|") of the map block that starts with `header`, values in ns. */
+function bpftraceHist(text: string, header: string): Seen {
+  const start = text.indexOf(header);
+  if (start < 0) return { events: 0 };
+  const block = text.slice(start + header.length).split(/\n\s*\n|\n@/)[0] ?? "";
+  const b = [...block.matchAll(/^\[([\d.]+)([KMG]?), ([\d.]+)([KMG]?)\)\s+(\d+)/gm)].map((m) => ({
+    le: Number(m[3]) * SUFFIX[m[4] ?? ""]!,
+    n: Number(m[5]),
+  }));
+  const zero = /^\[0\]\s+(\d+)/m.exec(block);
+  if (zero) b.push({ le: 1, n: Number(zero[1]) });
+  return quantiles(b);
+}
+
+/** An external tool: ready once `ready` shows on its output; stop() sends SIGINT and parses what it printed. */
+function tool(name: string, cmd: string, args: string[], ready: RegExp, parse: (out: string) => Seen): Tracer {
+  let child: ChildProcess | undefined;
+  let out = "";
+  return {
+    name,
+    start: () =>
+      new Promise((resolve, reject) => {
+        out = "";
+        // stdbuf: the tools printf their banner, which stdio holds back when stdout is a pipe
+        const c = spawn("stdbuf", ["-oL", "-eL", cmd, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+        child = c;
+        const onData = (d: Buffer) => {
+          out += d.toString();
+          if (ready.test(out)) setTimeout(resolve, 300);
+        };
+        c.stdout.on("data", onData);
+        c.stderr.on("data", onData);
+        c.once("exit", (code) => reject(new Error(`${name} exited (${code}) before attaching: ${out.slice(0, 300)}`)));
+        setTimeout(() => reject(new Error(`${name} did not attach in 30 s: ${out.slice(0, 300)}`)), 30_000);
+      }),
+    stop: () =>
+      new Promise((resolve) => {
+        const c = child;
+        if (!c || c.exitCode !== null) return resolve(parse(out));
+        c.removeAllListeners("exit");
+        c.once("exit", () => resolve(parse(out)));
+        c.kill("SIGINT");
+        setTimeout(() => c.kill("SIGKILL"), 10_000);
+      }),
+  };
+}
+
+/** A bpflab capture in this process filtered on `cgroup`, attached once its first interval was drained. */
+function bpflabTracer(
+  name: string,
+  collectors: Parameters<typeof capture>[0]["collectors"],
+  cgroup: string | undefined,
+  parse: (cap: Capture) => Seen | undefined,
+): Tracer {
+  let ac: AbortController | undefined;
+  let done: Promise<Capture> | undefined;
+  return {
+    name,
+    start: () =>
+      new Promise((resolve, reject) => {
+        ac = new AbortController();
+        let started = false;
+        done = capture({
+          collectors,
+          duration: "10m",
+          interval: "1s",
+          signal: ac.signal,
+          handleSignals: false,
+          ...(cgroup ? { cgroup } : {}),
+          onInterval: () => {
+            if (!started) {
+              started = true;
+              resolve();
+            }
+          },
+        });
+        done.catch(reject);
+      }),
+    stop: async () => {
+      ac?.abort();
+      return parse(await done!);
+    },
+  };
+}
+
+/** The events and p50/p99 of a `<collector>_hist` frame's rows that `keep` selects. */
+function histSeen(f: Frame | undefined, keep: (i: number) => boolean = () => true): Seen {
+  if (!f) return { events: 0 };
+  const le = f.numeric("le_ns"),
+    n = f.numeric("count");
+  const by = new Map<number, number>();
+  for (let i = 0; i < f.length; i++) if (keep(i)) by.set(le[i]!, (by.get(le[i]!) ?? 0) + n[i]!);
+  return quantiles([...by].map(([l, c]) => ({ le: l, n: c })));
+}
+
+/** Empty tp_btf programs on `tracepoints`: what attaching costs before any work (the floor). */
+async function floor(name: string, tracepoints: string[]): Promise<Tracer> {
+  const source =
+    `struct { __uint(type, BPF_MAP_TYPE_ARRAY); __uint(max_entries, 1); __type(key, u32); __type(value, u64); }` +
+    ` ${name}_unused SEC(".maps");\n` +
+    tracepoints.map((tp) => `SEC("tp_btf/${tp}") int BPF_PROG(${name}_${tp}) { return 0; }\n`).join("");
+  const cell = await bpf({ name, source, description: `empty programs on ${tracepoints.join(", ")}` });
+  return bpflabTracer(`empty tp_btf (${tracepoints.join(", ")})`, [cell], undefined, () => undefined);
+}
+
+const STATS = "/proc/sys/kernel/bpf_stats_enabled";
+
+/** run_time_ns of every BPF program in the kernel, by id (kernel.bpf_stats_enabled must be 1). */
+function progTimes(): Map<number, number> {
+  const list = JSON.parse(execFileSync("bpftool", ["prog", "show", "-j"], { encoding: "utf8" }) || "[]") as {
+    id: number;
+    run_time_ns?: number;
+  }[];
+  return new Map(list.map((p) => [p.id, p.run_time_ns ?? 0]));
+}
+
+/** A workload and the tracers measured on it. */
+interface Spec {
+  key: string;
+  label: string;
+  args: string[];
+  /** Wall time per operation instead of the workload's CPU time (the disk's completions run in interrupts). */
+  wall: boolean;
+  ops: number;
+  tracers: () => Promise<Tracer[]>;
+}
+
+interface Row {
+  workload: string;
+  tracer: string;
+  ns: number;
+  added: number;
+  /** Run time of the tracer's programs per operation (bpf_stats), median of rounds. */
+  probeNs?: number;
+  ops: number;
+  seen?: Seen;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** One run of the workload inside `cg`: spawned waiting on stdin, moved into the cgroup, then let go. */
+function runIn(cg: TestCgroup, bin: string, args: string[], wall: boolean): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const c = spawn(bin, args, { stdio: ["pipe", "pipe", "inherit"] });
+    let out = "";
+    c.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    c.once("error", reject);
+    c.once("exit", (code) => {
+      const [cpu, w] = out.trim().split(/\s+/).map(Number);
+      if (code !== 0 || cpu === undefined || w === undefined) reject(new Error(`${args[0]} failed (${code}): ${out}`));
+      else resolve(wall ? w : cpu);
+    });
+    cg.add(c.pid!);
+    c.stdin.end("go\n");
+  });
+}
+
+async function measure(
+  cg: TestCgroup,
+  bin: string,
+  label: string,
+  args: string[],
+  tracers: Tracer[],
+  wall: boolean,
+  ops: number,
+): Promise<Row[]> {
+  const bare: number[] = [];
+  const traced = new Map<string, { ns: number[]; probe: number[]; seen: (Seen | undefined)[] }>(
+    tracers.map((t) => [t.name, { ns: [], probe: [], seen: [] }]),
+  );
+  for (let r = 0; r < ROUNDS; r++) {
+    bare.push(await runIn(cg, bin, args, wall));
+    for (const t of tracers) {
+      const m = traced.get(t.name)!;
+      const before = progTimes();
+      await t.start();
+      // the programs this tracer loaded (others' captures may load some meanwhile: the machine is shared)
+      const s0 = progTimes();
+      const mine = [...s0.keys()].filter((id) => !before.has(id));
+      let ns: number;
+      try {
+        ns = await runIn(cg, bin, args, wall);
+        const s1 = progTimes();
+        m.probe.push(mine.reduce((sum, id) => sum + ((s1.get(id) ?? 0) - (s0.get(id) ?? 0)), 0) / ops);
+      } finally {
+        m.seen.push(await t.stop());
+      }
+      m.ns.push(ns);
+      bare.push(await runIn(cg, bin, args, wall));
+    }
+    process.stderr.write(`  ${label}: round ${r + 1}/${ROUNDS}\n`);
+  }
+  const base = median(bare);
+  return [
+    { workload: label, tracer: "none", ns: base, added: 0, ops },
+    ...tracers.map((t) => {
+      const m = traced.get(t.name)!;
+      const ns = median(m.ns);
+      const seen = m.seen[m.ns.indexOf(ns)];
+      return {
+        workload: label,
+        tracer: t.name,
+        ns,
+        added: ns - base,
+        ops,
+        probeNs: median(m.probe),
+        ...(seen ? { seen } : {}),
+      };
+    }),
+  ];
+}
+
+const fmtNs = (ns: number | undefined) =>
+  ns === undefined || !Number.isFinite(ns)
+    ? ""
+    : ns >= 1e6
+      ? `${(ns / 1e6).toFixed(2)} ms`
+      : ns >= 1e3
+        ? `${(ns / 1e3).toFixed(1)} µs`
+        : `${ns.toFixed(0)} ns`;
+
+/** The probes' run time per event the tracer counted (lock waits vary from run to run; per op they do not compare). */
+function perEvent(r: Row): string {
+  return r.seen?.events && r.probeNs !== undefined ? ((r.probeNs * r.ops) / r.seen.events).toFixed(0) : "";
+}
+
+function table(rows: Row[], peer: Record<string, string>, unit: Record<string, string>): string {
+  const out = [
+    "| workload | tracer | ns/op | added ns/op | ratio to peer | probe ns/op (bpf_stats) | probe ratio | events counted | probe ns/event | p50 | p99 |",
+    "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+  ];
+  for (const r of rows) {
+    const p = rows.find((x) => x.workload === r.workload && x.tracer === peer[r.workload]);
+    const other = p && r.tracer !== "none" && r.tracer !== p.tracer;
+    const ratio = other ? `${(r.added / p.added).toFixed(2)}×` : "";
+    const probeRatio = other && r.probeNs !== undefined && p.probeNs ? `${(r.probeNs / p.probeNs).toFixed(2)}×` : "";
+    out.push(
+      `| ${r.workload} (${unit[r.workload]}) | ${r.tracer} | ${r.ns.toFixed(0)} | ${r.tracer === "none" ? "" : r.added.toFixed(0)} | ${ratio} | ` +
+        `${r.probeNs === undefined ? "" : r.probeNs.toFixed(0)} | ${probeRatio} | ` +
+        `${r.seen ? r.seen.events.toLocaleString("en-US") : ""} | ${perEvent(r)} | ` +
+        `${fmtNs(r.seen?.p50)} | ${fmtNs(r.seen?.p99)} |`,
+    );
+  }
+  return out.join("\n");
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "bpflab-hist-bench-"));
+  const cg = makeCgroup2("bpflab-bench");
+  const cgDir = cg.dir;
+  const wanted = (w: string) => ONLY.length === 0 || ONLY.includes(w);
+  // bpf_stats (system-wide) only while this runs, then back to what it was
+  const statsWas = readFileSync(STATS, "utf8");
+  writeFileSync(STATS, "1\n");
+  try {
+    const bin = join(dir, "hist-workload");
+    execFileSync("cc", ["-O2", "-pthread", "-o", bin, join(packageRoot(), "bench", "hist-workload.c")]);
+    const file = join(dir, "data");
+    writeFileSync(file, Buffer.alloc(64 << 20, 0x5a), { mode: 0o600 });
+    execFileSync("sync");
+    const load = execFileSync("cat", ["/proc/loadavg"], { encoding: "utf8" }).trim();
+    process.stderr.write(`hist overhead: ${ROUNDS} rounds, cgroup ${cg.path}, load average ${load}\n`);
+    const rows: Row[] = [];
+    const cgf = `/cgroup == cgroupid("${cgDir}")/`;
+    const N = { getppid: 2_000_000, pingpong: 100_000, dread: 20_000, storm: 40_000 };
+
+    const specs: Spec[] = [
+      {
+        key: "syscalls",
+        label: "getppid",
+        args: ["getppid", String(N.getppid)],
+        wall: false,
+        ops: N.getppid,
+        tracers: async () => [
+          bpflabTracer("bpflab `syscalls --hist`", { syscalls: { histogram: true } }, cg.path, (c) => {
+            const f = c.frames["syscalls_hist"];
+            const sc = f?.strings("syscall");
+            return histSeen(f, (i) => sc?.[i] === "getppid");
+          }),
+          tool("syscount -L", "/usr/sbin/syscount", ["-L", "-c", cgDir], /Tracing syscalls/, (out) => ({
+            events: Number(/^getppid\s+(\d+)/m.exec(out)?.[1] ?? 0),
+          })),
+          tool(
+            "bpftrace hist() per syscall",
+            "/usr/bin/bpftrace",
+            [
+              "-e",
+              `tracepoint:raw_syscalls:sys_enter ${cgf} { @s[tid] = nsecs; } ` +
+                `tracepoint:raw_syscalls:sys_exit /@s[tid]/ { @h[args->id] = hist(nsecs - @s[tid]); delete(@s[tid]); } ` +
+                `END { clear(@s); }`,
+            ],
+            /Attaching/,
+            (out) => bpftraceHist(out, `@h[${GETPPID_NR}]:`),
+          ),
+          await floor("floor_sys", ["sys_enter", "sys_exit"]),
+        ],
+      },
+      {
+        key: "sched",
+        label: "pipe ping-pong",
+        args: ["pingpong", String(N.pingpong)],
+        wall: false,
+        ops: N.pingpong,
+        tracers: async () => [
+          bpflabTracer("bpflab `sched --hist`", { sched: { histogram: true } }, cg.path, (c) =>
+            histSeen(c.frames["sched_hist"]),
+          ),
+          tool("runqlat", "/usr/sbin/runqlat", ["-c", cgDir], /Tracing run queue latency/, (o) => libbpfHist(o)),
+          await floor("floor_sched", ["sched_wakeup", "sched_wakeup_new", "sched_switch"]),
+        ],
+      },
+      {
+        key: "disk",
+        label: "4 KiB O_DIRECT reads",
+        args: ["dread", file, String(N.dread)],
+        wall: true,
+        ops: N.dread,
+        tracers: async () => [
+          bpflabTracer("bpflab `disk --hist`", { disk: { histogram: true } }, cg.path, (c) => {
+            const f = c.frames["disk_hist"];
+            const st = f?.strings("stage");
+            const h = histSeen(f, (i) => st?.[i] === "service");
+            // requests completed, from the main frame; the histogram should hold as many service times
+            const completed = c.frames["disk"]?.sum("count") ?? 0;
+            if (completed !== h.events) process.stderr.write(`  disk: ${completed} completed, ${h.events} timed\n`);
+            return { ...h, events: completed };
+          }),
+          // whole system: its cgroup filter runs at issue, often from a kworker, and misses most requests
+          tool("biolatency", "/usr/sbin/biolatency", [], /Tracing block device I\/O/, (o) => libbpfHist(o)),
+          await floor("floor_block", ["block_rq_insert", "block_rq_issue", "block_rq_complete"]),
+        ],
+      },
+      {
+        key: "locks",
+        label: "mmap_lock contention",
+        args: ["mmap-storm", "2", String(N.storm)],
+        wall: false,
+        ops: 2 * N.storm,
+        tracers: async () => [
+          bpflabTracer("bpflab `locks --hist`", { locks: { histogram: true } }, cg.path, (c) =>
+            histSeen(c.frames["locks_hist"]),
+          ),
+          tool(
+            "bpftrace contention hist()",
+            "/usr/bin/bpftrace",
+            [
+              "-e",
+              `tracepoint:lock:contention_begin ${cgf} { @s[tid] = nsecs; } ` +
+                `tracepoint:lock:contention_end /@s[tid]/ { @h = hist(nsecs - @s[tid]); delete(@s[tid]); } ` +
+                `END { clear(@s); }`,
+            ],
+            /Attaching/,
+            (out) => bpftraceHist(out, "@h:"),
+          ),
+          await floor("floor_lock", ["contention_begin", "contention_end"]),
+        ],
+      },
+    ];
+    const agreement: { workload: string; tracer: string; seen: Seen | undefined }[] = [];
+    for (const w of specs) {
+      if (!wanted(w.key)) continue;
+      const tracers = await w.tracers();
+      rows.push(...(await measure(cg, bin, w.label, w.args, tracers, w.wall, w.ops)));
+      // one more run with bpflab and its peers attached together: the same events, so the counts must agree
+      const both = tracers.filter((t) => !t.name.startsWith("empty"));
+      for (const t of both) await t.start();
+      await runIn(cg, bin, w.args, w.wall);
+      for (const t of both) agreement.push({ workload: w.label, tracer: t.name, seen: await t.stop() });
+    }
+    const peer = {
+      getppid: "syscount -L",
+      "pipe ping-pong": "runqlat",
+      "4 KiB O_DIRECT reads": "biolatency",
+      "mmap_lock contention": "bpftrace contention hist()",
+    };
+    const unit = {
+      getppid: "CPU ns per call",
+      "pipe ping-pong": "CPU ns per round trip",
+      "4 KiB O_DIRECT reads": "wall ns per read",
+      "mmap_lock contention": "CPU ns per mmap+munmap",
+    };
+    process.stdout.write(`\nload average at start: ${load}\n\n${table(rows, peer, unit)}\n`);
+    process.stdout.write(
+      "\nratio to peer = added ns of this tracer / added ns of the peer in this run (median of rounds); probe" +
+        " ns/op = run time of the tracer's BPF programs per operation (bpf_stats; leaves out the tracepoint's" +
+        " dispatch); events counted and p50/p99 (upper bound of the bucket holding them) are from the median round\n",
+    );
+    process.stdout.write(
+      "\nagreement: one more run per workload with bpflab and its peers attached together\n\n" +
+        "| workload | tracer | events counted | p50 | p99 |\n|---|---|---:|---:|---:|\n" +
+        agreement
+          .map(
+            (a) =>
+              `| ${a.workload} | ${a.tracer} | ${a.seen ? a.seen.events.toLocaleString("en-US") : ""} | ` +
+              `${fmtNs(a.seen?.p50)} | ${fmtNs(a.seen?.p99)} |`,
+          )
+          .join("\n") +
+        "\n",
+    );
+  } finally {
+    writeFileSync(STATS, statsWas);
+    cg.remove();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(`bench failed: ${(e as Error).message}\n`);
+  process.exitCode = 1;
+});
