@@ -153,6 +153,69 @@ describe("captures spilled to disk while they run", () => {
   );
 
   liveIt(
+    "a second Ctrl-C while the capture saves is said and ignored: the capture is complete, marked interrupted",
+    async () => {
+      const dir = join(root, "twice");
+      const child = startCli(["capture", "-c", "sched", "-c", "syscalls", "-d", "20s", "-i", "10ms", "-o", dir]);
+      let err = "";
+      child.stderr!.on("data", (d) => (err += String(d)));
+      const exited = new Promise<number | null>((r) => child.on("exit", r));
+      const { folder, t0Ms } = await started(dir);
+      await sleep(t0Ms + 2000 - Date.now());
+      child.kill("SIGINT");
+      // The second as soon as the first is being acted on: the end record is written when the save begins.
+      const rec = join(dir, folder, START_FILE);
+      for (let i = 0; i < 5000 && existsSync(rec) && !/"ended":true/.test(readFileSync(rec, "utf8")); i++)
+        await sleep(2);
+      child.kill("SIGINT");
+      const code = await exited;
+      expect(code, err).toBe(0);
+      expect(err).toMatch(/SIGINT again: still saving the capture/);
+      const cap = await loadCapture(dir);
+      expect(cap.meta.complete).toBeUndefined();
+      expect(cap.meta.interrupted).toBe(true);
+      expect(cap.meta.elapsedMs).toBeGreaterThanOrEqual(1900);
+      expect(cap.frame("sched").length).toBeGreaterThan(0);
+      expect(existsSync(join(dir, folder))).toBe(false); // the private folder went with a finished save
+    },
+    120_000,
+  );
+
+  liveIt(
+    "SIGKILL while the final files are written (an OOM kill during the save): nothing is lost, recover finishes it",
+    async () => {
+      const dir = join(root, "killed-saving");
+      // 10 ms intervals for 4 s: enough segments that merging them takes a while.
+      const child = startCli(["capture", "-c", "sched", "-c", "syscalls", "-d", "4s", "-i", "10ms", "-o", dir]);
+      const exited = new Promise((r) => child.on("exit", r));
+      const { folder } = await started(dir);
+      // The end record says the save began (every segment is on disk by then): kill at once.
+      const rec = join(dir, folder, START_FILE);
+      const until = Date.now() + 60_000;
+      while (!/"ended":true/.test(readFileSync(rec, "utf8"))) {
+        if (Date.now() > until) throw new Error("the capture never began its save");
+        await sleep(1);
+      }
+      child.kill("SIGKILL");
+      await exited;
+      expect(existsSync(join(dir, folder)), "the save finished before the kill").toBe(true);
+      const disk = await onDisk(join(dir, folder));
+      const cut = await loadCapture(dir);
+      expect(cut.meta.complete).toBe(false);
+      // Every row of every segment reads back, from the files already moved in or from the segments.
+      for (const c of FRAMES) expect(cut.frame(c).length).toBe(disk.get(c)!.rows);
+      const r = spawnSync(process.execPath, ["--import", "tsx", cli, "recover", dir], { encoding: "utf8" });
+      expect(r.status, r.stderr).toBe(0);
+      const back = await loadCapture(dir);
+      expect(back.meta.complete).toBeUndefined();
+      expect(back.meta.elapsedMs).toBeGreaterThanOrEqual(3900); // the end record's, written before the save
+      for (const c of FRAMES) expect(back.frame(c).length).toBe(disk.get(c)!.rows);
+      expect(existsSync(join(dir, folder))).toBe(false);
+    },
+    120_000,
+  );
+
+  liveIt(
     "memory: a 60 s capture at 10 ms under load keeps RSS at 60 s within 1.35x of RSS at 10 s",
     async () => {
       const dir = join(root, "long");
