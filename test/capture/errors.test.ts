@@ -52,6 +52,24 @@ describe("capture option errors (no kernel needed)", () => {
     expect(e2.message).toContain("bad pid");
   });
 
+  it("pids are decimal integers only: a hex or float pid, or a string, is refused", async () => {
+    for (const pid of ["0x10", "16", 16.5, Infinity]) {
+      const e = await rejection(capture({ collectors: ["sched"], duration: "1s", pid: pid as number }));
+      expect(e).toBeInstanceOf(OptionError);
+      expect(e.message).toContain("bad pid");
+    }
+  });
+
+  it("a misspelled option, of capture() or of a collector, is an error listing the known ones", async () => {
+    const e = await rejection(capture({ collectors: { syscalls: { latncy: false } }, duration: "1s" }));
+    expect(e).toBeInstanceOf(OptionError);
+    expect(e.message.split("\n")[0]).toBe('syscalls has no option "latncy"');
+    expect(e.message).toMatch(/its options are: .*latency/);
+    const top = await rejection(capture({ collectors: ["sched"], duraton: "1s" } as never));
+    expect(top.message.split("\n")[0]).toBe('capture has no option "duraton"');
+    expect(top.message).toMatch(/its options are: .*duration/);
+  });
+
   it("no collectors, and pid with command, are refused", async () => {
     expect(await rejection(capture({ collectors: [], duration: "1s" }))).toBeInstanceOf(OptionError);
     const e = await rejection(capture({ collectors: ["sched"], duration: "1s", pid: process.pid, command: ["true"] }));

@@ -73,6 +73,14 @@ describe("usage errors", () => {
     expect(by.err).toContain("hint: see bpflab detect --help");
   });
 
+  it("a pid is decimal only: 0x10 or 1e1 is a usage error, never pid 16 or 10", () => {
+    for (const pid of ["0x10", "1e1", "16abc"]) {
+      const r = bpflab(["capture", "-c", "sched", "-p", pid, "-d", "1s"]);
+      expect(r.code).toBe(2);
+      expect(r.err).toBe(`bpflab: bad --pid: "${pid}"\n  hint: pass an integer of at least 1\n`);
+    }
+  });
+
   it("an unknown command lists the commands", () => {
     const r = bpflab(["frobnicate"]);
     expect(r.code).toBe(2);
