@@ -1,10 +1,12 @@
 // The pid filter is exact without the process collector: after 9,000 forks a child's 200,000 getppid calls are
 // all counted (the tracker frees exited processes, so the map never fills), and while a fork storm runs beside
-// the traced tree (pids reused all the time) no process outside the tree is traced.
+// the traced tree (pids reused all the time) no process outside the tree is traced; a tree larger than the map is
+// counted and said.
 
 import { spawn } from "node:child_process";
 import { describe, expect } from "vitest";
 import { capture } from "../../kernel/capture/engine.js";
+import { setLogSink } from "../../kernel/log.js";
 import { liveIt } from "../helpers/live.js";
 import { workloadPath } from "../helpers/workload.js";
 
@@ -39,5 +41,36 @@ describe("the pid filter, in the kernel", () => {
       }
     },
     180_000,
+  );
+
+  liveIt(
+    "a tree larger than maxTracked: what the filter could not follow is counted and said, with the fix",
+    async () => {
+      const warnings: string[] = [];
+      const prev = setLogSink((level, msg) => {
+        if (level === "warn") warnings.push(msg);
+      });
+      try {
+        // 100 children alive at once (each sleeps 3 s) against a map of 32: the shell and 31 are followed.
+        const cap = await capture({
+          collectors: ["syscalls"],
+          duration: "60s",
+          interval: "500ms",
+          maxTracked: 32,
+          command: ["/bin/sh", "-c", "i=0; while [ $i -lt 100 ]; do sleep 3 & i=$((i+1)); done; wait"],
+        });
+        expect(cap.meta.commandExitCode).toBe(0);
+        // 100 sleeps + the shell = 101 processes, 32 fit; a subshell or two of sh may add to those lost.
+        expect(cap.meta.filterOverflow).toBeGreaterThanOrEqual(101 - 32);
+        expect(cap.meta.filterOverflow).toBeLessThanOrEqual(101 - 32 + 5);
+        const w = warnings.find((m) => m.startsWith("the process filter could not follow"));
+        expect(w).toContain(`${cap.meta.filterOverflow} new process(es)`);
+        expect(w).toContain("its map holds 32");
+        expect(w).toContain("Raise maxTracked");
+      } finally {
+        setLogSink(prev);
+      }
+    },
+    120_000,
   );
 });
