@@ -51,4 +51,16 @@ export interface CaptureMeta {
   missing?: string[];
   /** Set by `bpflab recover`: when the cut-off capture was finished from its segments, and why it had stopped. */
   recovered?: { at: string; reason: string };
+  /** A flight-recorder capture (`ring`): only the window before `trigger` was kept. */
+  ring?: RingMeta;
+}
+
+/** What a flight-recorder capture kept: the `windowMs` before `triggerS` (seconds since the start). */
+export interface RingMeta {
+  windowMs: number;
+  /** Why the window was written: "end", "interrupted", "SIGUSR1", "predicate", "alert: …". */
+  trigger: string;
+  triggerS: number;
+  /** Where the window begins (triggerS − windowMs, or the capture's start). */
+  fromS: number;
 }

@@ -10,6 +10,8 @@ import type { CaptureMeta } from "./capture-meta.js";
 export interface SinkFrame {
   name: string;
   schema: readonly ColumnSpec[];
+  /** Rows are events at their own time `t_s` (a ring's records), not intervals starting at `t_s`. */
+  events?: boolean;
 }
 
 /**

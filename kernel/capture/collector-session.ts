@@ -81,7 +81,7 @@ interface EventPart {
  * is in its ring already (programs take the time after reserving and run without preemption), so the records
  * before it, from every CPU, can be merged into their final order; later ones wait in their rings.
  */
-const EVENT_SETTLE_NS = 5_000_000;
+export const EVENT_SETTLE_NS = 5_000_000;
 
 export class CollectorSession {
   readonly plan: CollectorPlan;
@@ -117,8 +117,8 @@ export class CollectorSession {
   }
 
   /** Frame names this session produces, with their schemas. */
-  get frames(): { name: string; schema: Frame["schema"] }[] {
-    return this.plan.frames.map((f) => ({ name: f.name, schema: f.schema }));
+  get frames(): { name: string; schema: Frame["schema"]; events: boolean }[] {
+    return this.plan.frames.map((f) => ({ name: f.name, schema: f.schema, events: f.source.kind === "stream" }));
   }
 
   /**

@@ -3,7 +3,6 @@
 // the sink until the duration, the command or a signal ends it; everything is released in reverse in `finally`.
 
 import { hostname, release } from "node:os";
-import type { Frame } from "../frame/frame.js";
 import { checkBtf, checkPrivileges } from "../loader/preflight.js";
 import { filterActive, type FilterConfig } from "../collectors/schema.js";
 import { log } from "../log.js";
@@ -11,19 +10,18 @@ import { BPFLAB_VERSION } from "../paths.js";
 import { Capture, CaptureMeta, SCHEMA_VERSION } from "./capture.js";
 import { CaptureSink, MemorySink } from "./capture-sink.js";
 import { CollectorSession } from "./collector-session.js";
-import { dropsFrame, DROPS_FRAME, dropsSchema, dropWarnings } from "./drops.js";
+import { finalDrain, lostPerBufferMeta, memoryFrames, pollLoop } from "./drain-loop.js";
+import { RingTriggers, ringStopped } from "./ring-triggers.js";
+import { DROPS_FRAME, dropsSchema } from "./drops.js";
 import { CgroupTree, CGROUPS_FRAME, cgroupsSchema } from "./cgroup-tree.js";
 import { EpochClock } from "./epoch-clock.js";
 import { onlineRun } from "../online/online-run.js";
-import { CaptureOptions, CaptureProgress, Plan, resolvePlan } from "./plan.js";
+import { CaptureOptions, Plan, resolvePlan } from "./plan.js";
 import { StopSwitch, takeSignals } from "./signals.js";
 import { processTree, StoppedCommand } from "./target.js";
 import { PidTracker } from "./tracker.js";
 
 export type { CaptureOptions, CaptureProgress } from "./plan.js";
-
-/** How often ring buffers are drained and the clock checked (records are submitted without wakeups). */
-const TICK_MS = 50;
 
 /**
  * Captures for `duration` and returns one frame per collector frame. Needs root (or CAP_BPF + CAP_PERFMON).
@@ -32,12 +30,23 @@ const TICK_MS = 50;
  */
 export async function capture(options: CaptureOptions): Promise<Capture> {
   const plan = resolvePlan(options);
-  // online detectors see every interval before the caller's onInterval; their alerts become the `alerts` frame
-  const online = onlineRun(options, options.onInterval);
   checkPrivileges();
   checkBtf(plan.btfPath);
-  const sink = options.sink ?? new MemorySink();
   const stop = new StopSwitch();
+  let clock: EpochClock | undefined;
+  let cmd: StoppedCommand | undefined;
+  const sessions: CollectorSession[] = [];
+  // a flight recorder (ring) keeps the last window of rows and stores it in the caller's sink at the end
+  const ring = RingTriggers.open(plan, options, stop, () => ({
+    ...startMeta(plan, clock, cmd),
+    lost: Object.fromEntries(sessions.map((s) => [s.name, s.lost()])),
+  }));
+  const sink: CaptureSink = ring?.recorder ?? options.sink ?? new MemorySink();
+  // online detectors see every interval before the caller's onInterval; their alerts become the `alerts` frame
+  const online = onlineRun(options, (p) => {
+    ring?.check(p, online.alerts);
+    options.onInterval?.(p);
+  });
   const unwatch = stop.watch(options.signal);
   let releaseSignals = () => {};
   if (options.handleSignals ?? true) {
@@ -50,10 +59,7 @@ export async function capture(options: CaptureOptions): Promise<Capture> {
     ...(plan.cgroup ? { cgroup: plan.cgroup } : {}),
     ...(plan.comm !== undefined ? { comm: plan.comm } : {}),
   };
-  const sessions: CollectorSession[] = [];
   let tracker: PidTracker | undefined;
-  let cmd: StoppedCommand | undefined;
-  let clock: EpochClock | undefined;
   let begun = false;
   let failure: unknown;
   let elapsedMs = 0;
@@ -94,10 +100,11 @@ export async function capture(options: CaptureOptions): Promise<Capture> {
       { name: CGROUPS_FRAME, schema: cgroupsSchema },
     ]);
     begun = true;
+    ring?.start(clock.t0.mono, options.handleSignals ?? true);
     log.info(`capturing ${plan.collectors.map((c) => c.collector.name).join(", ")} for ${plan.durationMs} ms`);
     cmd?.resume();
     void cmd?.exited.then(() => stop.stop("command exited"));
-    await pollLoop(plan, clock, sessions, sink, stop, online.tick);
+    await pollLoop(plan, clock, sessions, sink, stop, online.tick, (s) => ring?.ready(s));
   } catch (e) {
     failure = e;
     stop.stop("error");
@@ -106,6 +113,8 @@ export async function capture(options: CaptureOptions): Promise<Capture> {
       elapsedMs = clock.elapsedMs();
       finalDrain(clock, sessions, begun ? sink : undefined, cgroups);
     }
+    ring?.close();
+    if (failure === undefined) ring?.flush();
     for (const s of [...sessions].reverse()) s.close();
     if (tracker) {
       try {
@@ -127,7 +136,9 @@ export async function capture(options: CaptureOptions): Promise<Capture> {
     }
   }
   // The caller's own decision (Ctrl-C, an interrupt, an abort): said in meta.interrupted, not as a warning.
-  const interrupted = failure !== undefined || (stop.reason !== "duration" && stop.reason !== "command exited");
+  const interrupted =
+    failure !== undefined ||
+    (stop.reason !== "duration" && stop.reason !== "command exited" && !ringStopped(stop.reason));
   const meta: CaptureMeta = {
     ...startMeta(plan, clock, cmd),
     elapsedMs,
@@ -145,124 +156,13 @@ export async function capture(options: CaptureOptions): Promise<Capture> {
     if (interrupted)
       log.info(`capture stopped early (${stop.reason}); keeping ${(elapsedMs / 1000).toFixed(1)} s of data`);
     const files = await sink.finish(meta);
-    const frames = sink instanceof MemorySink ? sink.frames() : {};
+    const frames = memoryFrames(sink);
     if (files.length) log.debug(`wrote ${files.join(", ")}`);
-    return online.finish(new Capture(meta, frames));
+    return online.finish(new Capture(ring?.recorder.withRing(meta) ?? meta, frames));
   } finally {
     releaseSignals();
     unwatch();
   }
-}
-
-/** Drains rings every tick and, at each interval boundary, the finished epoch, until something stops it. */
-async function pollLoop(
-  plan: Plan,
-  clock: EpochClock,
-  sessions: CollectorSession[],
-  sink: CaptureSink,
-  stop: StopSwitch,
-  onInterval: CaptureOptions["onInterval"],
-): Promise<void> {
-  const start = Date.now();
-  const endAt = start + plan.durationMs;
-  let nextBoundary = start + plan.intervalMs;
-  let pending: number | undefined; // epoch to drain at the next tick, once no program can still write it
-  while (stop.reason === undefined) {
-    const now = Date.now();
-    await stop.sleep(Math.max(0, Math.min(TICK_MS, endAt - now, nextBoundary - now)));
-    for (const s of sessions) s.drainRings();
-    if (pending !== undefined) {
-      for (const s of sessions) s.drainEpochs(pending, clock, false);
-      const chunk = handOn(sessions, sink);
-      onInterval?.(progress(plan, clock, sessions, sink, chunk));
-      pending = undefined;
-    }
-    if (Date.now() >= endAt) stop.stop("duration");
-    if (stop.reason === undefined && Date.now() >= nextBoundary) {
-      pending = clock.advance();
-      for (const s of sessions) s.runBoundary();
-      nextBoundary += plan.intervalMs;
-    }
-  }
-}
-
-/**
- * The end: charge what is still going on (blocked threads) to the last interval, detach so nothing changes,
- * then read every remaining record and entry. Never throws: a failing read is logged, the rest still runs.
- */
-function finalDrain(
-  clock: EpochClock,
-  sessions: CollectorSession[],
-  sink: CaptureSink | undefined,
-  cgroups: CgroupTree | undefined,
-): void {
-  const guard = (what: string, fn: () => void) => {
-    try {
-      fn();
-    } catch (e) {
-      log.warn(`${what} failed: ${(e as Error).message}`);
-    }
-  };
-  guard("final interval boundary", () => {
-    clock.end();
-    for (const s of sessions) s.runBoundary();
-  });
-  for (const s of sessions) s.detach();
-  for (const s of sessions) {
-    guard(`final read of ${s.name}`, () => {
-      s.drainRings(true);
-      s.drainEpochs(-1, clock, true);
-      s.lostTotal = s.lost();
-      s.lostBuffers = s.lostPerBuffer();
-    });
-  }
-  if (!sink) return;
-  guard("saving the last interval", () => void handOn(sessions, sink));
-  guard("reading lost records per process", () => {
-    for (const s of sessions) s.lostPids = s.lostByPid();
-    const drops = dropsFrame(sessions.map((s) => ({ collector: s.name, byPid: s.lostPids ?? new Map() })));
-    sink.append(DROPS_FRAME, drops);
-    const lost = Object.fromEntries(sessions.map((s) => [s.name, s.lostTotal ?? 0]));
-    for (const w of dropWarnings(lost, drops)) log.warn(w);
-  });
-  // the cgroups the capture saw, for the ids in its rows (paths, containers, units)
-  if (cgroups) guard("recording the cgroup tree", () => sink.append(CGROUPS_FRAME, cgroups.frame()));
-}
-
-/** Event frames' losses per CPU ring, when any collector streams events. */
-function lostPerBufferMeta(sessions: CollectorSession[]): Pick<CaptureMeta, "lostPerBuffer"> {
-  const all = Object.assign({}, ...sessions.map((s) => s.lostBuffers ?? {})) as Record<string, number[]>;
-  return Object.keys(all).length ? { lostPerBuffer: all } : {};
-}
-
-/** Moves each session's new rows into the sink; returns them. */
-function handOn(sessions: CollectorSession[], sink: CaptureSink): Record<string, Frame> {
-  const chunk: Record<string, Frame> = {};
-  for (const s of sessions) {
-    for (const [name, f] of Object.entries(s.take())) {
-      chunk[name] = f;
-      sink.append(name, f);
-    }
-  }
-  return chunk;
-}
-
-function progress(
-  plan: Plan,
-  clock: EpochClock,
-  sessions: CollectorSession[],
-  sink: CaptureSink,
-  chunk: Record<string, Frame>,
-): CaptureProgress {
-  return {
-    elapsedMs: clock.elapsedMs(),
-    durationMs: plan.durationMs,
-    rows: Object.assign({}, ...sessions.map((s) => s.rows())) as Record<string, number>,
-    newRows: Object.fromEntries(Object.entries(chunk).map(([k, f]) => [k, f.length])),
-    chunk,
-    lost: Object.fromEntries(sessions.map((s) => [s.name, s.lost()])),
-    frames: () => (sink instanceof MemorySink ? sink.frames() : {}),
-  };
 }
 
 /** The metadata known when the capture starts (a capture cut off before its end is recovered with it). */

@@ -9,6 +9,7 @@ import type { Collector, FrameDecl } from "../collectors/schema.js";
 import { getCollector } from "../collectors/registry.js";
 import { objectDir } from "../paths.js";
 import type { CaptureSink } from "./capture-sink.js";
+import type { Capture } from "./capture.js";
 import type { OnlineOptions } from "../online/alert.js";
 import { parseDuration } from "./duration.js";
 import { checkPid } from "./target.js";
@@ -48,6 +49,22 @@ export interface CaptureOptions extends OnlineOptions {
   maxTracked?: number;
   /** Where rows go while capturing (default: kept in memory and returned). */
   sink?: CaptureSink;
+  /**
+   * Flight recorder: keep only the last `ring` of rows ("30s"), in bounded memory, and store that window when the
+   * capture ends: at `duration`, on Ctrl-C, or at the first trigger (ringTrigger, an online alert, SIGUSR1),
+   * which ends the capture unless `onRingDump` is given. The result's `meta.ring` says what the window is.
+   */
+  ring?: string | number;
+  /** Called after each interval (with that interval's progress): true triggers the flight recorder. */
+  ringTrigger?: (p: CaptureProgress) => boolean;
+  /** An online detector's alert triggers the flight recorder (default true when `ring` is set). */
+  ringOnAlert?: boolean;
+  /**
+   * With a flight recorder: each trigger hands the window before it to this callback (as a Capture, once the
+   * data up to the trigger is in: within about an interval) and the capture goes on. A returned promise's
+   * rejection is logged.
+   */
+  onRingDump?: (dump: Capture) => void | Promise<void>;
 }
 
 export interface CaptureProgress {
@@ -61,6 +78,8 @@ export interface CaptureProgress {
   chunk: Record<string, Frame>;
   /** Records the kernel could not store so far, per collector. */
   lost: Record<string, number>;
+  /** With a flight recorder (`ring`): what it holds now (rows, bytes of columns) and its window. */
+  ring?: { heldRows: number; heldBytes: number; windowMs: number };
   /**
    * @deprecated Every row so far, per frame: joins the whole capture on each call, and is empty when the rows
    * go to disk. Accumulate `chunk` instead.
@@ -87,6 +106,8 @@ export interface Plan {
   followChildren: boolean;
   btfPath?: string;
   maxTracked: number;
+  /** Flight recorder window (ms), when `ring` is set. */
+  ringMs?: number;
 }
 
 const KNOWN = [
@@ -106,6 +127,10 @@ const KNOWN = [
   "sink",
   "online",
   "onAlert",
+  "ring",
+  "ringTrigger",
+  "ringOnAlert",
+  "onRingDump",
 ];
 
 /** A Collector object (from the registry, or made by bpf() from a cell's C). */
@@ -207,6 +232,17 @@ export function resolvePlan(o: CaptureOptions): Plan {
       );
     }
   }
+  const ringMs = o.ring !== undefined ? parseDuration(o.ring, "ring", 10, 7 * 24 * 3_600_000) : undefined;
+  if (ringMs === undefined) {
+    for (const k of ["ringTrigger", "ringOnAlert", "onRingDump"] as const) {
+      if (o[k] !== undefined)
+        throw new OptionError(`${k} needs a flight recorder`, 'add ring: "30s" (the window kept)');
+    }
+  }
+  for (const k of ["ringTrigger", "onRingDump"] as const) {
+    if (o[k] !== undefined && typeof o[k] !== "function")
+      throw new OptionError(`${k} must be a function`, "e.g. ringTrigger: (p) => p.elapsedMs > 60_000");
+  }
   for (const c of collectors) {
     const path = c.collector.objectPath ?? join(objectDir(), `${c.collector.object}.bpf.o`);
     if (!existsSync(path)) {
@@ -227,5 +263,6 @@ export function resolvePlan(o: CaptureOptions): Plan {
     ...(o.comm !== undefined ? { comm: o.comm } : {}),
     ...(o.command ? { command: o.command } : {}),
     ...(o.btfPath ? { btfPath: o.btfPath } : {}),
+    ...(ringMs !== undefined ? { ringMs } : {}),
   };
 }

@@ -8,6 +8,10 @@
  *   workload sequence K       K rounds of eight distinct syscalls in a fixed order (getppid, getuid, getgid,
  *                             geteuid, getegid, gettid, getpgrp, getsid(0)): the order a tracer must report
  *   workload threads T N      T threads making N getppid calls each (concurrent producers)
+ *   workload clock N US FILE  N calls lseek(fd, i, SEEK_SET) on a memfd (each returns its own index i), one
+ *                             every US µs; FILE gets "i before_ns after_ns" per call, written as it goes
+ *                             (CLOCK_MONOTONIC around it, the clock of bpf_ktime_get_ns): which calls fell in a
+ *                             time window is known
  *   workload time-threads T N the same, then print the mean CPU ns (all threads) and wall ns per call
  *   workload time-getppid N   N getppid calls, then print the mean CPU ns and wall ns per call (benchmarks)
  *   workload pingpong N       N round trips of one byte between two processes over pipes (2 wakeups and
@@ -166,6 +170,40 @@ int main(int argc, char **argv)
 		if (argv[1][0] == 't' && argv[1][1] == 'i')
 			printf("%.2f %.2f\n", (cpu_ns() - c0) / (t * thread_calls), (now_ns() - t0) / (t * thread_calls));
 		return 0;
+	}
+	if (!strcmp(argv[1], "clock") && argc == 5) {
+		long n = atol(argv[2]), us = atol(argv[3]);
+		int fd = syscall(SYS_memfd_create, "clock", 0);
+		int out = open(argv[4], O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		struct timespec next;
+
+		if (fd < 0 || out < 0 || us < 1)
+			return 1;
+		clock_gettime(CLOCK_MONOTONIC, &next);
+		for (long i = 0; i < n; i++) {
+			double before, after;
+
+			next.tv_nsec += us * 1000;
+			while (next.tv_nsec >= 1000000000L) {
+				next.tv_nsec -= 1000000000L;
+				next.tv_sec++;
+			}
+			clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL);
+			before = now_ns();
+			if (syscall(SYS_lseek, fd, i, SEEK_SET) != i)
+				return 1;
+			after = now_ns();
+			/*
+			 * one write per line: a process killed mid-run leaves every call it made in FILE (snprintf + write,
+			 * not dprintf: glibc's dprintf calls lseek on FILE, which would mix with the calls being counted)
+			 */
+			char line[80];
+			int len = snprintf(line, sizeof(line), "%ld %.0f %.0f\n", i, before, after);
+
+			if (write(out, line, len) != len)
+				return 1;
+		}
+		return close(out) ? 1 : 0;
 	}
 	if (!strcmp(argv[1], "time-getppid") && argc == 3) {
 		long n = atol(argv[2]);
@@ -401,6 +439,6 @@ int main(int argc, char **argv)
 usage:
 	fprintf(stderr, "usage: workload getppid N | burn MS | sleep MS | fork K | forkwait K | write BYTES FILE | wait-stdin | time-getppid N | pingpong N |\n"
 		"       alloc MB | time-alloc MB | sock BYTES [tcp|unix] | sockpingpong N [tcp|unix] |\n"
-		"       pageout MB FILE | sequence K | threads T N | time-threads T N\n");
+		"       pageout MB FILE | sequence K | threads T N | time-threads T N | clock N US FILE\n");
 	return 2;
 }

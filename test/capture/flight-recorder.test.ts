@@ -1,0 +1,218 @@
+// The flight recorder (capture({ ring })): a trigger at a known moment keeps exactly the calls of the window before
+// it (a workload logs each call's CLOCK_MONOTONIC bounds, the clock of the events), the window's rows only, and
+// memory that stays flat over a long run; plus the window logic on synthetic frames (no root).
+
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { capture } from "../../kernel/capture/engine.js";
+import type { Capture } from "../../kernel/capture/capture.js";
+import { FlightRecorder } from "../../kernel/capture/flight-recorder.js";
+import { MemorySink } from "../../kernel/capture/capture-sink.js";
+import type { CaptureMeta } from "../../kernel/capture/capture-meta.js";
+import { Frame, type ColumnSpec } from "../../kernel/frame/frame.js";
+import { liveIt } from "../helpers/live.js";
+import { workloadPath } from "../helpers/workload.js";
+
+const root = mkdtempSync(join(tmpdir(), "bpflab-ring-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** The workload's log: call i made between before and after (CLOCK_MONOTONIC ns). */
+function readClockLog(path: string): { i: number; before: bigint; after: bigint }[] {
+  return readFileSync(path, "utf8")
+    .trim()
+    .split("\n")
+    .filter((l) => l)
+    .map((l) => l.split(" "))
+    .map(([i, b, a]) => ({ i: Number(i), before: BigInt(b!), after: BigInt(a!) }));
+}
+
+/**
+ * Checks a window against the workload's log: every call made wholly inside (T − D, T] is there, once; every
+ * call made wholly outside is not (a call straddling an edge may be either, its kernel time lies inside its
+ * bounds). Returns the number of calls that had to be there.
+ */
+function checkWindow(cap: Capture, log: ReturnType<typeof readClockLog>, pid: number): number {
+  const ring = cap.meta.ring!;
+  const t0 = BigInt(cap.meta.monoStartNs);
+  const to = t0 + BigInt(Math.round(ring.triggerS * 1e9));
+  const from = to - BigInt(ring.windowMs) * 1_000_000n;
+  const f = cap.frame("syscalls_events");
+  const pids = f.numeric("pid"),
+    ret = f.numeric("ret"),
+    names = f.strings("syscall");
+  const got = new Set<number>();
+  let rows = 0;
+  for (let i = 0; i < f.length; i++) {
+    if (pids[i] !== pid || names[i] !== "lseek") continue;
+    rows++;
+    got.add(ret[i]!);
+  }
+  expect(rows, "each call once").toBe(got.size);
+  let inside = 0;
+  for (const c of log) {
+    if (c.before > from && c.after <= to) {
+      inside++;
+      expect(got.has(c.i), `call ${c.i} inside the window`).toBe(true);
+    } else if (c.after <= from || c.before > to) {
+      expect(got.has(c.i), `call ${c.i} outside the window`).toBe(false);
+    }
+  }
+  // nothing that the workload did not make
+  const made = new Set(log.map((c) => c.i));
+  for (const i of got) expect(made.has(i), `call ${i} made`).toBe(true);
+  // rows are the window's and in time order
+  const t = f.numeric("t_s");
+  for (let i = 0; i < t.length; i++) {
+    expect(t[i]!).toBeGreaterThan(ring.triggerS - ring.windowMs / 1000);
+    expect(t[i]!).toBeLessThanOrEqual(ring.triggerS);
+    if (i > 0) expect(t[i]!).toBeGreaterThanOrEqual(t[i - 1]!);
+  }
+  return inside;
+}
+
+describe("flight recorder", () => {
+  liveIt(
+    "a predicate trigger at 2.5 s keeps exactly the calls of the last second before it, and ends the capture",
+    async () => {
+      const logPath = join(root, "predicate.log");
+      const cap = await capture({
+        collectors: { syscalls: { events: true, eventSyscalls: ["lseek"] } },
+        duration: "30s",
+        interval: "100ms",
+        ring: "1s",
+        ringTrigger: (p) => p.elapsedMs >= 2500,
+        command: [workloadPath(), "clock", "20000", "1000", logPath],
+      });
+      const ring = cap.meta.ring!;
+      expect(ring.trigger).toBe("predicate");
+      expect(ring.windowMs).toBe(1000);
+      expect(ring.triggerS).toBeGreaterThanOrEqual(2.5);
+      expect(ring.fromS).toBeCloseTo(ring.triggerS - 1, 9);
+      expect(cap.meta.interrupted).toBe(false);
+      expect(cap.meta.elapsedMs).toBeLessThan(10_000); // the trigger ended it, not the duration
+      const inside = checkWindow(cap, readClockLog(logPath), cap.meta.pid!);
+      // one call a millisecond: about 1,000 in the window (fewer when the loaded machine delays the workload)
+      expect(inside).toBeGreaterThan(300);
+      // the interval rows are those of the intervals that overlap the window
+      const agg = cap.frame("syscalls").numeric("t_s");
+      expect(agg.length).toBeGreaterThan(0);
+      for (const t of agg) {
+        expect(t + 0.1).toBeGreaterThan(ring.fromS);
+        expect(t).toBeLessThan(ring.triggerS);
+      }
+    },
+    120_000,
+  );
+
+  liveIt(
+    "with onRingDump, SIGUSR1 and a predicate each give a dump of their window and the capture goes on to its end",
+    async () => {
+      const logPath = join(root, "dumps.log");
+      const dumps: Capture[] = [];
+      let fired = false;
+      const timer = setTimeout(() => process.kill(process.pid, "SIGUSR1"), 1500);
+      const cap = await capture({
+        collectors: { syscalls: { events: true, eventSyscalls: ["lseek"] } },
+        duration: "30s",
+        interval: "200ms",
+        ring: "700ms",
+        ringTrigger: (p) => !fired && p.elapsedMs >= 3000 && (fired = true),
+        onRingDump: (d) => void dumps.push(d),
+        command: [workloadPath(), "clock", "4500", "1000", logPath],
+      });
+      clearTimeout(timer);
+      const log = readClockLog(logPath);
+      expect(log.length).toBe(4500); // the workload ran to its end
+      expect(dumps.map((d) => d.meta.ring!.trigger)).toEqual(["SIGUSR1", "predicate"]);
+      for (const d of dumps) expect(checkWindow(d, log, cap.meta.pid!)).toBeGreaterThan(200);
+      // the capture itself ends with the command: its window is the last 700 ms before the end
+      expect(cap.meta.ring!.trigger).toBe("end");
+      expect(cap.meta.interrupted).toBe(false);
+      checkWindow(cap, log, cap.meta.pid!);
+    },
+    120_000,
+  );
+
+  liveIt(
+    "memory stays bounded: over a 20 s capture the rows held stay flat while the rows seen grow",
+    async () => {
+      const held: { t: number; rows: number; bytes: number }[] = [];
+      let seen = 0;
+      const cap = await capture({
+        collectors: { syscalls: { events: true }, sched: { events: true } },
+        duration: "20s",
+        interval: "100ms",
+        ring: "1s",
+        command: [workloadPath(), "clock", "1000000", "50", join(root, "long.log")],
+        onInterval: (p) => {
+          seen += Object.values(p.newRows).reduce((a, b) => a + b, 0);
+          held.push({ t: p.elapsedMs, rows: p.ring!.heldRows, bytes: p.ring!.heldBytes });
+        },
+      });
+      const peak = (from: number, to: number, k: "rows" | "bytes") =>
+        Math.max(...held.filter((h) => h.t >= from && h.t < to).map((h) => h[k]));
+      expect(peak(3000, 8000, "rows")).toBeGreaterThan(1000);
+      // the last third holds no more than the early one (a steady load), within noise
+      expect(peak(14_000, 20_000, "rows") / peak(3000, 8000, "rows")).toBeLessThan(1.5);
+      expect(peak(14_000, 20_000, "bytes") / peak(3000, 8000, "bytes")).toBeLessThan(1.5);
+      // it saw about 20 windows' worth of rows and kept about one (1 s + an interval)
+      expect(seen / Math.max(...held.map((h) => h.rows))).toBeGreaterThan(8);
+      const kept = cap.frame("syscalls_events").length;
+      expect(kept).toBeGreaterThan(0);
+      expect(kept).toBeLessThan(seen / 8);
+    },
+    120_000,
+  );
+});
+
+describe("flight recorder window (no kernel)", () => {
+  const evSchema: ColumnSpec[] = [
+    { name: "t_s", type: "f64" },
+    { name: "v", type: "u32" },
+  ];
+  const meta = { elapsedMs: 10_000, interrupted: false } as CaptureMeta;
+  const events = (ts: number[]) =>
+    new Frame("ev", evSchema, { t_s: Float64Array.from(ts), v: Uint32Array.from(ts, (t) => t * 100) });
+  const interval = (ts: number[]) =>
+    new Frame("agg", evSchema, { t_s: Float64Array.from(ts), v: Uint32Array.from(ts, (t) => t) });
+
+  it("keeps events in (T − D, T] and intervals overlapping it, evicting older chunks as it goes", async () => {
+    const inner = new MemorySink();
+    const rec = new FlightRecorder(2000, 1000, inner);
+    rec.begin(meta, [
+      { name: "ev", schema: evSchema, events: true },
+      { name: "agg", schema: evSchema },
+      { name: "drops", schema: [{ name: "n", type: "u32" }] },
+    ]);
+    for (let k = 0; k < 12; k++) {
+      if (k === 9) rec.stopAt({ reason: "test", atS: 9.5 }); // rows after it still arrive (the final drain)
+      rec.append("ev", events([k + 0.25, k + 0.5, k + 0.75]));
+      rec.append("agg", interval([k]));
+    }
+    rec.append("drops", new Frame("drops", [{ name: "n", type: "u32" }], { n: Uint32Array.of(7) }));
+    // held: the window plus what came after the trigger (3 + 2 event chunks, 3 + 2 interval rows)
+    expect(rec.heldRows).toBeLessThanOrEqual(5 * 3 + 5 + 1);
+    const w = rec.window(9.5);
+    expect(Array.from(w.ev!.numeric("t_s"))).toEqual([7.75, 8.25, 8.5, 8.75, 9.25, 9.5]);
+    expect(Array.from(w.agg!.numeric("t_s"))).toEqual([7, 8, 9]);
+    await rec.finish(meta);
+    const f = inner.frames();
+    expect(f.ev!.length).toBe(6);
+    expect(f.drops!.length).toBe(1);
+    expect(rec.heldRows).toBe(0);
+  });
+
+  it("a held window survives eviction until its dump is taken", () => {
+    const rec = new FlightRecorder(1000, 1000, new MemorySink());
+    rec.begin(meta, [{ name: "ev", schema: evSchema, events: true }]);
+    rec.append("ev", events([0.5, 0.9]));
+    rec.hold(1.0);
+    for (let k = 1; k < 6; k++) rec.append("ev", events([k + 0.5]));
+    expect(Array.from(rec.window(1.0).ev!.numeric("t_s"))).toEqual([0.5, 0.9]);
+    rec.release(1.0);
+    expect(rec.window(1.0).ev!.length).toBe(0);
+    expect(rec.heldRows).toBeLessThanOrEqual(2);
+  });
+});
