@@ -210,7 +210,7 @@ export class FlightRecorder implements CaptureSink {
 }
 
 /** Bytes of a frame's column storage. */
-function frameBytes(f: Frame): number {
+export function frameBytes(f: Frame): number {
   let n = 0;
   for (const s of f.schema) {
     const c = f.column(s.name);

@@ -23,6 +23,7 @@ import { TopScreen } from "./top-screen.js";
 import { writeToDataset } from "../dataset/dataset-write.js";
 import { ProgressLine } from "./progress-line.js";
 import { summarize, summaryJson, summaryOf } from "../report/summary.js";
+import { CaptureTriggers, resolveTriggers, ringLine, triggerOptionSpecs } from "./capture-triggers.js";
 
 export const captureCommand = defineCommand({
   name: "capture",
@@ -48,6 +49,7 @@ export const captureCommand = defineCommand({
       defaultText: "600",
     },
     { flags: "-f, --follow", description: "a live view like bpflab top while capturing (terminal only)" },
+    ...triggerOptionSpecs,
   ],
   examples: [
     ["sudo bpflab capture -c sched -c syscalls -d 10s -o /tmp/cap", "whole machine, 10 s, saved"],
@@ -59,37 +61,35 @@ export const captureCommand = defineCommand({
     ["sudo bpflab capture --config configs/whole-machine.json -o /tmp/cap", "settings from a JSON file"],
     ["sudo bpflab capture -c sched,syscalls -d 1m --follow -o /tmp/cap", "watch it live like top, then save"],
     ["sudo bpflab capture -c sched,syscalls -d 1h --dataset /data/fleet", "add to a multi-host dataset"],
+    ["sudo bpflab capture -c syscalls --events --ring 10s -o /tmp/cap", "flight recorder: the last 10 s before Ctrl-C"],
+    ["sudo bpflab capture -c syscalls --alerts --ring 30s --ring-dumps /tmp/dumps", "save 30 s before each alert"],
   ],
-  notes: "Ctrl-C ends the capture early: the probes detach and the data captured so far is kept (and saved).",
+  notes:
+    "Ctrl-C ends the capture early: the probes detach and the data captured so far is kept (and saved).\n" +
+    "With --ring, `kill -USR1 PID` triggers the flight recorder: it saves the window before that moment.",
   run: runCapture,
 });
 
 async function runCapture(inv: Invocation): Promise<number> {
   const plan = await withCells(resolveCaptureOptions(inv));
-  const dataset = inv.string("dataset");
-  const outDir = await openOut(inv);
+  const triggers = await resolveTriggers(inv);
+  let failed = true;
   const files: string[] = [];
   let cap: Capture;
   try {
-    // With --out, intervals are spilled to Parquet segments as they come: memory stays bounded and a killed
-    // capture keeps what it wrote (bpflab recover). The summary then reads the finished files.
-    const sink = outDir ? new SegmentWriter(outDir, { finalMeta: (m) => asPlannedMeta(m, plan) }) : undefined;
-    cap = await captureWithProgress(inv, plan, sink);
-    if (outDir && sink) {
-      files.push(...sink.files);
-      cap = await loadCapture(outDir.path);
-    }
-    if (dataset) files.push(...(await writeToDataset(cap, dataset)));
-  } catch (e) {
-    outDir?.discard(); // a capture that failed before writing anything leaves no empty folder behind
-    throw e;
+    cap = await captureInto(inv, plan, triggers, files);
+    failed = false;
   } finally {
-    outDir?.close();
+    triggers.close(failed);
   }
   if (inv.json) {
-    process.stdout.write(JSON.stringify({ ...summaryJson(summaryOf(cap)), files }, null, 2) + "\n");
+    const extra = { files, ...(cap.meta.ring ? { ring: cap.meta.ring } : {}), alerts: triggers.alerts.length };
+    process.stdout.write(JSON.stringify({ ...summaryJson(summaryOf(cap)), ...extra }, null, 2) + "\n");
   } else {
     process.stdout.write(summarize(cap) + "\n");
+    const ring = ringLine(cap);
+    if (ring) process.stdout.write(`\n${ring}\n`);
+    if (inv.flag("alerts")) process.stdout.write(`\n${triggers.alerts.length} alert(s) from the online detector\n`);
     process.stdout.write(
       files.length
         ? `\nwrote ${files.join(", ")}\n`
@@ -101,12 +101,42 @@ async function runCapture(inv: Invocation): Promise<number> {
   return cap.meta.command && !cap.meta.commandTerminated ? (cap.meta.commandExitCode ?? 0) : 0;
 }
 
+/** The capture into --out and --dataset (files written go to `files`); the Capture as saved. */
+async function captureInto(
+  inv: Invocation,
+  plan: ResolvedCapture,
+  triggers: CaptureTriggers,
+  files: string[],
+): Promise<Capture> {
+  const dataset = inv.string("dataset");
+  const outDir = await openOut(inv);
+  let cap: Capture;
+  try {
+    // With --out, intervals are spilled to Parquet segments as they come: memory stays bounded and a killed
+    // capture keeps what it wrote (bpflab recover). The summary then reads the finished files.
+    const sink = outDir ? new SegmentWriter(outDir, { finalMeta: (m) => asPlannedMeta(m, plan) }) : undefined;
+    cap = await captureWithProgress(inv, { ...plan, options: { ...plan.options, ...triggers.options } }, sink);
+    if (outDir && sink) {
+      files.push(...sink.files);
+      cap = await loadCapture(outDir.path);
+    }
+    if (dataset) files.push(...(await writeToDataset(cap, dataset)));
+    files.push(...(await triggers.dumps()));
+  } catch (e) {
+    outDir?.discard(); // a capture that failed before writing anything leaves no empty folder behind
+    throw e;
+  } finally {
+    outDir?.close();
+  }
+  return cap;
+}
+
 /** The --out folder, checked and held open before anything attaches (a bad --out fails at once). */
 export async function openOut(inv: Invocation): Promise<OutputDir | undefined> {
   const out = inv.string("out");
   const mode = inv.string("mode");
   if (!out) {
-    if (inv.flag("force") || mode !== undefined)
+    if (inv.flag("force") || (mode !== undefined && inv.string("ring-dumps") === undefined))
       throw new OptionError("--force and --mode need --out", "add --out DIR");
     return undefined;
   }
