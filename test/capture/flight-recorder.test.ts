@@ -2,7 +2,7 @@
 // it (a workload logs each call's CLOCK_MONOTONIC bounds, the clock of the events), the window's rows only, and
 // memory that stays flat over a long run; plus the window logic on synthetic frames (no root).
 
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,6 +11,9 @@ import { capture } from "../../kernel/capture/engine.js";
 import type { Capture } from "../../kernel/capture/capture.js";
 import { loadCapture } from "../../kernel/capture/capture-files.js";
 import { FlightRecorder, frameBytes } from "../../kernel/capture/flight-recorder.js";
+import { RingTriggers } from "../../kernel/capture/ring-triggers.js";
+import type { CaptureOptions, CaptureProgress } from "../../kernel/capture/plan.js";
+import type { Alert } from "../../kernel/online/alert.js";
 import { MemorySink } from "../../kernel/capture/capture-sink.js";
 import type { CaptureMeta } from "../../kernel/capture/capture-meta.js";
 import { Frame, type ColumnSpec } from "../../kernel/frame/frame.js";
@@ -274,6 +277,62 @@ describe("flight recorder", () => {
     },
     120_000,
   );
+
+  liveIt(
+    "bpflab capture --alerts --ring 1s: the first alert, within two intervals of a burst, saves the second before it",
+    async () => {
+      const dir = mkdtempSync(join(root, "alert-"));
+      const burstFile = join(dir, "burst");
+      const r = spawnSync(
+        process.execPath,
+        [
+          ...cliArgv,
+          "capture",
+          "-c",
+          "syscalls",
+          "-i",
+          "200ms",
+          "--alerts",
+          "--ring",
+          "1s",
+          "-o",
+          join(dir, "out"),
+          "--",
+          workloadPath(),
+          "burst",
+          "3000",
+          "3000000",
+          burstFile,
+        ],
+        { cwd: repoRoot, encoding: "utf8", timeout: 120_000 },
+      );
+      expect(r.status, r.stderr).toBe(0);
+      const cap = await loadCapture(join(dir, "out"));
+      const ring = cap.meta.ring!;
+      const burstS = Number(BigInt(readFileSync(burstFile, "utf8").trim()) - BigInt(cap.meta.monoStartNs)) / 1e9;
+      expect(ring.trigger).toMatch(/^alert: workload \(\d+\): syscalls=/);
+      // no alert before the burst; the first within two intervals of it (plus a tick and the drain)
+      const alertTimes = [...r.stderr.matchAll(/^ALERT ([\d.]+) s zscore/gm)].map((m) => Number(m[1]));
+      expect(alertTimes.length).toBeGreaterThan(0);
+      for (const t of alertTimes) expect(t).toBeGreaterThan(burstS);
+      expect(ring.triggerS).toBeGreaterThan(burstS);
+      expect(ring.triggerS - burstS).toBeLessThan(0.4 + 0.2);
+      // the trigger ended the capture (the workload had 3 s still to go) and its window holds the burst's calls
+      expect(cap.meta.commandTerminated).toBe(true);
+      expect(cap.meta.elapsedMs / 1000).toBeLessThan(burstS + 2);
+      const f = cap.frame("syscalls");
+      const names = f.strings("syscall"),
+        count = f.numeric("count"),
+        t = f.numeric("t_s");
+      let getppid = 0;
+      for (let i = 0; i < f.length; i++) {
+        expect(t[i]! + 0.2).toBeGreaterThan(ring.fromS);
+        if (names[i] === "getppid") getppid += count[i]!;
+      }
+      expect(getppid).toBeGreaterThan(10_000);
+    },
+    120_000,
+  );
 });
 
 describe("flight recorder window (no kernel)", () => {
@@ -323,5 +382,32 @@ describe("flight recorder window (no kernel)", () => {
     rec.release(1.0);
     expect(rec.window(1.0).ev!.length).toBe(0);
     expect(rec.heldRows).toBeLessThanOrEqual(2);
+  });
+
+  it("an online alert triggers it (once per interval, only new alerts), unless ringOnAlert is false", () => {
+    const alert = (message: string) => ({ message }) as Alert;
+    const p = { elapsedMs: 1000 } as CaptureProgress;
+    const run = (ringOnAlert: boolean | undefined) => {
+      const rec = new FlightRecorder(1000, 100, new MemorySink());
+      const stops: string[] = [];
+      const trig = new RingTriggers(
+        rec,
+        { ...(ringOnAlert !== undefined ? { ringOnAlert } : {}) } as CaptureOptions,
+        (w) => {
+          stops.push(w);
+        },
+        () => meta,
+      );
+      trig.start(process.hrtime.bigint(), false);
+      const alerts: Alert[] = [];
+      trig.check(p, alerts); // nothing raised yet
+      alerts.push(alert("a"), alert("b"));
+      trig.check(p, alerts);
+      trig.check(p, alerts); // the same alerts again: not new
+      trig.close();
+      return { stops, stopped: rec.stoppedBy?.reason };
+    };
+    expect(run(undefined)).toEqual({ stops: ["ring trigger (alert: a)"], stopped: "alert: a" });
+    expect(run(false)).toEqual({ stops: [], stopped: undefined });
   });
 });

@@ -12,6 +12,9 @@
  *                             every US µs; FILE gets "i before_ns after_ns" per call, written as it goes
  *                             (CLOCK_MONOTONIC around it, the clock of bpf_ktime_get_ns): which calls fell in a
  *                             time window is known
+ *   workload burst MS N FILE  MS ms of one getppid a millisecond, then N getppid calls at once (FILE gets the
+ *                             CLOCK_MONOTONIC ns where they begin), then MS ms steady again: an anomaly at a
+ *                             known time in a process with a steady past
  *   workload time-threads T N the same, then print the mean CPU ns (all threads) and wall ns per call
  *   workload time-getppid N   N getppid calls, then print the mean CPU ns and wall ns per call (benchmarks)
  *   workload pingpong N       N round trips of one byte between two processes over pipes (2 wakeups and
@@ -204,6 +207,29 @@ int main(int argc, char **argv)
 				return 1;
 		}
 		return close(out) ? 1 : 0;
+	}
+	if (!strcmp(argv[1], "burst") && argc == 5) {
+		long ms = atol(argv[2]), n = atol(argv[3]);
+		int out = open(argv[4], O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		char line[40];
+		int len;
+
+		if (out < 0)
+			return 1;
+		for (long i = 0; i < ms; i++) {
+			syscall(SYS_getppid);
+			usleep(1000);
+		}
+		len = snprintf(line, sizeof(line), "%.0f\n", now_ns());
+		if (write(out, line, len) != len || close(out))
+			return 1;
+		for (long i = 0; i < n; i++)
+			syscall(SYS_getppid);
+		for (long i = 0; i < ms; i++) {
+			syscall(SYS_getppid);
+			usleep(1000);
+		}
+		return 0;
 	}
 	if (!strcmp(argv[1], "time-getppid") && argc == 3) {
 		long n = atol(argv[2]);
@@ -439,6 +465,7 @@ int main(int argc, char **argv)
 usage:
 	fprintf(stderr, "usage: workload getppid N | burn MS | sleep MS | fork K | forkwait K | write BYTES FILE | wait-stdin | time-getppid N | pingpong N |\n"
 		"       alloc MB | time-alloc MB | sock BYTES [tcp|unix] | sockpingpong N [tcp|unix] |\n"
-		"       pageout MB FILE | sequence K | threads T N | time-threads T N | clock N US FILE\n");
+		"       pageout MB FILE | sequence K | threads T N | time-threads T N | clock N US FILE |\n"
+		"       burst MS N FILE\n");
 	return 2;
 }
