@@ -14,6 +14,9 @@ import type { StopSwitch } from "./signals.js";
 /** The signal that triggers a flight recorder from outside (`kill -USR1 PID`). */
 export const RING_SIGNAL = "SIGUSR1";
 
+/** Extra time (s) a dump waits beyond the drained point before it is taken (see ready()). */
+const DUMP_MARGIN_S = 0.1;
+
 /** How a trigger that ends the capture says so in the stop reason (not an interruption: the capture is whole). */
 const STOP_PREFIX = "ring trigger";
 
@@ -83,11 +86,15 @@ export class RingTriggers {
     else if ((this.opts.ringOnAlert ?? true) && first) this.fire(`alert: ${first.message}`);
   }
 
-  /** Dumps every pending window that ends at or before `drainedS` (everything up to there is in the recorder). */
+  /**
+   * Dumps every pending window that ends DUMP_MARGIN_S before `drainedS` (everything up to there is in the
+   * recorder): the margin covers a producer whose vCPU the host stopped between reserving and submitting.
+   */
   ready(drainedS: number): void {
-    const due = this.pending.filter((t) => t.atS <= drainedS);
+    const isDue = (t: RingTrigger) => t.atS + DUMP_MARGIN_S <= drainedS;
+    const due = this.pending.filter(isDue);
     if (due.length === 0) return;
-    this.pending = this.pending.filter((t) => t.atS > drainedS);
+    this.pending = this.pending.filter((t) => !isDue(t));
     for (const t of due) this.dump(t);
   }
 
