@@ -122,8 +122,8 @@ export async function capture(options: CaptureOptions): Promise<Capture> {
         if (filterOverflow > 0)
           log.warn(
             `the process filter could not follow ${filterOverflow.toLocaleString("en-US")} new process(es): its map ` +
-              `holds ${plan.maxTracked.toLocaleString("en-US")}; their events are missing. Raise maxTracked ` +
-              `(capture option or config file)`,
+              `holds ${plan.maxTracked.toLocaleString("en-US")}; their events are missing. Raise --max-tracked ` +
+              `(maxTracked in capture() or a config file)`,
           );
       } catch (e) {
         log.warn(`reading the pid filter's overflow failed: ${(e as Error).message}`);

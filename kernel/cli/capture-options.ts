@@ -43,6 +43,11 @@ export function captureOptionSpecs(defaults: { collectors?: string; duration?: s
       description: "only processes in this cgroup v2 or below it (e.g. /system.slice/redis.service)",
     },
     { flags: "--comm <NAME>", description: "only processes of this name (as ps -o comm shows it)" },
+    {
+      flags: "--max-tracked <N>",
+      description: "processes the pid/command filter can follow at once; beyond it they are counted as lost",
+      defaultText: "8192",
+    },
     { flags: "--config <FILE>", description: "capture settings from JSON (configs/*.json); flags override it" },
     {
       flags: "--bpf <FILE>",
@@ -95,6 +100,12 @@ export function resolveCaptureOptions(inv: Invocation, fallbackCollectors?: stri
     if (pid === undefined)
       throw new OptionError(`bad --pid: ${inv.string("pid")}`, "pass a process id, see `pgrep NAME`");
   }
+  let maxTracked: number | undefined;
+  if (inv.string("max-tracked") !== undefined) {
+    maxTracked = inv.int("max-tracked", { min: 1, max: 1 << 22 });
+    if (maxTracked === undefined)
+      throw new OptionError(`bad --max-tracked: ${inv.string("max-tracked")}`, "pass a number of processes");
+  }
   if (inv.args.length > 0) {
     throw new OptionError(
       `unexpected argument ${JSON.stringify(inv.args[0])}`,
@@ -113,6 +124,7 @@ export function resolveCaptureOptions(inv: Invocation, fallbackCollectors?: stri
     duration: durationMs,
     ...(interval !== undefined ? { interval } : {}),
     ...(pid !== undefined ? { pid } : {}),
+    ...(maxTracked !== undefined ? { maxTracked } : {}),
     ...(inv.string("cgroup") !== undefined ? { cgroup: inv.string("cgroup")! } : {}),
     ...(inv.string("comm") !== undefined ? { comm: inv.string("comm")! } : {}),
     ...(command?.length ? { command } : {}),

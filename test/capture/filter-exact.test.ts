@@ -3,7 +3,11 @@
 // the traced tree (pids reused all the time) no process outside the tree is traced; a tree larger than the map is
 // counted and said.
 
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadCapture } from "../../kernel/capture/capture-files.js";
 import { describe, expect } from "vitest";
 import { capture } from "../../kernel/capture/engine.js";
 import { setLogSink } from "../../kernel/log.js";
@@ -66,9 +70,46 @@ describe("the pid filter, in the kernel", () => {
         const w = warnings.find((m) => m.startsWith("the process filter could not follow"));
         expect(w).toContain(`${cap.meta.filterOverflow} new process(es)`);
         expect(w).toContain("its map holds 32");
-        expect(w).toContain("Raise maxTracked");
+        expect(w).toContain("Raise --max-tracked");
       } finally {
         setLogSink(prev);
+      }
+    },
+    120_000,
+  );
+
+  liveIt(
+    "bpflab capture --max-tracked sets the map's size, and the CLI prints the overflow warning",
+    async () => {
+      const dir = mkdtempSync(join(tmpdir(), "bpflab-max-tracked-"));
+      try {
+        const out = join(dir, "cap");
+        const r = spawnSync(
+          process.execPath,
+          [
+            "--import",
+            "tsx",
+            join(__dirname, "../../kernel/cli/main.ts"),
+            "capture",
+            "-c",
+            "syscalls",
+            "--max-tracked",
+            "32",
+            "-o",
+            out,
+            "--",
+            "/bin/sh",
+            "-c",
+            "i=0; while [ $i -lt 100 ]; do sleep 3 & i=$((i+1)); done; wait",
+          ],
+          { encoding: "utf8" },
+        );
+        expect(r.status, r.stderr).toBe(0);
+        expect(r.stderr).toMatch(/the process filter could not follow \d+ new process\(es\): its map holds 32/);
+        const cap = await loadCapture(out);
+        expect(cap.meta.filterOverflow).toBeGreaterThanOrEqual(101 - 32);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
       }
     },
     120_000,

@@ -81,6 +81,12 @@ describe("usage errors", () => {
     }
   });
 
+  it("--max-tracked takes a number of processes", () => {
+    const r = bpflab(["capture", "-c", "sched", "--max-tracked", "0", "-d", "1s"]);
+    expect(r.code).toBe(2);
+    expect(r.err).toBe('bpflab: bad --max-tracked: "0"\n  hint: pass an integer between 1 and 4194304\n');
+  });
+
   it("an unknown command lists the commands", () => {
     const r = bpflab(["frobnicate"]);
     expect(r.code).toBe(2);
