@@ -69,12 +69,14 @@ interface CaseResult {
   vusPr: number | null;
 }
 
-function captures(dirs: string[]): string[] {
+/** The captures under each folder (a capture holds labels.parquet; the corpus nests them as KIND/sSEED). */
+function captures(dirs: string[], depth = 2): string[] {
   const out: string[] = [];
   for (const d of dirs) {
     if (existsSync(join(d, "labels.parquet"))) out.push(d);
-    else if (existsSync(d) && statSync(d).isDirectory()) {
-      for (const e of readdirSync(d).sort()) if (existsSync(join(d, e, "labels.parquet"))) out.push(join(d, e));
+    else if (depth > 0 && existsSync(d) && statSync(d).isDirectory()) {
+      const subs = readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.isSymbolicLink());
+      out.push(...captures(subs.map((e) => join(d, e.name)).sort(), depth - 1));
     }
   }
   return out;
@@ -86,17 +88,23 @@ interface ScenarioInfo {
   warmupS: number;
   /** Names of the scenario's baseline processes (their roles are their comms). */
   processes: string[];
+  scope?: string;
 }
 
 type ScenarioMetaLike = {
-  scenario?: { name: string; seed: number; plan: { warmupS: number; baseline: { processes: { role: string }[] } } };
+  scenario?: {
+    name: string;
+    seed: number;
+    scope?: string;
+    plan: { warmupS: number; baseline: { processes: { role: string }[] } };
+  };
 };
 
 function scenarioOf(cap: Capture, dir: string): ScenarioInfo {
   const s = (cap.meta as ScenarioMetaLike).scenario;
   if (s) {
     const processes = s.plan.baseline.processes.map((p) => p.role);
-    return { name: s.name, seed: s.seed, warmupS: s.plan.warmupS, processes };
+    return { name: s.name, seed: s.seed, warmupS: s.plan.warmupS, processes, ...(s.scope ? { scope: s.scope } : {}) };
   }
   const m = /^(.*)-s(\d+)$/.exec(dir.replace(/^.*\//, ""));
   return { name: m?.[1] ?? dir, seed: Number(m?.[2] ?? 0), warmupS: 15, processes: [] };
@@ -135,6 +143,8 @@ function runCase(cap: Capture, dir: string, method: Method, extra: FindAnomalies
   const started = processFacts(cap).startS;
   const labelled = new Set(labels.flatMap((l) => l.pids ?? []));
   const isOwn = (i: (typeof r.incidents)[number]): boolean => {
+    // Scope "scenario": the capture holds only the scenario's and the kernel's processes, all of them normal.
+    if (sc.scope === "scenario") return true;
     const pid = Number(i.entity.pid);
     return labelled.has(pid) || (names.has(String(i.entity.comm)) && !started.has(pid));
   };
@@ -167,53 +177,68 @@ function pct(n: number, d: number): string {
   return d ? `${n}/${d}` : "-";
 }
 
+function median(xs: number[]): number | null {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[(s.length - 1) >> 1]! : null;
+}
+
+function mean(xs: number[]): number | null {
+  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null;
+}
+
+const fixed = (v: number | null, d: number): string => (v === null ? "-" : v.toFixed(d));
+
+/** False alarms per 10 minutes of normal time over these results. */
+function per10(rs: CaseResult[]): string {
+  const hours = rs.reduce((a, r) => a + r.normalHours, 0);
+  return hours > 0 ? ((rs.reduce((a, r) => a + r.falseAlarms, 0) / hours) * (10 / 60)).toFixed(2) : "-";
+}
+
+/** One method's cells over some results: top, found, drivers, FA, TTD, VUS-PR. */
+function cells(rs: CaseResult[]): string[] {
+  const inj = rs.filter((r) => r.top !== null);
+  const named = inj.filter((r) => r.found && r.driversNameCause !== null);
+  return [
+    pct(inj.filter((r) => r.top).length, inj.length),
+    pct(inj.filter((r) => r.topAny).length, inj.length),
+    pct(inj.filter((r) => r.found).length, inj.length),
+    pct(named.filter((r) => r.driversNameCause).length, named.length),
+    per10(inj),
+    fixed(median(inj.flatMap((r) => (r.ttdS === null ? [] : [r.ttdS]))), 1),
+    fixed(mean(inj.flatMap((r) => (r.vusPr === null ? [] : [r.vusPr]))), 3),
+  ];
+}
+
 function summarise(results: CaseResult[], methods: Method[]): string {
   const kinds = [...new Set(results.filter((r) => r.top !== null).map((r) => r.scenario))].sort();
+  const head =
+    "top incident = injected process | top incident = a labelled process (anomaly or its cause) | found (event-wise recall) | top-3 drivers name the cause | false alarms / 10 min of normal time | median time to detect (s) | mean VUS-PR";
   const lines: string[] = [];
+  const def = methods[0]!;
   lines.push(
-    "| method | top incident = injected process: kinds (every seed) | captures | among the scenario's processes | found | top-3 drivers name the cause | false alarms / 10 min of normal time (scenario's processes) | side effects during injections (per capture) | other processes' incidents / 10 min | median time to detect (s) | mean VUS-PR |",
-    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    `${def.name} (${def.what}), per scenario kind:`,
+    "",
+    `| scenario | ${head} |`,
+    "|---|---:|---:|---:|---:|---:|---:|---:|",
+  );
+  for (const k of kinds) {
+    lines.push(`| ${k} | ${cells(results.filter((r) => r.method === def.name && r.scenario === k)).join(" | ")} |`);
+  }
+  lines.push(`| all | ${cells(results.filter((r) => r.method === def.name)).join(" | ")} |`);
+  lines.push(
+    "",
+    "Every method: scenario kinds whose top incident is the injected process for every seed, the same columns over " +
+      "all scenario captures, and false alarms on the baseline captures (nothing injected):",
+    "",
+    `| method | kinds (every seed) | ${head} | false alarms / 10 min of baseline captures |`,
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
   );
   for (const m of methods) {
     const rs = results.filter((r) => r.method === m.name);
     const inj = rs.filter((r) => r.top !== null);
-    const kindsAll = kinds.filter((k) => inj.filter((r) => r.scenario === k).every((r) => r.top)).length;
-    const hours = rs.reduce((a, r) => a + r.normalHours, 0);
-    const per10 = (n: number): string => (hours > 0 ? ((n / hours) * (10 / 60)).toFixed(2) : "-");
-    const ttd = inj.flatMap((r) => (r.ttdS === null ? [] : [r.ttdS])).sort((a, b) => a - b);
-    const vus = inj.flatMap((r) => (r.vusPr === null ? [] : [r.vusPr]));
-    const named = inj.filter((r) => r.found && r.driversNameCause !== null);
-    const cells = [
-      m.name,
-      `${kindsAll} of ${kinds.length}`,
-      pct(inj.filter((r) => r.top).length, inj.length),
-      pct(inj.filter((r) => r.topOwn).length, inj.length),
-      pct(inj.filter((r) => r.found).length, inj.length),
-      pct(named.filter((r) => r.driversNameCause).length, named.length),
-      per10(rs.reduce((a, r) => a + r.falseAlarms, 0)),
-      inj.length ? (inj.reduce((a, r) => a + r.collateral, 0) / inj.length).toFixed(1) : "-",
-      per10(rs.reduce((a, r) => a + r.foreign, 0)),
-      ttd.length ? ttd[(ttd.length - 1) >> 1]!.toFixed(1) : "-",
-      vus.length ? (vus.reduce((a, b) => a + b, 0) / vus.length).toFixed(3) : "-",
-    ];
-    lines.push(`| ${cells.join(" | ")} |`);
-  }
-  lines.push(
-    "",
-    "Per scenario kind: captures whose top incident is the injected process (in brackets: among the scenario's own " +
-      "processes), and false alarms on the scenario's processes:",
-    "",
-    `| scenario | ${methods.map((m) => m.name).join(" | ")} |`,
-    `|---|${methods.map(() => "---:").join("|")}|`,
-  );
-  for (const k of [...new Set(results.map((r) => r.scenario))].sort()) {
-    const cells = methods.map((m) => {
-      const rs = results.filter((r) => r.method === m.name && r.scenario === k);
-      const fa = rs.reduce((a, r) => a + r.falseAlarms, 0);
-      if (rs.every((r) => r.top === null)) return `FA ${fa}`;
-      return `${rs.filter((r) => r.top).length}/${rs.length} (${rs.filter((r) => r.topOwn).length}), FA ${fa}`;
-    });
-    lines.push(`| ${k} | ${cells.join(" | ")} |`);
+    const every = kinds.filter((k) => inj.filter((r) => r.scenario === k).every((r) => r.top)).length;
+    const base = rs.filter((r) => r.top === null);
+    lines.push(`| ${m.name} | ${every} of ${kinds.length} | ${cells(rs).join(" | ")} | ${per10(base)} |`);
   }
   return lines.join("\n");
 }
@@ -254,8 +279,10 @@ async function main(): Promise<void> {
     return;
   }
   const used = [...new Set(results.map((r) => `${r.scenario}-s${r.seed}`))].length;
+  const baseMin = results.filter((r) => r.top === null && r.method === methods[0]!.name);
   process.stdout.write(
-    `${used} captures, seeds ${[...new Set(results.map((r) => r.seed))].sort((a, b) => a - b).join(", ")}\n\n` +
+    `${used} captures (${baseMin.length} baseline, ${(baseMin.reduce((a, r) => a + r.normalHours, 0) * 60).toFixed(1)} min), ` +
+      `seeds ${[...new Set(results.map((r) => r.seed))].sort((a, b) => a - b).join(", ")}\n\n` +
       methods.map((m) => `- ${m.name}: ${m.what}`).join("\n") +
       "\n\n" +
       summarise(results, methods) +

@@ -12,6 +12,7 @@ import { createDetector } from "../detectors/registry.js";
 import { explain } from "../detectors/explain.js";
 import { columnOf, takeRows, Matrix } from "../detectors/matrix.js";
 import type { EntityKind, Features } from "../features/features.js";
+import { poolOf, poolPeers } from "./worker-pools.js";
 import { Driver, topDrivers } from "./drivers.js";
 import { EnvelopeOptions, HistoryScorer, ReferenceSpec } from "./history-scores.js";
 import { buildIncidents } from "./incidents.js";
@@ -37,6 +38,17 @@ export const DETECTION_MODES: readonly DetectionMode[] = ["history", "baseline",
  * milder anomaly lasting several windows).
  */
 export const DEFAULT_HISTORY_ROW_THRESHOLD = 9;
+
+/**
+ * Features the history mode does not score (they stay in the matrix). Block I/O is charged to whoever issued it at
+ * the block layer, which is mostly not the process whose work it is (writeback runs in kworkers, an unlink
+ * discards, readahead reads ahead): a process's disk work shows in its own system calls (write, fsync,
+ * fdatasync) and blocked time. Latencies summed or maxed across system calls mix waits that are idle by design
+ * (nanosleep, epoll_wait, a lock) with service time; the per-call means (sys_<call>_mean_latency_ns) stay.
+ */
+function unscored(column: string): boolean {
+  return /^disk_/.test(column) || /^syscall_(max_|mean_)?latency_ns$/.test(column);
+}
 export const DEFAULT_HISTORY_THRESHOLD = 25;
 
 export interface FindAnomaliesOptions {
@@ -181,7 +193,9 @@ export function findAnomalies(cap: Capture, opts: FindAnomaliesOptions = {}): An
   let rowThreshold: number | undefined;
 
   if (mode === "history") {
-    const peer = f.keys.has("comm") ? f.keys.strings("comm") : f.keys.values(f.keys.columnNames[2]!).map(String);
+    const names = f.keys.has("comm") ? f.keys.strings("comm") : f.keys.values(f.keys.columnNames[2]!).map(String);
+    const peer = poolPeers(names);
+    const pooled = Uint8Array.from(names, (c) => (poolOf(c) ? 1 : 0));
     const entity = entityIds(f);
     const ref: ReferenceSpec = p.baseline
       ? {
@@ -202,6 +216,7 @@ export function findAnomalies(cap: Capture, opts: FindAnomaliesOptions = {}): An
         entity,
         peer,
         window,
+        pooled,
         ...(f.partial ? { partial: f.partial } : {}),
         ...(f.missing ? { missing: f.missing } : {}),
       },
@@ -211,6 +226,10 @@ export function findAnomalies(cap: Capture, opts: FindAnomaliesOptions = {}): An
         ...(f.sources ? { groups: f.sources } : {}),
         noPopulation: X.columns.map((c) => /latency|_mean_|_rate$|_max_ns$/.test(c)),
         upOnly: X.columns.map((c) => c === "offcpu_ns"),
+        // A level this process reached before, and came back from, is its normal (a batch job's periodic burst):
+        // news is beyond the most it did, not beyond its 95th percentile.
+        quantiles: [0.05, 1],
+        ignore: X.columns.map(unscored),
         ...opts.history,
       },
     );

@@ -15,8 +15,9 @@ export interface EnvelopeOptions {
   /** Most past windows kept per entity in causal mode (default 120). */
   maxHistory?: number;
   /**
-   * Causal mode: a window scoring at least this joins no history (default Infinity: every window does), so an
-   * anomaly lasting several windows does not become its own normal.
+   * Causal mode: a window scoring at least this joins the history only once the entity is back below it (default
+   * Infinity: every window joins at once), so an anomaly lasting several windows does not become its own normal
+   * while it lasts, but what recurs after normal windows is learnt.
    */
   learnBelow?: number;
   /**
@@ -32,6 +33,8 @@ export interface EnvelopeOptions {
   noPopulation?: readonly boolean[];
   /** Per column: only upward deviations count (less blocked time just mirrors more CPU time). */
   upOnly?: readonly boolean[];
+  /** Per column: never scored (kept in the matrix for the drivers' context). */
+  ignore?: readonly boolean[];
 }
 
 /** Who and when each row of the matrix is. */
@@ -46,6 +49,8 @@ export interface RowContext {
   partial?: Uint8Array;
   /** Features.missing per cell. */
   missing?: Uint8Array;
+  /** Per row: 1 for a worker of a pool (worker-pools.ts): compared with its pool (peers), never with itself. */
+  pooled?: Uint8Array;
 }
 
 /**
@@ -97,7 +102,10 @@ export class HistoryScorer {
   private readonly groupCount: number;
   private readonly noPopulation?: readonly boolean[];
   private readonly upOnly?: readonly boolean[];
+  private readonly ignore?: readonly boolean[];
   private readonly d: number;
+  /** Causal mode: the window from which each row is part of its entity's history (Infinity: never). */
+  private readonly learntAt: Float64Array;
   private everyone?: Envelope;
   private readonly cache = new Map<string, Envelope>();
 
@@ -122,14 +130,17 @@ export class HistoryScorer {
     this.groupCount = ids.size;
     if (opts.noPopulation) this.noPopulation = opts.noPopulation;
     if (opts.upOnly) this.upOnly = opts.upOnly;
+    if (opts.ignore) this.ignore = opts.ignore;
     this.d = X.cols;
     this.scores = new Float64Array(X.rows);
+    this.learntAt = new Float64Array(X.rows).fill(Infinity);
     if (ref.kind === "causal") this.scoreCausal();
     else for (let r = 0; r < X.rows; r++) this.scores[r] = this.scoreRow(r, this.envelope(r));
   }
 
   /** The reference one row is compared with. */
   envelope(row: number): Envelope {
+    if (this.ctx.pooled?.[row]) return this.merge(this.noHistory(), row);
     const own =
       this.ref.kind === "causal"
         ? this.summarise(this.ownPast(row), "own")
@@ -146,7 +157,7 @@ export class HistoryScorer {
     const partial = ((this.ctx.partial?.[row] ?? 0) & PARTIAL) !== 0;
     const base = row * this.d;
     for (let j = 0; j < this.d; j++) {
-      if (this.ctx.missing?.[base + j] || env.n[j] === 0) continue;
+      if (this.ctx.missing?.[base + j] || env.n[j] === 0 || this.ignore?.[j]) continue;
       if (env.source[j] === "all" && this.noPopulation?.[j]) continue;
       const x = this.X.data[base + j]!;
       if (x > env.hi[j]!) z[j] = (x - env.hi[j]!) / env.scale[j]!;
@@ -181,6 +192,16 @@ export class HistoryScorer {
     let e = this.cache.get(key);
     if (!e) this.cache.set(key, (e = make()));
     return e;
+  }
+
+  /** An empty own reference (a pool worker's). */
+  private noHistory(): Envelope {
+    return this.memo("none", () =>
+      this.summarise(
+        { values: Array.from({ length: this.d }, () => new Float64Array(0)), n: new Int32Array(this.d) },
+        "own",
+      ),
+    );
   }
 
   /** Per feature: the own reference where it has minHistory values, else the peers', else everyone's. */
@@ -302,8 +323,7 @@ export class HistoryScorer {
     const w = this.ctx.window[row]!;
     const rows: number[] = [];
     for (let r = 0; r < this.X.rows; r++) {
-      const learnt = this.scores[r]! < this.learnBelow;
-      if (this.ctx.entity[r] === e && this.ctx.window[r]! < w && this.isReference(r) && learnt) rows.push(r);
+      if (this.ctx.entity[r] === e && this.ctx.window[r]! < w && this.learntAt[r]! <= w) rows.push(r);
     }
     rows.sort((a, b) => this.ctx.window[a]! - this.ctx.window[b]!);
     return this.sortRows(this.X, this.ctx.missing, rows.slice(-this.maxHistory));
@@ -325,15 +345,30 @@ export class HistoryScorer {
       const hist: Sorted = { values: Array.from({ length: d }, () => new Float64Array(cap)), n: new Int32Array(d) };
       const fifo: number[] = [];
       let pending: number[] = []; // rows of the current window, history once the window is past
+      // Anomalous windows of the ongoing episode: withheld while it lasts (an anomaly lasting several windows must
+      // not become its own normal), learnt once the entity is back to normal (what recurs, like a batch job's
+      // periodic write-out, is the process's normal, and its second occurrence is no news).
+      let withheld: number[] = [];
       let current = Number.NaN;
+      let windowAnomalous = false;
       // A process there from the capture's first window is no newcomer: until it has a history of its own it is
       // not compared with the others (every process lacks history at the start, and nothing is known yet).
       const fromStart = this.ctx.window[rows[0]!] === 0;
       for (const r of rows) {
         if (this.ctx.window[r] !== current) {
-          for (const p of pending) this.push(hist, fifo, p);
+          const next = this.ctx.window[r]!;
+          if (!windowAnomalous && !Number.isNaN(current)) {
+            for (const p of withheld) this.push(hist, fifo, p, next);
+            withheld = [];
+          }
+          for (const p of pending) this.push(hist, fifo, p, next);
           pending = [];
-          current = this.ctx.window[r]!;
+          current = next;
+          windowAnomalous = false;
+        }
+        if (this.ctx.pooled?.[r]) {
+          this.scores[r] = this.scoreRow(r, this.merge(this.noHistory(), r));
+          continue;
         }
         const own = this.summarise(hist, "own");
         if (fromStart && !own.n.some((n) => n >= this.minHistory)) {
@@ -341,14 +376,17 @@ export class HistoryScorer {
           continue;
         }
         this.scores[r] = this.scoreRow(r, this.merge(own, r));
-        if (this.isReference(r) && this.scores[r]! < this.learnBelow) pending.push(r);
+        const anomalous = this.scores[r]! >= this.learnBelow;
+        windowAnomalous ||= anomalous;
+        if (this.isReference(r)) (anomalous ? withheld : pending).push(r);
       }
     }
   }
 
   /** Adds row r's measured values to the sorted per-feature history, dropping the oldest row when full. */
-  private push(hist: Sorted, fifo: number[], r: number): void {
+  private push(hist: Sorted, fifo: number[], r: number, at: number): void {
     const d = this.d;
+    this.learntAt[r] = at;
     const miss = this.ctx.missing;
     if (fifo.length === this.maxHistory) {
       const old = fifo.shift()!;

@@ -9,6 +9,7 @@ import { dropConstantColumns, Matrix } from "../detectors/matrix.js";
 import { EntityKind, features, Features } from "../features/features.js";
 import { processFacts, ProcessFacts } from "../features/process-facts.js";
 import { parseWindow } from "../features/window.js";
+import { poolPeers } from "./worker-pools.js";
 
 export interface PrepareOptions {
   by?: EntityKind;
@@ -103,7 +104,9 @@ export function prepareRows(cap: Capture, opts: PrepareOptions): Prepared {
       f: { ...base, matrix: bm, missing: missingOn(base, kept.columns) },
       matrix: bm,
       X: logScale(bm),
-      peer: base.keys.has("comm") ? base.keys.strings("comm") : base.keys.values(base.keys.columnNames[2]!).map(String),
+      peer: poolPeers(
+        base.keys.has("comm") ? base.keys.strings("comm") : base.keys.values(base.keys.columnNames[2]!).map(String),
+      ),
     };
   }
   return out;
