@@ -152,11 +152,14 @@ describe("liveView", () => {
     const done = String(liveView({ stats, state: "done", title: "T", final }).toMimeBundle()["text/plain"]);
     expect(done).toContain("T: done: 2.0 of 10.0 s captured (7 events lost)");
     expect(done).toContain("[####################] 100%");
+    // Lost events turn the status red even when the capture ended well (issue 9: drops cannot be missed).
+    const doneHtml = String(liveView({ stats, state: "done", title: "T", final }).toMimeBundle()["text/html"]);
+    expect(doneHtml).toContain('<span style="color:#e15759">done: 2.0 of 10.0 s captured</span>');
     const stopped = liveView({ stats, state: "interrupted", title: "T", final }).toMimeBundle();
     expect(String(stopped["text/plain"])).toContain(
       "interrupted after 2.0 of 10.0 s: the data captured so far is kept",
     );
-    expect(String(stopped["text/html"])).toContain("7 events lost");
+    expect(String(stopped["text/html"])).toContain('<span style="color:#e15759">7 events lost</span>'); // red
     expect(String(stopped["text/plain"])).toContain("Top 3 processes by on-CPU (whole capture)");
   });
 });
