@@ -27,6 +27,11 @@ export interface CaptureMeta {
   lost: Record<string, number>;
   /** Event frames: records each CPU's ring buffer could not take (index = CPU), per frame; in `lost` too. */
   lostPerBuffer?: Record<string, number[]>;
+  /**
+   * Stack collectors (profile, offcpu): stacks gone when read (their rows say [lost user stack] or
+   * [lost kernel stack]) and the binaries the frames were symbolized from, with build ids, per collector.
+   */
+  stacks?: Record<string, { lostStacks: number; binaries: { path: string; buildId?: string }[] }>;
   /** True when the capture was stopped early by SIGINT/SIGTERM or an error; the data up to then is kept. */
   interrupted: boolean;
   /** With a pid filter: children the tracker could not follow because its map was full (raise maxTracked). */

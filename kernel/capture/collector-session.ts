@@ -15,7 +15,7 @@ import { BatchDecoder, compileBatchDecoder } from "../collectors/batch-decoder.j
 import { runRows } from "../collectors/run-order.js";
 import { EventBuilder } from "../frame/event-builder.js";
 import { encodeConfig } from "../collectors/config-encoder.js";
-import type { CollectorRuntime, FilterConfig } from "../collectors/schema.js";
+import type { CollectorRuntime, FilterConfig, StackSummary } from "../collectors/schema.js";
 import { objectDir } from "../paths.js";
 import { perCpuFolder, PerCpuFolder } from "../collectors/per-cpu-values.js";
 import { EpochClock, now } from "./epoch-clock.js";
@@ -101,6 +101,8 @@ export class CollectorSession {
   lostPids: Map<number, number> | undefined;
   /** Set by the final drain: event frames' losses per CPU ring. */
   lostBuffers: Record<string, number[]> | undefined;
+  /** Set by the final drain: a stack collector's lost stacks and the binaries it symbolized from. */
+  stackSummary: StackSummary | undefined;
 
   private constructor(plan: CollectorPlan, obj: BpfObject, btf: Btf, parts: FramePart[]) {
     this.plan = plan;
@@ -271,6 +273,11 @@ export class CollectorSession {
    * Decodes the map entries of epochs up to `epoch` and deletes them (entries of later epochs, still being
    * written, stay). With `all`, decodes every entry and deletes nothing: the object is about to close.
    */
+  /** The runtime's account of the capture (stack collectors), for the meta. */
+  summary(): StackSummary | undefined {
+    return this.runtime?.summary?.();
+  }
+
   drainEpochs(epoch: number, clock: EpochClock, all: boolean): void {
     this.runtime?.beforeDrain?.(epoch, all);
     for (const p of this.parts) if (p.snapshot) this.drainSnapshot(p, p.snapshot, epoch, clock, all);

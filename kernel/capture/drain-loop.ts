@@ -87,6 +87,7 @@ export function finalDrain(
       s.drainEpochs(-1, clock, true);
       s.lostTotal = s.lost();
       s.lostBuffers = s.lostPerBuffer();
+      s.stackSummary = s.summary();
     });
   }
   if (!sink) return;
@@ -106,6 +107,12 @@ export function finalDrain(
 export function lostPerBufferMeta(sessions: CollectorSession[]): Pick<CaptureMeta, "lostPerBuffer"> {
   const all = Object.assign({}, ...sessions.map((s) => s.lostBuffers ?? {})) as Record<string, number[]>;
   return Object.keys(all).length ? { lostPerBuffer: all } : {};
+}
+
+/** Stack collectors' lost stacks and binaries, when any ran. */
+export function stacksMeta(sessions: CollectorSession[]): Pick<CaptureMeta, "stacks"> {
+  const withStacks = sessions.filter((s) => s.stackSummary);
+  return withStacks.length ? { stacks: Object.fromEntries(withStacks.map((s) => [s.name, s.stackSummary!])) } : {};
 }
 
 /** Moves each session's new rows into the sink; returns them. */

@@ -10,7 +10,7 @@ import { BPFLAB_VERSION } from "../paths.js";
 import { Capture, CaptureMeta, SCHEMA_VERSION } from "./capture.js";
 import { CaptureSink, MemorySink } from "./capture-sink.js";
 import { CollectorSession } from "./collector-session.js";
-import { finalDrain, lostPerBufferMeta, memoryFrames, pollLoop } from "./drain-loop.js";
+import { finalDrain, lostPerBufferMeta, memoryFrames, pollLoop, stacksMeta } from "./drain-loop.js";
 import { RingTriggers, ringStopped } from "./ring-triggers.js";
 import { DROPS_FRAME, dropsSchema } from "./drops.js";
 import { CgroupTree, CGROUPS_FRAME, cgroupsSchema } from "./cgroup-tree.js";
@@ -144,6 +144,7 @@ export async function capture(options: CaptureOptions): Promise<Capture> {
     elapsedMs,
     lost: Object.fromEntries(sessions.map((s) => [s.name, s.lostTotal ?? 0])),
     ...lostPerBufferMeta(sessions),
+    ...stacksMeta(sessions),
     interrupted,
     ...(cmd ? { commandExitCode: cmd.exitCode ?? null, commandTerminated } : {}),
     ...(tracker ? { filterOverflow } : {}),

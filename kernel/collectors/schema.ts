@@ -46,7 +46,17 @@ export interface CollectorRuntime {
   beforeDrain?(epoch: number, all: boolean): void;
   /** Called once they are decoded (and, unless `all`, deleted). */
   afterDrain?(epoch: number, all: boolean): void;
+  /** What the capture's meta records of this runtime (stack collectors: lost stacks, binaries read). */
+  summary?(): StackSummary;
   close?(): void;
+}
+
+/** A stack collector's account of its capture, kept in CaptureMeta.stacks. */
+export interface StackSummary {
+  /** Stacks (kernel or user, per interval and stack id) that were gone when read: shown as [lost ... stack]. */
+  lostStacks: number;
+  /** Every file symbolized from, with its GNU build id: the exact binaries a later re-symbolization needs. */
+  binaries: { path: string; buildId?: string }[];
 }
 
 export type RawValue = number | bigint | string;

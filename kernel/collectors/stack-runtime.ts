@@ -4,7 +4,7 @@
 import type { BpfMap } from "../loader/bpf-map.js";
 import type { BpfObject } from "../loader/bpf-object.js";
 import { Symbolizer } from "../symbols/symbolizer.js";
-import type { CollectorRuntime, RowAccess } from "./schema.js";
+import type { CollectorRuntime, RowAccess, StackSummary } from "./schema.js";
 
 /** One row's stacks, folded. */
 export interface FoldedStack {
@@ -32,6 +32,9 @@ export class StackRuntime implements CollectorRuntime {
   readonly symbolizer = new Symbolizer();
   readonly rings: Record<string, (rec: DataView) => void>;
   private last: { key: string; value: FoldedStack } | undefined;
+  /** Lost stacks of the interval being drained (by epoch and id: rows of several threads share one). */
+  private readonly lostNow = new Set<string>();
+  private lostBefore = 0;
 
   constructor(
     private readonly source: StackSource,
@@ -58,6 +61,8 @@ export class StackRuntime implements CollectorRuntime {
     // a stack that is gone (hash collision, full map, read too late) is said, not guessed
     if (user === undefined) stack = stack ? `[lost user stack];${stack}` : "[lost user stack]";
     if (kernel === undefined) stack = stack ? `${stack};[lost kernel stack]` : "[lost kernel stack]";
+    if (user === undefined) this.lostNow.add(`u:${row.num("key.epoch")}:${uid}`);
+    if (kernel === undefined) this.lostNow.add(`k:${row.num("key.epoch")}:${kid}`);
     // kernel frames as folded (the tracing machinery's own innermost frames are trimmed)
     let kernelFrames = 0;
     for (let i = stack.indexOf("_[k]"); i >= 0; i = stack.indexOf("_[k]", i + 4)) kernelFrames++;
@@ -72,7 +77,16 @@ export class StackRuntime implements CollectorRuntime {
 
   afterDrain(epoch: number, all: boolean): void {
     this.last = undefined;
+    this.lostBefore += this.lostNow.size;
+    this.lostNow.clear();
     this.source.afterDrain?.(epoch, all);
+  }
+
+  summary(): StackSummary {
+    const binaries = this.symbolizer
+      .files()
+      .map((f) => (f.buildId ? { path: f.path, buildId: f.buildId } : { path: f.path }));
+    return { lostStacks: this.lostBefore + this.lostNow.size, binaries };
   }
 }
 

@@ -1,5 +1,6 @@
 // profile collector against a workload whose CPU split is known: 75 % of its CPU in spin_a, 25 % in spin_b.
 
+import { execFileSync } from "node:child_process";
 import { describe, expect } from "vitest";
 import { capture } from "../../kernel/capture/engine.js";
 import type { Frame } from "../../kernel/frame/frame.js";
@@ -64,6 +65,14 @@ describe("profile collector", () => {
     expect(uf[i]).toBe(f.strings("stack")[i]!.split(";").length);
     expect(kf[i]).toBe(0);
     expect(cap.meta.lost["profile"]).toBe(0);
+    // the meta names the binaries the stacks were symbolized from, by build id, and says no stack was lost
+    const buildId = /Build ID: ([0-9a-f]+)/.exec(execFileSync("readelf", ["-n", stacksTargetPath()]).toString())![1];
+    const summary = cap.meta.stacks!["profile"]!;
+    expect(summary.lostStacks).toBe(0);
+    expect(summary.binaries).toContainEqual({ path: stacksTargetPath(), buildId });
+    expect(summary.binaries.some((b) => /\/libc\.so/.test(b.path) && /^[0-9a-f]{40}$/.test(b.buildId ?? ""))).toBe(
+      true,
+    );
     // no fd of this process outlives the capture (perf events, links, maps: the whole-system ids are checked
     // in test/capture/leaks.test.ts, where no other capture runs)
     const after = resources();
