@@ -1,7 +1,7 @@
 // The command line's output folder: a bad --out fails at once with one line and a hint, before anything
 // attaches, and leaves nothing behind; --force, --mode; `bpflab recover`.
 
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -84,6 +84,17 @@ describe("bpflab capture --out", () => {
     },
     60_000,
   );
+
+  it("show on a capture whose frame file is a FIFO: one line at once, never a hang", async () => {
+    const dir = join(root, "fifo");
+    await saveCapture(new Capture(spillMeta(["a"]), { a: intervalFrame("a", 0, 3) }), dir);
+    rmSync(join(dir, "a.parquet"));
+    execFileSync("mkfifo", [join(dir, "a.parquet")]);
+    const r = bpflab(["show", dir]);
+    expect(r.code).not.toBe(0);
+    oneLineError(r.err);
+    expect(r.err).toMatch(/not a regular file/);
+  });
 
   it("recover on a finished capture says there is nothing to do", async () => {
     const dir = join(root, "done");
