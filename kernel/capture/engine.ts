@@ -43,10 +43,14 @@ export async function capture(options: CaptureOptions): Promise<Capture> {
   }));
   const sink: CaptureSink = ring?.recorder ?? options.sink ?? new MemorySink();
   // online detectors see every interval before the caller's onInterval; their alerts become the `alerts` frame
-  const online = onlineRun(options, (p) => {
-    ring?.check(p, online.alerts);
-    options.onInterval?.(p);
-  });
+  const online = onlineRun(
+    options,
+    (p) => {
+      ring?.check(p, online.alerts);
+      options.onInterval?.(p);
+    },
+    sink,
+  );
   const unwatch = stop.watch(options.signal);
   let releaseSignals = () => {};
   if (options.handleSignals ?? true) {
@@ -98,6 +102,7 @@ export async function capture(options: CaptureOptions): Promise<Capture> {
       ...sessions.flatMap((s) => s.frames),
       { name: DROPS_FRAME, schema: dropsSchema },
       { name: CGROUPS_FRAME, schema: cgroupsSchema },
+      ...online.sinkFrames(),
     ]);
     begun = true;
     ring?.start(clock.t0.mono, options.handleSignals ?? true);
@@ -159,7 +164,7 @@ export async function capture(options: CaptureOptions): Promise<Capture> {
     const files = await sink.finish(meta);
     const frames = memoryFrames(sink);
     if (files.length) log.debug(`wrote ${files.join(", ")}`);
-    return online.finish(new Capture(ring?.recorder.withRing(meta) ?? meta, frames));
+    return online.finish(new Capture(ring?.recorder.withRing(meta) ?? meta, frames), true);
   } finally {
     releaseSignals();
     unwatch();

@@ -50,7 +50,8 @@ export interface OnlineOptions {
   onAlert?: (a: Alert) => void;
 }
 
-const ALERT_SCHEMA: readonly ColumnSpec[] = [
+/** The columns of the `alerts` frame. */
+export const ALERT_SCHEMA: readonly ColumnSpec[] = [
   { name: "t_s", type: "f64", unit: "s", description: "end of the interval that raised the alert" },
   { name: "interval", type: "u32", description: "interval number" },
   { name: "detector", type: "str", description: "online detector" },

@@ -317,6 +317,11 @@ describe("flight recorder", () => {
       for (const t of alertTimes) expect(t).toBeGreaterThan(burstS);
       expect(ring.triggerS).toBeGreaterThan(burstS);
       expect(ring.fromS).toBeLessThan(burstS); // the window holds the onset
+      // the alerts are saved with the capture (--out): the one that triggered is there, with its time
+      const saved = cap.frame("alerts");
+      expect(saved.length).toBeGreaterThan(0);
+      expect(`alert: ${saved.strings("message")[0]}`).toBe(ring.trigger);
+      expect(saved.numeric("t_s")[0]!).toBeCloseTo(alertTimes[0]!, 1);
 
       // the trigger ended the capture (the workload had 3 s still to go) and its window holds the burst's calls
       expect(cap.meta.commandTerminated).toBe(true);
