@@ -32,7 +32,15 @@ export function signalFeatures(text: string): string[] {
   if (c === "sched") return [column, `sustained_${column}`];
   if (c === "process")
     return ({ fork: ["forks"], exec: ["execs"], exit: ["exits"] } as Record<string, string[]>)[key ?? column] ?? [];
+  // The locks and signals collectors name their features without the collector's name (locks.ts, signals.ts).
+  if (c === "locks") {
+    if (column === "waits") return ["lock_waits", "lock_*_waits"];
+    return [`lock_${column}`, `lock_max_${column}`, `lock_mean_${column}`, `lock_*_${column}`];
+  }
+  if (c === "signals") return key === "oom_kill" ? ["oom_kills"] : [`signals_${column}`];
   if (c === "syscalls") {
+    // Failing calls of one syscall are the process's failing calls (the breakdown has counts and latency only).
+    if (key && column === "errors") return ["syscall_errors", "syscall_error_rate"];
     if (!key)
       return (
         { count: ["syscalls_count"], errors: ["syscall_errors", "syscall_error_rate"] }[column] ?? [`syscall_${column}`]
@@ -47,6 +55,10 @@ export function signalFeatures(text: string): string[] {
 
 /** Whether any of `features` carries any of the signals ("; "-separated, as a labels frame's `signals`). */
 export function namesCause(features: readonly string[], signals: string): boolean {
-  const want = new Set(signals.split(/;\s*/).flatMap(signalFeatures));
-  return features.some((f) => want.has(f));
+  // "*" in a name stands for a breakdown's value (lock_*_wait_ns: one per lock type).
+  const want = signals
+    .split(/;\s*/)
+    .flatMap(signalFeatures)
+    .map((n) => new RegExp(`^${n.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[\\w-]+")}$`));
+  return features.some((f) => want.some((re) => re.test(f)));
 }
