@@ -30,7 +30,9 @@ describe("event spill", () => {
           collectors: { syscalls: { events: true } },
           duration: "20s",
           interval: "250ms",
-          sink: new SegmentWriter(out),
+          // compaction (a DuckDB merge, whose buffers stay allocated) from the first seconds on, so both samples
+          // below see it running: with the default (every 32 segments) its first run can fall between them
+          sink: new SegmentWriter(out, { compactEvery: 4 }),
           command: [workloadPath(), "threads", "1", "1000000000"], // getppid as fast as it goes, until the end
           onInterval: (p) => {
             for (const f of Object.values(p.chunk)) seen += frameBytes(f);
