@@ -15,7 +15,8 @@ import { ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { capture } from "../kernel/capture/engine.js";
+import type { CaptureOptions } from "../kernel/capture/plan.js";
+import { bpflabCapture } from "./tracers.js";
 import type { Capture } from "../kernel/capture/capture.js";
 import { bpf } from "../kernel/cell/cell.js";
 import { packageRoot } from "../kernel/paths.js";
@@ -112,39 +113,11 @@ function tool(name: string, cmd: string, args: string[], ready: RegExp, parse: (
 /** A bpflab capture in this process filtered on `cgroup`, attached once its first interval was drained. */
 function bpflabTracer(
   name: string,
-  collectors: Parameters<typeof capture>[0]["collectors"],
+  collectors: CaptureOptions["collectors"],
   cgroup: string | undefined,
   parse: (cap: Capture) => Seen | undefined,
 ): Tracer {
-  let ac: AbortController | undefined;
-  let done: Promise<Capture> | undefined;
-  return {
-    name,
-    start: () =>
-      new Promise((resolve, reject) => {
-        ac = new AbortController();
-        let started = false;
-        done = capture({
-          collectors,
-          duration: "10m",
-          interval: "1s",
-          signal: ac.signal,
-          handleSignals: false,
-          ...(cgroup ? { cgroup } : {}),
-          onInterval: () => {
-            if (!started) {
-              started = true;
-              resolve();
-            }
-          },
-        });
-        done.catch(reject);
-      }),
-    stop: async () => {
-      ac?.abort();
-      return parse(await done!);
-    },
-  };
+  return bpflabCapture(name, collectors, parse, cgroup ? { cgroup } : {});
 }
 
 /** The events and p50/p99 of a `<collector>_hist` frame's rows that `keep` selects. */

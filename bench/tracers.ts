@@ -2,6 +2,8 @@
 
 import { spawn, ChildProcess } from "node:child_process";
 import { capture } from "../kernel/capture/engine.js";
+import type { Capture } from "../kernel/capture/capture.js";
+import type { CaptureOptions } from "../kernel/capture/plan.js";
 
 /** A tracer running while a workload is measured: start() resolves once it is attached; stop() ends it. */
 export interface Tracer {
@@ -42,10 +44,16 @@ export function externalTool(name: string, cmd: string, args: string[], ready: R
   };
 }
 
-/** A whole-system bpflab capture in this process, attached once its first interval was drained. */
-export function bpflab(name: string, collectors: Record<string, Record<string, unknown>>): Tracer {
+/** A bpflab capture in this process (whole system unless `extra` filters it), attached once its first interval
+ * was drained; `stop` ends it and hands `parse` the capture. */
+export function bpflabCapture<T>(
+  name: string,
+  collectors: CaptureOptions["collectors"],
+  parse: (cap: Capture) => T,
+  extra: Partial<CaptureOptions> = {},
+): { name: string; start(): Promise<void>; stop(): Promise<T> } {
   let ac: AbortController | undefined;
-  let done: Promise<unknown> | undefined;
+  let done: Promise<Capture> | undefined;
   return {
     name,
     start: () =>
@@ -53,6 +61,7 @@ export function bpflab(name: string, collectors: Record<string, Record<string, u
         ac = new AbortController();
         let started = false;
         done = capture({
+          ...extra,
           collectors,
           duration: "10m",
           interval: "1s",
@@ -64,11 +73,17 @@ export function bpflab(name: string, collectors: Record<string, Record<string, u
               resolve();
             }
           },
-        }).catch(reject);
+        });
+        done.catch(reject);
       }),
     stop: async () => {
       ac?.abort();
-      await done;
+      return parse(await done!);
     },
   };
+}
+
+/** A whole-system bpflab capture in this process, attached once its first interval was drained. */
+export function bpflab(name: string, collectors: Record<string, Record<string, unknown>>): Tracer {
+  return bpflabCapture(name, collectors, () => undefined);
 }

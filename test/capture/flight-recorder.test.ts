@@ -3,7 +3,7 @@
 // memory that stays flat over a long run; plus the window logic on synthetic frames (no root).
 
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -20,6 +20,7 @@ import { Frame, type ColumnSpec } from "../../kernel/frame/frame.js";
 import { liveIt, resources } from "../helpers/live.js";
 import { cliArgv, root as repoRoot } from "../cli/run-cli.js";
 import { workloadPath } from "../helpers/workload.js";
+import { holdsBpfLinks } from "../helpers/bpf-links.js";
 
 const root = mkdtempSync(join(tmpdir(), "bpflab-ring-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -76,21 +77,6 @@ function checkWindow(cap: Capture, log: ReturnType<typeof readClockLog>, pid: nu
     if (i > 0) expect(t[i]!).toBeGreaterThanOrEqual(t[i - 1]!);
   }
   return inside;
-}
-
-/** True when process `pid` holds a BPF link (its probes are attached). */
-function holdsBpfLinks(pid: number): boolean {
-  try {
-    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
-      try {
-        return readlinkSync(`/proc/${pid}/fd/${fd}`).includes("bpf_link");
-      } catch {
-        return false;
-      }
-    });
-  } catch {
-    return false;
-  }
 }
 
 describe("flight recorder", () => {

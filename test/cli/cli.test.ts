@@ -1,7 +1,7 @@
 // The bpflab command line, run as a user runs it (node dist/cli/main.js via tsx on the sources).
 
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -9,6 +9,7 @@ import { loadCapture } from "../../kernel/capture/capture-files.js";
 import { collectors } from "../../kernel/collectors/registry.js";
 import { liveIt, resources, settledResources } from "../helpers/live.js";
 import { workloadPath } from "../helpers/workload.js";
+import { holdsBpfLinks } from "../helpers/bpf-links.js";
 
 const root = join(__dirname, "../..");
 const cli = join(root, "kernel/cli/main.ts");
@@ -20,21 +21,6 @@ function bpflab(args: string[], opts: { timeout?: number } = {}) {
     timeout: opts.timeout ?? 120_000,
   });
   return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-/** True when process `pid` holds a BPF link (its probes are attached). */
-function holdsBpfLinks(pid: number): boolean {
-  try {
-    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
-      try {
-        return readlinkSync(`/proc/${pid}/fd/${fd}`).includes("bpf_link");
-      } catch {
-        return false;
-      }
-    });
-  } catch {
-    return false;
-  }
 }
 
 describe("bpflab CLI", () => {

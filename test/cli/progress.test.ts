@@ -2,29 +2,15 @@
 // final output in a pipe; without --duration a capture runs until Ctrl-C, without --out it writes nothing.
 
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readlinkSync } from "node:fs";
+import { mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect } from "vitest";
 import { liveIt } from "../helpers/live.js";
 import { bpflab, cliArgv, root } from "./run-cli.js";
+import { holdsBpfLinks } from "../helpers/bpf-links.js";
 
 const sh = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
-
-/** True when process `pid` holds a BPF link (its probes are attached). */
-export function holdsBpfLinks(pid: number): boolean {
-  try {
-    return readdirSync(`/proc/${pid}/fd`).some((fd) => {
-      try {
-        return readlinkSync(`/proc/${pid}/fd/${fd}`).includes("bpf_link");
-      } catch {
-        return false;
-      }
-    });
-  } catch {
-    return false;
-  }
-}
 
 describe("capture progress", () => {
   liveIt("shows a status line on a terminal, updated every interval", () => {
