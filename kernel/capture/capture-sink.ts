@@ -31,6 +31,12 @@ export interface CaptureSink {
    * which should end the capture.
    */
   append(frame: string, rows: Frame): void;
+  /**
+   * Optional: undefined when the sink can take more rows now, else a promise that resolves when it can. The
+   * engine waits on it before draining again, so a sink that falls behind (a slow disk) makes the rings overflow,
+   * counted as lost, instead of holding an ever longer queue in memory.
+   */
+  ready?(): Promise<void> | undefined;
   /** Stores everything with the final metadata; returns the files written (none for MemorySink). */
   finish(meta: CaptureMeta): Promise<string[]>;
   /** The capture failed: keep what was stored (marked incomplete) and release what the sink holds. */

@@ -49,6 +49,8 @@ export async function pollLoop(
       afterInterval?.(Math.min(pendingEndS, eventsToS));
       pending = undefined;
     }
+    const behind = sink.ready?.();
+    if (behind) await behind; // bounded memory first: what the rings cannot hold meanwhile is counted as lost
     if (Date.now() >= endAt) stop.stop("duration");
     if (stop.reason === undefined && Date.now() >= nextBoundary) {
       pendingEndS = clock.elapsedMs() / 1000;

@@ -26,6 +26,11 @@ export interface SegmentOptions {
   segmentRows?: number;
   /** Merge every this many single segments of a frame into one range file (default 32), so files stay few. */
   compactEvery?: number;
+  /**
+   * Rows cut but not yet on disk beyond which `ready()` makes the capture wait (default 4 × segmentRows): a disk
+   * slower than the collectors then costs records in the rings (counted as lost), never unbounded memory.
+   */
+  maxQueuedRows?: number;
   /** Rewrites the metadata finish() writes (e.g. a capture "until Ctrl-C" is not interrupted by its Ctrl-C). */
   finalMeta?: (meta: CaptureMeta) => CaptureMeta;
 }
@@ -64,6 +69,12 @@ export class SegmentWriter implements CaptureSink {
   private lastCut = Date.now();
   private startedAt = Date.now();
   private chain: Promise<void> = Promise.resolve();
+  /** Merges run one after another beside the writes (their own DuckDB), so a long merge does not stall writing. */
+  private merges: Promise<void> = Promise.resolve();
+  private readonly maxQueuedRows: number;
+  private queuedRows = 0; // cut, not yet written
+  private waiters: (() => void)[] = [];
+  private waitedMs = 0;
   private failure: BpflabError | undefined;
   private db: Promise<{ instance: DuckDBInstance; con: DuckDBConnection }> | undefined;
   private written = 0;
@@ -75,6 +86,7 @@ export class SegmentWriter implements CaptureSink {
     this.segmentMs = options.segmentMs ?? 1000;
     this.segmentRows = options.segmentRows ?? 262_144;
     this.compactEvery = Math.max(2, options.compactEvery ?? 32);
+    this.maxQueuedRows = options.maxQueuedRows ?? 4 * this.segmentRows;
     this.finalMeta = options.finalMeta ?? ((m) => m);
   }
 
@@ -88,14 +100,34 @@ export class SegmentWriter implements CaptureSink {
     return this.pendingCount;
   }
 
+  /** Rows cut into segments that are not on disk yet. */
+  get queued(): number {
+    return this.queuedRows;
+  }
+
+  /** How long (ms) the capture waited in ready() for the disk, in all. */
+  get waitedForDiskMs(): number {
+    return this.waitedMs;
+  }
+
+  /** Undefined while the write queue is short; else a promise that resolves once it is (see maxQueuedRows). */
+  ready(): Promise<void> | undefined {
+    if (this.queuedRows <= this.maxQueuedRows || this.failure) return undefined;
+    const from = Date.now();
+    return new Promise<void>((resolve) => this.waiters.push(resolve)).then(() => {
+      this.waitedMs += Date.now() - from;
+    });
+  }
+
   /** Segments written so far (over all frames). */
   get segments(): number {
     return this.written;
   }
 
-  /** Resolves once every segment cut so far is on disk (or failed: append and finish report it). */
-  settled(): Promise<void> {
-    return this.chain;
+  /** Resolves once every segment cut so far is on disk and merged as due (or failed: append and finish say). */
+  async settled(): Promise<void> {
+    await this.chain;
+    await this.merges;
   }
 
   /** The private folder's name inside the output folder (".bpflab-XXXXXX"). */
@@ -158,14 +190,18 @@ export class SegmentWriter implements CaptureSink {
     if (this.pendingCount === 0) return;
     const endMs = Date.now() - this.startedAt;
     const batch = [...this.pending].filter(([, l]) => l.length > 0);
+    const rows = this.pendingCount;
     for (const f of this.frames) this.pending.set(f.name, []);
     this.pendingCount = 0;
+    this.queuedRows += rows;
     this.chain = this.chain.then(async () => {
-      if (this.failure) return;
       try {
-        for (const [name, chunks] of batch) await this.writeSegment(name, chunks, endMs);
+        if (!this.failure) for (const [name, chunks] of batch) await this.writeSegment(name, chunks, endMs);
       } catch (e) {
         this.fail(e);
+      } finally {
+        this.queuedRows -= rows;
+        if (this.queuedRows <= this.maxQueuedRows || this.failure) for (const w of this.waiters.splice(0)) w();
       }
     });
   }
@@ -189,7 +225,16 @@ export class SegmentWriter implements CaptureSink {
     if (++this.written % TRIM_EVERY === 0) releaseNativeMemory();
     const singles = this.singles.get(frame)!;
     singles.push(n);
-    if (singles.length >= this.compactEvery) await this.compact(frame, singles.splice(0), endMs);
+    if (singles.length >= this.compactEvery) {
+      const nums = singles.splice(0);
+      this.merges = this.merges.then(async () => {
+        try {
+          if (!this.failure) await this.compact(frame, nums, endMs);
+        } catch (e) {
+          this.fail(e);
+        }
+      });
+    }
   }
 
   /** Merges single segments `nums` of `frame` into one range file, then deletes them (see liveSegments). */
@@ -244,7 +289,12 @@ export class SegmentWriter implements CaptureSink {
   async finish(given: CaptureMeta): Promise<string[]> {
     const meta = this.finalMeta(given);
     this.cut();
-    await this.chain;
+    await this.settled();
+    if (this.waitedMs > 0)
+      log.warn(
+        `the disk fell behind the collectors: the capture waited ${this.waitedMs} ms in all for its writes, ` +
+          `and records the rings could not hold meanwhile are counted as lost`,
+      );
     if (this.failure) {
       await this.abort(meta);
       throw this.failure;
@@ -265,10 +315,8 @@ export class SegmentWriter implements CaptureSink {
 
   async abort(meta: CaptureMeta): Promise<void> {
     if (this.closed) return;
-    if (!this.failure) {
-      this.cut();
-      await this.chain;
-    }
+    if (!this.failure) this.cut();
+    await this.settled(); // nothing may still write into the folder once abort returns
     try {
       if (this.dir) this.writeStart({ ...this.start!, meta: { ...meta, interrupted: true }, ended: true });
     } catch (e) {

@@ -38,6 +38,26 @@ function expectSeq(values: unknown[], n: number): void {
 }
 
 describe("SegmentWriter", () => {
+  test("a write queue longer than maxQueuedRows makes ready() wait until the disk catches up, then lets go", async () => {
+    const dir = join(root, "backpressure");
+    const out = await prepareOutput(dir);
+    const sink = new SegmentWriter(out, { segmentMs: 1e9, segmentRows: 1000, maxQueuedRows: 2000 });
+    sink.begin(spillMeta(["a", "b"]), frames);
+    expect(sink.ready()).toBeUndefined(); // nothing queued
+    for (let i = 0; i < 4; i++) sink.append("a", intervalFrame("a", i * 1000, 1000)); // 4 segments cut at once
+    expect(sink.queued).toBe(4000);
+    const wait = sink.ready();
+    expect(wait).toBeInstanceOf(Promise);
+    await wait;
+    expect(sink.queued).toBeLessThanOrEqual(2000); // let go as soon as the queue is short again, not when empty
+    expect(sink.ready()).toBeUndefined();
+    await sink.settled();
+    expect(sink.queued).toBe(0);
+    await sink.finish(spillMeta(["a", "b"]));
+    out.close();
+    expectSeq((await loadCapture(dir)).frame("a").values("seq"), 4000);
+  });
+
   test("segments appear while capturing; finish merges them into one file per frame, in order", async () => {
     const dir = join(root, "basic");
     const out = await prepareOutput(dir);
