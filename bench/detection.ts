@@ -3,9 +3,10 @@
 // incident, found at all, explained by its cause; false alarms per hour of normal time; time to detect; VUS-PR.
 //
 // Usage: npx tsx bench/detection.ts [--corpus DIR]... [--seeds 1,2,3] [--methods default,history-warmup,...]
-//        [--options '{"threshold": 40}'] [--json]
+//        [--options '{"threshold": 40}'] [--json] [--false-alarms]
 //   DIR: a folder of scenario captures (each a folder with labels.parquet; default datasets/scenarios), or one
-//   capture. --seeds keeps only those seeds (report on seeds you did not tune on). No root needed.
+//   capture. --seeds keeps only those seeds (report on seeds you did not tune on). --false-alarms lists each
+//   false alarm (capture, who, when, score, leading drivers): what to look at when tuning. No root needed.
 
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -59,6 +60,8 @@ interface CaseResult {
    * time, away from the injection.
    */
   falseAlarms: number;
+  /** Those false alarms: who, when, score and leading drivers. */
+  falseAlarmList: { who: string; startS: number; endS: number; score: number; cause: string }[];
   /** Unlabelled incidents on the scenario's processes that begin during the injection: its side effects. */
   collateral: number;
   /** Incidents on processes foreign to the scenario (whatever else ran on the machine: unlabelled, not known normal). */
@@ -154,6 +157,7 @@ function runCase(cap: Capture, dir: string, method: Method, extra: FindAnomalies
   const during = (i: (typeof r.incidents)[number]): boolean =>
     labels.some((l) => i.start_s < l.end_s + tol && i.end_s > l.start_s - tol);
   const firstOwn = r.incidents.find(isOwn);
+  const falseAlarms = r.incidents.filter((i) => isOwn(i) && !i.label && !during(i));
   return {
     method: method.name,
     scenario: sc.name,
@@ -164,7 +168,17 @@ function runCase(cap: Capture, dir: string, method: Method, extra: FindAnomalies
     rank: anomaly?.rank ?? null,
     driversNameCause: anomaly?.driversNameCause ?? null,
     ttdS: anomaly?.timeToDetectS ?? null,
-    falseAlarms: r.incidents.filter((i) => isOwn(i) && !i.label && !during(i)).length,
+    falseAlarms: falseAlarms.length,
+    falseAlarmList: falseAlarms.map((i) => ({
+      who: `${i.entity.pid} ${i.entity.comm}`,
+      startS: i.start_s,
+      endS: i.end_s,
+      score: i.score,
+      cause: i.drivers
+        .slice(0, 3)
+        .map((d) => d.text)
+        .join("; "),
+    })),
     collateral: r.incidents.filter((i) => isOwn(i) && !i.label && during(i)).length,
     foreign: r.incidents.filter((i) => !isOwn(i) && !i.label).length,
     topOwn: anomalyPids.size ? Boolean(firstOwn?.label && anomalyPids.has(Number(firstOwn.entity.pid))) : null,
@@ -250,6 +264,7 @@ async function main(): Promise<void> {
       seeds: { type: "string" },
       methods: { type: "string" },
       json: { type: "boolean" },
+      "false-alarms": { type: "boolean" },
       options: { type: "string" },
     },
   });
@@ -288,6 +303,14 @@ async function main(): Promise<void> {
       summarise(results, methods) +
       "\n",
   );
+  if (values["false-alarms"]) {
+    process.stdout.write("\nfalse alarms (capture, method, who, when, score, leading drivers):\n");
+    for (const r of results)
+      for (const a of r.falseAlarmList)
+        process.stdout.write(
+          `${r.scenario}-s${r.seed} ${r.method}: ${a.who} ${a.startS}–${a.endS} s, ${a.score.toFixed(1)}: ${a.cause}\n`,
+        );
+  }
 }
 
 void main();

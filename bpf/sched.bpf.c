@@ -270,6 +270,15 @@ int BPF_PROG(sched_exec, struct task_struct *p, pid_t old_pid, struct linux_binp
 	return 0;
 }
 
+/* Blocked now (sleeping or waiting uninterruptibly) and off every CPU. Kernels before 5.14 name the field
+ * `state`; there this reports false and such a thread is first charged at its wakeup, as before. */
+static __always_inline bool asleep(struct task_struct *t)
+{
+	if (!bpf_core_field_exists(t->__state))
+		return false;
+	return BPF_CORE_READ(t, __state) != 0 && !BPF_CORE_READ(t, on_cpu);
+}
+
 /* Run by user space at each interval boundary, right after it starts epoch N at epoch_start_ns: charges the
  * time every blocked thread has spent blocked until then to its row of epoch N-1, so a thread stuck in a long
  * sleep or on a lock shows as off-CPU in every interval it is stuck, instead of being silent until it wakes.
@@ -286,9 +295,23 @@ int sched_charge(struct bpf_iter__task *ctx)
 
 	if (!t || !t->pid || t->exit_state || !tgid_wanted(t->tgid))
 		return 0;
-	s = bpf_task_storage_get(&tstates, t, 0, 0);
 	c = ctl_now();
-	if (!s || !c || !c->epoch)
+	if (!c || !c->epoch)
+		return 0;
+	s = bpf_task_storage_get(&tstates, t, 0, 0);
+	if ((!s || !s->known) && asleep(t)) {
+		/* asleep since before the capture and not woken yet: known blocked from the capture's start, charged
+		 * interval by interval from here on (else its first wakeup would charge the whole sleep to one
+		 * interval: 83 s of off-CPU time in a 1 s window) */
+		s = bpf_task_storage_get(&tstates, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (s && !s->known) {
+			s->known = 1;
+			s->out_ts = known_since(t);
+			s->charged_ts = s->out_ts;
+			s->runnable = 0;
+		}
+	}
+	if (!s)
 		return 0;
 	from = s->charged_ts;
 	if (!from || from >= c->epoch_start_ns)

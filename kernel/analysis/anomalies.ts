@@ -80,6 +80,11 @@ export interface FindAnomaliesOptions {
   labels?: readonly IntervalLabel[];
   /** Tuning of the history mode's normal ranges. */
   history?: EnvelopeOptions;
+  /**
+   * Rank bpflab's own process too (default false): the capturing process is the observer, and its saves and
+   * drains are not what the user is looking for. Its rows still count among every process's (the population).
+   */
+  includeSelf?: boolean;
   seed?: number;
 }
 
@@ -297,7 +302,10 @@ export function findAnomalies(cap: Capture, opts: FindAnomaliesOptions = {}): An
     };
   }
 
-  const rankScore = scores[rankBy] ?? consensusOf(scores, Object.keys(scores));
+  const selfPid = opts.includeSelf ? undefined : observerPid(cap);
+  const fullScore = scores[rankBy] ?? consensusOf(scores, Object.keys(scores));
+  const rankScore = withoutPid(fullScore, f, selfPid);
+  if (rankScore !== fullScore) reference += `; bpflab's own process (pid ${selfPid}) is not ranked`;
   const consensus = consensusOf(scores, Object.keys(scores));
   const drivers = (row: number): Driver[] => {
     const e = explainRow(row);
@@ -404,6 +412,23 @@ export function findAnomalies(cap: Capture, opts: FindAnomaliesOptions = {}): An
   };
   if (opts.labels) report.evaluation = evaluateIncidents(report, opts.labels, cap.meta.elapsedMs / 1000);
   return report;
+}
+
+/**
+ * The bpflab process that made the capture: meta.capturedBy, or (captures from before it was recorded) the
+ * "bpflab" entry of a scenario capture's process list.
+ */
+function observerPid(cap: Capture): number | undefined {
+  const meta = cap.meta as { capturedBy?: number; scenario?: { processes?: { name: string; pid: number }[] } };
+  return meta.capturedBy ?? meta.scenario?.processes?.find((p) => p.name === "bpflab")?.pid;
+}
+
+/** `score` with the rows of process `pid` at zero (when the rows are per process or thread), so it never ranks. */
+function withoutPid(score: Float64Array, f: Features, pid: number | undefined): Float64Array {
+  if (pid === undefined || !f.keys.has("pid")) return score;
+  const pids = f.keys.numeric("pid");
+  if (!pids.includes(pid)) return score;
+  return score.map((v, i) => (pids[i] === pid ? 0 : v));
 }
 
 /** A number or string per row naming its entity (pid, tid, comm or cgroup). */

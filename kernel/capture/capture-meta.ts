@@ -1,8 +1,12 @@
 // CaptureMeta: what a capture records about itself (host, times, collectors, options, losses), stored in every
 // file of a saved capture. Pairs with capture.ts (the Capture class) and the save/load modules.
 
-/** Version of the column layout of collectors' frames; bump when a schema changes incompatibly. */
-export const SCHEMA_VERSION = 2;
+/**
+ * Version of the column layout and meaning of collectors' frames; bump when a schema changes incompatibly.
+ * 3: sched charges a thread asleep since before the capture interval by interval (version 2 charged the whole
+ * sleep to the interval of its first wakeup); schema-upgrade.ts maps older captures forward.
+ */
+export const SCHEMA_VERSION = 3;
 
 /** Everything needed to interpret a capture later; stored in each Parquet file's key-value metadata. */
 export interface CaptureMeta {
@@ -38,6 +42,8 @@ export interface CaptureMeta {
   filterOverflow?: number;
   /** Target process (and descendants), when filtered. */
   pid?: number;
+  /** The bpflab process that made the capture: the observer, which detection leaves out by default. */
+  capturedBy?: number;
   command?: string[];
   /** The cgroup filter: only processes in this cgroup v2 subtree (its path) were traced. */
   cgroup?: string;

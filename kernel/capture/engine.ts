@@ -187,6 +187,7 @@ function startMeta(plan: Plan, clock: EpochClock | undefined, cmd: StoppedComman
     options: Object.fromEntries(plan.collectors.map((c) => [c.collector.name, c.opts])),
     lost: {},
     interrupted: false,
+    capturedBy: process.pid,
     ...(plan.pid !== undefined ? { pid: plan.pid } : {}),
     ...(cmd ? { command: cmd.argv, pid: cmd.pid } : {}),
     ...(plan.cgroup ? { cgroup: plan.cgroup.path } : {}),

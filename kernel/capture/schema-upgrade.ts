@@ -1,8 +1,9 @@
 // Older captures read as today's: schema-version-1 frames mapped forward to version 2 (the process collector's
-// `filename` is `exe`; every frame with pid/tid/comm gains `process`, the thread-group leader's comm).
+// `filename` is `exe`; every frame with pid/tid/comm gains `process`, the thread-group leader's comm), and
+// version 2 to 3 (sched's off-CPU time per thread and interval at most the interval).
 // Pairs with load-capture.ts.
 
-import { ColumnData, ColumnSpec, Frame, isStringColumn } from "../frame/frame.js";
+import { ColumnData, ColumnSpec, Frame, isStringColumn, NumericColumn, Validity } from "../frame/frame.js";
 import { SCHEMA_VERSION, type CaptureMeta } from "./capture-meta.js";
 
 const PROCESS_SPEC: ColumnSpec = {
@@ -87,10 +88,39 @@ function hasIdentity(f: Frame): boolean {
   return f.has("pid") && f.has("tid") && f.has("comm") && f.spec("comm").type === "str";
 }
 
+/**
+ * Version 2 → 3: before version 3 a thread asleep since before the capture was first charged at its wakeup, with
+ * the whole sleep since the capture began in that one interval (83 s of off-CPU time in a 1 s row); a thread can
+ * be blocked for at most the interval (plus a boundary's slack), so each sched row's offcpu_ns is cut to that.
+ */
+export function upgradeV2(frames: Record<string, Frame>, intervalMs: number): Record<string, Frame> {
+  const sched = frames["sched"];
+  if (!sched || !sched.has("offcpu_ns") || !(intervalMs > 0)) return frames;
+  const most = intervalMs * 1.1e6;
+  const off = sched.column("offcpu_ns") as NumericColumn;
+  let over = false;
+  for (let i = 0; i < off.length && !over; i++) over = Number(off[i]) > most;
+  if (!over) return frames;
+  const cut = off.slice() as NumericColumn;
+  for (let i = 0; i < cut.length; i++) {
+    if (Number(cut[i]) <= most) continue;
+    if (cut instanceof BigUint64Array) cut[i] = BigInt(Math.round(most));
+    else cut[i] = Math.round(most);
+  }
+  const cols: Record<string, ColumnData> = {};
+  const masks: Record<string, Validity | undefined> = {};
+  for (const s of sched.schema) {
+    cols[s.name] = s.name === "offcpu_ns" ? cut : sched.column(s.name);
+    masks[s.name] = sched.validity(s.name);
+  }
+  return { ...frames, sched: new Frame(sched.name, sched.schema, cols, sched.length, masks) };
+}
+
 /** The frames of a capture written with `meta.schemaVersion`, mapped to this bpflab's SCHEMA_VERSION. */
 export function upgradeFrames(frames: Record<string, Frame>, meta: CaptureMeta): Record<string, Frame> {
   if (meta.schemaVersion >= SCHEMA_VERSION) return frames;
   let out = frames;
   if (meta.schemaVersion < 2 && SCHEMA_VERSION >= 2) out = upgradeV1(out);
+  if (meta.schemaVersion < 3 && SCHEMA_VERSION >= 3) out = upgradeV2(out, meta.intervalMs);
   return out;
 }

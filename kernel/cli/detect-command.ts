@@ -49,6 +49,7 @@ export const detectCommand = defineCommand({
       defaultText: "first detector",
     },
     { flags: "--seed <N>", description: "seed of the randomised detectors", defaultText: "0" },
+    { flags: "--include-self", description: "rank bpflab's own capturing process too (left out by default)" },
     ...datasetDetectOptions,
   ],
   examples: [
@@ -89,6 +90,7 @@ export async function cmdDetect(inv: Invocation): Promise<number> {
     ...(mode ? { mode } : {}),
     ...(baselineUntil ? { baselineUntil } : {}),
     ...(threshold !== undefined ? { threshold } : {}),
+    ...(inv.flag("include-self") ? { includeSelf: true } : {}),
     top,
   };
   if (isDataset(dir)) return detectDataset(dir, inv, opts, formatAnomalies);

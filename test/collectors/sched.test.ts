@@ -1,5 +1,6 @@
 // sched collector against processes that burn a known amount of CPU or sleep a known time.
 
+import { spawn } from "node:child_process";
 import { describe, expect } from "vitest";
 import { capture } from "../../kernel/capture/engine.js";
 import type { Frame } from "../../kernel/frame/frame.js";
@@ -72,6 +73,33 @@ describe("sched collector", () => {
     const total = sumFor(f, cap.meta.pid!, "offcpu_ns") / 1e6;
     expect(total).toBeGreaterThan(2000 * 0.95);
     expect(total).toBeLessThan(2000 * 1.05);
+  });
+
+  liveIt("a thread asleep since before the capture is charged interval by interval, never more than one", async () => {
+    // asleep before the capture starts, woken (it exits) 2 s into it: its off-CPU time is the capture's part of
+    // the sleep, spread over the intervals it spans, not all charged at the wakeup
+    const sleeper = spawn(workloadPath(), ["sleep", "3000"], { stdio: "ignore" });
+    try {
+      await new Promise((r) => setTimeout(r, 700));
+      const cap = await capture({ collectors: ["sched"], duration: "3s", interval: "250ms", pid: sleeper.pid! });
+      const f = cap.frame("sched");
+      const pids = f.numeric("pid"),
+        t = f.numeric("t_s"),
+        off = f.numeric("offcpu_ns");
+      const perInterval = new Map<number, number>();
+      for (let i = 0; i < f.length; i++)
+        if (pids[i] === sleeper.pid) perInterval.set(t[i]!, (perInterval.get(t[i]!) ?? 0) + off[i]!);
+      const values = [...perInterval.values()];
+      // one thread: at most one interval's length (and the scheduling slack of a boundary) per interval
+      expect(Math.max(...values)).toBeLessThan(1.1 * 250e6);
+      expect(values.filter((v) => v > 0.9 * 250e6).length).toBeGreaterThanOrEqual(6);
+      // all of it: from the capture's start to the wakeup at ~2.3 s (the sleep began ~0.7 s before the capture)
+      const total = sumFor(f, sleeper.pid!, "offcpu_ns") / 1e6;
+      expect(total).toBeGreaterThan(2300 * 0.8);
+      expect(total).toBeLessThan(2300 * 1.2);
+    } finally {
+      sleeper.kill();
+    }
   });
 
   liveIt("sees run-queue waits when two burners share one CPU's worth of time", async () => {
