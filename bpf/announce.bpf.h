@@ -5,7 +5,7 @@
 #define ANNOUNCE_BPF_H
 
 #define ANNOUNCE_MAX_PIDS    16384   /* processes remembered as announced (LRU: an evicted one is announced again) */
-#define ANNOUNCE_RINGBUF_SIZE (1 << 16) /* 64 KiB: 4,096 announcements between two 50 ms drains */
+#define ANNOUNCE_RINGBUF_SIZE (1 << 18) /* 256 KiB: 16,384 announcements between two drains (50-200 ms apart) */
 
 /* A process seen for the first time (or again after exec). */
 struct stack_announce {

@@ -6,7 +6,7 @@
 
 #define PROCESS_FILENAME_LEN 128
 #define PROCESS_ARGS_LEN     256 /* argv joined by NULs, cut at this length */
-#define PROCESS_RINGBUF_SIZE (1 << 20) /* 1 MiB: ~2,300 records, drained every 50 ms: headroom for exec storms */
+#define PROCESS_RINGBUF_SIZE (1 << 22) /* 4 MiB: ~9,000 records, drained every 50-200 ms: headroom for exec storms */
 
 enum process_event_kind {
 	PROCESS_EXEC = 1,

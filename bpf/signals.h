@@ -4,7 +4,7 @@
 
 #include "bpflab.h"
 
-#define SIGNALS_RINGBUF_SIZE (1 << 18) /* 256 KiB: ~2,000 records, drained every 50 ms: headroom for signal storms */
+#define SIGNALS_RINGBUF_SIZE (1 << 20) /* 1 MiB: ~8,000 records, drained every 50-200 ms: headroom for signal storms */
 #define SIGNALS_MAX_PENDING  8192      /* (process, signal) pairs sent and not yet delivered, for the sender's name */
 
 enum signals_event_kind {

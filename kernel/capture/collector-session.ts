@@ -235,11 +235,12 @@ export class CollectorSession {
   }
 
   /**
-   * Decodes every record now in the ring buffers. Event frames take only records older than the drain's start
-   * by EVENT_SETTLE_NS (merged across CPUs into time order), unless `final`: then every record.
+   * Decodes every record now in the ring buffers; returns how many. Event frames take only records older than the
+   * drain's start by EVENT_SETTLE_NS (merged across CPUs into time order), unless `final`: then every record.
    */
-  drainRings(final = false): void {
-    for (const r of this.runtimeReaders) r.drain();
+  drainRings(final = false): number {
+    let records = 0;
+    for (const r of this.runtimeReaders) records += r.drain();
     for (const p of this.parts) {
       if (p.reader && p.ctx && p.readTime) {
         // a record with no time of its own is stamped with the time it is read (within a tick of its event)
@@ -247,20 +248,23 @@ export class CollectorSession {
         p.ctx.intervalWallUs = t.wallUs;
         p.ctx.intervalRelS = Number(t.mono - p.readTime) / 1e9;
       }
-      p.reader?.drain();
+      records += p.reader?.drain() ?? 0;
       const ev = p.events;
       if (ev?.rings && ev.decoder && ev.builder) {
         const limit = final ? Infinity : Number(process.hrtime.bigint() - ev.t0!) - EVENT_SETTLE_NS;
         const { decoder, builder, rings } = ev;
         const runs = rings.peek(decoder.timeOffset, ev.t0!, limit);
         if (runs.length) {
-          const row0 = builder.reserve(runs.reduce((n, r) => n + r.count, 0));
+          const n = runs.reduce((k, r) => k + r.count, 0);
+          records += n;
+          const row0 = builder.reserve(n);
           const place = runRows(runs, decoder.timeOffset, ev.t0!, row0);
           runs.forEach((run, i) => decoder.decode(run, builder, place[i]!.first, place[i]!.rows));
         }
         rings.release();
       }
     }
+    return records;
   }
 
   private decodeContext(clock: EpochClock): DecodeContext {
