@@ -22,7 +22,7 @@ import type { StopSwitch } from "./signals.js";
  * a storm: the first drain after a quiet spell can come that late.
  */
 const TICK_MS = 50;
-export const IDLE_TICK_MS = 200;
+const IDLE_TICK_MS = 200;
 
 /** Called after each interval's rows are in the sink: `drainedS` is how far (s) every frame's rows are complete. */
 export type AfterInterval = (drainedS: number) => void;

@@ -105,11 +105,6 @@ export class SegmentWriter implements CaptureSink {
     return this.queuedRows;
   }
 
-  /** How long (ms) the capture waited in ready() for the disk, in all. */
-  get waitedForDiskMs(): number {
-    return this.waitedMs;
-  }
-
   /** Undefined while the write queue is short; else a promise that resolves once it is (see maxQueuedRows). */
   ready(): Promise<void> | undefined {
     if (this.queuedRows <= this.maxQueuedRows || this.failure) return undefined;

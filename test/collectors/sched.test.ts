@@ -15,6 +15,16 @@ function sumFor(f: Frame, pid: number, col: string): number {
   return s;
 }
 
+/** `col` of `pid`'s rows summed per interval (its threads together), in time order. */
+function perInterval(f: Frame, pid: number, col: string): number[] {
+  const pids = f.numeric("pid"),
+    t = f.numeric("t_s"),
+    v = f.numeric(col);
+  const out = new Map<number, number>();
+  for (let i = 0; i < f.length; i++) if (pids[i] === pid) out.set(t[i]!, (out.get(t[i]!) ?? 0) + v[i]!);
+  return [...out.entries()].sort((a, b) => a[0] - b[0]).map(([, x]) => x);
+}
+
 describe("sched collector", () => {
   liveIt("measures a 600 ms CPU burn within 5%", async () => {
     const X = 600;
@@ -61,14 +71,8 @@ describe("sched collector", () => {
       command: [workloadPath(), "sleep", "2000"],
     });
     const f = cap.frame("sched");
-    const pids = f.numeric("pid"),
-      t = f.numeric("t_s"),
-      off = f.numeric("offcpu_ns");
-    const perInterval = new Map<number, number>();
-    for (let i = 0; i < f.length; i++)
-      if (pids[i] === cap.meta.pid) perInterval.set(t[i]!, (perInterval.get(t[i]!) ?? 0) + off[i]!);
     // 2 s asleep over 250 ms intervals: at least 6 whole intervals of ~250 ms each, then the total is exact
-    const full = [...perInterval.values()].filter((v) => v > 0.9 * 250e6 && v < 1.1 * 250e6);
+    const full = perInterval(f, cap.meta.pid!, "offcpu_ns").filter((v) => v > 0.9 * 250e6 && v < 1.1 * 250e6);
     expect(full.length).toBeGreaterThanOrEqual(6);
     const total = sumFor(f, cap.meta.pid!, "offcpu_ns") / 1e6;
     expect(total).toBeGreaterThan(2000 * 0.95);
@@ -83,13 +87,7 @@ describe("sched collector", () => {
       await new Promise((r) => setTimeout(r, 700));
       const cap = await capture({ collectors: ["sched"], duration: "3s", interval: "250ms", pid: sleeper.pid! });
       const f = cap.frame("sched");
-      const pids = f.numeric("pid"),
-        t = f.numeric("t_s"),
-        off = f.numeric("offcpu_ns");
-      const perInterval = new Map<number, number>();
-      for (let i = 0; i < f.length; i++)
-        if (pids[i] === sleeper.pid) perInterval.set(t[i]!, (perInterval.get(t[i]!) ?? 0) + off[i]!);
-      const values = [...perInterval.values()];
+      const values = perInterval(f, sleeper.pid!, "offcpu_ns");
       // one thread: at most one interval's length (and the scheduling slack of a boundary) per interval
       expect(Math.max(...values)).toBeLessThan(1.1 * 250e6);
       expect(values.filter((v) => v > 0.9 * 250e6).length).toBeGreaterThanOrEqual(6);
