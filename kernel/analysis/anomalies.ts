@@ -18,6 +18,8 @@ import { EnvelopeOptions, HistoryScorer, ReferenceSpec } from "./history-scores.
 import { buildIncidents } from "./incidents.js";
 import { evaluateIncidents, Evaluation } from "./evaluate.js";
 import type { IntervalLabel } from "./interval-labels.js";
+import { IDLE } from "../features/idle.js";
+import { LATE } from "../features/silence.js";
 import { logScale, prepareRows, resolutionScale, unscale } from "./reference.js";
 
 export { logScale };
@@ -50,6 +52,14 @@ function unscored(column: string): boolean {
   return /^disk_/.test(column) || /^syscall_(max_|mean_)?latency_ns$/.test(column);
 }
 export const DEFAULT_HISTORY_THRESHOLD = 25;
+
+/**
+ * Features whose fall is no fault: waiting less (run queue, locks, I/O queues), faster calls, and less blocked time
+ * (which mirrors more CPU time). A stalled process shows in what it stops doing: CPU time, calls, switches.
+ */
+function upOnly(column: string): boolean {
+  return column === "offcpu_ns" || /runq|latency|_wait|_queue|_service/.test(column);
+}
 
 export interface FindAnomaliesOptions {
   /** How rows are compared (default "history"; "unsupervised" when only `detectors` are given without a baseline). */
@@ -230,7 +240,10 @@ export function findAnomalies(cap: Capture, opts: FindAnomaliesOptions = {}): An
         learnBelow: opts.rowThreshold ?? DEFAULT_HISTORY_ROW_THRESHOLD,
         ...(f.sources ? { groups: f.sources } : {}),
         noPopulation: X.columns.map((c) => /latency|_mean_|_rate$|_max_ns$/.test(c)),
-        upOnly: X.columns.map((c) => c === "offcpu_ns"),
+        upOnly: X.columns.map(upOnly),
+        lifecycle: X.columns.map((c) => c === "exits" || c === "execs"),
+        commonMode: true,
+        rare: X.columns.map((c) => c === IDLE),
         // A level this process reached before, and came back from, is its normal (a batch job's periodic burst):
         // news is beyond the most it did, not beyond its 95th percentile.
         quantiles: [0.05, 1],
@@ -306,6 +319,15 @@ export function findAnomalies(cap: Capture, opts: FindAnomaliesOptions = {}): An
   const fullScore = scores[rankBy] ?? consensusOf(scores, Object.keys(scores));
   const rankScore = withoutPid(fullScore, f, selfPid);
   if (rankScore !== fullScore) reference += `; bpflab's own process (pid ${selfPid}) is not ranked`;
+  if (mode === "history") {
+    const late = new Set<number>();
+    f.partial?.forEach((flags, r) => {
+      if (flags & LATE) late.add(window[r]!);
+    });
+    if (late.size) {
+      reference += `; ${late.size} window${late.size > 1 ? "s" : ""} the capture's intervals missed or overran (the machine held it up) not scored`;
+    }
+  }
   const consensus = consensusOf(scores, Object.keys(scores));
   const drivers = (row: number): Driver[] => {
     const e = explainRow(row);

@@ -123,6 +123,11 @@ export function describeDriver(
   floor = 0,
   reference: "own" | "peers" | "all" = "own",
 ): string {
+  if (feature === "idle") {
+    // value: 1 for an idle window; baseline: the share of its reference windows that were idle.
+    const whose = reference === "own" ? "its baseline" : reference === "peers" ? "its peers'" : "a typical process's";
+    return `idle (no CPU time, no system calls), idle in ${num(100 * baseline)} % of ${whose} windows`;
+  }
   const u = unitOf(feature, windowS);
   const v = u.show(value);
   const b = u.show(baseline);

@@ -3,7 +3,7 @@
 // feature, skipping cells nothing measured.
 
 import type { Matrix } from "../detectors/matrix.js";
-import { PARTIAL_CAPTURE_END, PARTIAL_EXIT, PARTIAL_START, SILENT } from "../features/silence.js";
+import { LATE, PARTIAL_CAPTURE_END, PARTIAL_EXIT, PARTIAL_START, SILENT } from "../features/silence.js";
 
 export interface EnvelopeOptions {
   /** Reference quantiles that bound the normal range (default [0.05, 0.95]). */
@@ -35,6 +35,26 @@ export interface EnvelopeOptions {
   upOnly?: readonly boolean[];
   /** Per column: never scored (kept in the matrix for the drivers' context). */
   ignore?: readonly boolean[];
+  /**
+   * Per column: not scored in a window holding the entity's start or exit: the process's own exec or exit is what
+   * makes that window partial, and every process exits once.
+   */
+  lifecycle?: readonly boolean[];
+  /**
+   * Leave out what most processes undergo together (default false): per window and feature, the deviation that the
+   * median process with its own history of that activity shows (a VM stall or a machine-wide CPU shortage raises
+   * everyone's run-queue wait) is taken off each process's deviation in the same direction, so a process scores only
+   * for what sets it apart from the machine's common shift. Needs at least `commonMin` such processes (default 5).
+   */
+  commonMode?: boolean;
+  commonMin?: number;
+  /**
+   * Per column: a 0/1 state (idle) scored by how rare it is in the entity's own history: a window in the state
+   * scores z² = 2 ln(1/p), p = (windows in it + ½) / (history + 1), so a run of k such windows adds up to the
+   * surprise of the run under the entity's own rate (a worker never idle before: z² ≈ 7 a window after 20 windows).
+   * Only against the entity's own history of at least minHistory windows; the state's absence scores nothing.
+   */
+  rare?: readonly boolean[];
 }
 
 /** Who and when each row of the matrix is. */
@@ -73,6 +93,8 @@ export interface Envelope {
   scale: Float64Array;
   /** Reference values per feature, and whose: the entity's own, its peers' (same name), or everyone's. */
   n: Int32Array;
+  /** Per feature: the fraction of reference values above 0 (how often a `rare` state was on). */
+  share: Float64Array;
   source: Source[];
 }
 
@@ -103,7 +125,11 @@ export class HistoryScorer {
   private readonly noPopulation?: readonly boolean[];
   private readonly upOnly?: readonly boolean[];
   private readonly ignore?: readonly boolean[];
+  private readonly lifecycle?: readonly boolean[];
+  private readonly rare?: readonly boolean[];
   private readonly d: number;
+  /** With commonMode: per (window, feature), the common deviation taken off (0: none). */
+  private common?: { up: Float64Array; down: Float64Array; windowIndex: Map<number, number> };
   /** Causal mode: the window from which each row is part of its entity's history (Infinity: never). */
   private readonly learntAt: Float64Array;
   private everyone?: Envelope;
@@ -131,11 +157,88 @@ export class HistoryScorer {
     if (opts.noPopulation) this.noPopulation = opts.noPopulation;
     if (opts.upOnly) this.upOnly = opts.upOnly;
     if (opts.ignore) this.ignore = opts.ignore;
+    if (opts.lifecycle) this.lifecycle = opts.lifecycle;
+    if (opts.rare) this.rare = opts.rare;
     this.d = X.cols;
     this.scores = new Float64Array(X.rows);
     this.learntAt = new Float64Array(X.rows).fill(Infinity);
-    if (ref.kind === "causal") this.scoreCausal();
-    else for (let r = 0; r < X.rows; r++) this.scores[r] = this.scoreRow(r, this.envelope(r));
+    // With commonMode, the first pass keeps every row's deviations (and which come from its own history) to find
+    // the common shift, then rescores from them.
+    const kept = opts.commonMode
+      ? {
+          // Float64, as the scores are: the rescored rows must equal what contributions() adds up.
+          z: new Float64Array(X.rows * X.cols),
+          scale: new Float64Array(X.rows * X.cols),
+          own: new Uint8Array(X.rows * X.cols),
+        }
+      : undefined;
+    const keep = kept
+      ? (r: number, env: Envelope): void => {
+          const z = this.deviations(r, env);
+          // In the matrix' (log) units: a common shift is a common factor, whatever each process's own spread.
+          for (let j = 0; j < this.d; j++) {
+            kept.z[r * this.d + j] = z[j]! * env.scale[j]!;
+            kept.scale[r * this.d + j] = env.scale[j]!;
+          }
+          for (let j = 0; j < this.d; j++)
+            if (env.source[j] === "own" && env.center[j]! > 0) kept.own[r * this.d + j] = 1;
+        }
+      : undefined;
+    if (ref.kind === "causal") this.scoreCausal(keep);
+    else {
+      for (let r = 0; r < X.rows; r++) {
+        const env = this.envelope(r);
+        this.scores[r] = this.scoreRow(r, env);
+        keep?.(r, env);
+      }
+    }
+    if (kept) this.removeCommon(kept.z, kept.scale, kept.own, opts.commonMin ?? 5);
+  }
+
+  /**
+   * Per window and feature, the median deviation of the rows that have their own history of that activity (up and
+   * down apart: the median of max(z, 0) and of min(z, 0)); then every row is rescored with that much taken off.
+   */
+  private removeCommon(z: Float64Array, scale: Float64Array, own: Uint8Array, least: number): void {
+    const d = this.d;
+    const windowIndex = new Map<number, number>();
+    for (let r = 0; r < this.X.rows; r++) {
+      const w = this.ctx.window[r]!;
+      if (!windowIndex.has(w)) windowIndex.set(w, windowIndex.size);
+    }
+    const W = windowIndex.size;
+    const up = new Float64Array(W * d);
+    const down = new Float64Array(W * d);
+    const rowsOf: number[][] = Array.from({ length: W }, () => []);
+    for (let r = 0; r < this.X.rows; r++) rowsOf[windowIndex.get(this.ctx.window[r]!)!]!.push(r);
+    let any = false;
+    const ups: number[] = [];
+    const downs: number[] = [];
+    for (let k = 0; k < W; k++) {
+      for (let j = 0; j < d; j++) {
+        ups.length = 0;
+        downs.length = 0;
+        for (const r of rowsOf[k]!) {
+          if (!own[r * d + j]) continue;
+          const v = z[r * d + j]!;
+          ups.push(Math.max(v, 0));
+          downs.push(Math.min(v, 0));
+        }
+        if (ups.length < least) continue;
+        up[k * d + j] = median(ups);
+        down[k * d + j] = median(downs);
+        any ||= up[k * d + j]! > 0 || down[k * d + j]! < 0;
+      }
+    }
+    if (!any) return;
+    this.common = { up, down, windowIndex };
+    const row = new Float64Array(d);
+    for (let r = 0; r < this.X.rows; r++) {
+      if (this.scores[r] === 0) continue;
+      const k = windowIndex.get(this.ctx.window[r]!)! * d;
+      for (let j = 0; j < d; j++) row[j] = shrink(z[r * d + j]!, up[k + j]!, down[k + j]!) / (scale[r * d + j]! || 1);
+      this.scores[r] = this.sumOfGroups(row);
+    }
   }
 
   /** The reference one row is compared with. */
@@ -154,16 +257,34 @@ export class HistoryScorer {
   /** Signed deviation per feature (z_j, + above the range, − below) of one row from its reference. */
   deviations(row: number, env = this.envelope(row)): Float64Array {
     const z = new Float64Array(this.d);
-    const partial = ((this.ctx.partial?.[row] ?? 0) & PARTIAL) !== 0;
+    const flags = this.ctx.partial?.[row] ?? 0;
+    // A late window's values are not comparable with anything (it holds more, or less, than its time).
+    if (flags & LATE) return z;
+    const partial = (flags & PARTIAL) !== 0;
+    const lifeWindow = (flags & (PARTIAL_START | PARTIAL_EXIT)) !== 0;
     const base = row * this.d;
+    const common = this.common;
+    const k = common ? common.windowIndex.get(this.ctx.window[row]!)! * this.d : 0;
     for (let j = 0; j < this.d; j++) {
       if (this.ctx.missing?.[base + j] || env.n[j] === 0 || this.ignore?.[j]) continue;
       if (env.source[j] === "all" && this.noPopulation?.[j]) continue;
+      if (lifeWindow && this.lifecycle?.[j]) continue;
       const x = this.X.data[base + j]!;
+      if (this.rare?.[j]) {
+        if (x > 0 && !partial && env.source[j] === "own" && env.n[j]! >= this.minHistory) {
+          const n = env.n[j]!;
+          z[j] = Math.sqrt(2 * Math.log((n + 1) / (env.share[j]! * n + 0.5)));
+        }
+        continue;
+      }
       if (x > env.hi[j]!) z[j] = (x - env.hi[j]!) / env.scale[j]!;
       // Less than others do is no anomaly for a process without its own history: only its own normal can fall.
       else if (x < env.lo[j]! && !partial && env.source[j] === "own" && !this.upOnly?.[j]) {
         z[j] = (x - env.lo[j]!) / env.scale[j]!;
+      }
+      // The common shift is in the matrix' units, z in this row's scale.
+      if (common && z[j] !== 0) {
+        z[j] = shrink(z[j]! * env.scale[j]!, common.up[k + j]!, common.down[k + j]!) / env.scale[j]!;
       }
     }
     return z;
@@ -171,7 +292,17 @@ export class HistoryScorer {
 
   /** z_j² of each group's largest deviation (0 for the others): they sum to the row's score. */
   contributions(row: number, env = this.envelope(row)): Float64Array {
-    const sq = this.deviations(row, env).map((z) => z * z);
+    return this.groupMaxima(this.deviations(row, env));
+  }
+
+  private sumOfGroups(z: ArrayLike<number>): number {
+    let s = 0;
+    for (const c of this.groupMaxima(z)) s += c;
+    return s;
+  }
+
+  private groupMaxima(z: ArrayLike<number>): Float64Array {
+    const sq = Float64Array.from(z, (v) => v * v);
     const best = new Int32Array(this.groupCount).fill(-1);
     for (let j = 0; j < sq.length; j++) {
       const g = this.group[j]!;
@@ -218,11 +349,13 @@ export class HistoryScorer {
       hi: new Float64Array(this.d),
       scale: new Float64Array(this.d),
       n: new Int32Array(this.d),
+      share: new Float64Array(this.d),
       source: [],
     };
     for (let j = 0; j < this.d; j++) {
       const e = own.n[j]! >= this.minHistory ? own : peers && peers.n[j]! >= this.minHistory ? peers : all;
       out.center[j] = e.center[j]!;
+      out.share[j] = e.share[j]!;
       out.lo[j] = e.lo[j]!;
       out.hi[j] = e.hi[j]!;
       out.scale[j] = e.scale[j]!;
@@ -234,7 +367,7 @@ export class HistoryScorer {
 
   /** Rows usable as reference: in the reference period, and full windows. */
   private isReference(r: number): boolean {
-    if (((this.ctx.partial?.[r] ?? 0) & PARTIAL) !== 0) return false;
+    if (((this.ctx.partial?.[r] ?? 0) & (PARTIAL | LATE)) !== 0) return false;
     return this.ref.kind !== "until" || this.ctx.window[r]! < this.ref.window;
   }
 
@@ -273,7 +406,8 @@ export class HistoryScorer {
     const rows: number[] = [];
     for (let r = 0; r < ext.X.rows; r++) {
       const flags = ext.partial?.[r] ?? 0;
-      if ((flags & PARTIAL) === 0 && (source === "own" || (flags & SILENT) === 0) && keep(ext.peer[r]!)) rows.push(r);
+      const usable = (flags & (PARTIAL | LATE)) === 0;
+      if (usable && (source === "own" || (flags & SILENT) === 0) && keep(ext.peer[r]!)) rows.push(r);
     }
     return this.summarise(this.sortRows(ext.X, ext.missing, rows), source);
   }
@@ -305,11 +439,14 @@ export class HistoryScorer {
       hi: new Float64Array(d),
       scale: new Float64Array(d),
       n: Int32Array.from(s.n),
+      share: new Float64Array(d),
       source: new Array<Source>(d).fill(source),
     };
     for (let j = 0; j < d; j++) {
       const a = s.values[j]!.subarray(0, s.n[j]!);
-      env.center[j] = quantileSorted(a, 0.5);
+      env.share[j] = a.length ? (a.length - upperBound(a, a.length, 0)) / a.length : 0;
+      // A state's normal is how often it is on (log1p of the share, in the matrix' units of a 0/1 column).
+      env.center[j] = this.rare?.[j] ? Math.log1p(env.share[j]!) : quantileSorted(a, 0.5);
       env.lo[j] = quantileSorted(a, this.q[0]);
       env.hi[j] = quantileSorted(a, all ? 0.99 : this.q[1]);
       env.scale[j] = all ? this.floor : Math.max(this.floor, (env.hi[j]! - env.lo[j]!) / 3.29);
@@ -330,7 +467,7 @@ export class HistoryScorer {
   }
 
   /** Causal scoring in one pass per entity: sorted windows of its past values per feature, updated as it goes. */
-  private scoreCausal(): void {
+  private scoreCausal(keep?: (row: number, env: Envelope) => void): void {
     const d = this.d;
     const byEntity = new Map<number | string, number[]>();
     for (let r = 0; r < this.X.rows; r++) {
@@ -367,7 +504,9 @@ export class HistoryScorer {
           windowAnomalous = false;
         }
         if (this.ctx.pooled?.[r]) {
-          this.scores[r] = this.scoreRow(r, this.merge(this.noHistory(), r));
+          const env = this.merge(this.noHistory(), r);
+          this.scores[r] = this.scoreRow(r, env);
+          keep?.(r, env);
           continue;
         }
         const own = this.summarise(hist, "own");
@@ -375,7 +514,9 @@ export class HistoryScorer {
           if (this.isReference(r)) pending.push(r);
           continue;
         }
-        this.scores[r] = this.scoreRow(r, this.merge(own, r));
+        const env = this.merge(own, r);
+        this.scores[r] = this.scoreRow(r, env);
+        keep?.(r, env);
         const anomalous = this.scores[r]! >= this.learnBelow;
         windowAnomalous ||= anomalous;
         if (this.isReference(r)) (anomalous ? withheld : pending).push(r);
@@ -411,6 +552,29 @@ export class HistoryScorer {
     }
     fifo.push(r);
   }
+}
+
+/** z moved toward 0 by the common shift in its direction (up ≥ 0, down ≤ 0), never past it. */
+function shrink(z: number, up: number, down: number): number {
+  return z > 0 ? Math.max(0, z - up) : z < 0 ? Math.min(0, z - down) : 0;
+}
+
+function median(v: number[]): number {
+  v.sort((a, b) => a - b);
+  const m = v.length >> 1;
+  return v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2;
+}
+
+/** Index of the first value above v in a[0..n). */
+function upperBound(a: Float64Array, n: number, v: number): number {
+  let lo = 0;
+  let hi = n;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (a[mid]! <= v) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function lowerBound(a: Float64Array, n: number, v: number): number {

@@ -186,6 +186,7 @@ export function logScale(m: Matrix): Matrix {
  * the name, whose suffix carries the unit.
  */
 export function resolutionOf(feature: string): number {
+  if (feature === "idle") return 1; // a 0/1 state
   if (/latency_ns$|_mean_ns$|_max_ns$/.test(feature)) return 1e5; // 100 µs per call
   if (/_ns$/.test(feature)) return 1e7; // 10 ms per second: 1 % of a CPU
   if (/rss|swap|shmem/.test(feature)) return 2 ** 20; // 1 MiB resident
@@ -201,7 +202,7 @@ export function resolutionScale(m: Matrix, windowS: number): { X: Matrix; res: F
   const res = Float64Array.from(m.columns, (c) => {
     const r = resolutionOf(c);
     // Gauges, rates and per-call latencies do not grow with the window; sums do.
-    return /rss|swap|shmem|_rate$|latency_ns$|_mean_ns$|_max_ns$/.test(c) ? r : r * windowS;
+    return /rss|swap|shmem|_rate$|latency_ns$|_mean_ns$|_max_ns$|^idle$/.test(c) ? r : r * windowS;
   });
   const data = new Float64Array(m.data.length);
   for (let i = 0; i < data.length; i++) {

@@ -29,6 +29,10 @@ export function signalFeatures(text: string): string[] {
   const s = parseSignal(text);
   if (!s) return [];
   const { collector: c, key, column } = s;
+  // Less CPU or fewer calls, to the point of doing nothing: the idle state carries it.
+  const idle =
+    s.direction === "down" && ((c === "sched" && column === "oncpu_ns") || (c === "syscalls" && column === "count"));
+  if (idle) return [...signalFeatures(text.replace(/\s+down\s*$/, "")), "idle"];
   if (c === "sched") return [column, `sustained_${column}`];
   if (c === "process")
     return ({ fork: ["forks"], exec: ["execs"], exit: ["exits"] } as Record<string, string[]>)[key ?? column] ?? [];

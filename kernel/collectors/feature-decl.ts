@@ -16,9 +16,14 @@ export type FeatureColumn = FeatureAgg | { agg: FeatureAgg; name: string; descri
 export interface FeatureRatio {
   /** Feature name of the ratio. */
   name: string;
-  /** Feature names (after renaming) of numerator and denominator; 0 where the denominator is 0. */
+  /** Feature names (after renaming) of numerator and denominator; unmeasured where the denominator is 0. */
   num: string;
   den: string;
+  /**
+   * Fewest denominator events for the ratio to be measured (default 1): a rate over a handful of events is noise
+   * (the one interrupted sleep of a process being stopped is a 100 % error rate).
+   */
+  minDen?: number;
   description?: string;
 }
 

@@ -119,7 +119,7 @@ export const syscalls = defineCollector({
           max_latency_ns: { agg: "max", name: "syscall_max_latency_ns" },
         },
         ratios: [
-          { name: "syscall_error_rate", num: "syscall_errors", den: "syscalls_count" },
+          { name: "syscall_error_rate", num: "syscall_errors", den: "syscalls_count", minDen: 10 },
           { name: "syscall_mean_latency_ns", num: "syscall_latency_ns", den: "syscalls_count" },
         ],
         breakdown: {

@@ -48,11 +48,12 @@ export class FeatureAcc {
   }
 }
 
-/** A feature derived after aggregation: num / den, missing (NaN) where den is 0. */
+/** A feature derived after aggregation: num / den, missing (NaN) where den is below minDen (default: where it is 0). */
 export interface RatioFeature {
   name: string;
   num: string;
   den: string;
+  minDen?: number;
   description?: string;
 }
 

@@ -12,8 +12,9 @@ import { aggregateFrame, FeatureAcc, RatioFeature } from "./aggregate.js";
 import { Entities, EntityKind } from "./entities.js";
 import { processFacts } from "./process-facts.js";
 import { RowIndex } from "./row-index.js";
-import { fillSilence } from "./silence.js";
+import { fillSilence, intervalCoverage, IntervalCoverage } from "./silence.js";
 import { addSustained } from "./sustained.js";
+import { addIdle } from "./idle.js";
 import { parseWindow } from "./window.js";
 
 export type { EntityKind } from "./entities.js";
@@ -168,10 +169,24 @@ export function features(
       // Blocked time is not zero where no row reported it: the sched collector charges a live thread's blocking to
       // every interval (schema 2) or only at its switch-in (before), so a silent window's is unknown.
       absentIsZero: f.matrix.columns.map((c) => sums.has(c) && c !== "offcpu_ns"),
+      ...intervalsOf(capture, windowS),
     });
   }
   // A level held for 3 s (a hog, a waiting queue) is not a burst; new collectors' columns get none by default.
-  return addSustained(f, ["oncpu_ns", "runq_ns"]);
+  f = addSustained(f, ["oncpu_ns", "runq_ns"]);
+  // Silence as a state: a window in which the process did nothing at all.
+  return (opts.fillSilence ?? true) && capture.meta ? addIdle(f) : f;
+}
+
+/** The capture's interval coverage, from the sched frame's row times (a row per live thread per interval). */
+function intervalsOf(
+  capture: { frames: Readonly<Record<string, Frame>>; meta?: Capture["meta"] },
+  windowS: number,
+): { intervals?: IntervalCoverage } {
+  const sched = capture.frames["sched"];
+  if (!sched?.has("t_s") || !capture.meta?.intervalMs) return {};
+  const intervals = intervalCoverage(sched.numeric("t_s"), capture.meta.intervalMs / 1000, windowS);
+  return intervals ? { intervals } : {};
 }
 
 function withTop(decl: FeatureDecl, top: number | undefined): FeatureDecl {
@@ -222,7 +237,9 @@ function assemble(
       const num = accs.get(q.num)!;
       const den = accs.get(q.den)!;
       names.push(q.name);
-      getters.push((r) => (den.get(r) > 0 ? num.get(r) / den.get(r) : NaN));
+      const least = q.minDen;
+      const measured = least === undefined ? (v: number) => v > 0 : (v: number) => v >= least;
+      getters.push((r) => (measured(den.get(r)) ? num.get(r) / den.get(r) : NaN));
     }
   }
   const d = names.length;

@@ -12,6 +12,49 @@ export const PARTIAL_EXIT = 2;
 export const PARTIAL_CAPTURE_END = 4;
 /** Not partial: the row was added for a silent window (no collector saw the process in it). */
 export const SILENT = 8;
+/**
+ * The capture's intervals did not line up with the window: no interval ended in it (its data went to a later
+ * window) or one that ended in it ran over 1.5 planned intervals (it holds more than its time: the machine held the
+ * capture up). Its values are not comparable with other windows'.
+ */
+export const LATE = 16;
+
+/** Which windows the capture's intervals cover, and which hold a late one (LATE). */
+export interface IntervalCoverage {
+  covered: Set<number>;
+  late: Set<number>;
+}
+
+/**
+ * From the capture's interval ends (the distinct row times of a frame that has a row in every interval, such as
+ * sched, which charges every live thread every interval): windows with an interval end, and those whose interval
+ * ran over 1.5 planned intervals. Undefined with fewer than two interval ends, or when the times are not about an
+ * interval apart (nothing to tell).
+ */
+export function intervalCoverage(
+  stamps: ArrayLike<number>,
+  intervalS: number,
+  windowS: number,
+): IntervalCoverage | undefined {
+  const ends = [...new Set(Array.from(stamps))].sort((a, b) => a - b);
+  if (ends.length < 2) return undefined;
+  // Interval ends are about one planned interval apart; times that are not (a hand-made frame, a frame without a
+  // row per interval) tell nothing about the intervals.
+  const gaps = ends
+    .slice(1)
+    .map((t, i) => t - ends[i]!)
+    .sort((a, b) => a - b);
+  const typical = gaps[gaps.length >> 1]!;
+  if (typical < 0.5 * intervalS || typical > 1.5 * intervalS) return undefined;
+  const covered = new Set<number>();
+  const late = new Set<number>();
+  ends.forEach((t, i) => {
+    const x = Math.floor(t / windowS);
+    covered.add(x);
+    if (i > 0 && t - ends[i - 1]! > 1.5 * intervalS) late.add(x);
+  });
+  return { covered, late };
+}
 
 /**
  * Adds zero rows for the windows between a pid's first row (or its exec/fork) and its exit (or the capture's end
@@ -21,7 +64,7 @@ export const SILENT = 8;
 export function fillSilence(
   f: Features,
   facts: ProcessFacts,
-  opts: { elapsedS: number; hasProcessFrame: boolean; absentIsZero?: readonly boolean[] },
+  opts: { elapsedS: number; hasProcessFrame: boolean; absentIsZero?: readonly boolean[]; intervals?: IntervalCoverage },
 ): Features {
   const w = f.windowS;
   const lastWindow = Math.max(0, Math.ceil(opts.elapsedS / w - 1e-9) - 1);
@@ -49,7 +92,11 @@ export function fillSilence(
   for (const [p, s] of span) {
     const exit = facts.exitS.get(p);
     const until = exit !== undefined ? Math.floor(exit / w) : opts.hasProcessFrame ? lastWindow : s.last;
-    for (let x = s.first; x <= until; x++) if (!have.has(x * 4294967296 + p)) extra.push({ w: x, pid: p, like: s.row });
+    // A window no interval ended in was not measured on its own: its time is in the next one, not silence.
+    const measured = (x: number): boolean => !opts.intervals || opts.intervals.covered.has(x);
+    for (let x = s.first; x <= until; x++) {
+      if (!have.has(x * 4294967296 + p) && measured(x)) extra.push({ w: x, pid: p, like: s.row });
+    }
   }
   const total = n + extra.length;
   // Rows stay ordered by window, then pid, as features() orders them.
@@ -80,6 +127,7 @@ export function fillSilence(
     if (exit !== undefined && Math.floor(exit / w) === x) partial[k]! |= PARTIAL_EXIT;
     if (endPartial && x === lastWindow) partial[k]! |= PARTIAL_CAPTURE_END;
     if (i >= n) partial[k]! |= SILENT;
+    if (opts.intervals && (!opts.intervals.covered.has(x) || opts.intervals.late.has(x))) partial[k]! |= LATE;
   });
   const origin = f.keys.numeric("ts")[0]! - t[0]! * 1e6;
   const cols: Record<string, ColumnData> = {};

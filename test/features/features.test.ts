@@ -114,7 +114,7 @@ function processes(): Frame {
 
 describe("features", () => {
   it("by pid and 1 s windows: CPU sums, syscall totals, rates, top syscalls, process events", () => {
-    const { matrix, keys } = features(cap({ sched: sched(), syscalls: syscalls(), process: processes() }), {
+    const { matrix, keys, missing } = features(cap({ sched: sched(), syscalls: syscalls(), process: processes() }), {
       by: "pid",
       window: "1s",
     });
@@ -148,6 +148,12 @@ describe("features", () => {
     expect(get(0, "oncpu_ns")).toBe(3e8); // two threads of pid 100 summed
     expect(get(0, "syscalls_count")).toBe(44);
     expect(get(0, "syscall_error_rate")).toBeCloseTo(5 / 44, 15);
+    // An error rate needs 10 calls: bash's 1 call and nginx's 5 in the next window leave it unmeasured, while the
+    // mean latency of even one call is measured.
+    const unmeasured = (r: number, c: string) => missing![r * matrix.cols + matrix.columns.indexOf(c)];
+    expect([unmeasured(0, "syscall_error_rate"), unmeasured(1, "syscall_error_rate")]).toEqual([0, 1]);
+    expect(unmeasured(3, "syscall_error_rate")).toBe(1);
+    expect([unmeasured(1, "syscall_mean_latency_ns"), get(1, "syscall_mean_latency_ns")]).toEqual([0, 50]);
     expect(get(0, "syscall_mean_latency_ns")).toBeCloseTo(4800 / 44, 12);
     expect(get(0, "syscall_max_latency_ns")).toBe(900);
     expect(get(0, "sys_read_count")).toBe(40);

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadCapture } from "../../kernel/capture/capture-files.js";
 import { features } from "../../kernel/features/features.js";
-import { PARTIAL_CAPTURE_END, PARTIAL_EXIT, PARTIAL_START, SILENT } from "../../kernel/features/silence.js";
+import { LATE, PARTIAL_CAPTURE_END, PARTIAL_EXIT, PARTIAL_START, SILENT } from "../../kernel/features/silence.js";
 import type { ColumnSpec } from "../../kernel/frame/frame.js";
 import { at, base, cap, frame } from "./sample-captures.js";
 
@@ -133,6 +133,34 @@ describe("feature semantics", () => {
       [900, 3, PARTIAL_EXIT],
       [1, 4, PARTIAL_CAPTURE_END | SILENT],
     ]);
+  });
+
+  it("a window no interval ended in gets no silent rows, and one holding an overrun interval is flagged late", () => {
+    // 1 s intervals, as the sched collector stamps them (every live thread, every interval end), until the machine
+    // held the capture up: the interval ending at 5.1 s ran 2.1 s, so window 4 has no interval end and window 5
+    // holds two windows' time. A worker (pid 7) has a row in every interval, init (pid 1) only in the first and last.
+    const ends = [1, 2, 3, 5.1, 6];
+    const rows = ends.flatMap((t) => [schedRow(t, 7, 7, "worker", 2e7)]);
+    rows.push(schedRow(1, 1, 1, "init", 1e6), schedRow(6, 1, 1, "init", 1e6));
+    const sched = frame("sched", [...base, ...schedCols], rows);
+    const f = features(cap({ sched }, { elapsedMs: 6500, durationMs: 6500, intervalMs: 1000 }));
+    const got = f.keys.rows().map((r, i) => [r.pid, r.t_s, f.partial![i]]);
+    expect(got).toEqual([
+      [1, 1, 0],
+      [7, 1, 0],
+      [1, 2, SILENT],
+      [7, 2, 0],
+      [1, 3, SILENT],
+      [7, 3, 0],
+      [1, 5, SILENT | LATE],
+      [7, 5, LATE],
+      [1, 6, PARTIAL_CAPTURE_END],
+      [7, 6, PARTIAL_CAPTURE_END],
+    ]);
+    // The idle state is measured in full windows only: init idle, the worker busy; neither in the late window.
+    const j = f.matrix.columns.indexOf("idle");
+    const idle = got.map((_, i) => (f.missing![i * f.matrix.cols + j] ? null : f.matrix.data[i * f.matrix.cols + j]));
+    expect(idle).toEqual([0, 0, 1, 0, 1, 0, null, null, null, null]);
   });
 
   it("before schema 2, off-CPU time in a thread's first window is unknown, not zero", () => {

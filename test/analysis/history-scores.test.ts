@@ -1,0 +1,66 @@
+import { describe, expect, it } from "vitest";
+import { HistoryScorer } from "../../kernel/analysis/history-scores.js";
+import { PARTIAL_EXIT } from "../../kernel/features/silence.js";
+
+/** `entities` processes over `windows` windows, one row each per window, columns from `value(entity, window)`. */
+function rows(entities: number, windows: number, columns: string[], value: (e: number, w: number) => number[]) {
+  const data: number[] = [];
+  const entity: number[] = [];
+  const window: number[] = [];
+  for (let w = 0; w < windows; w++) {
+    for (let e = 0; e < entities; e++) {
+      data.push(...value(e, w));
+      entity.push(e);
+      window.push(w);
+    }
+  }
+  const X = { data: Float64Array.from(data), rows: entity.length, cols: columns.length, columns };
+  const ctx = { entity, window, peer: entity.map((e) => `p${e}`) };
+  return { X, ctx, row: (e: number, w: number) => w * entities + e };
+}
+
+describe("HistoryScorer", () => {
+  // Ten processes with a steady own history (a little jitter), then in window 12 all of them shift up by 2 (log
+  // units: a VM stall raises everyone's run-queue wait), and process 3 by 4.
+  const jitter = (e: number, w: number) => 0.05 * (((e * 7 + w * 13) % 5) - 2);
+  const shifted = rows(10, 14, ["runq"], (e, w) => [3 + jitter(e, w) + (w === 12 ? (e === 3 ? 4 : 2) : 0)]);
+
+  it("without commonMode, a shift every process shares scores in every one of them", () => {
+    const s = new HistoryScorer(shifted.X, shifted.ctx, { kind: "causal" });
+    for (let e = 0; e < 10; e++) expect(s.scores[shifted.row(e, 12)]).toBeGreaterThan(9);
+  });
+
+  it("commonMode takes the shared shift off: only what sets a process apart scores, and drivers still add up", () => {
+    const s = new HistoryScorer(shifted.X, shifted.ctx, { kind: "causal" }, { commonMode: true });
+    // What is left of the others is their jitter around the median shift.
+    for (let e = 0; e < 10; e++) if (e !== 3) expect(s.scores[shifted.row(e, 12)]).toBeLessThan(0.1);
+    const r = shifted.row(3, 12);
+    // 2 log units beyond the common shift, in units of the 0.5 floor: z ≈ 4.
+    expect(s.scores[r]).toBeGreaterThan(12);
+    expect(s.scores[r]).toBeLessThan(20);
+    const sum = s.contributions(r).reduce((a, b) => a + b, 0);
+    expect(sum).toBeCloseTo(s.scores[r]!, 6);
+    // Normal windows are unchanged by it.
+    const plain = new HistoryScorer(shifted.X, shifted.ctx, { kind: "causal" });
+    for (let w = 0; w < 12; w++) expect(s.scores[shifted.row(5, w)]).toBe(plain.scores[shifted.row(5, w)]);
+  });
+
+  it("commonMode needs commonMin processes with their own history of the activity", () => {
+    const few = rows(3, 14, ["runq"], (e, w) => [3 + jitter(e, w) + (w === 12 ? 2 : 0)]);
+    const s = new HistoryScorer(few.X, few.ctx, { kind: "causal" }, { commonMode: true });
+    for (let e = 0; e < 3; e++) expect(s.scores[few.row(e, 12)]).toBeGreaterThan(9);
+  });
+
+  it("lifecycle columns are not scored in a process's exit window, and are in a full one", () => {
+    // Column 0: exits. Process 0 exits in window 10 (its last, partial window); process 1 has one in a full window.
+    const r = rows(2, 12, ["exits", "calls"], (e, w) => [(e === 0 && w === 10) || (e === 1 && w === 11) ? 1 : 0, 2]);
+    const partial = new Uint8Array(r.X.rows);
+    partial[r.row(0, 10)] = PARTIAL_EXIT;
+    const ctx = { ...r.ctx, partial };
+    const lifecycle = [true, false];
+    const s = new HistoryScorer(r.X, ctx, { kind: "causal" }, { lifecycle });
+    expect(s.scores[r.row(0, 10)]).toBe(0);
+    expect(s.scores[r.row(1, 11)]).toBeGreaterThan(0);
+    expect(new HistoryScorer(r.X, ctx, { kind: "causal" }).scores[r.row(0, 10)]).toBeGreaterThan(0);
+  });
+});
