@@ -4,8 +4,8 @@
 // The file is ~120,000 lines (5 MB) and a capture resolves a few hundred addresses in it, so the parse keeps
 // the text as one string and makes nothing per line: each text symbol's address goes into a typed array and
 // its name stays in the text as (start, end), sliced out only when a lookup lands on it. Splitting it into
-// lines, a BigInt per address and a string per name cost ~150 ms of CPU per capture, three times what the
-// kernel spends generating the file; this parse costs ~20–30 ms.
+// lines, a BigInt per address and a string per name cost 75–170 ms of CPU per capture, more than the ~60 ms
+// the kernel spends generating the file; this parse costs 10–60 ms (the high end before the JIT warms up).
 
 import { readFileSync } from "node:fs";
 
