@@ -157,10 +157,24 @@ export class BpfMap {
     }
   }
 
-  private buffers(cap: number): [Buffer, Buffer] {
-    if (!this.keyBuf || this.keyBuf.length < cap * this.keySize) {
-      this.keyBuf = Buffer.alloc(cap * this.keySize);
-      this.valBuf = Buffer.alloc(cap * this.valueSize);
+  /**
+   * Buffers for at least `n` entries (up to the map's size), kept for the next read; growing keeps the first
+   * `keep` entries. Sized by what the map held, not by max_entries: a per-interval map sized for a storm
+   * (65,536 rows; 32,768 stacks of 520 bytes) usually holds a few hundred entries, and buffers of its full size
+   * (up to 17 MB a map, each capture) cost page faults and external-memory garbage collections.
+   */
+  private buffers(n: number, keep = 0): [Buffer, Buffer] {
+    const have = this.keyBuf ? this.keyBuf.length / Math.max(this.keySize, 1) : 0;
+    if (!this.keyBuf || have < n) {
+      const cap = Math.min(Math.max(this.maxEntries, 1), Math.max(n, 2 * have, 256));
+      const keys = Buffer.alloc(cap * this.keySize);
+      const values = Buffer.alloc(cap * this.valueSize);
+      if (keep > 0) {
+        this.keyBuf!.copy(keys, 0, 0, keep * this.keySize);
+        this.valBuf!.copy(values, 0, 0, keep * this.valueSize);
+      }
+      this.keyBuf = keys;
+      this.valBuf = values;
     }
     return [this.keyBuf, this.valBuf!];
   }
@@ -196,7 +210,7 @@ export class BpfMap {
     const lb = libbpf();
     const fd = this.fd;
     const cap = Math.max(this.maxEntries, 1);
-    const [keys, values] = this.buffers(cap);
+    let [keys, values] = this.buffers(Math.min(chunk, cap));
     // Hash maps use a bucket index as the batch token; 8 bytes covers every map type's token.
     const inTok = Buffer.alloc(Math.max(8, this.keySize));
     const outTok = Buffer.alloc(Math.max(8, this.keySize));
@@ -205,6 +219,7 @@ export class BpfMap {
     for (;;) {
       const want = Math.min(chunk, cap - total);
       if (want <= 0) break;
+      [keys, values] = this.buffers(total + want, total);
       const n = [want];
       const rc = (andDelete ? lb.bpf_map_lookup_and_delete_batch : lb.bpf_map_lookup_batch)(
         fd,
@@ -231,11 +246,12 @@ export class BpfMap {
     const lb = libbpf();
     const fd = this.fd;
     const cap = Math.max(this.maxEntries, 1);
-    const [keys, values] = this.buffers(cap);
+    let [keys, values] = this.buffers(0);
     let prev: Ptr | Buffer = null;
     let count = 0;
     const next = Buffer.alloc(this.keySize);
     while (count < cap && lb.bpf_map_get_next_key(fd, prev, next) === 0) {
+      [keys, values] = this.buffers(count + 1, count);
       const k = keys.subarray(count * this.keySize, (count + 1) * this.keySize);
       next.copy(k);
       if (lb.bpf_map_lookup_elem(fd, k, values.subarray(count * this.valueSize)) === 0) count++;

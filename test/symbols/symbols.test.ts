@@ -69,6 +69,31 @@ describe("kernel symbols", () => {
     expect(k.lookup(0xffffffffc0000010n)).toBe("mod_fn [mymod]");
     expect(k.lookup(0xffffffff80000000n)).toBeUndefined();
   });
+
+  it("sorts what follows vmlinux (modules, BPF programs) in; among aliases the later line names the address", () => {
+    const k = KernelSymbols.parse(
+      [
+        "0000000000000000 A fixed_percpu_data",
+        "ffffffff81000000 T _stext",
+        "ffffffff81001000 t first_alias",
+        "ffffffff81001000 T later_alias",
+        "ffffffff81002000 W weak_fn",
+        "ffffffffc0002000 t mod_b\t[mymod] ",
+        "ffffffffa0000000 t bpf_prog_0123456789abcdef_prog\t[bpf]",
+        "ffffffffc0001000 T mod_a\t[mymod]",
+        "ffffffff81003000 T",
+      ].join("\n"),
+    );
+    expect(k.size).toBe(7);
+    expect(k.lookup(0xffffffff81001010n)).toBe("later_alias");
+    expect(k.lookup(0xffffffff81002001n)).toBe("weak_fn");
+    expect(k.lookup(0xffffffffa0000040n)).toBe("bpf_prog_0123456789abcdef_prog [bpf]");
+    expect(k.lookup(0xffffffffbfffffffn)).toBe("bpf_prog_0123456789abcdef_prog [bpf]");
+    expect(k.lookup(0xffffffffc0001fffn)).toBe("mod_a [mymod]");
+    expect(k.lookup(0xffffffffc0002001n)).toBe("mod_b [mymod]");
+    expect(k.lookup(0x1000n)).toBeUndefined();
+    expect(KernelSymbols.parse("").lookup(0xffffffff81000000n)).toBeUndefined();
+  });
 });
 
 describe("perf maps", () => {
