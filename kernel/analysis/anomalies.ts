@@ -244,6 +244,7 @@ export function findAnomalies(cap: Capture, opts: FindAnomaliesOptions = {}): An
         lifecycle: X.columns.map((c) => c === "exits" || c === "execs"),
         commonMode: true,
         rare: X.columns.map((c) => c === IDLE),
+        rareEvents: X.columns.map((c) => c === "oom_kills"),
         // A level this process reached before, and came back from, is its normal (a batch job's periodic burst):
         // news is beyond the most it did, not beyond its 95th percentile.
         quantiles: [0.05, 1],

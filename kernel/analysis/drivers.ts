@@ -88,6 +88,7 @@ function unitOf(feature: string, windowS: number): Unit {
     forks: { what: "forks", show: perS },
     execs: { what: "execs", show: perS },
     exits: { what: "exits", show: perS },
+    oom_kills: { what: "OOM kills", show: (v) => num(v) },
   };
   if (fixed[feature]) return fixed[feature]!;
   const held = /^sustained_(.+)$/.exec(feature);

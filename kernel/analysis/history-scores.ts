@@ -55,6 +55,12 @@ export interface EnvelopeOptions {
    * Only against the entity's own history of at least minHistory windows; the state's absence scores nothing.
    */
   rare?: readonly boolean[];
+  /**
+   * Per column: an event that is news by happening at all (an OOM kill), scored like `rare` by how often it happens
+   * in the row's reference, whoever that is (its own past, its peers', everyone's), in any window: such events come
+   * at a process's end.
+   */
+  rareEvents?: readonly boolean[];
 }
 
 /** Who and when each row of the matrix is. */
@@ -127,6 +133,7 @@ export class HistoryScorer {
   private readonly ignore?: readonly boolean[];
   private readonly lifecycle?: readonly boolean[];
   private readonly rare?: readonly boolean[];
+  private readonly rareEvents?: readonly boolean[];
   private readonly d: number;
   /** With commonMode: per (window, feature), the common deviation taken off (0: none). */
   private common?: { up: Float64Array; down: Float64Array; windowIndex: Map<number, number> };
@@ -159,6 +166,7 @@ export class HistoryScorer {
     if (opts.ignore) this.ignore = opts.ignore;
     if (opts.lifecycle) this.lifecycle = opts.lifecycle;
     if (opts.rare) this.rare = opts.rare;
+    if (opts.rareEvents) this.rareEvents = opts.rareEvents;
     this.d = X.cols;
     this.scores = new Float64Array(X.rows);
     this.learntAt = new Float64Array(X.rows).fill(Infinity);
@@ -270,10 +278,13 @@ export class HistoryScorer {
       if (env.source[j] === "all" && this.noPopulation?.[j]) continue;
       if (lifeWindow && this.lifecycle?.[j]) continue;
       const x = this.X.data[base + j]!;
+      if (this.rareEvents?.[j]) {
+        if (x > 0) z[j] = surprise(env.n[j]!, env.share[j]!);
+        continue;
+      }
       if (this.rare?.[j]) {
         if (x > 0 && !partial && env.source[j] === "own" && env.n[j]! >= this.minHistory) {
-          const n = env.n[j]!;
-          z[j] = Math.sqrt(2 * Math.log((n + 1) / (env.share[j]! * n + 0.5)));
+          z[j] = surprise(env.n[j]!, env.share[j]!);
         }
         continue;
       }
@@ -552,6 +563,11 @@ export class HistoryScorer {
     }
     fifo.push(r);
   }
+}
+
+/** z of a state or event seen in `share` of `n` reference windows: √(2 ln 1/p), p = (share·n + ½) / (n + 1). */
+function surprise(n: number, share: number): number {
+  return Math.sqrt(2 * Math.log((n + 1) / (share * n + 0.5)));
 }
 
 /** z moved toward 0 by the common shift in its direction (up ≥ 0, down ≤ 0), never past it. */

@@ -63,4 +63,28 @@ describe("HistoryScorer", () => {
     expect(s.scores[r.row(1, 11)]).toBeGreaterThan(0);
     expect(new HistoryScorer(r.X, ctx, { kind: "causal" }).scores[r.row(0, 10)]).toBeGreaterThan(0);
   });
+
+  it("a rare state scores by how rare it is in the process's own history: news for a busy worker, not for a daemon", () => {
+    // Column 0: idle (0/1). Process 0 is never idle for 20 windows, then idle; process 1 is idle every window.
+    const r = rows(2, 21, ["idle"], (e, w) => [e === 1 || w === 20 ? 1 : 0]);
+    const s = new HistoryScorer(r.X, r.ctx, { kind: "causal" }, { rare: [true] });
+    // 20 windows never idle: p = 0.5 / 21, z² = 2 ln 42.
+    expect(s.scores[r.row(0, 20)]).toBeCloseTo(2 * Math.log(42), 9);
+    // Idle in all 20: p = 20.5 / 21, next to nothing.
+    expect(s.scores[r.row(1, 20)]).toBeLessThan(0.05);
+    // The state's absence is no news, and its contribution is the whole score.
+    expect(s.scores[r.row(0, 19)]).toBe(0);
+    expect(s.contributions(r.row(0, 20))[0]).toBeCloseTo(s.scores[r.row(0, 20)]!, 12);
+  });
+
+  it("a rare event scores against whatever reference the row has, in its exit window too", () => {
+    // Column 0: OOM kills. Ten processes never OOM-killed; process 9 is killed in its last (exit) window.
+    const r = rows(10, 8, ["oom_kills"], (e, w) => [e === 9 && w === 7 ? 1 : 0]);
+    const partial = new Uint8Array(r.X.rows);
+    partial[r.row(9, 7)] = PARTIAL_EXIT;
+    const s = new HistoryScorer(r.X, { ...r.ctx, partial }, { kind: "causal" }, { rareEvents: [true] });
+    // Its own 7 windows of history: p = 0.5 / 8.
+    expect(s.scores[r.row(9, 7)]).toBeCloseTo(2 * Math.log(16), 9);
+    for (let e = 0; e < 9; e++) expect(s.scores[r.row(e, 7)]).toBe(0);
+  });
 });
