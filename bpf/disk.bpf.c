@@ -15,8 +15,8 @@ const volatile struct disk_cfg cfg = {};
 #define REQ_OP_MASK ((1 << 8) - 1) /* REQ_OP_BITS: the operation is the low byte of cmd_flags */
 #define PF_KTHREAD  0x00200000
 
-/* LRU: a request freed without a completion we saw (merged into another, or made before the capture and
- * reused) must not hold its slot for ever. */
+/* LRU: the records of requests that are gone (a device removed with its request pool, or one freed without
+ * a completion we saw) must not hold their slots for ever. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, DISK_MAX_INFLIGHT);
@@ -31,44 +31,72 @@ struct {
 	__type(value, struct disk_val);
 } counts SEC(".maps");
 
-/* The disk a request is for, as dev_t (the kernel's MKDEV: major << 20 | minor). */
+/* The disk a request is for, as dev_t (the kernel's MKDEV: major << 20 | minor). tp_btf arguments are BTF
+ * pointers: plain loads (CO-RE relocated, fault-safe) instead of a bpf_probe_read_kernel call per field. */
 static __always_inline __u32 request_dev(struct request *rq)
 {
-	struct gendisk *disk = BPF_CORE_READ(rq, q, disk);
+	struct gendisk *disk = rq->q->disk;
 
 	if (!disk)
 		return 0;
-	return ((__u32)BPF_CORE_READ(disk, major) << 20) | (__u32)BPF_CORE_READ(disk, first_minor);
+	return ((__u32)disk->major << 20) | (__u32)disk->first_minor;
 }
 
-/* The request's record, made on first sight with the current task as its issuer when that task is wanted.
- * First sight is where a request begins in the context of whoever submits it (block_io_start, when the
- * kernel has it), else its insert into the scheduler or its direct issue. NULL: not traced. */
-static __always_inline struct disk_req *request_of(struct request *rq, bool create)
+/* issue_ns of a record whose request has ended (completed, merged, or made by a process not traced). Ended
+ * records stay in the map for the next request that reuses the pointer (block requests come from a fixed pool
+ * per device) to be rewritten in place: a lookup per request instead of an insert and a delete. */
+#define DISK_ENDED (~0ULL)
+
+static __always_inline bool ended(const struct disk_req *r)
 {
-	__u64 key = (__u64)rq;
-	struct disk_req *r = bpf_map_lookup_elem(&inflight, &key);
+	return r->issue_ns == DISK_ENDED;
+}
+
+/* Starts the record of request `key` with the current task as its issuer, when that task is wanted: in
+ * `slot` (the map's element for that pointer, holding an ended or stale request) or a new element. NULL: not
+ * traced, and `slot`, if any, marked ended so that the previous request's issuer is not charged. */
+static __always_inline struct disk_req *start_request(__u64 key, struct disk_req *slot)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct task_struct *t;
-	__u64 pid_tgid;
+	struct disk_req init;
 
-	if (r || !create)
-		return r;
-	pid_tgid = bpf_get_current_pid_tgid();
-	if (!tgid_wanted(pid_tgid >> 32))
+	if (!tgid_wanted(pid_tgid >> 32)) {
+		if (slot)
+			slot->issue_ns = DISK_ENDED;
 		return NULL;
-	struct disk_req init = {};
-
+	}
 	t = bpf_get_current_task_btf();
+	init.insert_ns = 0;
+	init.issue_ns = 0;
 	init.tid = (__u32)pid_tgid;
 	init.pid = pid_tgid >> 32;
-	init.cgroup_id = task_cgroup_id(t);
-	bpf_get_current_comm(init.comm, sizeof(init.comm));
-	READ_PROCESS_NAME(&init.pcomm, t);
+	/* plain loads from the BTF task pointer, not helper calls: this runs for every request */
+	init.cgroup_id = t->cgroups->dfl_cgrp->kn->id;
+	__builtin_memcpy(init.comm, t->comm, sizeof(init.comm));
+	__builtin_memcpy(init.pcomm, t->group_leader->comm, sizeof(init.pcomm));
+	if (slot) {
+		*slot = init;
+		return slot;
+	}
 	if (bpf_map_update_elem(&inflight, &key, &init, BPF_ANY)) {
 		count_lost_of(init.pid);
 		return NULL;
 	}
 	return bpf_map_lookup_elem(&inflight, &key);
+}
+
+/* The request's live record, started on first sight when `create` (see start_request). First sight is where
+ * a request begins in the context of whoever submits it (block_io_start, when the kernel has it), else its
+ * insert into the scheduler or its direct issue. NULL: not traced. */
+static __always_inline struct disk_req *request_of(struct request *rq, bool create)
+{
+	__u64 key = (__u64)rq;
+	struct disk_req *r = bpf_map_lookup_elem(&inflight, &key);
+
+	if (r && !ended(r))
+		return r;
+	return create ? start_request(key, r) : NULL;
 }
 
 /* A new request made from a bio, in the submitter's context (6.5+; absent before, where insert or issue
@@ -78,8 +106,7 @@ int BPF_PROG(disk_io_start, struct request *rq)
 {
 	__u64 key = (__u64)rq;
 
-	bpf_map_delete_elem(&inflight, &key);
-	request_of(rq, true);
+	start_request(key, bpf_map_lookup_elem(&inflight, &key));
 	return 0;
 }
 
@@ -115,8 +142,10 @@ SEC("tp_btf/block_rq_merge")
 int BPF_PROG(disk_merge, struct request *rq)
 {
 	__u64 key = (__u64)rq;
+	struct disk_req *r = bpf_map_lookup_elem(&inflight, &key);
 
-	bpf_map_delete_elem(&inflight, &key);
+	if (r)
+		r->issue_ns = DISK_ENDED;
 	return 0;
 }
 
@@ -177,14 +206,14 @@ int BPF_PROG(disk_complete, struct request *rq, blk_status_t error, unsigned int
 	bool last;
 
 	/* made before the capture, or by a process we do not trace */
-	if (!r || !r->issue_ns)
+	if (!r || !r->issue_ns || ended(r))
 		return 0;
-	last = nr_bytes >= BPF_CORE_READ(rq, __data_len);
+	last = nr_bytes >= rq->__data_len;
 	key.epoch = current_epoch();
 	key.tid = r->tid;
 	key.pid = r->pid;
 	key.dev = request_dev(rq);
-	key.op = BPF_CORE_READ(rq, cmd_flags) & REQ_OP_MASK;
+	key.op = rq->cmd_flags & REQ_OP_MASK;
 	key.pad = 0;
 	v = bpf_map_lookup_elem(&counts, &key);
 	if (!v) {
@@ -219,7 +248,7 @@ int BPF_PROG(disk_complete, struct request *rq, blk_status_t error, unsigned int
 	max_u64(&v->service_max_ns, s);
 	if (cfg.histogram)
 		count_in_hist(&key, DISK_SERVICE, r, s);
-	bpf_map_delete_elem(&inflight, &rqkey);
+	r->issue_ns = DISK_ENDED;
 	return 0;
 }
 
