@@ -155,30 +155,26 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, DISK_MAX_HISTS);
-	__type(key, struct disk_hist_key);
+	__type(key, struct disk_key); /* the row's key: one element holds both stages */
 	__type(value, struct disk_hist);
 } hists SEC(".maps");
 
-static __always_inline void count_in_hist(const struct disk_key *k, __u32 stage, const struct disk_req *r,
-					  __u64 ns)
+/* The histograms of row `k`, made on first use with the identity of the request's issuer. */
+static __always_inline struct disk_hist *hists_of(const struct disk_key *k, const struct disk_req *r)
 {
-	struct disk_hist_key key = {
-		.epoch = k->epoch, .tid = k->tid, .pid = k->pid, .dev = k->dev, .op = k->op, .stage = stage,
-	};
-	struct disk_hist *h = bpf_map_lookup_elem(&hists, &key);
+	struct disk_hist *h = bpf_map_lookup_elem(&hists, k);
 
 	if (!h) {
 		static const struct disk_hist zero = {};
 
-		h = insert_row(&hists, &key, &zero, k->pid);
+		h = insert_row(&hists, k, &zero, k->pid);
 		if (!h)
-			return;
+			return NULL;
 		h->cgroup_id = r->cgroup_id;
 		__builtin_memcpy(h->comm, r->comm, sizeof(h->comm));
 		__builtin_memcpy(h->pcomm, r->pcomm, sizeof(h->pcomm));
 	}
-	/* completions of one thread's requests can run on several CPUs at once */
-	hist_add(h->slots, ns, true);
+	return h;
 }
 
 /* ---- end of histograms ---- */
@@ -203,6 +199,7 @@ int BPF_PROG(disk_complete, struct request *rq, blk_status_t error, unsigned int
 	struct disk_req *r = bpf_map_lookup_elem(&inflight, &rqkey);
 	struct disk_key key;
 	struct disk_val *v;
+	struct disk_hist *h;
 	bool last;
 
 	/* made before the capture, or by a process we do not trace */
@@ -233,21 +230,23 @@ int BPF_PROG(disk_complete, struct request *rq, blk_status_t error, unsigned int
 	__sync_fetch_and_add(&v->count, 1);
 	if (error)
 		__sync_fetch_and_add(&v->errors, 1);
+	h = cfg.histogram ? hists_of(&key, r) : NULL;
 	if (r->insert_ns && r->issue_ns > r->insert_ns) {
 		__u64 q = r->issue_ns - r->insert_ns;
 
 		__sync_fetch_and_add(&v->queued, 1);
 		__sync_fetch_and_add(&v->queue_ns, q);
 		max_u64(&v->queue_max_ns, q);
-		if (cfg.histogram)
-			count_in_hist(&key, DISK_QUEUE, r, q);
+		/* completions of one thread's requests can run on several CPUs at once: atomic */
+		if (h)
+			hist_add(h->slots + DISK_QUEUE * BPFLAB_HIST_SLOTS, q, true);
 	}
 	__u64 s = now - r->issue_ns;
 
 	__sync_fetch_and_add(&v->service_ns, s);
 	max_u64(&v->service_max_ns, s);
-	if (cfg.histogram)
-		count_in_hist(&key, DISK_SERVICE, r, s);
+	if (h)
+		hist_add(h->slots + DISK_SERVICE * BPFLAB_HIST_SLOTS, s, true);
 	r->issue_ns = DISK_ENDED;
 	return 0;
 }
