@@ -15,12 +15,25 @@ const volatile struct disk_cfg cfg = {};
 #define REQ_OP_MASK ((1 << 8) - 1) /* REQ_OP_BITS: the operation is the low byte of cmd_flags */
 #define PF_KTHREAD  0x00200000
 
+/* In-flight requests, by struct request pointer, in two tables. First a direct-mapped one: an array whose
+ * slot is a hash of the pointer, so finding a request costs an inlined array access rather than a hash map
+ * lookup (the programs run four times per request). A slot belongs to one pointer at a time (disk_req.rq) and
+ * passes to another only once its request has ended. Block requests come from a fixed pool per device, so a
+ * pointer keeps finding its slot free for its next life, rewritten in place. A request whose slot holds
+ * another live request goes to the second table, a hash map. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, DISK_SLOTS);
+	__type(key, __u32);
+	__type(value, struct disk_req);
+} slots SEC(".maps");
+
 /* LRU: the records of requests that are gone (a device removed with its request pool, or one freed without
- * a completion we saw) must not hold their slots for ever. */
+ * a completion we saw) must not hold their elements for ever. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, DISK_MAX_INFLIGHT);
-	__type(key, __u64); /* struct request * */
+	__type(key, __u64); /* request_key() */
 	__type(value, struct disk_req);
 } inflight SEC(".maps");
 
@@ -42,31 +55,81 @@ static __always_inline __u32 request_dev(struct request *rq)
 	return ((__u32)disk->major << 20) | (__u32)disk->first_minor;
 }
 
-/* issue_ns of a record whose request has ended (completed, merged, or made by a process not traced). Ended
- * records stay in the map for the next request that reuses the pointer (block requests come from a fixed pool
- * per device) to be rewritten in place: a lookup per request instead of an insert and a delete. */
+/* A slot's owner once its request has ended: the key with its low bit set. The slot stays the key's (finding
+ * its request ended) until another request takes it. */
+#define SLOT_ENDED(key) ((key) | 1)
+
+/* In the hash map, issue_ns of a record whose request has ended (completed, merged, or made by a process not
+ * traced): kept for the next request that reuses the pointer, rewritten in place, instead of a delete and an
+ * insert per request. */
 #define DISK_ENDED (~0ULL)
 
-static __always_inline bool ended(const struct disk_req *r)
+/* A request's key: its struct request pointer as a number, the distance from a fixed address (the verifier
+ * refuses arithmetic on a pointer but lets root take the difference of two). Unique and 8-aligned. */
+static __always_inline __u64 request_key(struct request *rq)
 {
-	return r->issue_ns == DISK_ENDED;
+	return (__u64)rq - (__u64)&cfg;
 }
 
-/* Starts the record of request `key` with the current task as its issuer, when that task is wanted: in
- * `slot` (the map's element for that pointer, holding an ended or stale request) or a new element. NULL: not
- * traced, and `slot`, if any, marked ended so that the previous request's issuer is not charged. */
-static __always_inline struct disk_req *start_request(__u64 key, struct disk_req *slot)
+static __always_inline struct disk_req *slot_of(__u64 key)
+{
+	/* Fibonacci hashing: the requests of a pool are a fixed stride apart */
+	__u32 i = (__u32)((key * 0x9E3779B97F4A7C15ULL) >> (64 - DISK_SLOT_BITS));
+
+	return bpf_map_lookup_elem(&slots, &i);
+}
+
+/* The live record of request `key`, or NULL. A slot owned by `key`, live or ended, is its truth: the hash
+ * map may hold an older life of it. */
+static __always_inline struct disk_req *find_request(__u64 key)
+{
+	struct disk_req *r = slot_of(key);
+
+	if (r && r->rq == key)
+		return r;
+	if (r && r->rq == SLOT_ENDED(key))
+		return NULL;
+	r = bpf_map_lookup_elem(&inflight, &key);
+	return r && r->issue_ns != DISK_ENDED ? r : NULL;
+}
+
+/* Marks the request of record `r` (found for `key`) ended; the last access to `r`, since its slot can pass to
+ * another request from then on. */
+static __always_inline void end_request(struct disk_req *r, __u64 key)
+{
+	barrier(); /* every read of the record before it is given away */
+	if (r->rq == key)
+		r->rq = SLOT_ENDED(key);
+	else
+		r->issue_ns = DISK_ENDED;
+}
+
+/* Starts the record of request `key` (a new request or a reused pointer whose last life we did not see end)
+ * with the current task as its issuer, when that task is wanted. NULL: not traced, and any record of the
+ * pointer marked ended so that its previous request's issuer is not charged. */
+static __always_inline struct disk_req *start_request(__u64 key)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct disk_req *s = slot_of(key), *r = NULL;
 	struct task_struct *t;
 	struct disk_req init;
+	__u64 owner;
 
+	if (!s)
+		return NULL; /* cannot happen: the index is below DISK_SLOTS */
+	owner = s->rq;
 	if (!tgid_wanted(pid_tgid >> 32)) {
-		if (slot)
-			slot->issue_ns = DISK_ENDED;
+		if (owner == key)
+			s->rq = SLOT_ENDED(key);
+		else if (owner != SLOT_ENDED(key) && (r = bpf_map_lookup_elem(&inflight, &key)))
+			r->issue_ns = DISK_ENDED;
 		return NULL;
 	}
+	/* the slot: ours already, or free (never used, or its request ended) and taken before another CPU */
+	if (owner == key || ((owner & 1 || !owner) && __sync_val_compare_and_swap(&s->rq, owner, key) == owner))
+		r = s;
 	t = bpf_get_current_task_btf();
+	init.rq = r ? key : 0;
 	init.insert_ns = 0;
 	init.issue_ns = 0;
 	init.tid = (__u32)pid_tgid;
@@ -75,9 +138,11 @@ static __always_inline struct disk_req *start_request(__u64 key, struct disk_req
 	init.cgroup_id = t->cgroups->dfl_cgrp->kn->id;
 	__builtin_memcpy(init.comm, t->comm, sizeof(init.comm));
 	__builtin_memcpy(init.pcomm, t->group_leader->comm, sizeof(init.pcomm));
-	if (slot) {
-		*slot = init;
-		return slot;
+	if (!r)
+		r = bpf_map_lookup_elem(&inflight, &key);
+	if (r) {
+		*r = init;
+		return r;
 	}
 	if (bpf_map_update_elem(&inflight, &key, &init, BPF_ANY)) {
 		count_lost_of(init.pid);
@@ -86,35 +151,26 @@ static __always_inline struct disk_req *start_request(__u64 key, struct disk_req
 	return bpf_map_lookup_elem(&inflight, &key);
 }
 
-/* The request's live record, started on first sight when `create` (see start_request). First sight is where
- * a request begins in the context of whoever submits it (block_io_start, when the kernel has it), else its
- * insert into the scheduler or its direct issue. NULL: not traced. */
-static __always_inline struct disk_req *request_of(struct request *rq, bool create)
-{
-	__u64 key = (__u64)rq;
-	struct disk_req *r = bpf_map_lookup_elem(&inflight, &key);
-
-	if (r && !ended(r))
-		return r;
-	return create ? start_request(key, r) : NULL;
-}
-
 /* A new request made from a bio, in the submitter's context (6.5+; absent before, where insert or issue
  * stand in). The request pointer may be a reused one whose last life we did not see end: start afresh. */
 SEC("tp_btf/block_io_start")
 int BPF_PROG(disk_io_start, struct request *rq)
 {
-	__u64 key = (__u64)rq;
-
-	start_request(key, bpf_map_lookup_elem(&inflight, &key));
+	start_request(request_key(rq));
 	return 0;
 }
 
+/* Where a request not seen starting is first seen (a kernel without block_io_start, or a request not made
+ * from a bio), the current task is taken as its issuer, unless at its insert a kernel thread (kblockd
+ * dispatching) inserts it for someone else. The task's flags are read only then: most requests were seen. */
 SEC("tp_btf/block_rq_insert")
 int BPF_PROG(disk_insert, struct request *rq)
 {
-	struct disk_req *r = request_of(rq, !(bpf_get_current_task_btf()->flags & PF_KTHREAD));
+	__u64 key = request_key(rq);
+	struct disk_req *r = find_request(key);
 
+	if (!r && !(bpf_get_current_task_btf()->flags & PF_KTHREAD))
+		r = start_request(key);
 	if (r && !r->insert_ns)
 		r->insert_ns = bpf_ktime_get_ns();
 	return 0;
@@ -123,17 +179,14 @@ int BPF_PROG(disk_insert, struct request *rq)
 SEC("tp_btf/block_rq_issue")
 int BPF_PROG(disk_issue, struct request *rq)
 {
-	/* a kernel thread issuing a request it did not make (kblockd dispatching) is not its issuer; one that
-	 * makes its own (jbd2, writeback) was seen making it */
-	struct disk_req *r = request_of(rq, !(bpf_get_current_task_btf()->flags & PF_KTHREAD));
+	__u64 key = request_key(rq);
+	struct disk_req *r = find_request(key);
 
-	if (!r) {
-		/* unseen until now: a kernel thread's own request on a kernel without block_io_start */
-		r = request_of(rq, true);
-		if (!r)
-			return 0;
-	}
-	r->issue_ns = bpf_ktime_get_ns();
+	/* unseen until its issue: the issuer's own request, a kernel thread's too (jbd2, flushes) */
+	if (!r)
+		r = start_request(key);
+	if (r)
+		r->issue_ns = bpf_ktime_get_ns();
 	return 0;
 }
 
@@ -141,11 +194,11 @@ int BPF_PROG(disk_issue, struct request *rq)
 SEC("tp_btf/block_rq_merge")
 int BPF_PROG(disk_merge, struct request *rq)
 {
-	__u64 key = (__u64)rq;
-	struct disk_req *r = bpf_map_lookup_elem(&inflight, &key);
+	__u64 key = request_key(rq);
+	struct disk_req *r = find_request(key);
 
 	if (r)
-		r->issue_ns = DISK_ENDED;
+		end_request(r, key);
 	return 0;
 }
 
@@ -195,15 +248,15 @@ static __always_inline void max_u64(__u64 *p, __u64 v)
 SEC("tp_btf/block_rq_complete")
 int BPF_PROG(disk_complete, struct request *rq, blk_status_t error, unsigned int nr_bytes)
 {
-	__u64 now = bpf_ktime_get_ns(), rqkey = (__u64)rq;
-	struct disk_req *r = bpf_map_lookup_elem(&inflight, &rqkey);
+	__u64 now = bpf_ktime_get_ns(), rqkey = request_key(rq);
+	struct disk_req *r = find_request(rqkey);
 	struct disk_key key;
 	struct disk_val *v;
 	struct disk_hist *h;
 	bool last;
 
 	/* made before the capture, or by a process we do not trace */
-	if (!r || !r->issue_ns || ended(r))
+	if (!r || !r->issue_ns)
 		return 0;
 	last = nr_bytes >= rq->__data_len;
 	key.epoch = current_epoch();
@@ -247,7 +300,7 @@ int BPF_PROG(disk_complete, struct request *rq, blk_status_t error, unsigned int
 	max_u64(&v->service_max_ns, s);
 	if (h)
 		hist_add(h->slots + DISK_SERVICE * BPFLAB_HIST_SLOTS, s, true);
-	r->issue_ns = DISK_ENDED;
+	end_request(r, rqkey);
 	return 0;
 }
 

@@ -6,6 +6,8 @@
 
 #define DISK_MAX_ENTRIES  16384 /* (thread, device, op) rows over two live epochs; a full map counts as lost */
 #define DISK_MAX_HISTS    4096  /* histogram pairs (1,208 bytes each, allocated when first used): at most 4.7 MiB */
+#define DISK_SLOT_BITS    12
+#define DISK_SLOTS        (1 << DISK_SLOT_BITS) /* in-flight requests' direct-mapped table (72 bytes a slot) */
 #define DISK_MAX_INFLIGHT 16384 /* requests between creation and completion (queue depths are far lower) */
 
 enum disk_stage {
@@ -53,6 +55,7 @@ struct disk_hist {
 
 /* A request in flight: who made it and when it was queued and issued (keyed by its struct request pointer). */
 struct disk_req {
+	__u64 rq;               /* in the slots table, the request owning the slot (disk.bpf.c); 0 in the hash map */
 	__u64 insert_ns;        /* 0: issued directly, never queued */
 	__u64 issue_ns;         /* 0: not issued yet; DISK_ENDED (disk.bpf.c): completed, merged or not traced */
 	__u64 cgroup_id;
@@ -60,6 +63,6 @@ struct disk_req {
 	__u32 pid;
 	char  comm[BPFLAB_COMM_LEN];
 	char  pcomm[BPFLAB_COMM_LEN];
-};                          /* 64 bytes */
+};                          /* 72 bytes */
 
 #endif /* DISK_H */
