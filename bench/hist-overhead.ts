@@ -13,7 +13,7 @@
 // Each configuration runs the workload ROUNDS times, interleaved with bare runs, and keeps the median.
 
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CaptureOptions } from "../kernel/capture/plan.js";
@@ -40,6 +40,8 @@ interface Tracer {
   name: string;
   start(): Promise<void>;
   stop(): Promise<Seen | undefined>;
+  /** The process holding the tracer's BPF programs while it runs. */
+  pid(): number | undefined;
 }
 
 /** p50 and p99 as the upper bounds of the buckets holding them. */
@@ -85,6 +87,7 @@ function tool(name: string, cmd: string, args: string[], ready: RegExp, parse: (
   let out = "";
   return {
     name,
+    pid: () => child?.pid,
     start: () =>
       new Promise((resolve, reject) => {
         out = "";
@@ -119,7 +122,7 @@ function bpflabTracer(
   cgroup: string | undefined,
   parse: (cap: Capture) => Seen | undefined,
 ): Tracer {
-  return bpflabCapture(name, collectors, parse, cgroup ? { cgroup } : {});
+  return { ...bpflabCapture(name, collectors, parse, cgroup ? { cgroup } : {}), pid: () => process.pid };
 }
 
 /** The events and p50/p99 of a `<collector>_hist` frame's rows that `keep` selects. */
@@ -143,6 +146,23 @@ async function floor(name: string, tracepoints: string[]): Promise<Tracer> {
 }
 
 const STATS = "/proc/sys/kernel/bpf_stats_enabled";
+
+/** The ids of the BPF programs process `pid` holds open (its fds' fdinfo has `prog_id:`). */
+function progIdsOf(pid: number): Set<number> {
+  const ids = new Set<number>();
+  const dir = `/proc/${pid}/fdinfo`;
+  for (const fd of readdirSync(dir)) {
+    let info: string;
+    try {
+      info = readFileSync(join(dir, fd), "utf8");
+    } catch {
+      continue; // closed meanwhile
+    }
+    const m = /^prog_id:\s*(\d+)/m.exec(info);
+    if (m) ids.add(Number(m[1]));
+  }
+  return ids;
+}
 
 interface ProgStat {
   name: string;
@@ -224,9 +244,11 @@ async function measure(
       const m = traced.get(t.name)!;
       const before = progStats();
       await t.start();
-      // the programs this tracer loaded (others' captures may load some meanwhile: the machine is shared)
+      // the programs this tracer loaded: new ones its process holds (other sessions load some meanwhile)
       const s0 = progStats();
-      const mine = [...s0.keys()].filter((id) => !before.has(id));
+      const pid = t.pid();
+      const held = pid === undefined ? undefined : progIdsOf(pid);
+      const mine = [...s0.keys()].filter((id) => !before.has(id) && (!held || held.has(id)));
       let ns: number;
       try {
         ns = await runIn(cg, bin, args, wall);

@@ -109,16 +109,17 @@ static __always_inline void end_request(struct disk_req *r, __u64 key)
  * pointer marked ended so that its previous request's issuer is not charged. */
 static __always_inline struct disk_req *start_request(__u64 key)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	/* plain loads from the BTF task pointer, not helper calls: this runs for every request */
+	struct task_struct *t = bpf_get_current_task_btf();
 	struct disk_req *s = slot_of(key), *r = NULL;
-	struct task_struct *t;
+	__u32 tgid = t->tgid;
 	struct disk_req init;
 	__u64 owner;
 
 	if (!s)
 		return NULL; /* cannot happen: the index is below DISK_SLOTS */
 	owner = s->rq;
-	if (!tgid_wanted(pid_tgid >> 32)) {
+	if (!tgid_wanted(tgid)) {
 		if (owner == key)
 			s->rq = SLOT_ENDED(key);
 		else if (owner != SLOT_ENDED(key) && (r = bpf_map_lookup_elem(&inflight, &key)))
@@ -128,13 +129,11 @@ static __always_inline struct disk_req *start_request(__u64 key)
 	/* the slot: ours already, or free (never used, or its request ended) and taken before another CPU */
 	if (owner == key || ((owner & 1 || !owner) && __sync_val_compare_and_swap(&s->rq, owner, key) == owner))
 		r = s;
-	t = bpf_get_current_task_btf();
 	init.rq = r ? key : 0;
 	init.insert_ns = 0;
 	init.issue_ns = 0;
-	init.tid = (__u32)pid_tgid;
-	init.pid = pid_tgid >> 32;
-	/* plain loads from the BTF task pointer, not helper calls: this runs for every request */
+	init.tid = t->pid;
+	init.pid = tgid;
 	init.cgroup_id = t->cgroups->dfl_cgrp->kn->id;
 	__builtin_memcpy(init.comm, t->comm, sizeof(init.comm));
 	__builtin_memcpy(init.pcomm, t->group_leader->comm, sizeof(init.pcomm));
