@@ -7,8 +7,8 @@
 #define DISK_MAX_ENTRIES  16384 /* (thread, device, op) rows over two live epochs; a full map counts as lost */
 #define DISK_MAX_HISTS    4096  /* histogram pairs (1,208 bytes each, allocated when first used): at most 4.7 MiB */
 #define DISK_SLOT_BITS    12
-#define DISK_SLOTS        (1 << DISK_SLOT_BITS) /* in-flight requests' direct-mapped table (72 bytes a slot) */
-#define DISK_MAX_INFLIGHT 16384 /* requests between creation and completion (queue depths are far lower) */
+#define DISK_SLOTS        (1 << DISK_SLOT_BITS) /* in-flight requests' direct-mapped table: 288 KiB */
+#define DISK_MAX_INFLIGHT 16384 /* in-flight requests whose slot another live request holds */
 
 enum disk_stage {
 	DISK_QUEUE = 0,   /* insert into the I/O scheduler to issue to the driver */
@@ -55,7 +55,8 @@ struct disk_hist {
 
 /* A request in flight: who made it and when it was queued and issued (keyed by its struct request pointer). */
 struct disk_req {
-	__u64 rq;               /* in the slots table, the request owning the slot (disk.bpf.c); 0 in the hash map */
+	__u64 rq;               /* in the slots table, the request owning the slot (request_key(), low bit set once
+				 * it ended); 0 in the hash map */
 	__u64 insert_ns;        /* 0: issued directly, never queued */
 	__u64 issue_ns;         /* 0: not issued yet; DISK_ENDED (disk.bpf.c): completed, merged or not traced */
 	__u64 cgroup_id;
