@@ -7,12 +7,13 @@
 // workload's events and the counts can be checked against each other and the truth (N calls, N reads); only
 // biolatency traces the whole system (its cgroup filter runs where requests are issued, often a kworker). A
 // last run per workload attaches bpflab and its peers together, so they count the same events.
-// Run as root: `npx tsx bench/hist-overhead.ts` (BENCH_ROUNDS, BENCH_ONLY=syscalls,sched,disk,locks).
+// Run as root: `npx tsx bench/hist-overhead.ts` (BENCH_ROUNDS, BENCH_ONLY=syscalls,sched,disk,locks; BENCH_PROGS=1
+// adds each tracer's run time and runs per operation program by program, to see where its probe time goes).
 //
 // Each configuration runs the workload ROUNDS times, interleaved with bare runs, and keeps the median.
 
 import { ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CaptureOptions } from "../kernel/capture/plan.js";
@@ -25,6 +26,7 @@ import { makeCgroup2, TestCgroup } from "../test/helpers/cgroups.js";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const ONLY = (process.env.BENCH_ONLY ?? "").split(",").filter(Boolean);
+const PER_PROG = process.env.BENCH_PROGS === "1";
 const GETPPID_NR = 110; // x86_64
 
 /** What a tracer saw of one workload run: events counted and the p50/p99 bucket bounds (ns), when it has them. */
@@ -38,6 +40,8 @@ interface Tracer {
   name: string;
   start(): Promise<void>;
   stop(): Promise<Seen | undefined>;
+  /** The process holding the tracer's BPF programs while it runs. */
+  pid(): number | undefined;
 }
 
 /** p50 and p99 as the upper bounds of the buckets holding them. */
@@ -83,6 +87,7 @@ function tool(name: string, cmd: string, args: string[], ready: RegExp, parse: (
   let out = "";
   return {
     name,
+    pid: () => child?.pid,
     start: () =>
       new Promise((resolve, reject) => {
         out = "";
@@ -117,7 +122,7 @@ function bpflabTracer(
   cgroup: string | undefined,
   parse: (cap: Capture) => Seen | undefined,
 ): Tracer {
-  return bpflabCapture(name, collectors, parse, cgroup ? { cgroup } : {});
+  return { ...bpflabCapture(name, collectors, parse, cgroup ? { cgroup } : {}), pid: () => process.pid };
 }
 
 /** The events and p50/p99 of a `<collector>_hist` frame's rows that `keep` selects. */
@@ -142,13 +147,40 @@ async function floor(name: string, tracepoints: string[]): Promise<Tracer> {
 
 const STATS = "/proc/sys/kernel/bpf_stats_enabled";
 
-/** run_time_ns of every BPF program in the kernel, by id (kernel.bpf_stats_enabled must be 1). */
-function progTimes(): Map<number, number> {
+/** The ids of the BPF programs process `pid` holds open (its fds' fdinfo has `prog_id:`). */
+function progIdsOf(pid: number): Set<number> {
+  const ids = new Set<number>();
+  const dir = `/proc/${pid}/fdinfo`;
+  for (const fd of readdirSync(dir)) {
+    let info: string;
+    try {
+      info = readFileSync(join(dir, fd), "utf8");
+    } catch {
+      continue; // closed meanwhile
+    }
+    const m = /^prog_id:\s*(\d+)/m.exec(info);
+    if (m) ids.add(Number(m[1]));
+  }
+  return ids;
+}
+
+interface ProgStat {
+  name: string;
+  ns: number;
+  runs: number;
+}
+
+/** run_time_ns and run_cnt of every BPF program in the kernel, by id (kernel.bpf_stats_enabled must be 1). */
+function progStats(): Map<number, ProgStat> {
   const list = JSON.parse(execFileSync("bpftool", ["prog", "show", "-j"], { encoding: "utf8" }) || "[]") as {
     id: number;
+    name?: string;
     run_time_ns?: number;
+    run_cnt?: number;
   }[];
-  return new Map(list.map((p) => [p.id, p.run_time_ns ?? 0]));
+  return new Map(
+    list.map((p) => [p.id, { name: p.name ?? String(p.id), ns: p.run_time_ns ?? 0, runs: p.run_cnt ?? 0 }]),
+  );
 }
 
 /** A workload and the tracers measured on it. */
@@ -202,23 +234,34 @@ async function measure(
   ops: number,
 ): Promise<Row[]> {
   const bare: number[] = [];
-  const traced = new Map<string, { ns: number[]; probe: number[]; seen: (Seen | undefined)[] }>(
-    tracers.map((t) => [t.name, { ns: [], probe: [], seen: [] }]),
-  );
+  const traced = new Map<
+    string,
+    { ns: number[]; probe: number[]; seen: (Seen | undefined)[]; progs: Map<string, { ns: number[]; runs: number[] }> }
+  >(tracers.map((t) => [t.name, { ns: [], probe: [], seen: [], progs: new Map() }]));
   for (let r = 0; r < ROUNDS; r++) {
     bare.push(await runIn(cg, bin, args, wall));
     for (const t of tracers) {
       const m = traced.get(t.name)!;
-      const before = progTimes();
+      const before = progStats();
       await t.start();
-      // the programs this tracer loaded (others' captures may load some meanwhile: the machine is shared)
-      const s0 = progTimes();
-      const mine = [...s0.keys()].filter((id) => !before.has(id));
+      // the programs this tracer loaded: new ones its process holds (other sessions load some meanwhile)
+      const s0 = progStats();
+      const pid = t.pid();
+      const held = pid === undefined ? undefined : progIdsOf(pid);
+      const mine = [...s0.keys()].filter((id) => !before.has(id) && (!held || held.has(id)));
       let ns: number;
       try {
         ns = await runIn(cg, bin, args, wall);
-        const s1 = progTimes();
-        m.probe.push(mine.reduce((sum, id) => sum + ((s1.get(id) ?? 0) - (s0.get(id) ?? 0)), 0) / ops);
+        const s1 = progStats();
+        const delta = (id: number, f: "ns" | "runs") => (s1.get(id)?.[f] ?? 0) - (s0.get(id)?.[f] ?? 0);
+        m.probe.push(mine.reduce((sum, id) => sum + delta(id, "ns"), 0) / ops);
+        for (const id of mine) {
+          const name = s0.get(id)!.name;
+          const p = m.progs.get(name) ?? { ns: [], runs: [] };
+          p.ns.push(delta(id, "ns") / ops);
+          p.runs.push(delta(id, "runs") / ops);
+          m.progs.set(name, p);
+        }
       } finally {
         m.seen.push(await t.stop());
       }
@@ -227,6 +270,13 @@ async function measure(
     }
     process.stderr.write(`  ${label}: round ${r + 1}/${ROUNDS}\n`);
   }
+  if (PER_PROG)
+    for (const t of tracers)
+      for (const [name, p] of traced.get(t.name)!.progs)
+        process.stderr.write(
+          `  ${t.name}: ${name}: ${median(p.ns).toFixed(0)} ns/op over ${median(p.runs).toFixed(2)} runs/op` +
+            ` (${(median(p.ns) / (median(p.runs) || 1)).toFixed(0)} ns/run)\n`,
+        );
   const base = median(bare);
   return [
     { workload: label, tracer: "none", ns: base, added: 0, ops },

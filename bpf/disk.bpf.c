@@ -15,12 +15,25 @@ const volatile struct disk_cfg cfg = {};
 #define REQ_OP_MASK ((1 << 8) - 1) /* REQ_OP_BITS: the operation is the low byte of cmd_flags */
 #define PF_KTHREAD  0x00200000
 
-/* LRU: a request freed without a completion we saw (merged into another, or made before the capture and
- * reused) must not hold its slot for ever. */
+/* In-flight requests, by struct request pointer, in two tables. First a direct-mapped one: an array whose
+ * slot is a hash of the pointer, so finding a request costs an inlined array access rather than a hash map
+ * lookup (the programs run four times per request). A slot belongs to one pointer at a time (disk_req.rq) and
+ * passes to another only once its request has ended. Block requests come from a fixed pool per device, so a
+ * pointer keeps finding its slot free for its next life, rewritten in place. A request whose slot holds
+ * another live request goes to the second table, a hash map. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, DISK_SLOTS);
+	__type(key, __u32);
+	__type(value, struct disk_req);
+} slots SEC(".maps");
+
+/* LRU: the records of requests that are gone (a device removed with its request pool, or one freed without
+ * a completion we saw) must not hold their elements for ever. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, DISK_MAX_INFLIGHT);
-	__type(key, __u64); /* struct request * */
+	__type(key, __u64); /* request_key() */
 	__type(value, struct disk_req);
 } inflight SEC(".maps");
 
@@ -31,39 +44,105 @@ struct {
 	__type(value, struct disk_val);
 } counts SEC(".maps");
 
-/* The disk a request is for, as dev_t (the kernel's MKDEV: major << 20 | minor). */
+/* The disk a request is for, as dev_t (the kernel's MKDEV: major << 20 | minor). tp_btf arguments are BTF
+ * pointers: plain loads (CO-RE relocated, fault-safe) instead of a bpf_probe_read_kernel call per field. */
 static __always_inline __u32 request_dev(struct request *rq)
 {
-	struct gendisk *disk = BPF_CORE_READ(rq, q, disk);
+	struct gendisk *disk = rq->q->disk;
 
 	if (!disk)
 		return 0;
-	return ((__u32)BPF_CORE_READ(disk, major) << 20) | (__u32)BPF_CORE_READ(disk, first_minor);
+	return ((__u32)disk->major << 20) | (__u32)disk->first_minor;
 }
 
-/* The request's record, made on first sight with the current task as its issuer when that task is wanted.
- * First sight is where a request begins in the context of whoever submits it (block_io_start, when the
- * kernel has it), else its insert into the scheduler or its direct issue. NULL: not traced. */
-static __always_inline struct disk_req *request_of(struct request *rq, bool create)
+/* A slot's owner once its request has ended: the key with its low bit set. The slot stays the key's (finding
+ * its request ended) until another request takes it. */
+#define SLOT_ENDED(key) ((key) | 1)
+
+/* In the hash map, issue_ns of a record whose request has ended (completed, merged, or made by a process not
+ * traced): kept for the next request that reuses the pointer, rewritten in place, instead of a delete and an
+ * insert per request. */
+#define DISK_ENDED (~0ULL)
+
+/* A request's key: its struct request pointer as a number, the distance from a fixed address (the verifier
+ * refuses arithmetic on a pointer but lets root take the difference of two). Unique and 8-aligned. */
+static __always_inline __u64 request_key(struct request *rq)
 {
-	__u64 key = (__u64)rq;
-	struct disk_req *r = bpf_map_lookup_elem(&inflight, &key);
-	struct task_struct *t;
-	__u64 pid_tgid;
+	return (__u64)rq - (__u64)&cfg;
+}
 
-	if (r || !create)
+static __always_inline struct disk_req *slot_of(__u64 key)
+{
+	/* Fibonacci hashing: the requests of a pool are a fixed stride apart */
+	__u32 i = (__u32)((key * 0x9E3779B97F4A7C15ULL) >> (64 - DISK_SLOT_BITS));
+
+	return bpf_map_lookup_elem(&slots, &i);
+}
+
+/* The live record of request `key`, or NULL. A slot owned by `key`, live or ended, is its truth: the hash
+ * map may hold an older life of it. */
+static __always_inline struct disk_req *find_request(__u64 key)
+{
+	struct disk_req *r = slot_of(key);
+
+	if (r && r->rq == key)
 		return r;
-	pid_tgid = bpf_get_current_pid_tgid();
-	if (!tgid_wanted(pid_tgid >> 32))
+	if (r && r->rq == SLOT_ENDED(key))
 		return NULL;
-	struct disk_req init = {};
+	r = bpf_map_lookup_elem(&inflight, &key);
+	return r && r->issue_ns != DISK_ENDED ? r : NULL;
+}
 
-	t = bpf_get_current_task_btf();
-	init.tid = (__u32)pid_tgid;
-	init.pid = pid_tgid >> 32;
-	init.cgroup_id = task_cgroup_id(t);
-	bpf_get_current_comm(init.comm, sizeof(init.comm));
-	READ_PROCESS_NAME(&init.pcomm, t);
+/* Marks the request of record `r` (found for `key`) ended; the last access to `r`, since its slot can pass to
+ * another request from then on. */
+static __always_inline void end_request(struct disk_req *r, __u64 key)
+{
+	barrier(); /* every read of the record before it is given away */
+	if (r->rq == key)
+		r->rq = SLOT_ENDED(key);
+	else
+		r->issue_ns = DISK_ENDED;
+}
+
+/* Starts the record of request `key` (a new request or a reused pointer whose last life we did not see end)
+ * with the current task as its issuer, when that task is wanted. NULL: not traced, and any record of the
+ * pointer marked ended so that its previous request's issuer is not charged. */
+static __always_inline struct disk_req *start_request(__u64 key)
+{
+	/* plain loads from the BTF task pointer, not helper calls: this runs for every request */
+	struct task_struct *t = bpf_get_current_task_btf();
+	struct disk_req *s = slot_of(key), *r = NULL;
+	__u32 tgid = t->tgid;
+	struct disk_req init;
+	__u64 owner;
+
+	if (!s)
+		return NULL; /* cannot happen: the index is below DISK_SLOTS */
+	owner = s->rq;
+	if (!tgid_wanted(tgid)) {
+		if (owner == key)
+			s->rq = SLOT_ENDED(key);
+		else if (owner != SLOT_ENDED(key) && (r = bpf_map_lookup_elem(&inflight, &key)))
+			r->issue_ns = DISK_ENDED;
+		return NULL;
+	}
+	/* the slot: ours already, or free (never used, or its request ended) and taken before another CPU */
+	if (owner == key || ((owner & 1 || !owner) && __sync_val_compare_and_swap(&s->rq, owner, key) == owner))
+		r = s;
+	init.rq = r ? key : 0;
+	init.insert_ns = 0;
+	init.issue_ns = 0;
+	init.tid = t->pid;
+	init.pid = tgid;
+	init.cgroup_id = t->cgroups->dfl_cgrp->kn->id;
+	__builtin_memcpy(init.comm, t->comm, sizeof(init.comm));
+	__builtin_memcpy(init.pcomm, t->group_leader->comm, sizeof(init.pcomm));
+	if (!r)
+		r = bpf_map_lookup_elem(&inflight, &key);
+	if (r) {
+		*r = init;
+		return r;
+	}
 	if (bpf_map_update_elem(&inflight, &key, &init, BPF_ANY)) {
 		count_lost_of(init.pid);
 		return NULL;
@@ -76,18 +155,21 @@ static __always_inline struct disk_req *request_of(struct request *rq, bool crea
 SEC("tp_btf/block_io_start")
 int BPF_PROG(disk_io_start, struct request *rq)
 {
-	__u64 key = (__u64)rq;
-
-	bpf_map_delete_elem(&inflight, &key);
-	request_of(rq, true);
+	start_request(request_key(rq));
 	return 0;
 }
 
+/* Where a request not seen starting is first seen (a kernel without block_io_start, or a request not made
+ * from a bio), the current task is taken as its issuer, unless at its insert a kernel thread (kblockd
+ * dispatching) inserts it for someone else. The task's flags are read only then: most requests were seen. */
 SEC("tp_btf/block_rq_insert")
 int BPF_PROG(disk_insert, struct request *rq)
 {
-	struct disk_req *r = request_of(rq, !(bpf_get_current_task_btf()->flags & PF_KTHREAD));
+	__u64 key = request_key(rq);
+	struct disk_req *r = find_request(key);
 
+	if (!r && !(bpf_get_current_task_btf()->flags & PF_KTHREAD))
+		r = start_request(key);
 	if (r && !r->insert_ns)
 		r->insert_ns = bpf_ktime_get_ns();
 	return 0;
@@ -96,17 +178,14 @@ int BPF_PROG(disk_insert, struct request *rq)
 SEC("tp_btf/block_rq_issue")
 int BPF_PROG(disk_issue, struct request *rq)
 {
-	/* a kernel thread issuing a request it did not make (kblockd dispatching) is not its issuer; one that
-	 * makes its own (jbd2, writeback) was seen making it */
-	struct disk_req *r = request_of(rq, !(bpf_get_current_task_btf()->flags & PF_KTHREAD));
+	__u64 key = request_key(rq);
+	struct disk_req *r = find_request(key);
 
-	if (!r) {
-		/* unseen until now: a kernel thread's own request on a kernel without block_io_start */
-		r = request_of(rq, true);
-		if (!r)
-			return 0;
-	}
-	r->issue_ns = bpf_ktime_get_ns();
+	/* unseen until its issue: the issuer's own request, a kernel thread's too (jbd2, flushes) */
+	if (!r)
+		r = start_request(key);
+	if (r)
+		r->issue_ns = bpf_ktime_get_ns();
 	return 0;
 }
 
@@ -114,9 +193,11 @@ int BPF_PROG(disk_issue, struct request *rq)
 SEC("tp_btf/block_rq_merge")
 int BPF_PROG(disk_merge, struct request *rq)
 {
-	__u64 key = (__u64)rq;
+	__u64 key = request_key(rq);
+	struct disk_req *r = find_request(key);
 
-	bpf_map_delete_elem(&inflight, &key);
+	if (r)
+		end_request(r, key);
 	return 0;
 }
 
@@ -126,30 +207,26 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__uint(max_entries, DISK_MAX_HISTS);
-	__type(key, struct disk_hist_key);
+	__type(key, struct disk_key); /* the row's key: one element holds both stages */
 	__type(value, struct disk_hist);
 } hists SEC(".maps");
 
-static __always_inline void count_in_hist(const struct disk_key *k, __u32 stage, const struct disk_req *r,
-					  __u64 ns)
+/* The histograms of row `k`, made on first use with the identity of the request's issuer. */
+static __always_inline struct disk_hist *hists_of(const struct disk_key *k, const struct disk_req *r)
 {
-	struct disk_hist_key key = {
-		.epoch = k->epoch, .tid = k->tid, .pid = k->pid, .dev = k->dev, .op = k->op, .stage = stage,
-	};
-	struct disk_hist *h = bpf_map_lookup_elem(&hists, &key);
+	struct disk_hist *h = bpf_map_lookup_elem(&hists, k);
 
 	if (!h) {
 		static const struct disk_hist zero = {};
 
-		h = insert_row(&hists, &key, &zero, k->pid);
+		h = insert_row(&hists, k, &zero, k->pid);
 		if (!h)
-			return;
+			return NULL;
 		h->cgroup_id = r->cgroup_id;
 		__builtin_memcpy(h->comm, r->comm, sizeof(h->comm));
 		__builtin_memcpy(h->pcomm, r->pcomm, sizeof(h->pcomm));
 	}
-	/* completions of one thread's requests can run on several CPUs at once */
-	hist_add(h->slots, ns, true);
+	return h;
 }
 
 /* ---- end of histograms ---- */
@@ -170,21 +247,22 @@ static __always_inline void max_u64(__u64 *p, __u64 v)
 SEC("tp_btf/block_rq_complete")
 int BPF_PROG(disk_complete, struct request *rq, blk_status_t error, unsigned int nr_bytes)
 {
-	__u64 now = bpf_ktime_get_ns(), rqkey = (__u64)rq;
-	struct disk_req *r = bpf_map_lookup_elem(&inflight, &rqkey);
+	__u64 now = bpf_ktime_get_ns(), rqkey = request_key(rq);
+	struct disk_req *r = find_request(rqkey);
 	struct disk_key key;
 	struct disk_val *v;
+	struct disk_hist *h;
 	bool last;
 
 	/* made before the capture, or by a process we do not trace */
 	if (!r || !r->issue_ns)
 		return 0;
-	last = nr_bytes >= BPF_CORE_READ(rq, __data_len);
+	last = nr_bytes >= rq->__data_len;
 	key.epoch = current_epoch();
 	key.tid = r->tid;
 	key.pid = r->pid;
 	key.dev = request_dev(rq);
-	key.op = BPF_CORE_READ(rq, cmd_flags) & REQ_OP_MASK;
+	key.op = rq->cmd_flags & REQ_OP_MASK;
 	key.pad = 0;
 	v = bpf_map_lookup_elem(&counts, &key);
 	if (!v) {
@@ -204,22 +282,24 @@ int BPF_PROG(disk_complete, struct request *rq, blk_status_t error, unsigned int
 	__sync_fetch_and_add(&v->count, 1);
 	if (error)
 		__sync_fetch_and_add(&v->errors, 1);
+	h = cfg.histogram ? hists_of(&key, r) : NULL;
 	if (r->insert_ns && r->issue_ns > r->insert_ns) {
 		__u64 q = r->issue_ns - r->insert_ns;
 
 		__sync_fetch_and_add(&v->queued, 1);
 		__sync_fetch_and_add(&v->queue_ns, q);
 		max_u64(&v->queue_max_ns, q);
-		if (cfg.histogram)
-			count_in_hist(&key, DISK_QUEUE, r, q);
+		/* completions of one thread's requests can run on several CPUs at once: atomic */
+		if (h)
+			hist_add(h->slots + DISK_QUEUE * BPFLAB_HIST_SLOTS, q, true);
 	}
 	__u64 s = now - r->issue_ns;
 
 	__sync_fetch_and_add(&v->service_ns, s);
 	max_u64(&v->service_max_ns, s);
-	if (cfg.histogram)
-		count_in_hist(&key, DISK_SERVICE, r, s);
-	bpf_map_delete_elem(&inflight, &rqkey);
+	if (h)
+		hist_add(h->slots + DISK_SERVICE * BPFLAB_HIST_SLOTS, s, true);
+	end_request(r, rqkey);
 	return 0;
 }
 

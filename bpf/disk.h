@@ -5,12 +5,15 @@
 #include "bpflab.h"
 
 #define DISK_MAX_ENTRIES  16384 /* (thread, device, op) rows over two live epochs; a full map counts as lost */
-#define DISK_MAX_HISTS    4096  /* histograms (624 bytes each, allocated when first used): at most 2.5 MiB */
-#define DISK_MAX_INFLIGHT 16384 /* requests between creation and completion (queue depths are far lower) */
+#define DISK_MAX_HISTS    4096  /* histogram pairs (1,208 bytes each, allocated when first used): at most 4.7 MiB */
+#define DISK_SLOT_BITS    12
+#define DISK_SLOTS        (1 << DISK_SLOT_BITS) /* in-flight requests' direct-mapped table: 288 KiB */
+#define DISK_MAX_INFLIGHT 16384 /* in-flight requests whose slot another live request holds */
 
 enum disk_stage {
 	DISK_QUEUE = 0,   /* insert into the I/O scheduler to issue to the driver */
 	DISK_SERVICE = 1, /* issue to the driver to completion */
+	DISK_STAGES = 2,
 };
 
 struct disk_cfg {
@@ -42,31 +45,25 @@ struct disk_val {
 	char  pcomm[BPFLAB_COMM_LEN]; /* the thread-group leader's comm */
 };                          /* 104 bytes */
 
-struct disk_hist_key {
-	__u32 epoch;
-	__u32 tid;
-	__u32 pid;
-	__u32 dev;
-	__u32 op;
-	__u32 stage;            /* enum disk_stage */
-};                          /* 24 bytes */
-
+/* Both stages' histograms in one element, so a completion looks up one. */
 struct disk_hist {
 	__u64 cgroup_id;
 	char  comm[BPFLAB_COMM_LEN];
 	char  pcomm[BPFLAB_COMM_LEN];
-	__u32 slots[BPFLAB_HIST_SLOTS]; /* requests per latency bucket */
-};                          /* 624 bytes */
+	__u32 slots[DISK_STAGES * BPFLAB_HIST_SLOTS]; /* requests per latency bucket: the queue's, then service's */
+};                          /* 1,208 bytes */
 
 /* A request in flight: who made it and when it was queued and issued (keyed by its struct request pointer). */
 struct disk_req {
+	__u64 rq;               /* in the slots table, the request owning the slot (request_key(), low bit set once
+				 * it ended); 0 in the hash map */
 	__u64 insert_ns;        /* 0: issued directly, never queued */
-	__u64 issue_ns;         /* 0: not issued yet */
+	__u64 issue_ns;         /* 0: not issued yet; DISK_ENDED (disk.bpf.c): completed, merged or not traced */
 	__u64 cgroup_id;
 	__u32 tid;
 	__u32 pid;
 	char  comm[BPFLAB_COMM_LEN];
 	char  pcomm[BPFLAB_COMM_LEN];
-};                          /* 64 bytes */
+};                          /* 72 bytes */
 
 #endif /* DISK_H */

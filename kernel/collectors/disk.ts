@@ -78,8 +78,6 @@ const keyColumns: Record<string, ColumnDecl> = {
   },
 };
 
-const STAGES: Record<number, string> = { 0: "queue", 1: "service" };
-
 /**
  * One row per issuing thread, disk and operation per interval, charged to the thread that made the request
  * even when it completes in interrupt context; with `histogram`, disk_hist has the queue and service time
@@ -185,16 +183,14 @@ export const disk = defineCollector({
     },
     histogramFrame({
       name: "disk_hist",
-      source: { kind: "aggregate", map: "hists", key: "disk_hist_key", value: "disk_hist" },
+      source: { kind: "aggregate", map: "hists", key: "disk_key", value: "disk_hist" },
       identity: THREAD_KEY_IDENTITY,
-      keys: {
-        ...keyColumns,
-        stage: {
-          from: "key.stage",
-          type: "str",
-          map: (s) => STAGES[Number(s)] ?? "?",
-          description: "queue (insert→issue) | service (issue→complete)",
-        },
+      keys: keyColumns,
+      // enum disk_stage's order in the value's slots
+      parts: {
+        column: "stage",
+        names: ["queue", "service"],
+        description: "queue (insert→issue) | service (issue→complete)",
       },
       counts: "requests",
       what: "disk I/O time",

@@ -98,6 +98,11 @@ export interface HistogramFrameDecl<O> {
   identity: IdentityDecl;
   /** The collector's own key columns (a syscall, a function, a device), before le_ns and count. */
   keys: Record<string, ColumnDecl>;
+  /**
+   * The value's `slots` holds several histograms one after the other, one per name (disk: queue then service
+   * time, so that a completion updates one map element, not two): a key column after `keys` says which.
+   */
+  parts?: { column: string; names: string[]; description: string };
   /** What the histogram times, for the count column's description ("calls", "waits"). */
   counts: string;
   /** Which options turn it on (default: `histogram`). */
@@ -119,6 +124,9 @@ export interface HistogramFrameDecl<O> {
  * (the bucket's upper bound) and `count`. Read it with `latencyPercentiles` or plot it with `latencyHeatmap`.
  */
 export function histogramFrame<O extends { histogram?: boolean }>(d: HistogramFrameDecl<O>): FrameDecl<O> {
+  const parts = d.parts;
+  // the slots of one histogram: the whole array, or its share when it holds several
+  const per = (row: RowAccess) => row.arrayLength / (parts?.names.length ?? 1);
   return {
     name: d.name,
     source: d.source,
@@ -145,11 +153,19 @@ export function histogramFrame<O extends { histogram?: boolean }>(d: HistogramFr
     },
     columns: {
       ...d.keys,
+      ...(parts && {
+        [parts.column]: {
+          from: "val.slots[#]",
+          type: "str",
+          map: (slot, row: RowAccess) => parts.names[Math.floor(Number(slot) / per(row))] ?? "?",
+          description: parts.description,
+        },
+      }),
       le_ns: {
         from: "val.slots[#]",
         type: "f64",
         unit: "ns",
-        map: (slot, row: RowAccess) => histUpperNs(Number(slot), row.arrayLength),
+        map: (slot, row: RowAccess) => histUpperNs(Number(slot) % per(row), per(row)),
         description: "the bucket's upper bound: counts values above the previous bucket's le_ns up to this (+Inf last)",
       },
       count: {

@@ -143,7 +143,15 @@ describe.each(histFrames)("frame %s (rowsPer)", (_name, c, frame) => {
       [60, 1],
       [NSLOTS - 1, 2],
     ]);
-    for (const [slot, n] of counts) put(vb, val, ["slots"], n, slot);
+    // a value may hold several histograms one after the other (disk_hist: queue, service), a key column naming
+    // each: every part gets the same buckets, its counts raised by its index to tell them apart
+    const slotsLength = (val.fields.find((x) => x.name === "slots")!.type as Extract<FieldKind, { kind: "array" }>)
+      .length;
+    const parts = slotsLength / NSLOTS;
+    const partColumn = Object.entries(frame.columns).find(([n, col]) => n !== "le_ns" && col.from === "val.slots[#]");
+    expect(Number.isInteger(parts)).toBe(true);
+    expect(partColumn !== undefined).toBe(parts > 1);
+    for (let p = 0; p < parts; p++) for (const [slot, n] of counts) put(vb, val, ["slots"], n + p, p * NSLOTS + slot);
     const d = compileFrameDecoder(frame, btf, c.object);
     const out = new FrameBuilder(frame.schema, 16);
     d.decodeEntry(
@@ -155,9 +163,16 @@ describe.each(histFrames)("frame %s (rowsPer)", (_name, c, frame) => {
       ctx,
     );
     const f = out.finish(frame.name);
-    expect(f.length).toBe(counts.size);
-    expect([...f.numeric("le_ns")]).toEqual([...counts.keys()].map((s) => histUpperNs(s, NSLOTS)));
-    expect([...f.numeric("count")]).toEqual([...counts.values()]);
+    const each = <T>(per: (p: number) => T[]) => Array.from({ length: parts }, (_, p) => per(p)).flat();
+    expect(f.length).toBe(counts.size * parts);
+    expect([...f.numeric("le_ns")]).toEqual(each(() => [...counts.keys()].map((s) => histUpperNs(s, NSLOTS))));
+    expect([...f.numeric("count")]).toEqual(each((p) => [...counts.values()].map((n) => n + p)));
+    if (partColumn) {
+      const names = f.strings(partColumn[0]);
+      const first = each((p) => [names[p * counts.size]!]);
+      expect(new Set(first).size).toBe(parts);
+      expect([...names]).toEqual(each((p) => Array<string>(counts.size).fill(first[p]!)));
+    }
     expect(new Set(f.numeric("tid"))).toEqual(new Set([4242]));
     expect(new Set(f.numeric("pid"))).toEqual(new Set([4240]));
     expect(new Set(f.numeric("t_s"))).toEqual(new Set([2]));
