@@ -170,28 +170,11 @@ export class HistoryScorer {
     this.d = X.cols;
     this.scores = new Float64Array(X.rows);
     this.learntAt = new Float64Array(X.rows).fill(Infinity);
-    // With commonMode, the first pass keeps every row's deviations (and which come from its own history) to find
-    // the common shift, then rescores from them.
-    const kept = opts.commonMode
-      ? {
-          // Float64, as the scores are: the rescored rows must equal what contributions() adds up.
-          z: new Float64Array(X.rows * X.cols),
-          scale: new Float64Array(X.rows * X.cols),
-          own: new Uint8Array(X.rows * X.cols),
-        }
-      : undefined;
-    const keep = kept
-      ? (r: number, env: Envelope): void => {
-          const z = this.deviations(r, env);
-          // In the matrix' (log) units: a common shift is a common factor, whatever each process's own spread.
-          for (let j = 0; j < this.d; j++) {
-            kept.z[r * this.d + j] = z[j]! * env.scale[j]!;
-            kept.scale[r * this.d + j] = env.scale[j]!;
-          }
-          for (let j = 0; j < this.d; j++)
-            if (env.source[j] === "own" && env.center[j]! > 0) kept.own[r * this.d + j] = 1;
-        }
-      : undefined;
+    // With commonMode, the first pass keeps what finding the common shift needs, sparsely (most deviations are 0,
+    // and a long whole-machine capture has millions of cells): per window and feature, how many rows have their
+    // own history of it and the nonzero deviations among them; per row, its nonzero deviations for the rescoring.
+    const kept = opts.commonMode ? new CommonShift(X.rows, X.cols, ctx.window) : undefined;
+    const keep = kept ? (r: number, env: Envelope): void => kept.add(r, this.deviations(r, env), env) : undefined;
     if (ref.kind === "causal") this.scoreCausal(keep);
     else {
       for (let r = 0; r < X.rows; r++) {
@@ -200,51 +183,28 @@ export class HistoryScorer {
         keep?.(r, env);
       }
     }
-    if (kept) this.removeCommon(kept.z, kept.scale, kept.own, opts.commonMin ?? 5);
+    if (kept) this.removeCommon(kept, opts.commonMin ?? 5);
   }
 
   /**
    * Per window and feature, the median deviation of the rows that have their own history of that activity (up and
    * down apart: the median of max(z, 0) and of min(z, 0)); then every row is rescored with that much taken off.
    */
-  private removeCommon(z: Float64Array, scale: Float64Array, own: Uint8Array, least: number): void {
+  private removeCommon(kept: CommonShift, least: number): void {
+    const shifts = kept.shifts(least);
+    if (!shifts) return;
+    this.common = shifts;
     const d = this.d;
-    const windowIndex = new Map<number, number>();
-    for (let r = 0; r < this.X.rows; r++) {
-      const w = this.ctx.window[r]!;
-      if (!windowIndex.has(w)) windowIndex.set(w, windowIndex.size);
-    }
-    const W = windowIndex.size;
-    const up = new Float64Array(W * d);
-    const down = new Float64Array(W * d);
-    const rowsOf: number[][] = Array.from({ length: W }, () => []);
-    for (let r = 0; r < this.X.rows; r++) rowsOf[windowIndex.get(this.ctx.window[r]!)!]!.push(r);
-    let any = false;
-    const ups: number[] = [];
-    const downs: number[] = [];
-    for (let k = 0; k < W; k++) {
-      for (let j = 0; j < d; j++) {
-        ups.length = 0;
-        downs.length = 0;
-        for (const r of rowsOf[k]!) {
-          if (!own[r * d + j]) continue;
-          const v = z[r * d + j]!;
-          ups.push(Math.max(v, 0));
-          downs.push(Math.min(v, 0));
-        }
-        if (ups.length < least) continue;
-        up[k * d + j] = median(ups);
-        down[k * d + j] = median(downs);
-        any ||= up[k * d + j]! > 0 || down[k * d + j]! < 0;
-      }
-    }
-    if (!any) return;
-    this.common = { up, down, windowIndex };
     const row = new Float64Array(d);
     for (let r = 0; r < this.X.rows; r++) {
-      if (this.scores[r] === 0) continue;
-      const k = windowIndex.get(this.ctx.window[r]!)! * d;
-      for (let j = 0; j < d; j++) row[j] = shrink(z[r * d + j]!, up[k + j]!, down[k + j]!) / (scale[r * d + j]! || 1);
+      const nz = kept.rowDeviations[r];
+      if (!nz || this.scores[r] === 0) continue;
+      const k = shifts.windowIndex.get(this.ctx.window[r]!)! * d;
+      row.fill(0);
+      for (let i = 0; i < nz.length; i += 3) {
+        const j = nz[i]!;
+        row[j] = shrink(nz[i + 1]!, shifts.up[k + j]!, shifts.down[k + j]!) / nz[i + 2]!;
+      }
       this.scores[r] = this.sumOfGroups(row);
     }
   }
@@ -565,6 +525,73 @@ export class HistoryScorer {
   }
 }
 
+/** What HistoryScorer's commonMode keeps of the first pass, sparsely. */
+class CommonShift {
+  /** Window index (dense) per window number. */
+  readonly windowIndex = new Map<number, number>();
+  /** Per (window, feature): rows with their own history of the feature. */
+  private readonly eligible: Int32Array;
+  /** Per (window, feature): those rows' nonzero deviations, in the matrix' (log) units. */
+  private readonly nonzero = new Map<number, number[]>();
+  /** Per row: its nonzero deviations as (column, deviation in log units, scale) triples. */
+  readonly rowDeviations: (number[] | undefined)[];
+
+  constructor(
+    rows: number,
+    private readonly d: number,
+    private readonly window: ArrayLike<number>,
+  ) {
+    for (let r = 0; r < rows; r++)
+      if (!this.windowIndex.has(window[r]!)) this.windowIndex.set(window[r]!, this.windowIndex.size);
+    this.eligible = new Int32Array(this.windowIndex.size * d);
+    this.rowDeviations = new Array<number[] | undefined>(rows);
+  }
+
+  /** Row r's deviations z (in its envelope's scale units). */
+  add(r: number, z: Float64Array, env: Envelope): void {
+    const k = this.windowIndex.get(this.window[r]!)! * this.d;
+    let mine: number[] | undefined;
+    for (let j = 0; j < this.d; j++) {
+      // In the matrix' (log) units: a common shift is a common factor, whatever each process's own spread.
+      const v = z[j]! * env.scale[j]!;
+      if (env.source[j] === "own" && env.center[j]! > 0) {
+        this.eligible[k + j]!++;
+        if (v !== 0) {
+          let list = this.nonzero.get(k + j);
+          if (!list) this.nonzero.set(k + j, (list = []));
+          list.push(v);
+        }
+      }
+      if (v !== 0) (mine ??= []).push(j, v, env.scale[j]!);
+    }
+    this.rowDeviations[r] = mine;
+  }
+
+  /** The common shifts, or undefined when there is none to take off. */
+  shifts(least: number): { up: Float64Array; down: Float64Array; windowIndex: Map<number, number> } | undefined {
+    const up = new Float64Array(this.eligible.length);
+    const down = new Float64Array(this.eligible.length);
+    let any = false;
+    for (const [cell, values] of this.nonzero) {
+      const n = this.eligible[cell]!;
+      if (n < least) continue;
+      const pos = values.filter((v) => v > 0).sort((a, b) => a - b);
+      const neg = values.filter((v) => v < 0).sort((a, b) => a - b);
+      // n values each: max(z, 0) is the n − |pos| zeros then pos; min(z, 0) is neg then the zeros
+      up[cell] = medianOf(n, (i) => (i < n - pos.length ? 0 : pos[i - (n - pos.length)]!));
+      down[cell] = medianOf(n, (i) => (i < neg.length ? neg[i]! : 0));
+      any ||= up[cell]! > 0 || down[cell]! < 0;
+    }
+    return any ? { up, down, windowIndex: this.windowIndex } : undefined;
+  }
+}
+
+/** The median of n sorted values given by index. */
+function medianOf(n: number, at: (i: number) => number): number {
+  const m = n >> 1;
+  return n % 2 ? at(m) : (at(m - 1) + at(m)) / 2;
+}
+
 /** z of a state or event seen in `share` of `n` reference windows: √(2 ln 1/p), p = (share·n + ½) / (n + 1). */
 function surprise(n: number, share: number): number {
   return Math.sqrt(2 * Math.log((n + 1) / (share * n + 0.5)));
@@ -573,12 +600,6 @@ function surprise(n: number, share: number): number {
 /** z moved toward 0 by the common shift in its direction (up ≥ 0, down ≤ 0), never past it. */
 function shrink(z: number, up: number, down: number): number {
   return z > 0 ? Math.max(0, z - up) : z < 0 ? Math.min(0, z - down) : 0;
-}
-
-function median(v: number[]): number {
-  v.sort((a, b) => a - b);
-  const m = v.length >> 1;
-  return v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2;
 }
 
 /** Index of the first value above v in a[0..n). */
