@@ -2,7 +2,8 @@
 // a minimal C consumer of the same rings (the physical limit here), and what streaming every event costs the
 // traced program, beside bpftrace printing per event, perf trace and strace -c. One run, printed as tables.
 //
-//   npx tsx bench/events-throughput.ts        (BENCH_EVENTS=2000000 BENCH_ROUNDS=3 to change the sizes)
+//   npx tsx bench/events-throughput.ts        (BENCH_EVENTS=2000000 BENCH_ROUNDS=3 to change the sizes;
+//                                             BENCH_LIVE=0 for the consumer capacity alone)
 
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -176,6 +177,7 @@ async function main(): Promise<void> {
     );
     console.log(`| bpflab, into columns, then Parquet (zstd) | ${fmt(jsPq)} | ${(jsPq / cRate).toFixed(2)}× |`);
 
+    if (process.env.BENCH_LIVE === "0") return;
     // 2. live: what the traced program pays, and how many events arrive
     const CALLS = Math.min(N, 1_000_000);
     const rows: LiveRow[] = [];

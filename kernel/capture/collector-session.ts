@@ -12,7 +12,7 @@ import { RingReader } from "../loader/ring-reader.js";
 import { PerCpuRings } from "../loader/percpu-rings.js";
 import { compileFrameDecoder, DecodeContext, FrameDecoder } from "../collectors/decoder.js";
 import { BatchDecoder, compileBatchDecoder } from "../collectors/batch-decoder.js";
-import { runRows } from "../collectors/run-order.js";
+import { RowScratch, runRows } from "../collectors/run-order.js";
 import { EventBuilder } from "../frame/event-builder.js";
 import { encodeConfig } from "../collectors/config-encoder.js";
 import type { CollectorRuntime, FilterConfig, StackSummary } from "../collectors/schema.js";
@@ -74,6 +74,8 @@ interface EventPart {
   decoder?: BatchDecoder;
   builder?: EventBuilder;
   t0?: bigint;
+  /** The merge's row indexes, reused by every drain. */
+  scratch: RowScratch;
 }
 
 /**
@@ -175,6 +177,7 @@ export class CollectorSession {
             outer: obj.map(f.source.ring),
             lostMap: obj.map(f.source.perCpu.lost, { perCpu: true }),
             ringBytes: kb * 1024,
+            scratch: { rows: new Uint32Array(0) },
           };
         }
         return part;
@@ -258,7 +261,7 @@ export class CollectorSession {
           const n = runs.reduce((k, r) => k + r.count, 0);
           records += n;
           const row0 = builder.reserve(n);
-          const place = runRows(runs, decoder.timeOffset, ev.t0!, row0);
+          const place = runRows(runs, decoder.timeOffset, ev.t0!, row0, ev.scratch);
           runs.forEach((run, i) => decoder.decode(run, builder, place[i]!.first, place[i]!.rows));
         }
         rings.release();
@@ -339,7 +342,7 @@ export class CollectorSession {
     const out: Record<string, Frame> = {};
     for (const p of this.parts) {
       const raw = p.events?.builder ? p.events.builder.take(p.name) : p.builder.take(p.name);
-      const f = fillCgroupColumns(raw, this.cgroups);
+      const f = fillCgroupColumns(raw, this.cgroups, p.events?.builder !== undefined);
       this.rowTotals.set(p.name, this.rowTotals.get(p.name)! + f.length);
       out[p.name] = f;
     }

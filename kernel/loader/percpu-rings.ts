@@ -31,6 +31,8 @@ interface Ring {
   dataOff: number;
   /** The consumer position after the last peek(). */
   peeked?: number;
+  /** The times peek() read, per record of its runs (kept from one peek to the next, grown as needed). */
+  keys: Float64Array;
 }
 
 /** A run of committed records of one ring, all of `stride` bytes: record i starts at byte `start + i × stride`. */
@@ -43,6 +45,10 @@ export interface RecordRun {
   start: number;
   stride: number;
   count: number;
+  /** The records' times (ns after t0) as peek() read them, from `keys[keyStart]`: the merge reads no ring
+   * memory again. Valid until the next peek(). */
+  keys?: Float64Array;
+  keyStart?: number;
 }
 
 export class PerCpuRings {
@@ -89,7 +95,7 @@ export class PerCpuRings {
         "a smaller ringKb needs less locked memory",
       );
     }
-    const ring: Partial<Ring> = { fd };
+    const ring: Partial<Ring> = { fd, keys: new Float64Array(1024) };
     try {
       const key = Buffer.alloc(4);
       key.writeUInt32LE(cpu);
@@ -133,47 +139,61 @@ export class PerCpuRings {
     const hi0 = Number(t0 >> 32n),
       lo0 = Number(t0 & 0xffffffffn);
     const tw = timeOffset >>> 2;
+    const { recordSize, stride, size } = this;
+    // a run ends before it would pass the end of the double map
+    const maxRun = Math.ceil(size / stride);
     for (let cpu = 0; cpu < this.rings.length; cpu++) {
       const r = this.rings[cpu]!;
       let cons = Number(Atomics.load(r.cons, 0));
       const prod = Number(Atomics.load(r.prod, 0));
       const words = r.words;
+      const dataOff = r.dataOff;
+      // at most one key per record slot of the pending bytes
+      const most = Math.ceil((prod - cons) / stride);
+      if (r.keys.length < most) r.keys = new Float64Array(Math.max(most, 2 * r.keys.length));
+      const keys = r.keys;
+      let nk = 0;
       let stop = false;
       while (cons < prod && !stop) {
         // a run: consecutive committed records of the expected size, at most up to the end of the double map
         const first = cons;
+        const k0 = nk;
         let n = 0;
         let skip = 0;
         while (cons < prod) {
-          const off = r.dataOff + (cons & mask);
+          const off = dataOff + (cons & mask);
           const hdr = Atomics.load(words, off >>> 2) >>> 0;
           if (hdr & BUSY) {
             stop = true; // a producer is still writing it
             break;
           }
           const len = hdr & ~(BUSY | DISCARD);
-          const rec = Math.ceil((len + HDR) / 8) * 8;
-          if (hdr & DISCARD || len !== this.recordSize) {
+          const rec = (len + HDR + 7) & ~7;
+          if (hdr & DISCARD || len !== recordSize) {
             skip = rec;
             break;
           }
           const q = ((off + HDR) >>> 2) + tw;
-          if ((words[q + 1]! - hi0) * 4294967296 + (words[q]! - lo0) >= limitNs) {
+          const t = (words[q + 1]! - hi0) * 4294967296 + (words[q]! - lo0);
+          if (t >= limitNs) {
             stop = true;
             break;
           }
+          keys[nk++] = t;
           n++;
           cons += rec;
-          if (n * this.stride >= this.size) break;
+          if (n >= maxRun) break;
         }
         if (n > 0) {
           runs.push({
             cpu,
             words,
             bytes: r.bytes,
-            start: r.dataOff + (first & mask) + HDR,
-            stride: this.stride,
+            start: dataOff + (first & mask) + HDR,
+            stride,
             count: n,
+            keys,
+            keyStart: k0,
           });
         }
         if (skip) cons += skip;
@@ -212,6 +232,7 @@ function unmap(r: Partial<Ring>): void {
   r.cons = r.prod = undefined;
   r.words = undefined;
   r.bytes = undefined;
+  r.keys = undefined;
   if (r.consumer) lb.munmap(r.consumer, lb.getpagesize());
   if (r.producer && r.producerLen) lb.munmap(r.producer, r.producerLen);
   r.consumer = r.producer = undefined;

@@ -115,4 +115,53 @@ describe("batch decoder", () => {
     ]);
     expect(succ.f.numeric("t_s")[1]).toBeCloseTo(2e-9, 15);
   });
+
+  it("merges long stretches and equal times as one pick per record would, from peek's keys or from ring memory", () => {
+    const btf = Btf.ofObject(join(objectDir(), "syscalls.bpf.o"));
+    const timeOffset = btf.struct("syscalls_event")!.fields.find((f) => f.name === "ts_ns")!.offset;
+    // run 0: 0..299 in steps of 1; run 1: a few times, some equal to run 0's; run 2: equal to run 1's
+    const times = [Array.from({ length: 300 }, (_, i) => i), [5, 5, 40, 41, 41, 250, 299, 400], [5, 41, 299, 299]];
+    const runs = times.map((ts) => records(btf, "syscalls_event", ts.length, (i) => t0.mono + BigInt(ts[i]!)));
+    const withKeys = runs.map((r, j) => ({ ...r, keys: Float64Array.from([0, ...times[j]!]), keyStart: 1 }));
+    // the reference: every row picks the lowest head time, the earliest run on ties
+    const heads = times.map(() => 0);
+    const want = times.map((ts) => new Array<number>(ts.length));
+    const total = times.reduce((n, ts) => n + ts.length, 0);
+    for (let o = 0; o < total; o++) {
+      let best = -1;
+      times.forEach((ts, j) => {
+        if (heads[j]! < ts.length && (best < 0 || ts[heads[j]!]! < times[best]![heads[best]!]!)) best = j;
+      });
+      want[best]![heads[best]!++] = 10 + o;
+    }
+    const scratch = { rows: new Uint32Array(4) };
+    for (const rs of [runs, withKeys, withKeys]) {
+      const place = runRows(rs, timeOffset, t0.mono, 10, scratch);
+      expect(place.map((p) => [...p.rows!])).toEqual(want);
+    }
+    expect(scratch.rows.length).toBeGreaterThanOrEqual(total);
+  });
+
+  it("hands rows that fill the columns over to the frame, which later rows never overwrite; fewer are copied", () => {
+    const schema = [{ name: "v", type: "u32" as const, description: "" }];
+    const eb = new EventBuilder(schema, 16);
+    const fill = (n: number, v: number) => {
+      const r0 = eb.reserve(n);
+      const col = eb.columns[0] as Uint32Array;
+      for (let i = 0; i < n; i++) col[r0 + i] = v + i;
+    };
+    fill(1000, 0); // one reserve of an empty builder: columns of exactly 1,000 rows, handed over
+    const whole = eb.take("x");
+    fill(1000, 5000);
+    fill(10, 9000); // grows (copies its rows) and leaves spare room: this take copies
+    const part = eb.take("x");
+    fill(3, 7);
+    expect([...whole.numeric("v")]).toEqual(Array.from({ length: 1000 }, (_, i) => i));
+    expect(part.length).toBe(1010);
+    expect([...part.numeric("v")]).toEqual([
+      ...Array.from({ length: 1000 }, (_, i) => 5000 + i),
+      ...Array.from({ length: 10 }, (_, i) => 9000 + i),
+    ]);
+    expect((part.column("v") as Uint32Array).buffer.byteLength).toBe(1010 * 4);
+  });
 });
