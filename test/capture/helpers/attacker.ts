@@ -30,14 +30,30 @@ export function createAttacker(): Attacker {
       return { status: r.status, stdout: r.stdout, stderr: r.stderr };
     },
     start(script) {
-      const child = spawn("setpriv", as(["bash", "-c", script]), { stdio: "ignore" });
+      // Its own process group, so that the script's children go with it.
+      const child = spawn("setpriv", as(["bash", "-c", script]), { stdio: "ignore", detached: true });
       started.push(child);
       return child;
     },
     remove() {
-      // Only the processes this helper started (setpriv execs bash in place, so the pid is the script's).
-      for (const c of started) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
-      execFileSync("userdel", [name]);
+      // The processes this helper started and their children (setpriv execs bash in place, so the pid is the
+      // script's and leads its group), then whatever else still runs as this test-only uid; userdel refuses a
+      // user with a live process, and a killed one takes a moment to go on a loaded machine.
+      for (const c of started) {
+        if (c.exitCode !== null || c.signalCode !== null || c.pid === undefined) continue;
+        try {
+          process.kill(-c.pid, "SIGKILL");
+        } catch {
+          c.kill("SIGKILL");
+        }
+      }
+      for (let attempt = 0; ; attempt++) {
+        spawnSync("pkill", ["-KILL", "-U", String(uid)]);
+        const r = spawnSync("userdel", [name], { encoding: "utf8" });
+        if (r.status === 0) return;
+        if (attempt >= 50) throw new Error(`userdel ${name}: ${r.stderr.trim()}`);
+        spawnSync("sleep", ["0.1"]);
+      }
     },
   };
 }
