@@ -16,11 +16,15 @@ const volatile struct sched_cfg cfg = {};
 
 /* Where a thread is between switch-out and switch-in. */
 struct tstate {
-	__u64 out_ts;     /* last switch-out (or, first seen at a wakeup, since when it is known to be blocked); 0: on CPU */
+	__u64 out_ts;     /* last switch-out (or, first seen at a wakeup, since when it is known to be blocked); 0: on CPU
+			   * (or waiting since before it was first seen: no whole wait to put in the histogram) */
 	__u64 wake_ts;    /* wakeup after a blocking switch-out */
 	__u64 charged_ts; /* blocked time before this is already charged; 0: not blocked (or all charged) */
+	__u64 rq_ts;      /* run-queue wait before this is already charged (to runq_ns); 0: not waiting. out_ts and
+			   * wake_ts keep where the whole wait began, for the histogram */
+	__u64 known;      /* a switch or wakeup of this thread has been seen (storage is created zeroed); 64 bits:
+			   * claimed with a compare-and-swap, and clang 14's BPF target (no -mcpu=v3) has no 32-bit one */
 	__u32 runnable;   /* switched out preempted: it waits on the run queue, not blocked */
-	__u32 known;      /* a switch or wakeup of this thread has been seen (storage is created zeroed) */
 };
 
 struct {
@@ -127,6 +131,7 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 			s->runnable = runnable;
 			/* a dying thread's last switch is not the start of a block */
 			s->charged_ts = runnable || (prev_state & TASK_DEAD) ? 0 : now;
+			s->rq_ts = runnable ? now : 0;
 		}
 		v = row_of(prev, tid, tgid);
 		if (v) {
@@ -141,20 +146,30 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 	tgid = next->tgid;
 	if (!tid || !tgid_wanted(tgid))
 		return 0;
-	s = bpf_task_storage_get(&tstates, next, 0, 0);
+	/* created here if need be (its switch-out would create it anyway): sched_charge may be taking this same
+	 * thread on as waiting since before the capture, and `known` below decides which of the two charges that */
+	s = bpf_task_storage_get(&tstates, next, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	v = row_of(next, tid, tgid);
-	if (!s || !s->known) {
+	if (!s || (!s->known && __sync_val_compare_and_swap(&s->known, 0, 1) == 0)) {
 		/* no switch-out or wakeup seen: it has been waiting on the run queue since before the capture (or
-		 * its own start), which is all that is known of it */
+		 * its own start), which is all that is known of it. A start a losing sched_charge put in rq_ts is
+		 * dropped: this charges the whole wait */
+		if (s)
+			__sync_lock_test_and_set(&s->rq_ts, 0);
 		if (v)
 			v->runq_ns += now - known_since(next);
-		if (s)
-			s->known = 1;
 		return 0;
 	}
+	/* the run-queue wait not yet charged to an interval by sched_charge: the exchange takes it from a
+	 * concurrent sched_charge on another CPU, or leaves it the boundary that one charged up to */
+	__u64 rq = __sync_lock_test_and_set(&s->rq_ts, 0);
+
+	if (v && rq && now > rq)
+		v->runq_ns += now - rq;
 	if (v && s->out_ts) {
+		/* the histogram counts whole waits, from where each began: one split by boundaries would count
+		 * pieces of it, and a 2 s wait would show as eight waits of 250 ms */
 		if (s->runnable) {
-			v->runq_ns += now - s->out_ts;
 			if (cfg.histogram)
 				count_runq_wait(next, tid, tgid, now - s->out_ts);
 		} else {
@@ -165,8 +180,6 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 
 			if (from && end > from)
 				v->offcpu_ns += end - from;
-			if (s->wake_ts)
-				v->runq_ns += now - s->wake_ts;
 			if (s->wake_ts && cfg.histogram)
 				count_runq_wait(next, tid, tgid, now - s->wake_ts);
 		}
@@ -195,6 +208,7 @@ static __always_inline void on_wakeup(struct task_struct *p, bool created)
 		if (created) {
 			/* a new task: it waits on the run queue from now */
 			s->out_ts = now;
+			s->rq_ts = now;
 			s->runnable = 1;
 			return;
 		}
@@ -204,8 +218,10 @@ static __always_inline void on_wakeup(struct task_struct *p, bool created)
 		s->charged_ts = s->out_ts;
 		s->runnable = 0;
 	}
-	if (s->out_ts && !s->runnable && !s->wake_ts)
+	if (s->out_ts && !s->runnable && !s->wake_ts) {
 		s->wake_ts = now;
+		s->rq_ts = now; /* it waits for a CPU from here */
+	}
 }
 
 SEC("tp_btf/sched_wakeup")
@@ -279,19 +295,65 @@ static __always_inline bool asleep(struct task_struct *t)
 	return BPF_CORE_READ(t, __state) != 0 && !BPF_CORE_READ(t, on_cpu);
 }
 
+/* Runnable, queued and off every CPU: waiting on a run queue. (A thread on its way to sleep that the scheduler
+ * keeps queued for a while, DELAY_DEQUEUE, is not TASK_RUNNING any more, so it does not count.) Before 5.14: false,
+ * and such a thread is charged at its switch-in, as before. */
+static __always_inline bool waiting(struct task_struct *t)
+{
+	if (!bpf_core_field_exists(t->__state))
+		return false;
+	return BPF_CORE_READ(t, __state) == TASK_RUNNING && BPF_CORE_READ(t, on_rq) && !BPF_CORE_READ(t, on_cpu);
+}
+
+/* The blocked time of `t` until the boundary `end_ns`, charged to its row of interval `epoch`. */
+static __always_inline void charge_blocked(struct task_struct *t, struct tstate *s, __u32 epoch, __u64 end_ns)
+{
+	struct sched_val *v;
+	__u64 from = s->charged_ts, wake = s->wake_ts, end, next;
+
+	if (!from || from >= end_ns)
+		return;
+	/* woken before the boundary: blocked until the wakeup (the run-queue wait after it is charge_waiting's) */
+	end = wake && wake < end_ns ? wake : end_ns;
+	next = wake && wake <= end_ns ? 0 : end_ns;
+	if (__sync_val_compare_and_swap(&s->charged_ts, from, next) != from)
+		return; /* it was switched in meanwhile: that charged it */
+	v = row_in(epoch, t, t->pid, t->tgid);
+	if (v)
+		__sync_fetch_and_add(&v->offcpu_ns, end - from);
+}
+
+/* The run-queue wait of `t` until the boundary `end_ns`, charged to its row of interval `epoch`: a thread starved
+ * of a CPU for seconds (a noisy neighbour's hogs on its CPU) shows as waiting in each interval it waits, instead
+ * of having no row at all and then seconds of run-queue time in one interval. */
+static __always_inline void charge_waiting(struct task_struct *t, struct tstate *s, __u32 epoch, __u64 end_ns)
+{
+	struct sched_val *v;
+	__u64 from = s->rq_ts;
+
+	if (!from || from >= end_ns)
+		return;
+	/* the switch-in exchanges rq_ts for 0: whichever of the two comes first charges the wait up to the boundary,
+	 * the switch-in the rest (or all of it) */
+	if (__sync_val_compare_and_swap(&s->rq_ts, from, end_ns) != from)
+		return;
+	v = row_in(epoch, t, t->pid, t->tgid);
+	if (v)
+		__sync_fetch_and_add(&v->runq_ns, end_ns - from);
+}
+
 /* Run by user space at each interval boundary, right after it starts epoch N at epoch_start_ns: charges the
- * time every blocked thread has spent blocked until then to its row of epoch N-1, so a thread stuck in a long
- * sleep or on a lock shows as off-CPU in every interval it is stuck, instead of being silent until it wakes.
- * The compare-and-swap on charged_ts decides between this and a concurrent switch-in on another CPU: each
- * nanosecond is charged once. */
+ * time every blocked thread has spent blocked, and every thread on a run queue has waited, until then to its
+ * row of epoch N-1, so a thread stuck in a long sleep, on a lock or behind other threads on its CPU shows in
+ * every interval it is stuck, instead of being silent until it runs. The compare-and-swaps on charged_ts and
+ * rq_ts decide between this and a concurrent switch-in on another CPU: each nanosecond is charged once. */
 SEC("iter/task")
 int sched_charge(struct bpf_iter__task *ctx)
 {
 	struct task_struct *t = ctx->task;
 	struct bpflab_ctl *c;
 	struct tstate *s;
-	struct sched_val *v;
-	__u64 from, end, wake, next;
+	bool blocked, queued;
 
 	if (!t || !t->pid || t->exit_state || !tgid_wanted(t->tgid))
 		return 0;
@@ -299,32 +361,39 @@ int sched_charge(struct bpf_iter__task *ctx)
 	if (!c || !c->epoch)
 		return 0;
 	s = bpf_task_storage_get(&tstates, t, 0, 0);
-	if ((!s || !s->known) && asleep(t)) {
-		/* asleep since before the capture and not woken yet: known blocked from the capture's start, charged
-		 * interval by interval from here on (else its first wakeup would charge the whole sleep to one
-		 * interval: 83 s of off-CPU time in a 1 s window) */
-		s = bpf_task_storage_get(&tstates, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-		if (s && !s->known) {
+	if (!s || !s->known) {
+		blocked = asleep(t);
+		queued = !blocked && waiting(t);
+		if (blocked || queued)
+			s = bpf_task_storage_get(&tstates, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (s && !s->known && blocked) {
+			/* asleep since before the capture and not woken yet: known blocked from the capture's start,
+			 * charged interval by interval from here on (else its first wakeup would charge the whole sleep
+			 * to one interval: 83 s of off-CPU time in a 1 s window) */
 			s->known = 1;
 			s->out_ts = known_since(t);
 			s->charged_ts = s->out_ts;
 			s->runnable = 0;
+		} else if (s && !s->known && queued) {
+			/* waiting on a run queue since before the capture (or its own start) and not switched in yet:
+			 * known waiting from then, charged interval by interval from here on. out_ts stays 0: the wait's
+			 * start is not known, so it is left out of the histogram, as at a first-seen switch-in. The
+			 * start goes in before `known` is claimed, so a switch-in that sees `known` finds it; one that
+			 * claimed `known` first charged the whole wait itself, and the start put here is taken back */
+			__u64 since = known_since(t);
+
+			__sync_val_compare_and_swap(&s->rq_ts, 0, since);
+			if (__sync_val_compare_and_swap(&s->known, 0, 1) != 0) {
+				__sync_val_compare_and_swap(&s->rq_ts, since, 0);
+				return 0;
+			}
+			s->runnable = 1;
 		}
 	}
 	if (!s)
 		return 0;
-	from = s->charged_ts;
-	if (!from || from >= c->epoch_start_ns)
-		return 0;
-	wake = s->wake_ts;
-	/* woken before the boundary: blocked until the wakeup (the run-queue wait is charged at switch-in) */
-	end = wake && wake < c->epoch_start_ns ? wake : c->epoch_start_ns;
-	next = wake && wake <= c->epoch_start_ns ? 0 : c->epoch_start_ns;
-	if (__sync_val_compare_and_swap(&s->charged_ts, from, next) != from)
-		return 0; /* it was switched in meanwhile: that charged it */
-	v = row_in(c->epoch - 1, t, t->pid, t->tgid);
-	if (v)
-		__sync_fetch_and_add(&v->offcpu_ns, end - from);
+	charge_blocked(t, s, c->epoch - 1, c->epoch_start_ns);
+	charge_waiting(t, s, c->epoch - 1, c->epoch_start_ns);
 	return 0;
 }
 

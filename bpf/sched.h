@@ -20,7 +20,9 @@ struct sched_key {
 
 struct sched_val {
 	__u64 oncpu_ns;         /* CPU time charged by the scheduler (sched_stat_runtime) */
-	__u64 runq_ns;          /* runnable but waiting for a CPU: wakeup (or preemption) to switch-in */
+	__u64 runq_ns;          /* runnable but waiting for a CPU: wakeup (or preemption) to switch-in, charged to
+				 * each interval as it passes (sched_charge), so a thread starved for seconds has a
+				 * row in each */
 	__u64 offcpu_ns;        /* blocked (sleep, I/O, lock): switch-out to wakeup, charged to each interval as it
 				 * passes (sched_charge), so a thread blocked for a long time has a row in each */
 	__u64 vol_switches;     /* switched out while blocking */
@@ -34,7 +36,8 @@ struct sched_val {
 };                          /* 96 bytes */
 
 /* The run-queue latency histogram of one thread per interval (wakeup or preemption to switch-in), keyed by
- * struct sched_key (hist.bpf.h buckets). */
+ * struct sched_key (hist.bpf.h buckets). Each wait is counted whole, in the interval of its switch-in (unlike
+ * runq_ns, not split at the boundaries: a histogram of wait lengths must see a 2 s wait as one). */
 struct sched_hist {
 	__u64 cgroup_id;
 	__u32 pid;              /* tgid */

@@ -8,10 +8,12 @@ import { schedEventsFrame } from "./sched-events.js";
 
 /**
  * One row per thread per interval in which it ran, waited or was blocked. On-CPU time is the scheduler's own
- * accounting (sched_stat_runtime), so a thread that never switches out is charged in every interval; blocked
- * time is charged to every interval it passes (an iterator over the tasks at each boundary), so a thread stuck
- * in a long sleep is visible in each one. What happened before the capture is not known: a thread first seen
- * waking is counted blocked from the capture's start, one first seen being switched in counted runnable.
+ * accounting (sched_stat_runtime), so a thread that never switches out is charged in every interval; blocked and
+ * run-queue time are charged to every interval they pass (an iterator over the tasks at each boundary), so a
+ * thread stuck in a long sleep, or starved of its CPU by others on it, is visible in each one. The histogram
+ * counts each run-queue wait whole, at its switch-in. What happened before the capture is not known: a thread
+ * first seen waking (or asleep) is counted blocked from the capture's start, one first seen being switched in
+ * (or waiting on a run queue) counted runnable.
  */
 export const sched = defineCollector({
   name: "sched",
@@ -49,7 +51,7 @@ export const sched = defineCollector({
           from: "val.runq_ns",
           type: "i64",
           unit: "ns",
-          description: "runnable but waiting for a CPU (ends at switch-in)",
+          description: "runnable but waiting for a CPU, charged to each interval the wait spans",
         },
         offcpu_ns: {
           from: "val.offcpu_ns",

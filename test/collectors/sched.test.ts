@@ -1,8 +1,12 @@
 // sched collector against processes that burn a known amount of CPU or sleep a known time.
 
 import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect } from "vitest";
 import { capture } from "../../kernel/capture/engine.js";
+import { histBelowNs } from "../../kernel/collectors/histogram.js";
 import type { Frame } from "../../kernel/frame/frame.js";
 import { liveIt } from "../helpers/live.js";
 import { workloadPath } from "../helpers/workload.js";
@@ -15,14 +19,56 @@ function sumFor(f: Frame, pid: number, col: string): number {
   return s;
 }
 
-/** `col` of `pid`'s rows summed per interval (its threads together), in time order. */
-function perInterval(f: Frame, pid: number, col: string): number[] {
+/** `col` of `pid`'s rows summed per interval (its threads together, or thread `tid`'s only), in time order. */
+function perInterval(f: Frame, pid: number, col: string, tid?: number): number[] {
+  return intervals(f, pid, col, tid).map(([, x]) => x);
+}
+
+/** [t_s, `col` summed] of `pid`'s (or its thread `tid`'s) rows per interval, in time order. */
+function intervals(f: Frame, pid: number, col: string, tid?: number): [number, number][] {
   const pids = f.numeric("pid"),
+    tids = f.numeric("tid"),
     t = f.numeric("t_s"),
     v = f.numeric(col);
   const out = new Map<number, number>();
-  for (let i = 0; i < f.length; i++) if (pids[i] === pid) out.set(t[i]!, (out.get(t[i]!) ?? 0) + v[i]!);
-  return [...out.entries()].sort((a, b) => a[0] - b[0]).map(([, x]) => x);
+  for (let i = 0; i < f.length; i++)
+    if (pids[i] === pid && (tid === undefined || tids[i] === tid)) out.set(t[i]!, (out.get(t[i]!) ?? 0) + v[i]!);
+  return [...out.entries()].sort((a, b) => a[0] - b[0]);
+}
+
+/** The starve workload's report: per thread ("spinner", "woken", "hog"), its tid and (not the hog) its wait. */
+function starveTruth(text: string): Map<string, { tid: number; waitNs: number }> {
+  return new Map(
+    text
+      .trim()
+      .split("\n")
+      .map((l) => l.split(" "))
+      .map(([who, tid, ns]) => [who!, { tid: Number(tid), waitNs: Number(ns) }]),
+  );
+}
+
+/** Each interval's real length in ns, from its t_s to the next one's: a boundary comes when user space gets to
+ * it, tens of ms late on a loaded machine. The last one's end is not in the frame: 1.1 × 250 ms for it. */
+function intervalLengths(f: Frame): (t: number) => number {
+  const starts = [...new Set(f.numeric("t_s"))].sort((a, b) => a - b);
+  const ns = new Map(starts.map((t, i) => [t, i + 1 < starts.length ? (starts[i + 1]! - t) * 1e9 : 275e6]));
+  return (t) => ns.get(t)!;
+}
+
+/** Thread `tid`'s waits in a sched_hist frame: the sums of their buckets' lower and upper bounds, the longest's
+ * lower bound. */
+function waitsOf(h: Frame, tid: number): { lo: number; hi: number; longest: number } {
+  const tids = h.numeric("tid"),
+    le = h.numeric("le_ns"),
+    n = h.numeric("count");
+  const w = { lo: 0, hi: 0, longest: 0 };
+  for (let i = 0; i < h.length; i++) {
+    if (tids[i] !== tid) continue;
+    w.lo += histBelowNs(le[i]!) * n[i]!;
+    w.hi += le[i]! * n[i]!;
+    w.longest = Math.max(w.longest, histBelowNs(le[i]!));
+  }
+  return w;
 }
 
 describe("sched collector", () => {
@@ -97,6 +143,89 @@ describe("sched collector", () => {
       expect(total).toBeLessThan(2300 * 1.2);
     } finally {
       sleeper.kill();
+    }
+  });
+
+  liveIt(
+    "a thread starved of its CPU is charged run-queue time interval by interval, its histogram whole waits",
+    async () => {
+      // On one CPU a SCHED_FIFO hog spins 2 s: a spinning thread (preempted by it) and one that wakes 300 ms into
+      // it wait on the run queue behind it. Each must show that wait in every 250 ms interval it spans (not one row
+      // of seconds at its switch-in after nothing), adding up to the time it really was runnable and not running.
+      const dir = mkdtempSync(join(tmpdir(), "bpflab-starve-"));
+      try {
+        const out = join(dir, "truth");
+        const cap = await capture({
+          collectors: { sched: { histogram: true } },
+          duration: "20s",
+          interval: "250ms",
+          command: [workloadPath(), "starve", "2000", out],
+        });
+        expect(cap.meta.commandExitCode).toBe(0);
+        const truth = starveTruth(readFileSync(out, "utf8"));
+        const f = cap.frame("sched");
+        const length = intervalLengths(f);
+        for (const [who, waitMs] of [
+          ["spinner", 2000],
+          ["woken", 1700],
+        ] as const) {
+          const { tid, waitNs } = truth.get(who)!;
+          // the truth (wall time minus CPU time of a thread that never blocks) is about the hog's length
+          expect(waitNs / 1e6, who).toBeGreaterThan(waitMs * 0.9);
+          const rows = intervals(f, cap.meta.pid!, "runq_ns", tid).filter(([, v]) => v > 0);
+          // one thread waits at most its interval's length per interval: charged up to the boundary's own stamp
+          for (const [t, v] of rows) expect(v, `${who} at ${t} s`).toBeLessThan(length(t) + 1e6);
+          // about all of each interval behind the hog (it is throttled ~50 ms a second: then the starved threads
+          // run), and no silent interval between the first and the last it waits in
+          const full = rows.filter(([t, v]) => v > 0.9 * length(t));
+          expect(full.length, who).toBeGreaterThanOrEqual(Math.floor(waitMs / 250) - 3);
+          for (let i = 1; i < rows.length; i++) expect(rows[i]![0] - rows[i - 1]![0], who).toBeLessThan(0.3);
+          const total = rows.reduce((a, [, v]) => a + v, 0);
+          expect(total / waitNs, who).toBeGreaterThan(0.9);
+          expect(total / waitNs, who).toBeLessThan(1.1);
+          // the histogram counts each wait once, whole, at its switch-in: its buckets bracket the same total, and
+          // hold a wait longer than any interval (pieces cut at the boundaries would all be shorter)
+          const w = waitsOf(cap.frame("sched_hist"), tid);
+          expect(total, who).toBeGreaterThanOrEqual(w.lo);
+          expect(total, who).toBeLessThanOrEqual(w.hi);
+          expect(w.longest, who).toBeGreaterThan(Math.max(...rows.map(([t]) => length(t))));
+        }
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
+
+  liveIt("a thread starved since before the capture is charged run-queue time interval by interval", async () => {
+    // the hog has been running for ~400 ms when the capture starts and outlasts it: the spinner, behind it all
+    // along, is first seen by the boundary iterator, not by a switch; its wait is then known from the capture's
+    // start and charged in every interval, not all at its first switch-in
+    const dir = mkdtempSync(join(tmpdir(), "bpflab-starve-"));
+    const starver = spawn(workloadPath(), ["starve", "4000", join(dir, "truth")], { stdio: "ignore" });
+    try {
+      await new Promise((r) => setTimeout(r, 500));
+      const cap = await capture({ collectors: ["sched"], duration: "2s", interval: "250ms", pid: starver.pid! });
+      // the spinner is the first thread it starts (the process's lowest tid after its own)
+      const f = cap.frame("sched");
+      const tids = [...new Set(f.numeric("tid"))].filter((t) => t !== starver.pid).sort((a, b) => a - b);
+      const length = intervalLengths(f);
+      const runq = intervals(f, starver.pid!, "runq_ns", tids[0]);
+      const oncpu = new Map(intervals(f, starver.pid!, "oncpu_ns", tids[0]));
+      expect(runq.length).toBeGreaterThanOrEqual(7);
+      for (const [t, v] of runq) expect(v, `at ${t} s`).toBeLessThan(length(t) + 1e6);
+      expect(runq.filter(([t, v]) => v > 0.9 * length(t)).length).toBeGreaterThanOrEqual(4);
+      // it never blocks: each interval but the last (whose end is not in the frame) it either ran or waited
+      let waited = 0,
+        lived = 0;
+      for (const [t, v] of runq.slice(0, -1)) {
+        waited += v + oncpu.get(t)!;
+        lived += length(t);
+      }
+      expect(waited / lived).toBeGreaterThan(0.95);
+      expect(waited / lived).toBeLessThan(1.02);
+    } finally {
+      starver.kill("SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 

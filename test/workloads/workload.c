@@ -32,6 +32,12 @@
  *                             end and exits 0 if it got exactly BYTES
  *   workload sockpingpong N [tcp|unix]  N round trips of one byte between two processes over a socket, then
  *                             print the mean CPU ns (both processes) and wall ns per round trip (benchmarks)
+ *   workload starve MS FILE   (root) on one CPU: a spinning thread, and a thread that sleeps until 300 ms into
+ *                             a SCHED_FIFO hog that spins MS ms, then spins too: both wait on the run queue
+ *                             behind the hog, one preempted, one woken. FILE gets "spinner|woken TID WAIT_NS"
+ *                             per thread, WAIT_NS its time runnable but not running (wall time since it
+ *                             became runnable minus its CPU time: it never blocks meanwhile), and
+ *                             "hog TID START_NS END_NS" (CLOCK_MONOTONIC): the noisy neighbour's case
  * CPU time is what tracing adds to: probes run in the traced thread's context, and unlike wall time it does
  * not grow when other work shares the machine.
  * Syscalls go through syscall(2) so that libc cannot cache or merge them. */
@@ -52,6 +58,7 @@
 #include <netinet/tcp.h>
 #include <arpa/inet.h>
 #include <pthread.h>
+#include <sched.h>
 
 static long thread_calls;
 
@@ -131,6 +138,113 @@ static int stream_pair(const char *kind, int sv[2])
 	setsockopt(sv[1], IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	return 0;
 }
+
+/* ---- starve: threads starved of their CPU by a SCHED_FIFO hog on it ---- */
+
+struct starved {
+	double since_ns;     /* CLOCK_MONOTONIC: runnable from here (created, or its sleep's end) */
+	double wait_ns;      /* runnable but not running, from since_ns to when it saw `stop` */
+	double sleep_until;  /* 0: spin from the start; else sleep until this CLOCK_MONOTONIC ns first */
+	pid_t tid;
+};
+
+static volatile int starve_stop;
+static double hog_ms, hog_start, hog_end;
+static pid_t hog_tid;
+
+static double thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+/* Spins until `stop`, so it is never blocked: the wall time it did not run is time it waited for the CPU. */
+static void *starved_thread(void *arg)
+{
+	struct starved *st = arg;
+	double cpu0 = 0;
+
+	st->tid = syscall(SYS_gettid);
+	if (st->sleep_until) {
+		struct timespec ts = { (time_t)(st->sleep_until / 1e9), (long)((long long)st->sleep_until % 1000000000LL) };
+
+		/* the CPU it used before sleeping is before since_ns: left out */
+		cpu0 = thread_cpu_ns();
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+		st->since_ns = st->sleep_until; /* the timer wakes it there (give or take its slack, µs) */
+	}
+	while (!starve_stop)
+		;
+	st->wait_ns = (now_ns() - st->since_ns) - (thread_cpu_ns() - cpu0);
+	return NULL;
+}
+
+static void *hog_thread(void *arg)
+{
+	struct sched_param sp = { .sched_priority = 1 };
+
+	(void)arg;
+	hog_tid = syscall(SYS_gettid);
+	if (pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp)) {
+		hog_start = -1;
+		return NULL;
+	}
+	hog_start = now_ns();
+	while (now_ns() < hog_start + hog_ms * 1e6)
+		;
+	hog_end = now_ns();
+	return NULL;
+}
+
+static int starve(double ms, const char *path)
+{
+	struct starved spin = { 0 }, woken = { 0 };
+	struct timespec gap = { 0, 100 * 1000000L };
+	pthread_t ts, tw, th;
+	cpu_set_t set;
+	FILE *out;
+	int cpu = -1;
+
+	/* every thread on the first CPU this process may use (threads inherit the mask) */
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return 1;
+	for (int i = 0; i < CPU_SETSIZE && cpu < 0; i++)
+		if (CPU_ISSET(i, &set))
+			cpu = i;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		return 1;
+	hog_ms = ms;
+	spin.since_ns = now_ns();
+	if (pthread_create(&ts, NULL, starved_thread, &spin))
+		return 1;
+	/* the hog starts 100 ms from now: this one wakes 300 ms into it, and waits from there */
+	woken.since_ns = woken.sleep_until = now_ns() + 400e6;
+	if (pthread_create(&tw, NULL, starved_thread, &woken))
+		return 1;
+	nanosleep(&gap, NULL);
+	if (pthread_create(&th, NULL, hog_thread, NULL))
+		return 1;
+	pthread_join(th, NULL);
+	if (hog_start < 0) {
+		fprintf(stderr, "workload starve: SCHED_FIFO needs root\n");
+		return 1;
+	}
+	starve_stop = 1;
+	pthread_join(ts, NULL);
+	pthread_join(tw, NULL);
+	out = fopen(path, "w");
+	if (!out)
+		return 1;
+	fprintf(out, "spinner %d %.0f\nwoken %d %.0f\nhog %d %.0f %.0f\n", spin.tid, spin.wait_ns, woken.tid,
+		woken.wait_ns, hog_tid, hog_start, hog_end);
+	return fclose(out) ? 1 : 0;
+}
+
+/* ---- end of starve ---- */
 
 int main(int argc, char **argv)
 {
@@ -266,6 +380,8 @@ int main(int argc, char **argv)
 		printf("%.2f %.2f\n", (cpu_ns() - c0) / n, wall / n);
 		return 0;
 	}
+	if (!strcmp(argv[1], "starve") && argc == 4)
+		return starve(atof(argv[2]), argv[3]);
 	if (!strcmp(argv[1], "burn") && argc == 3) {
 		double until = thread_cpu_ms() + atof(argv[2]);
 		volatile unsigned long x = 0;
@@ -466,6 +582,6 @@ usage:
 	fprintf(stderr, "usage: workload getppid N | burn MS | sleep MS | fork K | forkwait K | write BYTES FILE | wait-stdin | time-getppid N | pingpong N |\n"
 		"       alloc MB | time-alloc MB | sock BYTES [tcp|unix] | sockpingpong N [tcp|unix] |\n"
 		"       pageout MB FILE | sequence K | threads T N | time-threads T N | clock N US FILE |\n"
-		"       burst MS N FILE\n");
+		"       burst MS N FILE | starve MS FILE\n");
 	return 2;
 }
