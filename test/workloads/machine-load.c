@@ -100,10 +100,14 @@ static int signals(long k)
 }
 
 static long storm_n;
+static pthread_barrier_t storm_start;
 
 static void *storm(void *arg)
 {
 	(void)arg;
+	/* every thread's stack is mapped before any storm starts: otherwise the main thread's own mmap in
+	 * pthread_create waits for the first workers' mmap_lock, and "only the workers wait" would not hold */
+	pthread_barrier_wait(&storm_start);
 	for (long i = 0; i < storm_n; i++) {
 		char *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
@@ -124,9 +128,12 @@ static int mmap_storm(int threads, long n)
 	if (threads < 1 || threads > 64)
 		return 1;
 	storm_n = n;
+	if (pthread_barrier_init(&storm_start, NULL, threads + 1))
+		return 1;
 	for (int i = 0; i < threads; i++)
 		if (pthread_create(&t[i], NULL, storm, NULL))
 			return 1;
+	pthread_barrier_wait(&storm_start);
 	for (int i = 0; i < threads; i++) {
 		pthread_join(t[i], &r);
 		bad |= r != NULL;
