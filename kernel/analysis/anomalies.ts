@@ -202,6 +202,8 @@ export function findAnomalies(cap: Capture, opts: FindAnomaliesOptions = {}): An
     score: number;
     baseline: (j: number) => number;
     reference?: (j: number) => "own" | "peers" | "all";
+    /** Each column's own z² before its group kept only its largest (history mode): what moved alongside. */
+    deviations?: ArrayLike<number>;
   };
   let resolution: ((j: number) => number) | undefined;
   let combine: "max" | "sum" = "max";
@@ -264,8 +266,10 @@ export function findAnomalies(cap: Capture, opts: FindAnomaliesOptions = {}): An
         : "each process against its own earlier windows";
     explainRow = (row) => {
       const env = scorer.envelope(row);
+      const z = scorer.deviations(row, env);
       return {
-        contributions: scorer.contributions(row),
+        contributions: scorer.contributions(row, env),
+        deviations: z.map((v) => v * v),
         score: scorer.scores[row]!,
         baseline: (j) => unscale(env.center[j]!, res[j]!),
         reference: (j) => env.source[j]!,
@@ -330,6 +334,10 @@ export function findAnomalies(cap: Capture, opts: FindAnomaliesOptions = {}): An
     }
   }
   const consensus = consensusOf(scores, Object.keys(scores));
+  // A group (a collector's columns) scores only its largest deviation, so a column that moved as far beside it
+  // (fsync calls beside the pwrite64 calls they follow) contributes nothing, yet is as much the cause: named with it.
+  const companionsOf = (dev: ArrayLike<number> | undefined) =>
+    dev && f.sources ? { deviations: dev, group: f.sources } : undefined;
   const drivers = (row: number): Driver[] => {
     const e = explainRow(row);
     return topDrivers(
@@ -342,6 +350,7 @@ export function findAnomalies(cap: Capture, opts: FindAnomaliesOptions = {}): An
       5,
       resolution,
       e.reference,
+      companionsOf(e.deviations),
     );
   };
   const keyNames = f.keys.columnNames.filter((c) => c !== "t_s" && c !== "ts");
@@ -360,6 +369,7 @@ export function findAnomalies(cap: Capture, opts: FindAnomaliesOptions = {}): An
     const at = new Int32Array(X.cols).fill(peak);
     const expl = new Map<number, ReturnType<typeof explainRow>>();
     let total = 0;
+    let dev: Float64Array | undefined;
     for (const r of rows) {
       if (entityKey[r] !== entityKey[peak]) continue;
       const e = explainRow(r);
@@ -371,6 +381,23 @@ export function findAnomalies(cap: Capture, opts: FindAnomaliesOptions = {}): An
         if (Math.abs(c) > best[j]!) {
           best[j] = Math.abs(c);
           at[j] = r;
+        }
+      }
+      if (e.deviations) {
+        dev ??= new Float64Array(X.cols);
+        for (let j = 0; j < X.cols; j++) dev[j]! += e.deviations[j]!;
+      }
+    }
+    // A companion is shown at the window where it deviated most (it contributed nothing: its group's leader did).
+    if (dev) {
+      const bestDev = new Float64Array(X.cols).fill(-1);
+      for (const r of expl.keys()) {
+        const d = expl.get(r)!.deviations!;
+        for (let j = 0; j < X.cols; j++) {
+          if (sum[j]! <= 0 && d[j]! > bestDev[j]!) {
+            bestDev[j] = d[j]!;
+            at[j] = r;
+          }
         }
       }
     }
@@ -385,6 +412,7 @@ export function findAnomalies(cap: Capture, opts: FindAnomaliesOptions = {}): An
       5,
       resolution,
       (j) => of(j).reference?.(j) ?? "own",
+      companionsOf(dev),
     );
   };
   const incidents: Incident[] = buildIncidents(f, rankScore, threshold, p.facts, {

@@ -14,9 +14,33 @@ export interface Driver {
   direction: "up" | "down";
   /** Whose normal `baseline` is: the entity's own past, its peers' (same name), or every process's. */
   reference?: "own" | "peers" | "all";
-  /** The cause in words, e.g. "getppid calls 2.4 M/s, 1,800× its baseline (1,300/s)". */
+  /** The cause in words, e.g. "getppid calls 2.4 M/s, 1,800× its baseline (1,300/s)", with its companions'. */
+  text: string;
+  /**
+   * Columns of the same group (collector) that moved as far, the same way: the group's score is its largest
+   * deviation alone, so they add nothing to it, but they are as much the cause (fsync beside pwrite64).
+   */
+  with?: Companion[];
+}
+
+/** A column that moved with a driver (see Driver.with). */
+export interface Companion {
+  feature: string;
+  value: number;
+  baseline: number;
   text: string;
 }
+
+/** Each column's own z² (before a group keeps its largest) and its group: to find a driver's companions. */
+export interface CompanionSource {
+  deviations: ArrayLike<number>;
+  group: readonly string[];
+}
+
+/** A companion moved at least this share of its driver's own z². */
+const COMPANION_SHARE = 0.5;
+/** At most this many companions per driver. */
+const MAX_COMPANIONS = 2;
 
 /**
  * The `n` largest contributions of a row as drivers. `contributions` add up to `score` (detectors/contributions.ts
@@ -32,28 +56,79 @@ export function topDrivers(
   n = 5,
   resolution?: (j: number) => number,
   reference?: (j: number) => "own" | "peers" | "all",
+  companions?: CompanionSource,
 ): Driver[] {
-  return (
-    [...columns.keys()]
-      // What raises the score: the largest contributions first (a negative one lowered it).
-      .filter((j) => contributions[j]! > 0)
-      .sort((a, b) => contributions[b]! - contributions[a]!)
-      .slice(0, n)
-      .map((j) => {
-        const v = value(j);
-        const b = baseline(j);
-        const ref = reference?.(j);
-        return {
-          feature: columns[j]!,
-          value: v,
-          baseline: b,
-          share: score !== 0 ? contributions[j]! / score : 0,
-          direction: v >= b ? "up" : "down",
-          ...(ref ? { reference: ref } : {}),
-          text: describeDriver(columns[j]!, v, b, windowS, resolution?.(j), ref),
-        };
-      })
-  );
+  const describe = (j: number): string =>
+    describeDriver(columns[j]!, value(j), baseline(j), windowS, resolution?.(j), reference?.(j));
+  const up = (j: number): boolean => value(j) >= baseline(j);
+  const shown = [...columns.keys()]
+    // What raises the score: the largest contributions first (a negative one lowered it).
+    .filter((j) => contributions[j]! > 0)
+    .sort((a, b) => contributions[b]! - contributions[a]!)
+    .slice(0, n);
+  // what is named already, as quantities (lock_mutex_wait_ns, lock_max_wait_ns: both lock_wait_ns)
+  const named = new Set(shown.map((j) => quantity(columns[j]!)));
+  const withOf = (j: number): Companion[] => {
+    if (!companions) return [];
+    const { deviations: d, group } = companions;
+    const candidates = [...columns.keys()]
+      .filter(
+        (k) =>
+          group[k] === group[j] &&
+          !(contributions[k]! > 0) &&
+          d[k]! >= COMPANION_SHARE * d[j]! &&
+          up(k) === up(j) &&
+          // calls beside calls, times beside times: a slow sleep and more writes are two findings, not one
+          measure(columns[k]!) === measure(columns[j]!) &&
+          // the total of all calls beside one call's count says nothing more
+          !(columns[k] === "syscalls_count" && /^sys_/.test(columns[j]!)),
+      )
+      .sort((a, b) => d[b]! - d[a]!);
+    const w: number[] = [];
+    for (const k of candidates) {
+      if (w.length === MAX_COMPANIONS) break;
+      // the same quantity seen another way (its mean or max, one lock type of all) says nothing more
+      const q = quantity(columns[k]!);
+      if (named.has(q)) continue;
+      named.add(q);
+      w.push(k);
+    }
+    return w.map((k) => ({ feature: columns[k]!, value: value(k), baseline: baseline(k), text: describe(k) }));
+  };
+  return shown.map((j) => {
+    const v = value(j);
+    const b = baseline(j);
+    const ref = reference?.(j);
+    const w = withOf(j);
+    return {
+      feature: columns[j]!,
+      value: v,
+      baseline: b,
+      share: score !== 0 ? contributions[j]! / score : 0,
+      direction: v >= b ? "up" : "down",
+      ...(ref ? { reference: ref } : {}),
+      text: w.length ? `${describe(j)}, with ${w.map((c) => c.text).join(" and ")}` : describe(j),
+      ...(w.length ? { with: w } : {}),
+    };
+  });
+}
+
+/** The kind of number a column holds: a time, a byte count or amount, or a rate of things (calls, switches). */
+function measure(feature: string): "time" | "bytes" | "rate" {
+  return /_ns$/.test(feature) ? "time" : /_bytes$/.test(feature) ? "bytes" : "rate";
+}
+
+/** What a column measures, without how it is summarised: lock_mutex_wait_ns, lock_max_wait_ns → lock_wait_ns; held (sustained_) or not. */
+function quantity(feature: string): string {
+  return feature
+    .replace(/^sustained_/, "")
+    .replace(/_(?:mean|max)_/g, "_")
+    .replace(/^lock_[a-z-]+_(wait_ns|waits)$/, "lock_$1");
+}
+
+/** The features a driver names: its own and its companions'. */
+export function namedFeatures(d: Pick<Driver, "feature" | "with">): string[] {
+  return [d.feature, ...(d.with ?? []).map((c) => c.feature)];
 }
 
 interface Unit {

@@ -4,6 +4,7 @@
 import { Alarm, eventMetrics } from "../compare/event-metrics.js";
 import type { AnomalyReport } from "./anomalies.js";
 import { entityKeys, IntervalLabel, matchLabels } from "./interval-labels.js";
+import { namedFeatures } from "./drivers.js";
 import { namesCause } from "./signals.js";
 
 export interface Evaluation {
@@ -82,13 +83,7 @@ export function evaluateIncidents(
         detected: m.perEvent[k]!.detected,
         rank: inc ? inc.rank : null,
         timeToDetectS: m.perEvent[k]!.detected ? m.perEvent[k]!.timeToDetectS : null,
-        driversNameCause:
-          inc && signals
-            ? namesCause(
-                inc.drivers.slice(0, 3).map((d) => d.feature),
-                signals,
-              )
-            : null,
+        driversNameCause: inc && signals ? namesCause(inc.drivers.slice(0, 3).flatMap(namedFeatures), signals) : null,
       };
     }),
     topIncident: topOf(report, events, alarms, keys, matches),

@@ -5,7 +5,14 @@ import type { Driver } from "./drivers.js";
 
 /** Drivers as the JSON contract has them: { feature, value, baseline, share } (plus the sentence). */
 function jsonDrivers(d: readonly Driver[]): Record<string, unknown>[] {
-  return d.map((x) => ({ feature: x.feature, value: x.value, baseline: x.baseline, share: x.share, text: x.text }));
+  return d.map((x) => ({
+    feature: x.feature,
+    value: x.value,
+    baseline: x.baseline,
+    share: x.share,
+    text: x.text,
+    ...(x.with ? { with: x.with.map((c) => ({ feature: c.feature, value: c.value, baseline: c.baseline })) } : {}),
+  }));
 }
 
 /**

@@ -4,6 +4,8 @@
 
 import { describe, expect, it } from "vitest";
 import { findAnomalies, FindAnomaliesOptions } from "../../kernel/analysis/anomalies.js";
+import { namedFeatures } from "../../kernel/analysis/drivers.js";
+import { namesCause } from "../../kernel/analysis/signals.js";
 import { Capture } from "../../kernel/capture/capture.js";
 import { DatasetError, OptionError } from "../../kernel/errors.js";
 import { Injection, syntheticSystem } from "./synthetic-system.js";
@@ -13,6 +15,8 @@ const CAUSE: Record<Injection, RegExp> = {
   "cpu-hog": /^(sustained_)?oncpu_ns$/,
   blocked: /^(syscalls_count|oncpu_ns|vol_switches|sys_\w+_count)$/,
   "fork-storm": /^forks$/,
+  // either call leads (the syscalls group scores only its largest deviation); the other is named with it
+  "durable-writes": /^sys_(pwrite64|fsync)_count$/,
 };
 
 function topIncident(inj: Injection, seed: number, opts: FindAnomaliesOptions = {}) {
@@ -38,6 +42,19 @@ describe.each(Object.keys(CAUSE) as Injection[])("history mode finds %s", (inj) 
       for (const d of top!.drivers) expect(Number.isFinite(d.value) && Number.isFinite(d.baseline)).toBe(true);
     },
   );
+});
+
+describe("a driver names what moved with it", () => {
+  it.each([1, 2, 3])("seed %i: pwrite64 and fsync calls, both new, are named together", (seed) => {
+    const { top } = topIncident("durable-writes", seed);
+    const lead = top!.drivers[0]!;
+    const both = namedFeatures(lead).sort();
+    expect(both.slice(0, 2), JSON.stringify(top!.drivers)).toEqual(["sys_fsync_count", "sys_pwrite64_count"]);
+    expect(lead.text).toMatch(/^pwrite64 calls \S+\/s, none in its baseline, with fsync calls \S+\/s, none in its/);
+    // the companion is named, not counted: the score holds the group's largest deviation once
+    expect(top!.drivers.some((d) => d.feature === lead.with![0]!.feature)).toBe(false);
+    expect(namesCause(top!.drivers.slice(0, 3).flatMap(namedFeatures), "syscalls:fsync count up")).toBe(true);
+  });
 });
 
 describe("no injection, no incident", () => {

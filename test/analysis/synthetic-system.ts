@@ -6,7 +6,7 @@ import { Rng } from "../../kernel/detectors/rng.js";
 import type { ColumnSpec, Frame } from "../../kernel/frame/frame.js";
 import { base, frame, meta } from "../features/sample-captures.js";
 
-export type Injection = "syscall-storm" | "cpu-hog" | "blocked" | "fork-storm";
+export type Injection = "syscall-storm" | "cpu-hog" | "blocked" | "fork-storm" | "durable-writes";
 
 export interface SyntheticOptions {
   seed?: number;
@@ -43,8 +43,8 @@ export const INJECTED_PID = 5000;
 /**
  * The capture and its truth. Processes: pids 100..111, each with its own CPU share (0.5–30 %), its own syscall mix
  * and rate, ±20 % noise per second. Injections: a new process "storm" making 2M getppid calls/s; a new "hog" using a
- * whole CPU; service pid 4242 (running throughout) going silent (no CPU, no calls); a "forker" forking 150/s
- * (new processes are pid 5000).
+ * whole CPU; service pid 4242 (running throughout) going silent (no CPU, no calls), or making every write durable
+ * (1,200 pwrite64 and 600 fsync calls/s, neither made before); a "forker" forking 150/s (new processes are pid 5000).
  */
 export function syntheticSystem(opts: SyntheticOptions = {}): {
   cap: Capture;
@@ -101,6 +101,23 @@ export function syntheticSystem(opts: SyntheticOptions = {}): {
       }
     }
     const inside = t >= a && t < b;
+    if (opts.injection === "durable-writes" && inside) {
+      // two writes per fsync: pwrite64 leads the syscalls group in every window
+      for (const [syscall, rate] of [
+        ["pwrite64", 1200],
+        ["fsync", 600],
+      ] as const) {
+        const count = Math.round(rate * noise());
+        sys.push({
+          ...id(SERVICE_PID, "service", t + 0.02),
+          syscall,
+          count,
+          errors: 0,
+          latency_ns: count * (syscall === "fsync" ? 1e6 : 2e5),
+          max_latency_ns: 3e6,
+        });
+      }
+    }
     if (opts.injection === "syscall-storm" && inside) {
       sys.push({
         ...id(INJECTED_PID, "storm", t + 0.5),
@@ -149,7 +166,8 @@ export function syntheticSystem(opts: SyntheticOptions = {}): {
       }
     }
   }
-  if (opts.injection && opts.injection !== "blocked") {
+  // a new process starts and ends with its injection; blocked and durable-writes change the running service
+  if (opts.injection && opts.injection !== "blocked" && opts.injection !== "durable-writes") {
     const comm = { "syscall-storm": "storm", "cpu-hog": "hog", "fork-storm": "forker" }[opts.injection];
     proc.push({ ...id(INJECTED_PID, comm, a + 0.4), event: "exec", ppid: 1 });
     proc.push({ ...id(INJECTED_PID, comm, b + 0.1), event: "exit", ppid: 1 });
@@ -163,6 +181,6 @@ export function syntheticSystem(opts: SyntheticOptions = {}): {
     meta(Object.keys(frames), { elapsedMs: T * 1000, durationMs: T * 1000, intervalMs: 1000 }),
     frames,
   );
-  const pid = opts.injection === "blocked" ? SERVICE_PID : INJECTED_PID;
+  const pid = opts.injection === "blocked" || opts.injection === "durable-writes" ? SERVICE_PID : INJECTED_PID;
   return { cap, ...(opts.injection ? { truth: { pid, start: a, end: b } } : {}) };
 }
