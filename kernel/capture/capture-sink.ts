@@ -37,6 +37,15 @@ export interface CaptureSink {
    * counted as lost, instead of holding an ever longer queue in memory.
    */
   ready?(): Promise<void> | undefined;
+  /**
+   * Optional, for a sink that stores to disk as it goes (segment-writer.ts), used by a flight recorder over it:
+   * keepWindow() before begin() asks it to keep rows prunable by time; prune(s) drops what lies wholly before
+   * s; discard() drops all written so far. The recorder's window is then on disk while it runs, so a killed
+   * recorder keeps its last window (and up to a segment more), not nothing.
+   */
+  keepWindow?(): void;
+  prune?(beforeS: number): void;
+  discard?(): Promise<void>;
   /** Stores everything with the final metadata; returns the files written (none for MemorySink). */
   finish(meta: CaptureMeta): Promise<string[]>;
   /** The capture failed: keep what was stored (marked incomplete) and release what the sink holds. */

@@ -1,6 +1,8 @@
 // FlightRecorder: the sink of a capture with `ring` (CLI --ring D). It keeps only the rows of the last D, in memory
 // and bounded whatever the duration, and hands the window before a trigger (or before the end) to the capture's
-// own sink when the capture finishes; dumps of the window can also be taken while it runs. Pairs with engine.ts
+// own sink when the capture finishes; dumps of the window can also be taken while it runs. Over a disk sink it also
+// writes every row as it comes and prunes what ages out, so a SIGKILLed recorder leaves its last window on disk
+// (`bpflab recover` finishes it). Pairs with engine.ts
 // (which fires the triggers) and capture-sink.ts (the interface, and the sink it wraps).
 
 import { concatFrames } from "../frame/concat.js";
@@ -48,6 +50,10 @@ export class FlightRecorder implements CaptureSink {
   private heldByteCount = 0;
   private stopTrigger: RingTrigger | undefined;
   private stored: RingMeta | undefined;
+  /** The inner sink takes every row as it comes and drops the old ones (it can: keepWindow); else it begins at the end. */
+  private mirrored = false;
+  /** Where the inner sink was last pruned to (s). */
+  private prunedTo = -Infinity;
 
   constructor(windowMs: number, intervalMs: number, inner: CaptureSink) {
     this.windowMs = windowMs;
@@ -70,8 +76,14 @@ export class FlightRecorder implements CaptureSink {
     return this.inner;
   }
 
-  begin(_meta: CaptureMeta, frames: readonly SinkFrame[]): void {
-    // the inner sink begins at finish(), with the window: nothing before it is ever stored
+  begin(meta: CaptureMeta, frames: readonly SinkFrame[]): void {
+    // A disk sink that can drop old rows gets every row now, so that a SIGKILL leaves the window on disk; any
+    // other begins at finish(), with the window alone. Either way nothing older is stored by a finished capture.
+    if (this.inner.keepWindow && this.inner.prune && this.inner.discard) {
+      this.inner.keepWindow();
+      this.inner.begin(meta, frames);
+      this.mirrored = true;
+    }
     this.frames = frames.map((f) => ({ ...f }));
     for (const f of frames) {
       if (f.schema.some((c) => c.name === "t_s")) this.chunks.set(f.name, []);
@@ -80,6 +92,7 @@ export class FlightRecorder implements CaptureSink {
   }
 
   append(frame: string, rows: Frame): void {
+    if (this.mirrored) this.inner.append(frame, rows); // throws a failed write's error, which ends the capture
     if (rows.length === 0) return;
     const list = this.chunks.get(frame);
     if (!list) {
@@ -105,6 +118,11 @@ export class FlightRecorder implements CaptureSink {
     this.evict();
   }
 
+  /** A disk sink that takes every row as it comes may fall behind: the capture waits for it (see CaptureSink). */
+  ready(): Promise<void> | undefined {
+    return this.mirrored ? this.inner.ready?.() : undefined;
+  }
+
   /** Drops the chunks that lie wholly before the window of the latest time (or of a dump still to be taken). */
   private evict(): void {
     const keepFrom = Math.min(this.latest, ...this.holds) - this.windowMs / 1000;
@@ -114,6 +132,13 @@ export class FlightRecorder implements CaptureSink {
         this.heldRowCount -= c.rows.length;
         this.heldByteCount -= c.bytes;
       }
+    }
+    // On disk, a segment goes once its latest row starts an interval before the window (an interval row stands
+    // for the interval it starts), checked each second of capture time.
+    const diskFrom = keepFrom - this.intervalMs / 1000;
+    if (this.mirrored && diskFrom >= this.prunedTo + 1) {
+      this.prunedTo = diskFrom;
+      this.inner.prune!(diskFrom);
     }
   }
 
@@ -177,21 +202,23 @@ export class FlightRecorder implements CaptureSink {
 
   /** Stores the window before the stopping trigger (or before the end of the capture) in the inner sink. */
   async finish(meta: CaptureMeta): Promise<string[]> {
-    const m = this.store(meta);
+    const m = await this.store(meta);
     return this.inner.finish(m);
   }
 
   async abort(meta: CaptureMeta): Promise<void> {
-    const m = this.store(meta);
+    const m = await this.store(meta);
     await this.inner.abort(m);
   }
 
-  private store(meta: CaptureMeta): CaptureMeta {
+  private async store(meta: CaptureMeta): Promise<CaptureMeta> {
     const t = this.stopTrigger ?? { reason: meta.interrupted ? "interrupted" : "end", atS: meta.elapsedMs / 1000 };
     this.stored = this.ringMeta(t);
     const m: CaptureMeta = { ...meta, ring: this.stored };
     const frames = this.window(t.atS);
-    this.inner.begin(m, this.frames);
+    // the rows on disk hold more than the window (a segment before it, the drains after a trigger): replaced
+    if (this.mirrored) await this.inner.discard!();
+    else this.inner.begin(m, this.frames);
     for (const f of this.frames) this.inner.append(f.name, frames[f.name]!);
     this.chunks.clear();
     this.untimed.clear();

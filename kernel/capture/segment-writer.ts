@@ -17,7 +17,7 @@ import type { OutputDir } from "./output-dir.js";
 import { finishSegments, mergeSegments } from "./segment-merge.js";
 import { releaseNativeMemory } from "./native-memory.js";
 import { frameKv } from "../frame/parquet.js";
-import { PART, SEGMENT_KEY, segmentName, START_FILE, StartRecord } from "./spill-layout.js";
+import { parseSegmentName, PART, SEGMENT_KEY, segmentName, START_FILE, StartRecord } from "./spill-layout.js";
 
 export interface SegmentOptions {
   /** Cut a segment at least this often (default 1000 ms): what a SIGKILL can lose at most. */
@@ -56,7 +56,7 @@ export class SegmentWriter implements CaptureSink {
   readonly out: OutputDir;
   private readonly segmentMs: number;
   private readonly segmentRows: number;
-  private readonly compactEvery: number;
+  private compactEvery: number;
   private readonly finalMeta: (meta: CaptureMeta) => CaptureMeta;
   private paths: string[] = [];
   private dir: PrivateDir | undefined;
@@ -80,6 +80,8 @@ export class SegmentWriter implements CaptureSink {
   private written = 0;
   private uses = 0;
   private closed = false;
+  /** Under a flight recorder (keepWindow): each single segment's latest t_s, so old ones can be pruned. */
+  private spans: Map<string, number> | undefined;
 
   constructor(out: OutputDir, options: SegmentOptions = {}) {
     this.out = out;
@@ -123,6 +125,43 @@ export class SegmentWriter implements CaptureSink {
   async settled(): Promise<void> {
     await this.chain;
     await this.merges;
+  }
+
+  /**
+   * For a flight recorder (flight-recorder.ts): segments are not compacted and remember their latest t_s, so
+   * prune() can drop those wholly before the window and a SIGKILLed recorder leaves its last window on disk.
+   */
+  keepWindow(): void {
+    this.compactEvery = Infinity;
+    this.spans = new Map();
+  }
+
+  /** Deletes the segments (of frames with t_s) whose rows all lie before `beforeS`, after the writes cut so far. */
+  prune(beforeS: number): void {
+    const spans = this.spans;
+    if (!spans) return;
+    this.chain = this.chain.then(() => {
+      if (this.failure || this.closed) return;
+      try {
+        for (const [name, hi] of spans) {
+          if (hi >= beforeS) continue;
+          this.dir!.remove(name);
+          spans.delete(name);
+        }
+      } catch (e) {
+        this.fail(e);
+      }
+    });
+  }
+
+  /** Deletes every segment written so far (the rows pending are dropped too): the recorder stores its window anew. */
+  async discard(): Promise<void> {
+    for (const f of this.frames) this.pending.set(f.name, []);
+    this.pendingCount = 0;
+    await this.settled();
+    for (const name of this.dir!.list()) if (parseSegmentName(name)) this.dir!.remove(name);
+    this.spans?.clear();
+    for (const list of this.singles.values()) list.splice(0);
   }
 
   /** The private folder's name inside the output folder (".bpflab-XXXXXX"). */
@@ -217,6 +256,7 @@ export class SegmentWriter implements CaptureSink {
       throw writeError(e, `${this.out.path}/${dir.name}/${name}`);
     }
     this.seq.set(frame, n);
+    if (this.spans && rows.has("t_s")) this.spans.set(name, maxOf(rows.numeric("t_s")));
     if (++this.written % TRIM_EVERY === 0) releaseNativeMemory();
     const singles = this.singles.get(frame)!;
     singles.push(n);
@@ -333,4 +373,10 @@ export class SegmentWriter implements CaptureSink {
       instance.closeSync();
     }
   }
+}
+
+function maxOf(v: ArrayLike<number>): number {
+  let m = -Infinity;
+  for (let i = 0; i < v.length; i++) if (v[i]! > m) m = v[i]!;
+  return m;
 }

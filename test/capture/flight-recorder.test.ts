@@ -10,11 +10,15 @@ import { afterAll, describe, expect, it } from "vitest";
 import { capture } from "../../kernel/capture/engine.js";
 import type { Capture } from "../../kernel/capture/capture.js";
 import { loadCapture } from "../../kernel/capture/capture-files.js";
+import { recoverCapture } from "../../kernel/capture/recover.js";
 import { FlightRecorder, frameBytes } from "../../kernel/capture/flight-recorder.js";
 import { RingTriggers } from "../../kernel/capture/ring-triggers.js";
 import type { CaptureOptions, CaptureProgress } from "../../kernel/capture/plan.js";
 import type { Alert } from "../../kernel/online/alert.js";
 import { MemorySink } from "../../kernel/capture/capture-sink.js";
+import { prepareOutput } from "../../kernel/capture/output-dir.js";
+import { SegmentWriter } from "../../kernel/capture/segment-writer.js";
+import { spillMeta } from "./helpers/spill-frames.js";
 import type { CaptureMeta } from "../../kernel/capture/capture-meta.js";
 import { Frame, type ColumnSpec } from "../../kernel/frame/frame.js";
 import { liveIt, resources } from "../helpers/live.js";
@@ -332,6 +336,54 @@ describe("flight recorder", () => {
   );
 });
 
+describe("a SIGKILLed flight recorder", () => {
+  liveIt(
+    "bpflab capture --ring 2s -o DIR, SIGKILLed at 6 s: its last window is on disk, older intervals pruned, and recovers",
+    async () => {
+      const dir = join(mkdtempSync(join(root, "killed-")), "out");
+      const child = spawn(
+        process.execPath,
+        [...cliArgv, "capture", "-c", "sched", "-i", "200ms", "-d", "60s", "--ring", "2s", "-o", dir],
+        { cwd: repoRoot, stdio: ["ignore", "pipe", "pipe"] },
+      );
+      let err = "";
+      child.stderr.on("data", (d) => (err += d));
+      const exited = new Promise((r) => child.on("exit", r));
+      // 6 s of capture, and the disk holds rows up to at least 5 s (segments are cut each second, written behind)
+      const maxT = async () => {
+        try {
+          const t = (await loadCapture(dir)).frame("sched").numeric("t_s");
+          return t.length ? Math.max(...t) : -1;
+        } catch {
+          return -1; // not started yet
+        }
+      };
+      const until = Date.now() + 60_000;
+      while ((await maxT()) < 5.8) {
+        expect(Date.now() < until, `the capture never reached 6 s: ${err}`).toBe(true);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      child.kill("SIGKILL");
+      await exited;
+      const cut = await loadCapture(dir);
+      expect(cut.meta.complete).toBe(false);
+      const t = cut.frame("sched").numeric("t_s");
+      const lo = Math.min(...t),
+        hi = Math.max(...t);
+      // the last window is whole (2 s of intervals before the newest), and what lies further back was pruned:
+      // at most a second's segment and a second's pruning step beyond it, not the capture from 0 s
+      expect(hi).toBeGreaterThanOrEqual(5.8);
+      expect(hi - lo).toBeGreaterThanOrEqual(2 - 0.2 - 1e-9);
+      expect(lo).toBeGreaterThan(hi - 2 - 2.6);
+      const r = await recoverCapture(dir);
+      expect(r.paths.length).toBeGreaterThan(0);
+      const back = await loadCapture(dir);
+      expect(back.frame("sched").length).toBe(t.length);
+    },
+    120_000,
+  );
+});
+
 describe("flight recorder window (no kernel)", () => {
   const evSchema: ColumnSpec[] = [
     { name: "t_s", type: "f64" },
@@ -367,6 +419,43 @@ describe("flight recorder window (no kernel)", () => {
     expect(f.ev!.length).toBe(6);
     expect(f.drops!.length).toBe(1);
     expect(rec.heldRows).toBe(0);
+  });
+
+  it("over a disk sink, the window is on disk while it runs (old segments pruned); the end stores the window alone", async () => {
+    const dir = join(root, "ring-disk");
+    const out = await prepareOutput(dir);
+    const writer = new SegmentWriter(out, { segmentMs: 0 }); // a segment per append: what is on disk is exact
+    const rec = new FlightRecorder(2000, 1000, writer);
+    const m = { ...spillMeta(["ev", "agg"]), intervalMs: 1000 };
+    rec.begin(m, [
+      { name: "ev", schema: evSchema, events: true },
+      { name: "agg", schema: evSchema },
+    ]);
+    for (let k = 0; k < 30; k++) {
+      rec.append("ev", events([k + 0.25, k + 0.5, k + 0.75]));
+      rec.append("agg", interval([k]));
+    }
+    await writer.settled();
+    // what a SIGKILL now would leave: the window (29.75 − 2, 29.75] and no more than two seconds before it
+    const cut = await loadCapture(dir);
+    expect(cut.meta.complete).toBe(false);
+    const ev = Array.from(cut.frame("ev").numeric("t_s"));
+    expect(ev[ev.length - 1]).toBe(29.75);
+    expect(ev[0]).toBeLessThanOrEqual(27.75 + 1e-9);
+    expect(ev[0]).toBeGreaterThanOrEqual(29.75 - 2 - 2);
+    expect(new Set(ev).size).toBe(ev.length); // each row once
+    const agg = Array.from(cut.frame("agg").numeric("t_s"));
+    expect(agg[agg.length - 1]).toBe(29);
+    expect(agg[0]).toBeLessThanOrEqual(27);
+    expect(agg[0]).toBeGreaterThanOrEqual(29 - 2 - 3);
+    // the end replaces what was on disk by the window: events in (27.75, 29.75], the intervals overlapping it
+    await rec.finish({ ...m, elapsedMs: 29_750 });
+    out.close();
+    const done = await loadCapture(dir);
+    expect(done.meta.complete).toBeUndefined();
+    expect(done.meta.ring!.fromS).toBe(27.75);
+    expect(Array.from(done.frame("ev").numeric("t_s"))).toEqual([28.25, 28.5, 28.75, 29.25, 29.5, 29.75]);
+    expect(Array.from(done.frame("agg").numeric("t_s"))).toEqual([27, 28, 29]);
   });
 
   it("a held window survives eviction until its dump is taken", () => {
