@@ -45,7 +45,7 @@ export interface FeatureDecl {
     name: string;
     columns: Record<string, FeatureAgg>;
     /** Ratios within one value, templated like `name`: { name: "sys_{value}_mean_latency_ns", num: "latency_ns", den: "count" }. */
-    ratios?: { name: string; num: string; den: string }[];
+    ratios?: { name: string; num: string; den: string; minDen?: number }[];
   };
   /**
    * Histogram frames (le_ns, count): these quantiles of each (window, entity)'s buckets, as `<prefix>p50_ns`,

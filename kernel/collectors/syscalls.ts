@@ -9,6 +9,9 @@ import { syscallName } from "./syscall-name.js";
 import { fillSyscallSet, syscallEventsFrame } from "./syscall-events.js";
 import { THREAD_KEY_IDENTITY } from "./identity-decls.js";
 
+/** Fewest calls of a syscall in a window for its mean latency to be measured. */
+const MIN_LATENCY_CALLS = 5;
+
 export { syscallName } from "./syscall-name.js";
 
 /** The key columns the main and histogram frames share. */
@@ -128,7 +131,8 @@ export const syscalls = defineCollector({
           weight: "count",
           name: "sys_{value}_{column}",
           columns: { count: "sum", latency_ns: "sum" },
-          ratios: [{ name: "sys_{value}_mean_latency_ns", num: "latency_ns", den: "count" }],
+          // one call's latency is a sample, not a mean: a single slow write among two in a second is no finding
+          ratios: [{ name: "sys_{value}_mean_latency_ns", num: "latency_ns", den: "count", minDen: MIN_LATENCY_CALLS }],
         },
       },
     },

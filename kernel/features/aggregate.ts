@@ -114,7 +114,8 @@ export function aggregateFrame(
         for (const r of b.ratios ?? []) {
           const num = fill(b.name, r.num);
           const den = fill(b.name, r.den);
-          if (accs.has(num) && accs.has(den)) ratios.push({ name: fill(r.name, value), num, den });
+          if (accs.has(num) && accs.has(den))
+            ratios.push({ name: fill(r.name, value), num, den, ...(r.minDen ? { minDen: r.minDen } : {}) });
         }
       }
     }

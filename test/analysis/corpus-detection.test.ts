@@ -97,15 +97,16 @@ describe("default pipeline on the scenario corpus", () => {
 });
 
 describe("false alarms on the no-injection captures", () => {
-  it("has two-minute baselines, every incident above the threshold, at most 4 per 10 minutes", () => {
+  it("has two-minute baselines, every incident above the threshold, at most 2 per 10 minutes", () => {
     expect(baseline.length).toBeGreaterThanOrEqual(2);
     const minutes = baseline.reduce((a, b) => a + b.minutes, 0);
     expect(minutes).toBeGreaterThanOrEqual(5);
     for (const b of baseline) for (const s of b.scores) expect(s).toBeGreaterThanOrEqual(b.threshold);
     const incidents = baseline.reduce((a, b) => a + b.incidents, 0);
-    // The target is at most 1 per 10 minutes; the default raises 3.3 (measured, not met). It was 15 before
-    // bpflab's own process was left out and schema-2 sleeps were cut to their interval, and 10 before idle windows,
-    // late intervals, shared shifts, falling waits and exit windows were handled (tuned on other seeds than these).
-    expect((incidents / minutes) * 10).toBeLessThanOrEqual(4);
+    // The target is at most 1 per 10 minutes; the default raises 1.7 (measured, not met). It was 15 before
+    // bpflab's own process was left out and schema-2 sleeps were cut to their interval, 10 before idle windows,
+    // late intervals, shared shifts, falling waits and exit windows were handled, and 3.3 before a syscall's mean
+    // latency needed 5 calls (each chosen on other seeds than these).
+    expect((incidents / minutes) * 10).toBeLessThanOrEqual(2);
   });
 });

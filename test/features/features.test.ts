@@ -158,6 +158,13 @@ describe("features", () => {
     expect(get(0, "syscall_max_latency_ns")).toBe(900);
     expect(get(0, "sys_read_count")).toBe(40);
     expect(get(0, "sys_read_mean_latency_ns")).toBe(100);
+    // One syscall's mean latency needs 5 calls of it: a single slow write among two is a sample, not a mean.
+    expect(matrix.columns).toContain("sys_write_mean_latency_ns");
+    const few = [...Array(matrix.rows).keys()].filter((r) => get(r, "sys_write_count")! > 0);
+    expect(few.some((r) => get(r, "sys_write_count")! < 5)).toBe(true);
+    for (const r of few)
+      expect(unmeasured(r, "sys_write_mean_latency_ns")).toBe(get(r, "sys_write_count")! < 5 ? 1 : 0);
+    expect(unmeasured(0, "sys_read_mean_latency_ns")).toBe(0);
     expect(get(1, "forks")).toBe(1); // the fork is credited to the parent, bash (200)
     expect(get(2, "execs")).toBe(1);
     expect(get(2, "exits")).toBe(1);
