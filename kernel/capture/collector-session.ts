@@ -12,8 +12,8 @@ import { RingReader } from "../loader/ring-reader.js";
 import { PerCpuRings } from "../loader/percpu-rings.js";
 import { compileFrameDecoder, DecodeContext, FrameDecoder } from "../collectors/decoder.js";
 import { BatchDecoder, compileBatchDecoder } from "../collectors/batch-decoder.js";
-import { RowScratch, runRows } from "../collectors/run-order.js";
 import { EventBuilder } from "../frame/event-builder.js";
+import { drainEvents } from "./event-drain.js";
 import { encodeConfig } from "../collectors/config-encoder.js";
 import type { CollectorRuntime, FilterConfig, StackSummary } from "../collectors/schema.js";
 import { objectDir } from "../paths.js";
@@ -74,8 +74,6 @@ interface EventPart {
   decoder?: BatchDecoder;
   builder?: EventBuilder;
   t0?: bigint;
-  /** The merge's row indexes, reused by every drain. */
-  scratch: RowScratch;
 }
 
 /**
@@ -177,7 +175,6 @@ export class CollectorSession {
             outer: obj.map(f.source.ring),
             lostMap: obj.map(f.source.perCpu.lost, { perCpu: true }),
             ringBytes: kb * 1024,
-            scratch: { rows: new Uint32Array(0) },
           };
         }
         return part;
@@ -255,16 +252,7 @@ export class CollectorSession {
       const ev = p.events;
       if (ev?.rings && ev.decoder && ev.builder) {
         const limit = final ? Infinity : Number(process.hrtime.bigint() - ev.t0!) - EVENT_SETTLE_NS;
-        const { decoder, builder, rings } = ev;
-        const runs = rings.peek(decoder.timeOffset, ev.t0!, limit);
-        if (runs.length) {
-          const n = runs.reduce((k, r) => k + r.count, 0);
-          records += n;
-          const row0 = builder.reserve(n);
-          const place = runRows(runs, decoder.timeOffset, ev.t0!, row0, ev.scratch);
-          runs.forEach((run, i) => decoder.decode(run, builder, place[i]!.first, place[i]!.rows));
-        }
-        rings.release();
+        records += drainEvents(ev.rings, ev.decoder, ev.builder, limit);
       }
     }
     return records;

@@ -4,17 +4,15 @@
 
 import { BpflabError } from "../errors.js";
 import type { Btf, FieldKind, StructLayout } from "../loader/btf.js";
-import type { RecordRun } from "../loader/percpu-rings.js";
+import type { RecordRun, RingCursor } from "../loader/percpu-rings.js";
 import type { ColumnType } from "../frame/frame.js";
-import type { Dictionary, EventBuilder } from "../frame/event-builder.js";
+import type { EventBuilder } from "../frame/event-builder.js";
 import type { ColumnDecl, FrameDecl, RowAccess } from "./schema.js";
 import { identityColumns } from "./schema.js";
+import { Cell, charsCodes, intExpr, mappedCodes, TimeOrigin, TWO32 } from "./batch-cells.js";
+import { mergedLoop } from "./fused-merge.js";
 
-/** The capture's time origin, on both clocks. */
-export interface TimeOrigin {
-  mono: bigint;
-  wallUs: number;
-}
+export type { TimeOrigin } from "./batch-cells.js";
 
 export interface BatchDecoder {
   readonly frame: string;
@@ -26,19 +24,16 @@ export interface BatchDecoder {
    * `rows`.
    */
   decode(run: RecordRun, out: EventBuilder, first: number, rows?: Uint32Array): void;
+  /**
+   * Decodes, from every ring's cursor on, the records whose time is below `limitNs` (ns after t0) into rows
+   * `first`, `first + 1`, ... in time order across the rings (ties: the lower CPU first), reading each record
+   * once; returns how many. Each cursor's `pos` ends at the first record it left (at or past the limit, or still
+   * being written); discarded records and records of another size before it are skipped. The rows must be
+   * reserved: at most RingCursor bytes / stride of them (PerCpuRings.cursors()' limitRows). The same rows as
+   * peek() + runRows() + decode(), which tests check it against.
+   */
+  decodeMerged(cursors: RingCursor[], mask: number, out: EventBuilder, first: number, limitNs: number): number;
 }
-
-/**
- * What one column takes from a record, for the generated loop: a word or byte expression, a 64-bit copy, a
- * string of a char array, or an integer mapped to a string.
- */
-type Cell =
-  | { kind: "num"; col: number; expr: string }
-  | { kind: "u64"; col: number; word: number }
-  | { kind: "chars"; col: number; word: number; words: number; len: number }
-  | { kind: "mapped"; col: number; expr: string; name: (v: number) => string };
-
-const TWO32 = 4294967296;
 
 /**
  * Compiles a stream frame for batch decoding. Supported: integer fields into numeric columns, 64-bit fields into
@@ -120,16 +115,16 @@ export function compileBatchDecoder(
       if (k.size !== 8 || map) fail(`column from ${from}: u64 columns take a plain 64-bit field`);
       return { kind: "u64", col, word: f.offset / 4 };
     }
-    const expr = intExpr(f.offset, k);
+    const int = { off: f.offset, size: k.size, signed: k.signed };
     if (type === "str") {
       if (!map) fail(`column from integer field ${from} is "str": give it a map (number → name)`);
-      return { kind: "mapped", col, expr, name: (v) => String(map!(v, acc)) };
+      return { kind: "mapped", col, int, name: (v) => String(map!(v, acc)) };
     }
     if (map) fail(`column from ${from}: batch columns map only to strings`);
-    return { kind: "num", col, expr };
+    return { kind: "num", col, int };
   }
 
-  const decodeRun = generate(tf.offset / 4, cells, t0);
+  const { decodeRun, decodeMerged } = generate(tf.offset / 4, cells, t0, rec.size);
   return {
     frame: frame.name,
     recordSize: rec.size,
@@ -137,26 +132,10 @@ export function compileBatchDecoder(
     decode(run, out, first, rows) {
       decodeRun(run.words, run.bytes, run.start, run.stride, run.count, out, first, rows ?? null);
     },
+    decodeMerged(cursors, mask, out, first, limitNs) {
+      return decodeMerged(cursors, mask, out, first, limitNs);
+    },
   };
-}
-
-/** A JavaScript expression reading an integer at byte `off` of the record at byte `at` (words `w`, bytes `b`). */
-function intExpr(off: number, k: { size: 1 | 2 | 4 | 8; signed: boolean }): string {
-  const word = (o: number) => `w[q + ${o / 4}]`;
-  switch (k.size) {
-    case 1:
-      return k.signed ? `((b[at + ${off}] << 24) >> 24)` : `b[at + ${off}]`;
-    case 2:
-      return k.signed
-        ? `(((b[at + ${off}] | (b[at + ${off + 1}] << 8)) << 16) >> 16)`
-        : `(b[at + ${off}] | (b[at + ${off + 1}] << 8))`;
-    case 4:
-      return k.signed ? `(${word(off)} | 0)` : word(off);
-    case 8:
-      return k.signed
-        ? `((${word(off + 4)} | 0) * ${TWO32} + ${word(off)})`
-        : `(${word(off + 4)} * ${TWO32} + ${word(off)})`;
-  }
 }
 
 type RunDecoder = (
@@ -170,13 +149,16 @@ type RunDecoder = (
   rows: Uint32Array | null,
 ) => void;
 
+type MergedDecoder = (cur: RingCursor[], mask: number, out: EventBuilder, row0: number, limit: number) => number;
+
 /**
- * Generates the frame's decoding loop: one pass over the run's records, every column written in the same
- * iteration from word offsets fixed at compile time. The source holds only numbers derived from the BTF (offsets,
- * column indices), never a name or a value from the user, so generating it is as safe as the closures it replaces
- * and several times faster (no call per cell: V8 compiles the loop as one function).
+ * Generates the frame's decoding loops, both writing every column of a record in one iteration from word
+ * offsets fixed at compile time: `decodeRun` over one run of records (rows given), `decodeMerged` over the rings
+ * themselves (fused-merge.ts). The source holds only numbers derived from the BTF (offsets, column indices),
+ * never a name or a value from the user, so generating it is as safe as the closures it replaces and several
+ * times faster (no call per cell: V8 compiles the loop as one function).
  */
-function generate(timeWord: number, cells: Cell[], t0: TimeOrigin): RunDecoder {
+function generate(timeWord: number, cells: Cell[], t0: TimeOrigin, recordSize: number) {
   const hi0 = Number(t0.mono >> 32n),
     lo0 = Number(t0.mono & 0xffffffffn);
   const pre: string[] = [];
@@ -186,14 +168,14 @@ function generate(timeWord: number, cells: Cell[], t0: TimeOrigin): RunDecoder {
     helpers.push(h);
     return `h${helpers.length - 1}`;
   };
+  const word = (o: number) => `w[q + ${o / 4}]`;
   pre.push("const ts = out.columns[0], rel = out.columns[1];");
-  body.push(`const ns = (w[q + ${timeWord + 1}] - ${hi0}) * ${TWO32} + (w[q + ${timeWord}] - ${lo0});`);
   body.push(`ts[r] = Math.round(${t0.wallUs} + ns / 1000); rel[r] = ns / 1e9;`);
   for (const c of cells) {
     const v = `c${c.col}`;
     if (c.kind === "num") {
       pre.push(`const ${v} = out.columns[${c.col}];`);
-      body.push(`${v}[r] = ${c.expr};`);
+      body.push(`${v}[r] = ${intExpr(c.int, word)};`);
     } else if (c.kind === "u64") {
       pre.push(
         `const ${v}c = out.columns[${c.col}]; const ${v} = new Uint32Array(${v}c.buffer, ${v}c.byteOffset, ${v}c.length * 2);`,
@@ -202,7 +184,7 @@ function generate(timeWord: number, cells: Cell[], t0: TimeOrigin): RunDecoder {
     } else if (c.kind === "mapped") {
       const h = helper(mappedCodes(c.name));
       pre.push(`const ${v} = out.columns[${c.col}].codes, ${v}d = out.dicts[${c.col}];`);
-      body.push(`${v}[r] = ${h}(${c.expr}, ${v}d);`);
+      body.push(`${v}[r] = ${h}(${intExpr(c.int, word)}, ${v}d);`);
     } else {
       const h = helper(charsCodes(c.len, c.words));
       const words = Array.from({ length: c.words }, (_, j) => `w[q + ${c.word + j}]`);
@@ -216,56 +198,17 @@ function generate(timeWord: number, cells: Cell[], t0: TimeOrigin): RunDecoder {
       );
     }
   }
-  const src =
+  const runSrc =
     `"use strict";\n${pre.join("\n")}\n` +
     `for (let i = 0, at = base; i < n; i++, at += stride) {\n  const r = rows === null ? row0 + i : rows[i], q = at >>> 2;\n  ` +
-    `${body.join("\n  ")}\n}`;
+    `const ns = (w[q + ${timeWord + 1}] - ${hi0}) * ${TWO32} + (w[q + ${timeWord}] - ${lo0});\n  ${body.join("\n  ")}\n}`;
+  const mergedSrc = mergedLoop({ cells, helper, t0, timeWord, recordSize });
   const names = helpers.map((_, i) => `h${i}`);
   const make = new Function(
     ...names,
-    `return function decodeRun(w, b, base, stride, n, out, row0, rows) {\n${src}\n};`,
+    `return [function decodeRun(w, b, base, stride, n, out, row0, rows) {\n${runSrc}\n},\n` +
+      `function decodeMerged(cur, mask, out, row0, limit) {\n${mergedSrc}\n}];`,
   );
-  return make(...helpers) as RunDecoder;
-}
-
-/** An integer into its string's dictionary code, memoised per value. */
-function mappedCodes(name: (v: number) => string): (v: number, dict: Dictionary) => number {
-  const small = new Int32Array(4096).fill(-1);
-  const big = new Map<number, number>();
-  return (v, dict) => {
-    if (v >= 0 && v < 4096 && Number.isInteger(v)) {
-      const c = small[v]!;
-      return c >= 0 ? c : (small[v] = dict.intern(name(v)));
-    }
-    let c = big.get(v);
-    if (c === undefined) big.set(v, (c = dict.intern(name(v))));
-    return c;
-  };
-}
-
-/** A NUL-terminated char array at byte `at + 4 × (wi - q)` into its dictionary code (deduplicated by its words). */
-function charsCodes(
-  len: number,
-  nw: number,
-): (w: Uint32Array, b: Uint8Array, at: number, wi: number, dict: Dictionary) => number {
-  // hash of the words → entries with those exact words (a collision only costs a comparison)
-  const seen = new Map<number, { words: Uint32Array; code: number }[]>();
-  return (w, b, _at, wi, dict) => {
-    let h = 0;
-    for (let j = 0; j < nw; j++) h = (Math.imul(h, 0x9e3779b1) ^ w[wi + j]!) | 0;
-    let list = seen.get(h);
-    if (list) {
-      for (const e of list) {
-        let eq = true;
-        for (let j = 0; j < nw; j++) if (e.words[j] !== w[wi + j]) eq = false;
-        if (eq) return e.code;
-      }
-    } else seen.set(h, (list = []));
-    const at = wi * 4;
-    let end = 0;
-    while (end < len && b[at + end] !== 0) end++;
-    const code = dict.intern(Buffer.from(b.buffer, b.byteOffset + at, end).toString("utf8"));
-    list.push({ words: w.slice(wi, wi + nw), code });
-    return code;
-  };
+  const [decodeRun, decodeMerged] = make(...helpers) as [RunDecoder, MergedDecoder];
+  return { decodeRun, decodeMerged };
 }

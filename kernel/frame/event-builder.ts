@@ -63,6 +63,12 @@ export class EventBuilder {
     return start;
   }
 
+  /** Gives back the last `n` rows reserved (a decoder that reserved an upper bound and wrote fewer). */
+  unreserve(n: number): void {
+    if (n < 0 || n > this.n) throw new RangeError(`unreserve(${n}) of ${this.n} rows`);
+    this.n -= n;
+  }
+
   /**
    * Every row as a frame of its own (dictionaries as they are now); the builder starts empty. Rows filling at
    * least 7/8 of the columns are handed over in them (the frame holds at most 1/8 unused), anything less is

@@ -35,6 +35,31 @@ interface Ring {
   keys: Float64Array;
 }
 
+/** A ring's memory without a kernel behind it (tests): positions as one-element arrays, the data area twice over. */
+export interface RingMemory {
+  cons: BigUint64Array;
+  prod: BigUint64Array;
+  words: Uint32Array;
+  bytes: Uint8Array;
+  dataOff: number;
+}
+
+/**
+ * One ring's pending bytes, for a drain that reads records in place and moves `pos` past what it took (the
+ * fused merge, batch-decoder.ts): from the consumer position `pos` to the producer position `end`, read once
+ * when cursors() made it. The record at position p starts at byte `dataOff + (p & mask)` of `words.buffer`.
+ */
+export interface RingCursor {
+  cpu: number;
+  /** The ring's memory as words, bytes and doubles (the same buffer). */
+  words: Uint32Array;
+  bytes: Uint8Array;
+  doubles: Float64Array;
+  dataOff: number;
+  pos: number;
+  end: number;
+}
+
 /** A run of committed records of one ring, all of `stride` bytes: record i starts at byte `start + i × stride`. */
 export interface RecordRun {
   cpu: number;
@@ -58,14 +83,16 @@ export class PerCpuRings {
   private rings: Ring[] = [];
   private readonly page: number;
   private closed = false;
+  /** cursors()' objects, reused by every drain. */
+  private cur: RingCursor[] = [];
 
   /**
    * Creates one ring of `sizeBytes` (a power of two, at least a page) per possible CPU and stores each in
    * `outer` at its CPU's index; `recordSize` is the struct every record holds (records of another size are
    * skipped, as are discarded ones). The outer map's references keep the rings alive for the programs; this
-   * object's fds and mappings go at close().
+   * object's fds and mappings go at close(). Given ring memory instead of `outer` (tests), reads that memory.
    */
-  constructor(outer: BpfMap, sizeBytes: number, recordSize: number) {
+  constructor(outer: BpfMap | RingMemory[], sizeBytes: number, recordSize: number) {
     const lb = libbpf();
     this.page = lb.getpagesize();
     if (sizeBytes < this.page || (sizeBytes & (sizeBytes - 1)) !== 0) {
@@ -77,6 +104,17 @@ export class PerCpuRings {
     this.size = sizeBytes;
     this.recordSize = recordSize;
     this.stride = Math.ceil((recordSize + HDR) / 8) * 8;
+    if (Array.isArray(outer)) {
+      this.rings = outer.map((m) => ({
+        ...m,
+        fd: -1,
+        consumer: 0n,
+        producer: 0n,
+        producerLen: 0,
+        keys: new Float64Array(16),
+      }));
+      return;
+    }
     const cpus = lb.libbpf_num_possible_cpus();
     try {
       for (let cpu = 0; cpu < cpus; cpu++) this.rings.push(this.open(outer, cpu));
@@ -201,6 +239,38 @@ export class PerCpuRings {
       r.peeked = cons;
     }
     return runs;
+  }
+
+  /**
+   * Every ring's pending bytes as a cursor (the same objects each call): the drain advances `pos`, commit() then
+   * frees what lies before it. `limitRows` is an upper bound of the records they can hold: every record of the
+   * expected size takes `stride` bytes.
+   */
+  cursors(): { cursors: RingCursor[]; mask: number; limitRows: number } {
+    let rows = 0;
+    for (let cpu = 0; cpu < this.rings.length; cpu++) {
+      const r = this.rings[cpu]!;
+      const c = (this.cur[cpu] ??= {
+        cpu,
+        words: r.words,
+        bytes: r.bytes,
+        doubles: new Float64Array(r.words.buffer, r.words.byteOffset, r.words.byteLength >> 3),
+        dataOff: r.dataOff,
+        pos: 0,
+        end: 0,
+      });
+      c.pos = Number(Atomics.load(r.cons, 0));
+      c.end = Number(Atomics.load(r.prod, 0));
+      rows += Math.floor((c.end - c.pos) / this.stride);
+    }
+    return { cursors: this.cur, mask: this.size - 1, limitRows: rows };
+  }
+
+  /** Frees, in each ring, the bytes before its cursor's `pos` (what the drain took or skipped). */
+  commit(): void {
+    for (let cpu = 0; cpu < this.cur.length; cpu++) {
+      Atomics.store(this.rings[cpu]!.cons, 0, BigInt(this.cur[cpu]!.pos));
+    }
   }
 
   /** Frees the space of what the last peek() returned (and of the records it skipped), for the producers. */

@@ -1,0 +1,284 @@
+// The fused event drain (each record read once: limit check, merge across CPUs and decode in one pass) gives
+// exactly the rows of the three-pass reference (peek, runRows, run decoder), on constructed rings with every
+// case a ring can hold (interleaved and equal times across CPUs, discarded records, records of another size, a
+// record still being written, a record wrapping round the ring's end, the time limit) and on rings the kernel
+// filled. The constructed cases need no root; the kernel's rings do.
+
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { CollectorSession, EVENT_SETTLE_NS } from "../../kernel/capture/collector-session.js";
+import { EpochClock } from "../../kernel/capture/epoch-clock.js";
+import { drainEvents, drainEventsReference } from "../../kernel/capture/event-drain.js";
+import { resolvePlan } from "../../kernel/capture/plan.js";
+import { compileBatchDecoder, type BatchDecoder } from "../../kernel/collectors/batch-decoder.js";
+import { collectors } from "../../kernel/collectors/registry.js";
+import { EventBuilder } from "../../kernel/frame/event-builder.js";
+import type { Frame } from "../../kernel/frame/frame.js";
+import { Btf } from "../../kernel/loader/btf.js";
+import { PerCpuRings, type RingMemory } from "../../kernel/loader/percpu-rings.js";
+import { objectDir } from "../../kernel/paths.js";
+import { liveIt } from "../helpers/live.js";
+import { workloadPath } from "../helpers/workload.js";
+
+const t0 = { mono: 5_000_000_000_000n, wallUs: 1_700_000_000_000_000 };
+const SIZE = 1 << 16; // bytes per constructed ring
+const PAGE = 4096;
+const BUSY = 0x80000000,
+  DISCARD = 0x40000000;
+
+const frameOf = (collector: "syscalls" | "sched") => {
+  const c = collectors[collector]!;
+  const frame = c.frames.find((f) => f.source.kind === "stream" && f.source.perCpu)!;
+  const btf = Btf.ofObject(join(objectDir(), `${c.object}.bpf.o`));
+  const record = (frame.source as { record: string }).record;
+  const decoder = () => compileBatchDecoder(frame, btf, c.object, t0, c.resolveOptions({ events: true }));
+  return { frame, layout: btf.struct(record)!, decoder };
+};
+
+type Layout = ReturnType<typeof frameOf>["layout"];
+
+/** What one constructed record is: its time (ns after t0), and how the ring holds it. */
+interface Rec {
+  ns: number;
+  flags?: "busy" | "discard";
+  /** A record of another size (skipped by both paths). */
+  len?: number;
+}
+
+/**
+ * A ring holding `recs` from byte position `start` on, laid out as the kernel lays it: 8-byte headers, records
+ * padded to 8 bytes, the data area mapped twice (written here twice) so a record that wraps is contiguous.
+ * Every integer field comes from the record's index, char arrays from a few names.
+ */
+function ring(layout: Layout, recs: Rec[], start: number, seed: number): RingMemory {
+  const logical = new Uint8Array(SIZE);
+  const dv = new DataView(new ArrayBuffer(1024));
+  const comms = ["workload", "bash", "a-very-long-nam", "x", "\u00e9t\u00e9"];
+  let pos = start;
+  recs.forEach((r, i) => {
+    const len = r.len ?? layout.size;
+    const rec = new Uint8Array(dv.buffer, 0, 8 + len).fill(0);
+    dv.setUint32(0, len | (r.flags === "busy" ? BUSY : r.flags === "discard" ? DISCARD : 0), true);
+    if (len === layout.size) {
+      layout.fields.forEach((f, j) => {
+        const at = 8 + f.offset;
+        const v = ((i + seed) * 7 + j * 13) % 251;
+        if (f.name === "ts_ns") dv.setBigUint64(at, t0.mono + BigInt(r.ns), true);
+        else if (f.type.kind === "int") {
+          if (f.size === 8) dv.setBigInt64(at, BigInt(f.type.signed && i % 3 === 0 ? -v : v) * 4294967311n, true);
+          else if (f.size === 4) dv.setUint32(at, f.name === "nr" ? v % 300 : v + (i % 5 === 0 ? 0x80000000 : 0), true);
+          else if (f.size === 2) dv.setUint16(at, v, true);
+          else dv.setUint8(at, v);
+        } else if (f.type.kind === "chars") {
+          // runs of equal names, then a change: the cache of the previous record's name is exercised
+          rec.set(Buffer.from(comms[Math.floor((i + j) / 3) % comms.length]!), at);
+        }
+      });
+    }
+    for (let b = 0; b < rec.length; b++) logical[(pos + b) % SIZE] = rec[b]!;
+    pos += (len + 15) & ~7;
+  });
+  const buf = new ArrayBuffer(PAGE + 2 * SIZE);
+  const bytes = new Uint8Array(buf);
+  bytes.set(logical, PAGE);
+  bytes.set(logical, PAGE + SIZE);
+  const cons = new BigUint64Array(1),
+    prod = new BigUint64Array(1);
+  cons[0] = BigInt(start);
+  prod[0] = BigInt(pos);
+  return { cons, prod, words: new Uint32Array(buf), bytes, dataOff: PAGE };
+}
+
+/** A copy of the rings' memory: each path drains its own. */
+function copyOf(m: RingMemory): RingMemory {
+  const buf = m.words.buffer.slice(0);
+  return {
+    cons: m.cons.slice(),
+    prod: m.prod.slice(),
+    words: new Uint32Array(buf),
+    bytes: new Uint8Array(buf),
+    dataOff: m.dataOff,
+  };
+}
+
+function cells(f: Frame): unknown[][] {
+  return f.columnNames.map((c) => f.values(c));
+}
+
+/** Both paths over copies of the same rings, drain after drain (one limit each); the rows and positions agree. */
+function agree(collector: "syscalls" | "sched", rings: RingMemory[], limits: number[]): Frame {
+  const { frame, layout, decoder } = frameOf(collector);
+  const paths = [0, 1].map(() => {
+    const mem = rings.map(copyOf);
+    return {
+      mem,
+      rings: new PerCpuRings(mem, SIZE, layout.size),
+      dec: decoder(),
+      eb: new EventBuilder(frame.schema, 16),
+    };
+  });
+  const [ref, fused] = paths as [(typeof paths)[0], (typeof paths)[0]];
+  const frames: Frame[] = [];
+  for (const limit of limits) {
+    const a = drainEventsReference(ref.rings, ref.dec, ref.eb, limit, t0.mono);
+    const b = drainEvents(fused.rings, fused.dec, fused.eb, limit);
+    expect(b).toBe(a);
+    expect(fused.mem.map((m) => m.cons[0])).toEqual(ref.mem.map((m) => m.cons[0]));
+    const want = ref.eb.take(frame.name);
+    const got = fused.eb.take(frame.name);
+    expect(got.length).toBe(want.length);
+    expect(cells(got)).toEqual(cells(want));
+    frames.push(got);
+  }
+  for (const p of paths) p.rings.close();
+  return frames.reduce((x, y) => (x.length >= y.length ? x : y));
+}
+
+const times = (n: number, at: (i: number) => number): Rec[] => Array.from({ length: n }, (_, i) => ({ ns: at(i) }));
+
+describe("fused event drain", () => {
+  it("merges interleaved CPUs, equal times lower CPU first, as the reference does", () => {
+    const { layout } = frameOf("syscalls");
+    const rings = [
+      ring(
+        layout,
+        times(300, (i) => 2 * i),
+        0,
+        0,
+      ),
+      ring(
+        layout,
+        times(300, (i) => 2 * i + 1),
+        0,
+        1,
+      ),
+      // equal to CPU 0's and CPU 1's times, and stretches that pass both
+      ring(layout, [...times(50, (i) => 4 * i), ...times(40, (i) => 700 + i)], 0, 2),
+    ];
+    const f = agree("syscalls", rings, [Infinity]);
+    expect(f.length).toBe(690);
+    const ts = [...(f.column("ts_ns") as BigUint64Array)];
+    for (let i = 1; i < ts.length; i++) expect(ts[i]! >= ts[i - 1]!).toBe(true);
+  });
+
+  it("skips discarded records and records of another size, stops at one being written, wraps round the end", () => {
+    const { layout } = frameOf("syscalls");
+    const recs: Rec[] = times(200, (i) => 10 * i);
+    recs[3] = { ns: 30, flags: "discard" };
+    recs[10] = { ns: 100, len: 24 };
+    recs[150] = { ns: 1500, flags: "busy" };
+    // CPU 0 starts near the ring's end: its records wrap round to the start
+    const rings = [
+      ring(layout, recs, SIZE - 88 * 40 - 8, 0),
+      ring(
+        layout,
+        times(200, (i) => 10 * i + 5),
+        SIZE - 4096,
+        1,
+      ),
+    ];
+    const f = agree("syscalls", rings, [Infinity]);
+    // CPU 0 gives what comes before its busy record, less the two skipped; CPU 1 all
+    expect(f.length).toBe(148 + 200);
+  });
+
+  it("leaves records at or past the time limit in their rings for the next drain", () => {
+    const { layout } = frameOf("syscalls");
+    const rings = [
+      ring(
+        layout,
+        times(500, (i) => 3 * i),
+        0,
+        0,
+      ),
+      ring(
+        layout,
+        times(500, (i) => 3 * i + 1),
+        0,
+        1,
+      ),
+    ];
+    // the first drain takes times below 301 (a record exactly at the limit stays), the next up to 1000, then all
+    agree("syscalls", rings, [301, 1000, 1000, Infinity]);
+  });
+
+  it("decodes sched_events alike (another record, three names)", () => {
+    const { layout } = frameOf("sched");
+    const rings = [
+      ring(
+        layout,
+        times(250, (i) => 5 * i),
+        0,
+        0,
+      ),
+      ring(
+        layout,
+        times(250, (i) => 5 * i + 2),
+        0,
+        3,
+      ),
+    ];
+    expect(agree("sched", rings, [Infinity]).length).toBe(500);
+  });
+});
+
+describe("fused event drain on the kernel's rings", () => {
+  liveIt(
+    "gives the reference's rows for what the programs wrote",
+    () => {
+      const plan = resolvePlan({ collectors: { syscalls: { events: true, ringKb: 32768 } }, duration: "10m" });
+      const filter = { tgid: 0, followChildren: false };
+      const s = CollectorSession.open(plan.collectors[0]!, { filter, maxTracked: 1 });
+      try {
+        const clock = new EpochClock(s.ctl, s.btf);
+        s.attach(clock, filter);
+        // the session's event part, whose rings both paths read (the fused one without freeing anything)
+        const ev = (
+          s as unknown as {
+            parts: { events?: { rings: PerCpuRings; decoder: BatchDecoder; builder: EventBuilder; t0: bigint } }[];
+          }
+        ).parts.find((p) => p.events)!.events!;
+        const { frame } = frameOf("syscalls");
+        for (const n of [20_000, 150_000]) {
+          execFileSync(workloadPath(), ["getppid", String(n)]);
+          // records older than the settle time are all committed: both paths see the same ones (the workload's
+          // all, once the settle time has passed after it)
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, (2 * EVENT_SETTLE_NS) / 1e6);
+          const limit = Number(process.hrtime.bigint() - ev.t0) - EVENT_SETTLE_NS;
+          const fused = new EventBuilder(frame.schema, 16);
+          const dec = compileBatchDecoder(
+            frame,
+            Btf.ofObject(join(objectDir(), "syscalls.bpf.o")),
+            "syscalls",
+            { mono: ev.t0, wallUs: 1_700_000_000_000_000 },
+            collectors.syscalls!.resolveOptions({ events: true }),
+          );
+          const { cursors, mask, limitRows } = ev.rings.cursors();
+          const row0 = fused.reserve(limitRows);
+          const got = dec.decodeMerged(cursors, mask, fused, row0, limit);
+          fused.unreserve(limitRows - got);
+          const after = cursors.map((c) => c.pos);
+          // the reference over the same bytes, with its own decoder of the same time origin
+          const ref = new EventBuilder(frame.schema, 16);
+          const refDec = compileBatchDecoder(
+            frame,
+            Btf.ofObject(join(objectDir(), "syscalls.bpf.o")),
+            "syscalls",
+            { mono: ev.t0, wallUs: 1_700_000_000_000_000 },
+            collectors.syscalls!.resolveOptions({ events: true }),
+          );
+          const want = drainEventsReference(ev.rings, refDec, ref, limit, ev.t0);
+          expect(got).toBe(want);
+          expect(got).toBeGreaterThanOrEqual(n);
+          const { cursors: now } = ev.rings.cursors();
+          expect(now.map((c) => c.pos)).toEqual(after);
+          expect(cells(fused.take("x"))).toEqual(cells(ref.take("x")));
+        }
+      } finally {
+        s.close();
+      }
+    },
+    120_000,
+  );
+});
