@@ -188,20 +188,6 @@ int BPF_PROG(disk_insert, struct request *rq)
 	return 0;
 }
 
-SEC("tp_btf/block_rq_issue")
-int BPF_PROG(disk_issue, struct request *rq)
-{
-	__u64 key = request_key(rq);
-	struct disk_req *r = find_request(key);
-
-	/* unseen until its issue: a flush or passthrough request, charged to the task issuing it */
-	if (!r && unseen_is_current(rq))
-		r = start_request(rq, key);
-	if (r)
-		r->issue_ns = bpf_ktime_get_ns();
-	return 0;
-}
-
 /* ---- queue and service time histograms (option histogram: the disk_hist frame) ---- */
 
 struct {
@@ -267,6 +253,31 @@ static __always_inline struct disk_val *row_of(struct disk_key *key, const struc
 	return v;
 }
 
+/* A request goes to the driver (again, after a requeue when the device was busy). Its issuer is charged its
+ * bytes at the first issue rather than at completion: under load (the device's queue full, requests requeued
+ * and issued again from kblockd) some requests end with no block_rq_complete run that this program sees
+ * (the dd test lost whole requests that way: issued, never seen completing, while dd went on), and the
+ * issue is not missed. Discards, whose merges have no tracepoint, charge what they complete instead. */
+SEC("tp_btf/block_rq_issue")
+int BPF_PROG(disk_issue, struct request *rq)
+{
+	__u64 rqkey = request_key(rq);
+	struct disk_req *r = find_request(rqkey);
+	__u32 op = rq->cmd_flags & REQ_OP_MASK;
+	struct disk_key key;
+	struct disk_val *v;
+
+	/* unseen until its issue: a flush or passthrough request, charged to the task issuing it */
+	if (!r && unseen_is_current(rq))
+		r = start_request(rq, rqkey);
+	if (!r)
+		return 0;
+	if (!r->issue_ns && r->bytes && op != OP_DISCARD && (v = row_of(&key, r, request_dev(rq), op)))
+		__sync_fetch_and_add(&v->bytes, r->bytes);
+	r->issue_ns = bpf_ktime_get_ns();
+	return 0;
+}
+
 /* A request merged into another is freed without completing, its bios passed to the other one, which
  * completes them. Its issuer is charged its bytes here (the other request charges only its own at its
  * completion), so bytes stay with the thread that made them whoever's request carries them. Discards are
@@ -328,9 +339,9 @@ int BPF_PROG(disk_bio_frontmerge, struct bio *bio)
 }
 
 /* `nr_bytes` of the request are done, often in interrupt context. A request may complete in parts: the last
- * part (nr_bytes covering what is left of it) ends it, and charges its issuer the request's own bytes (not
- * nr_bytes, which counts those of bios and requests merged into it, charged to their makers where they
- * merged). A discard charges what it completes (see disk_merge). */
+ * part (nr_bytes covering what is left of it) ends it. Its bytes were charged at its issue (nr_bytes counts
+ * those of bios and requests merged into it too, charged to their makers where they merged); a discard
+ * charges what it completes (see disk_merge). */
 SEC("tp_btf/block_rq_complete")
 int BPF_PROG(disk_complete, struct request *rq, blk_status_t error, unsigned int nr_bytes)
 {
@@ -353,7 +364,8 @@ int BPF_PROG(disk_complete, struct request *rq, blk_status_t error, unsigned int
 	if (!v)
 		return 0;
 	/* atomics: completions of one thread's requests run on whichever CPU took the interrupt */
-	__sync_fetch_and_add(&v->bytes, op == OP_DISCARD ? nr_bytes : r->bytes);
+	if (op == OP_DISCARD)
+		__sync_fetch_and_add(&v->bytes, nr_bytes);
 	if (!last)
 		return 0;
 	__sync_fetch_and_add(&v->count, 1);

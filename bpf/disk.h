@@ -35,8 +35,9 @@ struct disk_key {
 
 struct disk_val {
 	__u64 count;            /* requests completed in the interval */
-	__u64 bytes;            /* bytes the thread submitted in them (and in requests merged into another, and in
-				 * bios merged into any request), each byte charged once, to the thread that made it */
+	__u64 bytes;            /* bytes of the thread's requests issued to the device in the interval (at their
+				 * first issue), of its requests merged into another and its bios merged into any
+				 * request: each byte charged once, to the thread that made it */
 	__u64 errors;           /* completed with an error status */
 	__u64 queued;           /* of those, requests that waited in the I/O scheduler (were inserted) */
 	__u64 queue_ns;         /* total insert-to-issue time */

@@ -116,7 +116,8 @@ export const disk = defineCollector({
           from: "val.bytes",
           type: "i64",
           unit: "bytes",
-          description: "bytes the thread submitted, charged once each whichever request carried them",
+          description:
+            "bytes the thread issued to the disk (at first issue), charged once each whichever request carried them",
         },
         errors: { from: "val.errors", type: "i64", unit: "requests", description: "completed with an error" },
         queued: {
