@@ -279,8 +279,8 @@ int BPF_PROG(disk_issue, struct request *rq)
 }
 
 /* A request merged into another is freed without completing, its bios passed to the other one, which
- * completes them. Its issuer is charged its bytes here (the other request charges only its own at its
- * completion), so bytes stay with the thread that made them whoever's request carries them. Discards are
+ * completes them. Its issuer is charged its bytes here (the other request charges only its own, at its
+ * issue), so bytes stay with the thread that made them whoever's request carries them. Discards are
  * the exception: their bios merge without a tracepoint, so a discard's bytes are those it completes. */
 SEC("tp_btf/block_rq_merge")
 int BPF_PROG(disk_merge, struct request *rq)
@@ -301,7 +301,8 @@ int BPF_PROG(disk_merge, struct request *rq)
 
 /* A bio merged into a request already made (in the plug, or in the I/O scheduler), in its submitter's
  * context: no request is made for it, and the one that takes it may be another thread's, so its bytes are
- * charged to the submitter here. */
+ * charged to the submitter here. Before 6.5 (no block_io_start) a request's size is read where it is first
+ * seen, merged bios included, so they are not charged again here. */
 static __always_inline void bio_merged(struct bio *bio)
 {
 	struct task_struct *t = bpf_get_current_task_btf();
@@ -312,7 +313,7 @@ static __always_inline void bio_merged(struct bio *bio)
 	struct disk_val *v;
 
 	/* discards: see disk_merge */
-	if (op == OP_DISCARD || !tgid_wanted(tgid))
+	if (!cfg.io_start || op == OP_DISCARD || !tgid_wanted(tgid))
 		return;
 	who.tid = t->pid;
 	who.pid = tgid;
