@@ -13,6 +13,8 @@ const volatile struct disk_cfg cfg = {};
 #include "hist.bpf.h"
 
 #define REQ_OP_MASK ((1 << 8) - 1) /* REQ_OP_BITS: the operation is the low byte of cmd_flags */
+#define OP_DISCARD  3
+#define OP_DRV_IN   34 /* this and above: passthrough (driver-private) commands, made without a bio */
 #define PF_KTHREAD  0x00200000
 
 /* In-flight requests, by struct request pointer, in two tables. First a direct-mapped one: an array whose
@@ -107,7 +109,7 @@ static __always_inline void end_request(struct disk_req *r, __u64 key)
 /* Starts the record of request `key` (a new request or a reused pointer whose last life we did not see end)
  * with the current task as its issuer, when that task is wanted. NULL: not traced, and any record of the
  * pointer marked ended so that its previous request's issuer is not charged. */
-static __always_inline struct disk_req *start_request(__u64 key)
+static __always_inline struct disk_req *start_request(struct request *rq, __u64 key)
 {
 	/* plain loads from the BTF task pointer, not helper calls: this runs for every request */
 	struct task_struct *t = bpf_get_current_task_btf();
@@ -132,6 +134,7 @@ static __always_inline struct disk_req *start_request(__u64 key)
 	init.rq = r ? key : 0;
 	init.insert_ns = 0;
 	init.issue_ns = 0;
+	init.bytes = rq->__data_len;
 	init.tid = t->pid;
 	init.pid = tgid;
 	init.cgroup_id = t->cgroups->dfl_cgrp->kn->id;
@@ -155,8 +158,18 @@ static __always_inline struct disk_req *start_request(__u64 key)
 SEC("tp_btf/block_io_start")
 int BPF_PROG(disk_io_start, struct request *rq)
 {
-	start_request(request_key(rq));
+	start_request(rq, request_key(rq));
 	return 0;
+}
+
+/* Whether a request first seen at its insert or issue is taken as the current task's. With block_io_start
+ * attached, a request made from a bio that was not seen there was made before the capture, or by a process
+ * not traced (its record was marked ended), and whoever dispatches it now (often a traced process running
+ * the hardware queue, issuing everyone's requests) did not make it. Only requests made without a bio (the
+ * flush machinery's, passthrough commands) are charged where first seen. */
+static __always_inline bool unseen_is_current(struct request *rq)
+{
+	return !cfg.io_start || !rq->bio || (rq->cmd_flags & REQ_OP_MASK) >= OP_DRV_IN;
 }
 
 /* Where a request not seen starting is first seen (a kernel without block_io_start, or a request not made
@@ -168,36 +181,10 @@ int BPF_PROG(disk_insert, struct request *rq)
 	__u64 key = request_key(rq);
 	struct disk_req *r = find_request(key);
 
-	if (!r && !(bpf_get_current_task_btf()->flags & PF_KTHREAD))
-		r = start_request(key);
+	if (!r && !(bpf_get_current_task_btf()->flags & PF_KTHREAD) && unseen_is_current(rq))
+		r = start_request(rq, key);
 	if (r && !r->insert_ns)
 		r->insert_ns = bpf_ktime_get_ns();
-	return 0;
-}
-
-SEC("tp_btf/block_rq_issue")
-int BPF_PROG(disk_issue, struct request *rq)
-{
-	__u64 key = request_key(rq);
-	struct disk_req *r = find_request(key);
-
-	/* unseen until its issue: the issuer's own request, a kernel thread's too (jbd2, flushes) */
-	if (!r)
-		r = start_request(key);
-	if (r)
-		r->issue_ns = bpf_ktime_get_ns();
-	return 0;
-}
-
-/* A request merged into another is freed without completing: its bytes complete with the other one. */
-SEC("tp_btf/block_rq_merge")
-int BPF_PROG(disk_merge, struct request *rq)
-{
-	__u64 key = request_key(rq);
-	struct disk_req *r = find_request(key);
-
-	if (r)
-		end_request(r, key);
 	return 0;
 }
 
@@ -242,8 +229,120 @@ static __always_inline void max_u64(__u64 *p, __u64 v)
 	}
 }
 
+/* The row of the issuer `r` of an I/O of operation `op` on disk `dev`, made on first use (NULL: the map is
+ * full, counted as lost). */
+static __always_inline struct disk_val *row_of(struct disk_key *key, const struct disk_req *r, __u32 dev, __u32 op)
+{
+	struct disk_val *v;
+
+	key->epoch = current_epoch();
+	key->tid = r->tid;
+	key->pid = r->pid;
+	key->dev = dev;
+	key->op = op;
+	key->pad = 0;
+	v = bpf_map_lookup_elem(&counts, key);
+	if (!v) {
+		struct disk_val init = {};
+
+		init.cgroup_id = r->cgroup_id;
+		__builtin_memcpy(init.comm, r->comm, sizeof(init.comm));
+		__builtin_memcpy(init.pcomm, r->pcomm, sizeof(init.pcomm));
+		v = insert_row(&counts, key, &init, key->pid);
+	}
+	return v;
+}
+
+/* A request goes to the driver (again, after a requeue when the device was busy). Its issuer is charged its
+ * bytes at the first issue rather than at completion: under load (the device's queue full, requests requeued
+ * and issued again from kblockd) some requests end with no block_rq_complete run that this program sees
+ * (the dd test lost whole requests that way: issued, never seen completing, while dd went on), and the
+ * issue is not missed. Discards, whose merges have no tracepoint, charge what they complete instead. */
+SEC("tp_btf/block_rq_issue")
+int BPF_PROG(disk_issue, struct request *rq)
+{
+	__u64 rqkey = request_key(rq);
+	struct disk_req *r = find_request(rqkey);
+	__u32 op = rq->cmd_flags & REQ_OP_MASK;
+	struct disk_key key;
+	struct disk_val *v;
+
+	/* unseen until its issue: a flush or passthrough request, charged to the task issuing it */
+	if (!r && unseen_is_current(rq))
+		r = start_request(rq, rqkey);
+	if (!r)
+		return 0;
+	if (!r->issue_ns && r->bytes && op != OP_DISCARD && (v = row_of(&key, r, request_dev(rq), op)))
+		__sync_fetch_and_add(&v->bytes, r->bytes);
+	r->issue_ns = bpf_ktime_get_ns();
+	return 0;
+}
+
+/* A request merged into another is freed without completing, its bios passed to the other one, which
+ * completes them. Its issuer is charged its bytes here (the other request charges only its own, at its
+ * issue), so bytes stay with the thread that made them whoever's request carries them. Discards are
+ * the exception: their bios merge without a tracepoint, so a discard's bytes are those it completes. */
+SEC("tp_btf/block_rq_merge")
+int BPF_PROG(disk_merge, struct request *rq)
+{
+	__u64 rqkey = request_key(rq);
+	struct disk_req *r = find_request(rqkey);
+	__u32 op = rq->cmd_flags & REQ_OP_MASK;
+	struct disk_key key;
+	struct disk_val *v;
+
+	if (!r)
+		return 0;
+	if (op != OP_DISCARD && r->bytes && (v = row_of(&key, r, request_dev(rq), op)))
+		__sync_fetch_and_add(&v->bytes, r->bytes);
+	end_request(r, rqkey);
+	return 0;
+}
+
+/* A bio merged into a request already made (in the plug, or in the I/O scheduler), in its submitter's
+ * context: no request is made for it, and the one that takes it may be another thread's, so its bytes are
+ * charged to the submitter here. Before 6.5 (no block_io_start) a request's size is read where it is first
+ * seen, merged bios included, so they are not charged again here. */
+static __always_inline void bio_merged(struct bio *bio)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	__u32 op = bio->bi_opf & REQ_OP_MASK, tgid = t->tgid;
+	struct gendisk *disk = bio->bi_bdev->bd_disk;
+	struct disk_req who;
+	struct disk_key key;
+	struct disk_val *v;
+
+	/* discards: see disk_merge */
+	if (!cfg.io_start || op == OP_DISCARD || !tgid_wanted(tgid))
+		return;
+	who.tid = t->pid;
+	who.pid = tgid;
+	who.cgroup_id = t->cgroups->dfl_cgrp->kn->id;
+	__builtin_memcpy(who.comm, t->comm, sizeof(who.comm));
+	__builtin_memcpy(who.pcomm, t->group_leader->comm, sizeof(who.pcomm));
+	v = row_of(&key, &who, disk ? ((__u32)disk->major << 20) | (__u32)disk->first_minor : 0, op);
+	if (v)
+		__sync_fetch_and_add(&v->bytes, bio->bi_iter.bi_size);
+}
+
+SEC("tp_btf/block_bio_backmerge")
+int BPF_PROG(disk_bio_backmerge, struct bio *bio)
+{
+	bio_merged(bio);
+	return 0;
+}
+
+SEC("tp_btf/block_bio_frontmerge")
+int BPF_PROG(disk_bio_frontmerge, struct bio *bio)
+{
+	bio_merged(bio);
+	return 0;
+}
+
 /* `nr_bytes` of the request are done, often in interrupt context. A request may complete in parts: the last
- * part (nr_bytes covering what is left of it) ends it. */
+ * part (nr_bytes covering what is left of it) ends it. Its bytes were charged at its issue (nr_bytes counts
+ * those of bios and requests merged into it too, charged to their makers where they merged); a discard
+ * charges what it completes (see disk_merge). */
 SEC("tp_btf/block_rq_complete")
 int BPF_PROG(disk_complete, struct request *rq, blk_status_t error, unsigned int nr_bytes)
 {
@@ -252,31 +351,22 @@ int BPF_PROG(disk_complete, struct request *rq, blk_status_t error, unsigned int
 	struct disk_key key;
 	struct disk_val *v;
 	struct disk_hist *h;
+	__u32 op;
 	bool last;
 
 	/* made before the capture, or by a process we do not trace */
 	if (!r || !r->issue_ns)
 		return 0;
 	last = nr_bytes >= rq->__data_len;
-	key.epoch = current_epoch();
-	key.tid = r->tid;
-	key.pid = r->pid;
-	key.dev = request_dev(rq);
-	key.op = rq->cmd_flags & REQ_OP_MASK;
-	key.pad = 0;
-	v = bpf_map_lookup_elem(&counts, &key);
-	if (!v) {
-		struct disk_val init = {};
-
-		init.cgroup_id = r->cgroup_id;
-		__builtin_memcpy(init.comm, r->comm, sizeof(init.comm));
-		__builtin_memcpy(init.pcomm, r->pcomm, sizeof(init.pcomm));
-		v = insert_row(&counts, &key, &init, key.pid);
-		if (!v)
-			return 0;
-	}
+	op = rq->cmd_flags & REQ_OP_MASK;
+	if (!last && op != OP_DISCARD)
+		return 0;
+	v = row_of(&key, r, request_dev(rq), op);
+	if (!v)
+		return 0;
 	/* atomics: completions of one thread's requests run on whichever CPU took the interrupt */
-	__sync_fetch_and_add(&v->bytes, nr_bytes);
+	if (op == OP_DISCARD)
+		__sync_fetch_and_add(&v->bytes, nr_bytes);
 	if (!last)
 		return 0;
 	__sync_fetch_and_add(&v->count, 1);

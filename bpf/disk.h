@@ -7,7 +7,7 @@
 #define DISK_MAX_ENTRIES  16384 /* (thread, device, op) rows over two live epochs; a full map counts as lost */
 #define DISK_MAX_HISTS    4096  /* histogram pairs (1,208 bytes each, allocated when first used): at most 4.7 MiB */
 #define DISK_SLOT_BITS    12
-#define DISK_SLOTS        (1 << DISK_SLOT_BITS) /* in-flight requests' direct-mapped table: 288 KiB */
+#define DISK_SLOTS        (1 << DISK_SLOT_BITS) /* in-flight requests' direct-mapped table: 320 KiB */
 #define DISK_MAX_INFLIGHT 16384 /* in-flight requests whose slot another live request holds */
 
 enum disk_stage {
@@ -19,7 +19,9 @@ enum disk_stage {
 struct disk_cfg {
 	struct bpflab_filter_cfg filter;
 	__u8 histogram;         /* 1: count each request's queue and service times in histograms (disk_hist) */
-	__u8 pad[7];
+	__u8 io_start;          /* 1: block_io_start is attached (6.5+), so every request made from a bio is seen
+				 * where it is made; one carrying bios seen first later was made before the capture */
+	__u8 pad[6];
 };                          /* 16 bytes */
 
 struct disk_key {
@@ -33,7 +35,9 @@ struct disk_key {
 
 struct disk_val {
 	__u64 count;            /* requests completed in the interval */
-	__u64 bytes;            /* bytes they transferred */
+	__u64 bytes;            /* bytes of the thread's requests issued to the device in the interval (at their
+				 * first issue), of its requests merged into another and its bios merged into any
+				 * request: each byte charged once, to the thread that made it */
 	__u64 errors;           /* completed with an error status */
 	__u64 queued;           /* of those, requests that waited in the I/O scheduler (were inserted) */
 	__u64 queue_ns;         /* total insert-to-issue time */
@@ -60,10 +64,12 @@ struct disk_req {
 	__u64 insert_ns;        /* 0: issued directly, never queued */
 	__u64 issue_ns;         /* 0: not issued yet; DISK_ENDED (disk.bpf.c): completed, merged or not traced */
 	__u64 cgroup_id;
+	__u64 bytes;            /* the request's size when made: its issuer's bytes (bios merged in later are charged
+				 * to their own submitters where they merge) */
 	__u32 tid;
 	__u32 pid;
 	char  comm[BPFLAB_COMM_LEN];
 	char  pcomm[BPFLAB_COMM_LEN];
-};                          /* 72 bytes */
+};                          /* 80 bytes */
 
 #endif /* DISK_H */
