@@ -75,6 +75,122 @@ static __always_inline void count_runq_wait(struct task_struct *t, __u32 tid, __
 
 /* ---- end of run-queue latency histograms ---- */
 
+/* ---- who ends a thread's blocks (option waits: the sched_waits frame) ---- */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SCHED_MAX_WAITS);
+	__type(key, struct sched_wait_key);
+	__type(value, struct sched_wait_val);
+} waits SEC(".maps");
+
+/* How deep this CPU is in work done for nobody in particular: a device interrupt, a timer's expiry, an irq_work,
+ * a softirq other than NET_RX. A wakeup from there is nobody's: `current` is whoever it interrupted. (The preempt
+ * count would say so directly, but it is a per-CPU variable kallsyms does not list without KALLSYMS_ALL.) */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} nobody SEC(".maps");
+
+#define NET_RX_SOFTIRQ 3
+
+static __always_inline int nobody_enter(void)
+{
+	__u32 k = 0, *d = bpf_map_lookup_elem(&nobody, &k);
+
+	if (d)
+		(*d)++;
+	return 0;
+}
+
+static __always_inline int nobody_exit(void)
+{
+	__u32 k = 0, *d = bpf_map_lookup_elem(&nobody, &k);
+
+	/* an exit whose entry came before the attach finds 0 */
+	if (d && *d)
+		(*d)--;
+	return 0;
+}
+
+SEC("tp_btf/irq_handler_entry")
+int BPF_PROG(waits_irq_entry) { return nobody_enter(); }
+SEC("tp_btf/irq_handler_exit")
+int BPF_PROG(waits_irq_exit) { return nobody_exit(); }
+SEC("tp_btf/hrtimer_expire_entry")
+int BPF_PROG(waits_hrtimer_entry) { return nobody_enter(); }
+SEC("tp_btf/hrtimer_expire_exit")
+int BPF_PROG(waits_hrtimer_exit) { return nobody_exit(); }
+SEC("tp_btf/irq_work_entry")
+int BPF_PROG(waits_irq_work_entry) { return nobody_enter(); }
+SEC("tp_btf/irq_work_exit")
+int BPF_PROG(waits_irq_work_exit) { return nobody_exit(); }
+
+/* Loopback networking delivers in the sending thread's own NET_RX softirq (at its local_bh_enable), which is the
+ * sender's doing; a device's packets (rare on a VM's loopback-heavy workloads) are charged to whoever they
+ * interrupted. Every other softirq (timers, block completions, RCU, tasklets) is nobody's. */
+SEC("tp_btf/softirq_entry")
+int BPF_PROG(waits_softirq_entry, unsigned int vec)
+{
+	return vec == NET_RX_SOFTIRQ ? 0 : nobody_enter();
+}
+SEC("tp_btf/softirq_exit")
+int BPF_PROG(waits_softirq_exit, unsigned int vec)
+{
+	return vec == NET_RX_SOFTIRQ ? 0 : nobody_exit();
+}
+
+/* sched_waking runs in the waker's context (sched_wakeup may run on the wakee's CPU, from an IPI). */
+SEC("tp_btf/sched_waking")
+int BPF_PROG(sched_waking, struct task_struct *p)
+{
+	struct task_struct *w = bpf_get_current_task_btf();
+	__u32 tgid = p->tgid, wtgid = w->tgid;
+	struct tstate *s;
+	__u64 now, blocked;
+
+	if (!cfg.waits || !p->pid || !w->pid || wtgid == tgid || !tgid_wanted(tgid))
+		return 0;
+	__u32 k = 0, *depth = bpf_map_lookup_elem(&nobody, &k);
+
+	if (depth && *depth)
+		return 0;
+	s = bpf_task_storage_get(&tstates, p, 0, 0);
+	/* blocked (not preempted, not already woken) since a switch-out this capture saw or inferred */
+	if (!s || !s->out_ts || s->runnable || s->wake_ts)
+		return 0;
+	now = bpf_ktime_get_ns();
+	blocked = now - s->out_ts;
+	if (now < s->out_ts || blocked < SCHED_WAIT_MIN_NS)
+		return 0;
+
+	struct sched_wait_key key = { .epoch = current_epoch(), .tid = p->pid, .pid = tgid, .waker_pid = wtgid };
+	struct sched_wait_val *v = bpf_map_lookup_elem(&waits, &key);
+
+	if (!v) {
+		struct sched_wait_val init = {};
+
+		init.cgroup_id = task_cgroup_id(p);
+		BPF_CORE_READ_STR_INTO(&init.comm, p, comm);
+		READ_PROCESS_NAME(&init.pcomm, p);
+		READ_PROCESS_NAME(&init.waker_comm, w);
+		v = insert_row(&waits, &key, &init, tgid);
+		if (!v)
+			return 0;
+	}
+	__sync_fetch_and_add(&v->count, 1);
+	__sync_fetch_and_add(&v->total_ns, blocked);
+	if (blocked > v->max_ns)
+		v->max_ns = blocked; /* a racing larger one may be lost: a maximum of 1 ms+ blocks, not a count */
+	v->waker_tid = w->pid;
+	return 0;
+}
+
+/* ---- end of who ends a thread's blocks ---- */
+
+
 /* Thread `t`'s row of interval `epoch`, created on first sight with its identity. NULL (and counted lost) when
  * the map is full. */
 static __always_inline struct sched_val *row_in(__u32 epoch, struct task_struct *t, __u32 tid, __u32 tgid)

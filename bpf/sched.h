@@ -6,11 +6,14 @@
 
 #define SCHED_MAX_ENTRIES 65536 /* threads seen per two live epochs; a full map counts as lost */
 #define SCHED_MAX_HISTS   16384 /* run-queue histograms (632 bytes each, allocated when first used): 10 MiB at most */
+#define SCHED_MAX_WAITS   16384 /* (woken thread, waker process) rows over two live epochs; a full map counts as lost */
+#define SCHED_WAIT_MIN_NS 1000000ULL /* shorter blocks say little of whom a thread waits on, and are most wakeups */
 
 struct sched_cfg {
 	struct bpflab_filter_cfg filter;
 	__u8 histogram;         /* 1: count each run-queue wait in the thread's histogram (sched_hist) */
-	__u8 pad[7];
+	__u8 waits;             /* 1: who ended each block of a thread by waking it (sched_waits) */
+	__u8 pad[6];
 };                          /* 16 bytes */
 
 struct sched_key {
@@ -46,5 +49,26 @@ struct sched_hist {
 	char  pcomm[BPFLAB_COMM_LEN];
 	__u32 slots[BPFLAB_HIST_SLOTS]; /* waits per latency bucket */
 };                          /* 632 bytes */
+
+/* Who ends a thread's blocks: a thread blocked SCHED_WAIT_MIN_NS or more and woken by another process's thread
+ * (in that thread's own context: not a timer or device interrupt), per interval of the wakeup. */
+struct sched_wait_key {
+	__u32 epoch;
+	__u32 tid;              /* the woken thread */
+	__u32 pid;              /* its tgid */
+	__u32 waker_pid;        /* the waking thread's tgid */
+};                          /* 16 bytes */
+
+struct sched_wait_val {
+	__u64 count;            /* blocks it ended */
+	__u64 total_ns;         /* how long they had lasted */
+	__u64 max_ns;
+	__u64 cgroup_id;
+	__u32 waker_tid;        /* the last waking thread */
+	__u32 pad;
+	char  comm[BPFLAB_COMM_LEN];
+	char  pcomm[BPFLAB_COMM_LEN];
+	char  waker_comm[BPFLAB_COMM_LEN]; /* the waking process's name (its thread-group leader's comm) */
+};                          /* 88 bytes */
 
 #endif /* SCHED_H */

@@ -136,6 +136,8 @@ export interface Incident {
   peakRow: number;
   /** With labels: the kind of the labelled anomaly it matches, or null. */
   label?: string | null;
+  /** Its processes that were blocked on another of its processes until woken by it (sched_waits), s. */
+  waitedOn?: { pid: number; on: number; waitS: number }[];
 }
 
 export interface AnomalyReport {
@@ -429,6 +431,7 @@ export function findAnomalies(cap: Capture, opts: FindAnomaliesOptions = {}): An
     drivers: incidentDrivers(c.rows, c.peakRow),
     rows: c.rows,
     peakRow: c.peakRow,
+    ...(c.waitedOn ? { waitedOn: c.waitedOn } : {}),
   }));
 
   const pct = Object.fromEntries(Object.entries(scores).map(([n, s]) => [n, percentileRanks(s)]));

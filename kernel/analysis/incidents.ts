@@ -17,6 +17,11 @@ export interface IncidentCore {
   rows: number[];
   /** The entities involved (key columns of Features: pid and comm, ...), the peak's first. */
   entities: Record<string, Cell>[];
+  /**
+   * Processes of the incident that were blocked on another of its processes through it (their block ended when
+   * that one woke them: sched_waits): the waiting pid, the one it waited on, and the longest such block in s.
+   */
+  waitedOn?: { pid: number; on: number; waitS: number }[];
 }
 
 export interface IncidentOptions {
@@ -107,6 +112,29 @@ export function buildIncidents(
       }
     }
   }
+  // A process blocked through an episode until another process woke it waited on that one: when the other has an
+  // overlapping episode, both are one incident, and the one waited on is its peak (redis-server asleep in DEBUG
+  // SLEEP, not its clients, which only wait on it; a lock's holder, not its waiters).
+  const waited = new Map<number, Map<number, number>>(); // waiting pid → (pid waited on → longest block, s)
+  if (opts.mergeRelated !== false && facts?.wokenBy.size && pid) {
+    const byPid = new Map<number, number[]>();
+    episodes.forEach((e, i) => byPid.set(e.pid!, [...(byPid.get(e.pid!) ?? []), i]));
+    episodes.forEach((a, i) => {
+      for (const wk of facts.wokenBy.get(a.pid!) ?? []) {
+        const at = Math.round(wk.t_s / w);
+        // a block of half a window or more, ended during the episode or just after it
+        if (wk.maxWaitS < 0.5 * w || at < a.first || at > a.last + gap + 1 || wk.waker === a.pid) continue;
+        for (const j of byPid.get(wk.waker) ?? []) {
+          const b = episodes[j]!;
+          if (b.first > a.last + gap + 1 || a.first > b.last + gap + 1) continue;
+          parent[find(i)] = find(j);
+          const on = waited.get(a.pid!) ?? new Map<number, number>();
+          on.set(wk.waker, Math.max(on.get(wk.waker) ?? 0, wk.maxWaitS));
+          waited.set(a.pid!, on);
+        }
+      }
+    });
+  }
   const groups = new Map<number, number[]>();
   episodes.forEach((e, i) => {
     const g = find(i);
@@ -115,7 +143,19 @@ export function buildIncidents(
   const out: IncidentCore[] = [];
   for (const rows of groups.values()) {
     rows.sort((a, b) => win[a]! - win[b]! || scores[b]! - scores[a]!);
-    const peakRow = rows.reduce((best, r) => (scores[r]! > scores[best]! ? r : best), rows[0]!);
+    // the peak: the highest row of a process that waited on no other process of the incident (if any did not)
+    const pids = pid ? new Set(rows.map((r) => pid[r]!)) : undefined;
+    const waits = (p: number) => [...(waited.get(p)?.keys() ?? [])].some((q) => q !== p && pids!.has(q));
+    const unblocked = pids && waited.size ? rows.filter((r) => !waits(pid![r]!)) : rows;
+    const peakRow = (unblocked.length ? unblocked : rows).reduce(
+      (best, r) => (scores[r]! > scores[best]! ? r : best),
+      (unblocked.length ? unblocked : rows)[0]!,
+    );
+    const waitedOn = pids
+      ? [...pids].flatMap((p) =>
+          [...(waited.get(p) ?? [])].filter(([q]) => pids.has(q)).map(([on, waitS]) => ({ pid: p, on, waitS })),
+        )
+      : [];
     // Entities by their highest row, the peak's first.
     const best = new Map<string, number>();
     for (const r of rows) {
@@ -123,8 +163,9 @@ export function buildIncidents(
       const b = best.get(k);
       if (b === undefined || scores[r]! > scores[b]!) best.set(k, r);
     }
+    const peakKey = entityOf(peakRow);
     const entities = [...best.values()]
-      .sort((a, b) => scores[b]! - scores[a]!)
+      .sort((a, b) => +(entityOf(b) === peakKey) - +(entityOf(a) === peakKey) || scores[b]! - scores[a]!)
       .map((r) => Object.fromEntries(keyCols.map((c, j) => [c, keyVals[j]![r]!])));
     const total = sum ? rows.reduce((a, r) => a + scores[r]!, 0) : scores[peakRow]!;
     if (sum && total < threshold) continue;
@@ -135,6 +176,7 @@ export function buildIncidents(
       peakRow,
       rows,
       entities,
+      ...(waitedOn.length ? { waitedOn } : {}),
     });
   }
   return out.sort((a, b) => b.score - a.score || a.start_s - b.start_s);

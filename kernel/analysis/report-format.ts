@@ -33,6 +33,7 @@ export function reportJson(r: AnomalyReport): Record<string, unknown> {
       entity: i.entity,
       entities: i.entities,
       drivers: jsonDrivers(i.drivers),
+      ...(i.waitedOn ? { waited_on: i.waitedOn.map((x) => ({ pid: x.pid, on: x.on, wait_s: x.waitS })) } : {}),
       ...(i.label !== undefined ? { label: i.label } : {}),
     })),
     rows: r.top.map((a) => ({
@@ -69,6 +70,17 @@ const who = (e: Record<string, unknown>): string =>
     .map((v) => String(v))
     .join(" ");
 
+/** "redis-client 31341 waited 3.5 s on it": who in the incident was blocked on its peak process (or another). */
+function waitedText(i: AnomalyReport["incidents"][number]): string[] {
+  const name = new Map(i.entities.map((e) => [Number(e["pid"]), e["comm"] ?? e["process"]]));
+  const peak = Number(i.entity["pid"]);
+  return (i.waitedOn ?? []).map(
+    (x) =>
+      `${name.get(x.pid) ?? "pid"} ${x.pid} waited ${x.waitS.toFixed(1)} s on ` +
+      (x.on === peak ? "it" : `${name.get(x.on) ?? "pid"} ${x.on}`),
+  );
+}
+
 /** Incidents (when, who, score, cause), then the top rows, libbpf-tools style: a header line, then rows. */
 export function formatReport(r: AnomalyReport, opts: { incidents?: number } = {}): string {
   const f = r.features;
@@ -90,6 +102,7 @@ export function formatReport(r: AnomalyReport, opts: { incidents?: number } = {}
           i.drivers
             .slice(0, 3)
             .map((d) => d.text)
+            .concat(waitedText(i))
             .join("; "),
         ]),
       ) +

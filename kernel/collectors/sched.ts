@@ -3,8 +3,10 @@
 
 import { histogramFrame, histogramOption } from "./histogram.js";
 import { checkRingKb, eventOptions } from "./event-options.js";
+import { option } from "./options.js";
 import { defineCollector } from "./schema.js";
 import { schedEventsFrame } from "./sched-events.js";
+import { THREAD_KEY_IDENTITY } from "./identity-decls.js";
 
 /**
  * One row per thread per interval in which it ran, waited or was blocked. On-CPU time is the scheduler's own
@@ -21,18 +23,25 @@ export const sched = defineCollector({
     "per thread: on-CPU, run-queue wait and off-CPU ns, voluntary/involuntary switches, migrations per interval",
   tracepoints: [
     "sched:sched_switch",
+    "sched:sched_waking",
     "sched:sched_wakeup",
     "sched:sched_wakeup_new",
     "sched:sched_stat_runtime",
     "sched:sched_migrate_task",
-    "sched:sched_process_exec (all tp_btf)",
+    "sched:sched_process_exec",
+    "irq:irq_handler_entry/exit, irq:softirq_entry/exit, timer:hrtimer_expire_entry/exit, irq_vectors:irq_work_entry/exit (all tp_btf; sched_waits: which wakeups are nobody's)",
     "task iterator at each interval boundary (iter/task)",
   ],
   options: {
     histogram: histogramOption("each run-queue wait (wakeup or preemption to switch-in, as runqlat), per thread"),
+    waits: option.boolean({
+      default: true,
+      cli: "--no-waits",
+      doc: "the sched_waits frame: which process ended each block of 1 ms or more by waking the thread",
+    }),
     ...eventOptions,
   },
-  config: (o) => ({ histogram: o.histogram }),
+  config: (o) => ({ histogram: o.histogram, waits: o.waits }),
   boundary: ["sched_charge"],
   check: (o) => checkRingKb("sched", o.ringKb),
   frames: [
@@ -117,6 +126,34 @@ export const sched = defineCollector({
       what: "run-queue latency",
       features: { prefix: "runq_", columns: {}, quantiles: { q: [0.5, 0.99] } },
     }),
+    {
+      // Who a blocked thread waited on: the process whose thread woke it (a pipe's writer, a socket's sender, a
+      // lock's releaser). Incidents use it to tell the process that stalled from those that waited on it.
+      name: "sched_waits",
+      enabled: (o) => o.waits,
+      programs: [
+        "sched_waking",
+        ...["irq", "hrtimer", "irq_work", "softirq"].flatMap((c) => [`waits_${c}_entry`, `waits_${c}_exit`]),
+      ],
+      source: { kind: "aggregate", map: "waits", key: "sched_wait_key", value: "sched_wait_val" },
+      identity: THREAD_KEY_IDENTITY,
+      columns: {
+        waker_pid: { from: "key.waker_pid", type: "u32", description: "the waking process (its tgid)" },
+        waker_tid: { from: "val.waker_tid", type: "u32", description: "the waking thread (the last, if several)" },
+        waker: { from: "val.waker_comm", type: "str", description: "the waking process's name" },
+        waits: {
+          from: "val.count",
+          type: "i64",
+          unit: "waits",
+          description: "blocks of 1 ms or more it ended in the interval (by a wakeup from its own context)",
+        },
+        wait_ns: { from: "val.total_ns", type: "i64", unit: "ns", description: "how long those blocks had lasted" },
+        max_wait_ns: { from: "val.max_ns", type: "i64", unit: "ns", description: "the longest of them" },
+      },
+      // no features of its own: a block's length is offcpu_ns already; this frame says whom it was on
+      // (ProcessFacts.wokenBy, for incidents)
+      features: { prefix: "waits_", columns: {} },
+    },
     schedEventsFrame,
   ],
 });

@@ -16,6 +16,17 @@ export interface ProcessFacts {
   startS: Map<number, number>;
   /** pid → time of its exit, when it exited during the capture. */
   exitS: Map<number, number>;
+  /**
+   * pid → the blocks of its threads another process ended by waking them (sched_waits): the interval of the
+   * wakeup (its t_s), the waking process, and the longest block it ended there.
+   */
+  wokenBy: Map<number, Wakeup[]>;
+}
+
+export interface Wakeup {
+  t_s: number;
+  waker: number;
+  maxWaitS: number;
 }
 
 type Frames = Readonly<Record<string, Frame>>;
@@ -28,6 +39,7 @@ export function processFacts(cap: Pick<Capture, "frames">): ProcessFacts {
     cgroupSize: new Map(),
     startS: new Map(),
     exitS: new Map(),
+    wokenBy: new Map(),
   };
   const frames: Frames = cap.frames;
   const proc = frames["process"];
@@ -57,6 +69,18 @@ export function processFacts(cap: Pick<Capture, "frames">): ProcessFacts {
     }
   }
   for (const cg of facts.cgroup.values()) facts.cgroupSize.set(cg, (facts.cgroupSize.get(cg) ?? 0) + 1);
+  const waits = frames["sched_waits"];
+  if (waits && waits.length && waits.has("waker_pid") && waits.has("max_wait_ns")) {
+    const pid = waits.numeric("pid"),
+      waker = waits.numeric("waker_pid"),
+      max = waits.numeric("max_wait_ns"),
+      t = waits.numeric("t_s");
+    for (let i = 0; i < waits.length; i++) {
+      const list = facts.wokenBy.get(pid[i]!) ?? [];
+      list.push({ t_s: t[i]!, waker: waker[i]!, maxWaitS: max[i]! / 1e9 });
+      facts.wokenBy.set(pid[i]!, list);
+    }
+  }
   return facts;
 }
 

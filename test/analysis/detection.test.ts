@@ -8,12 +8,14 @@ import { namedFeatures } from "../../kernel/analysis/drivers.js";
 import { namesCause } from "../../kernel/analysis/signals.js";
 import { Capture } from "../../kernel/capture/capture.js";
 import { DatasetError, OptionError } from "../../kernel/errors.js";
-import { Injection, syntheticSystem } from "./synthetic-system.js";
+import { formatReport } from "../../kernel/analysis/report-format.js";
+import { CLIENT_PID, Injection, SERVICE_PID, syntheticSystem } from "./synthetic-system.js";
 
 const CAUSE: Record<Injection, RegExp> = {
   "syscall-storm": /^sys_getppid_count$/,
   "cpu-hog": /^(sustained_)?oncpu_ns$/,
   blocked: /^(syscalls_count|oncpu_ns|vol_switches|sys_\w+_count)$/,
+  "server-blocked": /^(syscalls_count|oncpu_ns|vol_switches|sys_\w+_count)$/,
   "fork-storm": /^forks$/,
   // either call leads (the syscalls group scores only its largest deviation); the other is named with it
   "durable-writes": /^sys_(pwrite64|fsync)_count$/,
@@ -94,6 +96,27 @@ describe("explanations add up", () => {
     expect(top!.drivers.reduce((a, d) => a + d.share, 0)).toBeLessThanOrEqual(1 + 1e-9);
     expect(top!.drivers[0]!.share).toBeGreaterThan(0);
     expect(r.reference).toMatch(/before 15 s/);
+  });
+});
+
+describe("whom a process waited on", () => {
+  it("a stalled service is its incident's peak, and its client, blocked on it, joins the incident", () => {
+    for (const seed of [1, 2, 3]) {
+      // without sched_waits the busier client tops the list: two incidents, the client's first
+      const blind = findAnomalies(syntheticSystem({ seed, injection: "server-blocked", waits: false }).cap);
+      expect(blind.incidents[0]!.entity.pid).toBe(CLIENT_PID);
+      expect(blind.incidents.some((i) => i.entity.pid === SERVICE_PID)).toBe(true);
+      const { cap, truth } = syntheticSystem({ seed, injection: "server-blocked" });
+      const r = findAnomalies(cap);
+      const top = r.incidents[0]!;
+      expect(top.entity.pid).toBe(truth!.pid);
+      expect(top.entities.map((e) => e.pid)).toEqual([SERVICE_PID, CLIENT_PID]);
+      expect(top.waitedOn).toEqual([{ pid: CLIENT_PID, on: SERVICE_PID, waitS: 6 }]);
+      // the drivers are the service's own, and the text says who waited on it
+      expect(top.drivers.every((d) => d.text.length > 0)).toBe(true);
+      expect(formatReport(r)).toMatch(/client 4243 waited 6\.0 s on it/);
+      expect(r.incidents.filter((i) => i.entity.pid === CLIENT_PID)).toEqual([]);
+    }
   });
 });
 

@@ -6,7 +6,7 @@ import { Rng } from "../../kernel/detectors/rng.js";
 import type { ColumnSpec, Frame } from "../../kernel/frame/frame.js";
 import { base, frame, meta } from "../features/sample-captures.js";
 
-export type Injection = "syscall-storm" | "cpu-hog" | "blocked" | "fork-storm" | "durable-writes";
+export type Injection = "syscall-storm" | "cpu-hog" | "blocked" | "fork-storm" | "durable-writes" | "server-blocked";
 
 export interface SyntheticOptions {
   seed?: number;
@@ -14,6 +14,8 @@ export interface SyntheticOptions {
   injection?: Injection;
   /** Injection time [start, end) in seconds. */
   at?: [number, number];
+  /** server-blocked: the sched_waits frame that says whom the client waited on (default true). */
+  waits?: boolean;
 }
 
 const schedCols: ColumnSpec[] = [
@@ -31,6 +33,14 @@ const sysCols: ColumnSpec[] = [
   { name: "latency_ns", type: "i64" },
   { name: "max_latency_ns", type: "i64" },
 ];
+const waitCols: ColumnSpec[] = [
+  { name: "waker_pid", type: "u32" },
+  { name: "waker_tid", type: "u32" },
+  { name: "waker", type: "str" },
+  { name: "waits", type: "i64" },
+  { name: "wait_ns", type: "i64" },
+  { name: "max_wait_ns", type: "i64" },
+];
 const procCols: ColumnSpec[] = [
   { name: "event", type: "str" },
   { name: "ppid", type: "u32" },
@@ -39,6 +49,8 @@ const procCols: ColumnSpec[] = [
 /** The steady service that "blocked" silences, and the pid of the new process the other injections start. */
 export const SERVICE_PID = 4242;
 export const INJECTED_PID = 5000;
+/** server-blocked: the service's busy client, silenced too, because it waits on the service's replies. */
+export const CLIENT_PID = 4243;
 
 /**
  * The capture and its truth. Processes: pids 100..111, each with its own CPU share (0.5–30 %), its own syscall mix
@@ -65,6 +77,10 @@ export function syntheticSystem(opts: SyntheticOptions = {}): {
     rate: 20 + rng.next() * 2000,
   }));
   procs.push({ pid: SERVICE_PID, comm: "service", cpu: 1e8, mix: ["epoll_wait", "read", "write"], rate: 800 });
+  const server = opts.injection === "server-blocked";
+  // steadier and busier than the service: on its own it would score the higher of the two
+  if (server) procs.push({ pid: CLIENT_PID, comm: "client", cpu: 2e8, mix: ["read", "write"], rate: 3000 });
+  const waits: Record<string, number | string | bigint>[] = [];
   const noise = () => 0.8 + 0.4 * rng.next();
   const id = (pid: number, comm: string, t: number) => ({
     ts: 1_700_000_000_000_000 + t * 1e6,
@@ -76,7 +92,11 @@ export function syntheticSystem(opts: SyntheticOptions = {}): {
   });
   for (let t = 0; t < T; t++) {
     for (const p of procs) {
-      const silent = opts.injection === "blocked" && p.pid === SERVICE_PID && t >= a && t < b;
+      const silent =
+        ((opts.injection === "blocked" && p.pid === SERVICE_PID) ||
+          (server && (p.pid === SERVICE_PID || p.pid === CLIENT_PID))) &&
+        t >= a &&
+        t < b;
       const on = silent ? 0 : p.cpu * noise();
       sched.push({
         ...id(p.pid, p.comm, t + 0.01),
@@ -101,6 +121,21 @@ export function syntheticSystem(opts: SyntheticOptions = {}): {
       }
     }
     const inside = t >= a && t < b;
+    if (server) {
+      // the client's blocks on the service's replies: a few ms each normally, the whole stall at its end (the
+      // service's own sleep ends at a timer: nobody's wakeup, no row)
+      const stall = t === b;
+      if (!inside)
+        waits.push({
+          ...id(CLIENT_PID, "client", t + 0.03),
+          waker_pid: SERVICE_PID,
+          waker_tid: SERVICE_PID,
+          waker: "service",
+          waits: stall ? 1 : 3,
+          wait_ns: stall ? (b - a) * 1e9 : 6e6,
+          max_wait_ns: stall ? (b - a) * 1e9 : 3e6,
+        });
+    }
     if (opts.injection === "durable-writes" && inside) {
       // two writes per fsync: pwrite64 leads the syscalls group in every window
       for (const [syscall, rate] of [
@@ -166,9 +201,14 @@ export function syntheticSystem(opts: SyntheticOptions = {}): {
       }
     }
   }
-  // a new process starts and ends with its injection; blocked and durable-writes change the running service
-  if (opts.injection && opts.injection !== "blocked" && opts.injection !== "durable-writes") {
-    const comm = { "syscall-storm": "storm", "cpu-hog": "hog", "fork-storm": "forker" }[opts.injection];
+  // a new process starts and ends with its injection; blocked, durable-writes and server-blocked change running services
+  const newComm: Partial<Record<Injection, string>> = {
+    "syscall-storm": "storm",
+    "cpu-hog": "hog",
+    "fork-storm": "forker",
+  };
+  const comm = opts.injection && newComm[opts.injection];
+  if (comm) {
     proc.push({ ...id(INJECTED_PID, comm, a + 0.4), event: "exec", ppid: 1 });
     proc.push({ ...id(INJECTED_PID, comm, b + 0.1), event: "exit", ppid: 1 });
   }
@@ -176,11 +216,14 @@ export function syntheticSystem(opts: SyntheticOptions = {}): {
     sched: frame("sched", [...base, ...schedCols], sched),
     syscalls: frame("syscalls", [...base, ...sysCols], sys),
     process: frame("process", [...base, ...procCols], proc),
+    ...(server && opts.waits !== false ? { sched_waits: frame("sched_waits", [...base, ...waitCols], waits) } : {}),
   };
   const cap = new Capture(
     meta(Object.keys(frames), { elapsedMs: T * 1000, durationMs: T * 1000, intervalMs: 1000 }),
     frames,
   );
-  const pid = opts.injection === "blocked" || opts.injection === "durable-writes" ? SERVICE_PID : INJECTED_PID;
+  const pid = ["blocked", "durable-writes", "server-blocked"].includes(opts.injection ?? "")
+    ? SERVICE_PID
+    : INJECTED_PID;
   return { cap, ...(opts.injection ? { truth: { pid, start: a, end: b } } : {}) };
 }

@@ -109,6 +109,42 @@ describe("sched collector", () => {
     expect(sumFor(f, cap.meta.pid!, "oncpu_ns") / 1e6).toBeLessThan(50);
   });
 
+  liveIt("sched_waits names who ended a block: a pipe's writer, never a timer", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bpflab-pipe-wait-"));
+    // both CPUs busy, so the timer interrupt that ends the child's sleep interrupts a burner, not the idle task:
+    // only the interrupt filter keeps the burner from being named the child's waker
+    const burners = [0, 1].map(() =>
+      spawn(process.execPath, ["-e", "const e = Date.now() + 15000; while (Date.now() < e);"], { stdio: "ignore" }),
+    );
+    try {
+      const report = join(dir, "child");
+      const cap = await capture({
+        collectors: ["sched"],
+        duration: "20s",
+        command: [workloadPath(), "pipe-wait", "1500", report],
+      });
+      const [, childPid, slept] = readFileSync(report, "utf8").trim().split(" ").map(Number);
+      const w = cap.frame("sched_waits");
+      const rows = [...Array(w.length).keys()];
+      const pid = w.numeric("pid"),
+        waker = w.numeric("waker_pid"),
+        waits = w.numeric("waits"),
+        max = w.numeric("max_wait_ns");
+      // the parent: one block of ~1.5 s on the pipe, ended by its child's write
+      const parent = rows.filter((r) => pid[r] === cap.meta.pid && waker[r] === childPid);
+      expect(parent.length).toBe(1);
+      expect(waits[parent[0]!]).toBe(1);
+      expect(max[parent[0]!]! / 1e6).toBeGreaterThan(slept! / 1e6 - 5);
+      expect(max[parent[0]!]! / 1e6).toBeLessThan(slept! / 1e6 + 50);
+      expect(w.strings("waker")[parent[0]!]).toBe("workload");
+      // the child's sleep ended at a timer's interrupt: no process woke it
+      expect(rows.filter((r) => pid[r] === childPid && max[r]! > 1e9)).toEqual([]);
+    } finally {
+      for (const b of burners) b.kill("SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   liveIt("charges a long sleep to every interval it spans, so a blocked thread is never silent", async () => {
     const cap = await capture({
       collectors: ["sched"],

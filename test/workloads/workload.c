@@ -246,10 +246,51 @@ static int starve(double ms, const char *path)
 
 /* ---- end of starve ---- */
 
+/* ---- pipe-wait: a parent blocked on a pipe until its child writes ---- */
+
+/* The parent reads a pipe; its child sleeps `ms` (woken by a timer: nobody's wakeup) and then writes, which
+ * wakes the parent after ~ms of blocking. PATH gets "child <pid> <ns slept>". */
+static int pipe_wait(double ms, const char *path)
+{
+	struct timespec d = { (time_t)(ms / 1000), (long)((ms - 1000 * (long)(ms / 1000)) * 1e6) };
+	int fds[2], status;
+	char c;
+	pid_t child;
+	FILE *out;
+
+	if (pipe(fds))
+		return 1;
+	child = fork();
+	if (child < 0)
+		return 1;
+	if (!child) {
+		double t0 = now_ns();
+
+		nanosleep(&d, NULL);
+		double slept = now_ns() - t0;
+		if (write(fds[1], "x", 1) != 1)
+			_exit(1);
+		out = fopen(path, "w");
+		if (!out)
+			_exit(1);
+		fprintf(out, "child %d %.0f\n", getpid(), slept);
+		_exit(fclose(out) ? 1 : 0);
+	}
+	if (read(fds[0], &c, 1) != 1)
+		return 1;
+	if (waitpid(child, &status, 0) != child || !WIFEXITED(status) || WEXITSTATUS(status))
+		return 1;
+	return 0;
+}
+
+/* ---- end of pipe-wait ---- */
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
 		goto usage;
+	if (!strcmp(argv[1], "pipe-wait") && argc == 4)
+		return pipe_wait(atof(argv[2]), argv[3]);
 	if (!strcmp(argv[1], "getppid") && argc == 3) {
 		long n = atol(argv[2]);
 
