@@ -116,6 +116,7 @@ async function main(): Promise<void> {
         ["pingpong", String(PINGPONGS)],
         [
           bpflab("bpflab sched", { sched: {} }),
+          bpflab("bpflab sched --no-waits", { sched: { waits: false } }),
           externalTool("runqlat", "/usr/sbin/runqlat", [], /Tracing run queue latency/),
         ],
       )),

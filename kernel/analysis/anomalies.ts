@@ -138,6 +138,8 @@ export interface Incident {
   label?: string | null;
   /** Its processes that were blocked on another of its processes until woken by it (sched_waits), s. */
   waitedOn?: { pid: number; on: number; waitS: number }[];
+  /** Processes outside it that ended its peak process's long blocks by waking it (a lock's holder), s. */
+  wokenBy?: { pid: number; name: string; waitS: number }[];
 }
 
 export interface AnomalyReport {
@@ -432,6 +434,7 @@ export function findAnomalies(cap: Capture, opts: FindAnomaliesOptions = {}): An
     rows: c.rows,
     peakRow: c.peakRow,
     ...(c.waitedOn ? { waitedOn: c.waitedOn } : {}),
+    ...(c.wokenBy ? { wokenBy: c.wokenBy } : {}),
   }));
 
   const pct = Object.fromEntries(Object.entries(scores).map(([n, s]) => [n, percentileRanks(s)]));

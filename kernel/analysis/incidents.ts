@@ -22,6 +22,11 @@ export interface IncidentCore {
    * that one woke them: sched_waits): the waiting pid, the one it waited on, and the longest such block in s.
    */
   waitedOn?: { pid: number; on: number; waitS: number }[];
+  /**
+   * The peak process's blocks through the incident that a process outside it ended by waking it (a lock's
+   * holder, a pipe's writer): who, and the longest block in s; the longest first, at most two.
+   */
+  wokenBy?: { pid: number; name: string; waitS: number }[];
 }
 
 export interface IncidentOptions {
@@ -135,6 +140,20 @@ export function buildIncidents(
       }
     });
   }
+  // who outside the incident ended the peak process's long blocks through it
+  const blockersOutside = (p: number, rows: number[], inside: Set<number>) => {
+    if (!facts?.wokenBy.size) return [];
+    const own = rows.filter((r) => pid![r] === p).map((r) => win[r]!);
+    const [first, last] = [Math.min(...own), Math.max(...own)];
+    const by = new Map<number, { pid: number; name: string; waitS: number }>();
+    for (const wk of facts.wokenBy.get(p) ?? []) {
+      const at = Math.round(wk.t_s / w);
+      if (wk.maxWaitS < 0.5 * w || at < first || at > last + gap + 1 || inside.has(wk.waker)) continue;
+      const b = by.get(wk.waker);
+      if (!b || b.waitS < wk.maxWaitS) by.set(wk.waker, { pid: wk.waker, name: wk.wakerName, waitS: wk.maxWaitS });
+    }
+    return [...by.values()].sort((a, b) => b.waitS - a.waitS).slice(0, 2);
+  };
   const groups = new Map<number, number[]>();
   episodes.forEach((e, i) => {
     const g = find(i);
@@ -164,6 +183,7 @@ export function buildIncidents(
       if (b === undefined || scores[r]! > scores[b]!) best.set(k, r);
     }
     const peakKey = entityOf(peakRow);
+    const wokenBy = pid ? blockersOutside(pid[peakRow]!, rows, pids!) : [];
     const entities = [...best.values()]
       .sort((a, b) => +(entityOf(b) === peakKey) - +(entityOf(a) === peakKey) || scores[b]! - scores[a]!)
       .map((r) => Object.fromEntries(keyCols.map((c, j) => [c, keyVals[j]![r]!])));
@@ -177,6 +197,7 @@ export function buildIncidents(
       rows,
       entities,
       ...(waitedOn.length ? { waitedOn } : {}),
+      ...(wokenBy.length ? { wokenBy } : {}),
     });
   }
   return out.sort((a, b) => b.score - a.score || a.start_s - b.start_s);

@@ -34,6 +34,7 @@ export function reportJson(r: AnomalyReport): Record<string, unknown> {
       entities: i.entities,
       drivers: jsonDrivers(i.drivers),
       ...(i.waitedOn ? { waited_on: i.waitedOn.map((x) => ({ pid: x.pid, on: x.on, wait_s: x.waitS })) } : {}),
+      ...(i.wokenBy ? { woken_by: i.wokenBy.map((x) => ({ pid: x.pid, comm: x.name, wait_s: x.waitS })) } : {}),
       ...(i.label !== undefined ? { label: i.label } : {}),
     })),
     rows: r.top.map((a) => ({
@@ -70,15 +71,21 @@ const who = (e: Record<string, unknown>): string =>
     .map((v) => String(v))
     .join(" ");
 
-/** "redis-client 31341 waited 3.5 s on it": who in the incident was blocked on its peak process (or another). */
+/**
+ * "blocked 9.1 s until batch-job 11239 woke it" (who outside the incident its peak waited on), "redis-client 31341
+ * waited 3.5 s on it" (who in the incident was blocked on its peak process, or on another of it).
+ */
 function waitedText(i: AnomalyReport["incidents"][number]): string[] {
   const name = new Map(i.entities.map((e) => [Number(e["pid"]), e["comm"] ?? e["process"]]));
   const peak = Number(i.entity["pid"]);
-  return (i.waitedOn ?? []).map(
-    (x) =>
-      `${name.get(x.pid) ?? "pid"} ${x.pid} waited ${x.waitS.toFixed(1)} s on ` +
-      (x.on === peak ? "it" : `${name.get(x.on) ?? "pid"} ${x.on}`),
-  );
+  return [
+    ...(i.wokenBy ?? []).map((x) => `blocked ${x.waitS.toFixed(1)} s until ${x.name || "pid"} ${x.pid} woke it`),
+    ...(i.waitedOn ?? []).map(
+      (x) =>
+        `${name.get(x.pid) ?? "pid"} ${x.pid} waited ${x.waitS.toFixed(1)} s on ` +
+        (x.on === peak ? "it" : `${name.get(x.on) ?? "pid"} ${x.on}`),
+    ),
+  ];
 }
 
 /** Incidents (when, who, score, cause), then the top rows, libbpf-tools style: a header line, then rows. */

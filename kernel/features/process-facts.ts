@@ -26,6 +26,8 @@ export interface ProcessFacts {
 export interface Wakeup {
   t_s: number;
   waker: number;
+  /** The waking process's name. */
+  wakerName: string;
   maxWaitS: number;
 }
 
@@ -74,10 +76,11 @@ export function processFacts(cap: Pick<Capture, "frames">): ProcessFacts {
     const pid = waits.numeric("pid"),
       waker = waits.numeric("waker_pid"),
       max = waits.numeric("max_wait_ns"),
-      t = waits.numeric("t_s");
+      t = waits.numeric("t_s"),
+      name = waits.has("waker") ? waits.strings("waker") : undefined;
     for (let i = 0; i < waits.length; i++) {
       const list = facts.wokenBy.get(pid[i]!) ?? [];
-      list.push({ t_s: t[i]!, waker: waker[i]!, maxWaitS: max[i]! / 1e9 });
+      list.push({ t_s: t[i]!, waker: waker[i]!, wakerName: name?.[i] ?? "", maxWaitS: max[i]! / 1e9 });
       facts.wokenBy.set(pid[i]!, list);
     }
   }

@@ -8,7 +8,7 @@ import { namedFeatures } from "../../kernel/analysis/drivers.js";
 import { namesCause } from "../../kernel/analysis/signals.js";
 import { Capture } from "../../kernel/capture/capture.js";
 import { DatasetError, OptionError } from "../../kernel/errors.js";
-import { formatReport } from "../../kernel/analysis/report-format.js";
+import { formatReport, reportJson } from "../../kernel/analysis/report-format.js";
 import { CLIENT_PID, Injection, SERVICE_PID, syntheticSystem } from "./synthetic-system.js";
 
 const CAUSE: Record<Injection, RegExp> = {
@@ -117,6 +117,17 @@ describe("whom a process waited on", () => {
       expect(formatReport(r)).toMatch(/client 4243 waited 6\.0 s on it/);
       expect(r.incidents.filter((i) => i.entity.pid === CLIENT_PID)).toEqual([]);
     }
+  });
+
+  it("a blocked process's incident names the process outside it that ended the block (a lock's holder)", () => {
+    const { cap, truth } = syntheticSystem({ seed: 1, injection: "blocked", holder: true });
+    const r = findAnomalies(cap);
+    expect(r.incidents[0]!.entity.pid).toBe(truth!.pid);
+    expect(r.incidents[0]!.wokenBy).toEqual([{ pid: 103, name: "svc-3", waitS: 6 }]);
+    expect(formatReport(r)).toMatch(/blocked 6\.0 s until svc-3 103 woke it/);
+    expect(reportJson(r).incidents).toMatchObject([{ woken_by: [{ pid: 103, comm: "svc-3", wait_s: 6 }] }]);
+    // without the row, nothing is claimed
+    expect(findAnomalies(syntheticSystem({ seed: 1, injection: "blocked" }).cap).incidents[0]!.wokenBy).toBeUndefined();
   });
 });
 

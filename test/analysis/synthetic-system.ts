@@ -16,6 +16,8 @@ export interface SyntheticOptions {
   at?: [number, number];
   /** server-blocked: the sched_waits frame that says whom the client waited on (default true). */
   waits?: boolean;
+  /** blocked: the service's block ends when svc-3 (pid 103, a lock's holder, say) wakes it (a sched_waits row). */
+  holder?: boolean;
 }
 
 const schedCols: ColumnSpec[] = [
@@ -121,6 +123,16 @@ export function syntheticSystem(opts: SyntheticOptions = {}): {
       }
     }
     const inside = t >= a && t < b;
+    if (opts.injection === "blocked" && opts.holder && t === b)
+      waits.push({
+        ...id(SERVICE_PID, "service", t + 0.03),
+        waker_pid: 103,
+        waker_tid: 103,
+        waker: "svc-3",
+        waits: 1,
+        wait_ns: (b - a) * 1e9,
+        max_wait_ns: (b - a) * 1e9,
+      });
     if (server) {
       // the client's blocks on the service's replies: a few ms each normally, the whole stall at its end (the
       // service's own sleep ends at a timer: nobody's wakeup, no row)
@@ -216,7 +228,9 @@ export function syntheticSystem(opts: SyntheticOptions = {}): {
     sched: frame("sched", [...base, ...schedCols], sched),
     syscalls: frame("syscalls", [...base, ...sysCols], sys),
     process: frame("process", [...base, ...procCols], proc),
-    ...(server && opts.waits !== false ? { sched_waits: frame("sched_waits", [...base, ...waitCols], waits) } : {}),
+    ...(waits.length && opts.waits !== false
+      ? { sched_waits: frame("sched_waits", [...base, ...waitCols], waits) }
+      : {}),
   };
   const cap = new Capture(
     meta(Object.keys(frames), { elapsedMs: T * 1000, durationMs: T * 1000, intervalMs: 1000 }),
