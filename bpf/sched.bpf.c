@@ -75,7 +75,7 @@ static __always_inline void count_runq_wait(struct task_struct *t, __u32 tid, __
 
 /* ---- end of run-queue latency histograms ---- */
 
-/* ---- who ends a thread's blocks (option waits: the sched_waits frame) ---- */
+/* ---- whom a thread waited on (option waits: the sched_waits frame) ---- */
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -83,6 +83,31 @@ struct {
 	__type(key, struct sched_wait_key);
 	__type(value, struct sched_wait_val);
 } waits SEC(".maps");
+
+/* One wait of thread `t` (of process `tgid`) on process `btgid`'s thread `by`, `ns` long, in this interval's row. */
+static __always_inline void count_wait(struct task_struct *t, __u32 tgid, struct task_struct *by, __u32 btgid,
+				       __u32 kind, __u64 ns)
+{
+	struct sched_wait_key key = { .epoch = current_epoch(), .tid = t->pid, .pid = tgid, .by_pid = btgid, .kind = kind };
+	struct sched_wait_val *v = bpf_map_lookup_elem(&waits, &key);
+
+	if (!v) {
+		struct sched_wait_val init = {};
+
+		init.cgroup_id = task_cgroup_id(t);
+		BPF_CORE_READ_STR_INTO(&init.comm, t, comm);
+		READ_PROCESS_NAME(&init.pcomm, t);
+		READ_PROCESS_NAME(&init.by_comm, by);
+		v = insert_row(&waits, &key, &init, tgid);
+		if (!v)
+			return;
+	}
+	__sync_fetch_and_add(&v->count, 1);
+	__sync_fetch_and_add(&v->total_ns, ns);
+	if (ns > v->max_ns)
+		v->max_ns = ns; /* a racing larger one may be lost: a maximum of 1 ms+ waits, not a count */
+	v->by_tid = by->pid;
+}
 
 /* How deep this CPU is in work done for nobody in particular: a device interrupt, a timer's expiry, an irq_work,
  * a softirq other than NET_RX. A wakeup from there is nobody's: `current` is whoever it interrupted. (The preempt
@@ -166,29 +191,11 @@ int BPF_PROG(sched_waking, struct task_struct *p)
 	if (now < s->out_ts || blocked < SCHED_WAIT_MIN_NS)
 		return 0;
 
-	struct sched_wait_key key = { .epoch = current_epoch(), .tid = p->pid, .pid = tgid, .waker_pid = wtgid };
-	struct sched_wait_val *v = bpf_map_lookup_elem(&waits, &key);
-
-	if (!v) {
-		struct sched_wait_val init = {};
-
-		init.cgroup_id = task_cgroup_id(p);
-		BPF_CORE_READ_STR_INTO(&init.comm, p, comm);
-		READ_PROCESS_NAME(&init.pcomm, p);
-		READ_PROCESS_NAME(&init.waker_comm, w);
-		v = insert_row(&waits, &key, &init, tgid);
-		if (!v)
-			return 0;
-	}
-	__sync_fetch_and_add(&v->count, 1);
-	__sync_fetch_and_add(&v->total_ns, blocked);
-	if (blocked > v->max_ns)
-		v->max_ns = blocked; /* a racing larger one may be lost: a maximum of 1 ms+ blocks, not a count */
-	v->waker_tid = w->pid;
+	count_wait(p, tgid, w, wtgid, SCHED_WAIT_WAKEUP, blocked);
 	return 0;
 }
 
-/* ---- end of who ends a thread's blocks ---- */
+/* ---- end of whom a thread waited on ---- */
 
 
 /* Thread `t`'s row of interval `epoch`, created on first sight with its identity. NULL (and counted lost) when
@@ -285,6 +292,11 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 	if (v && s->out_ts) {
 		/* the histogram counts whole waits, from where each began: one split by boundaries would count
 		 * pieces of it, and a 2 s wait would show as eight waits of 250 ms */
+		/* the whole wait for this CPU, from where it began; the thread switched out for this one held it last */
+		__u64 since = s->runnable ? s->out_ts : s->wake_ts;
+
+		if (cfg.waits && since && now - since >= SCHED_WAIT_MIN_NS && prev->pid && prev->tgid != tgid)
+			count_wait(next, tgid, prev, prev->tgid, SCHED_WAIT_CPU, now - since);
 		if (s->runnable) {
 			if (cfg.histogram)
 				count_runq_wait(next, tid, tgid, now - s->out_ts);

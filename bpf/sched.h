@@ -12,7 +12,7 @@
 struct sched_cfg {
 	struct bpflab_filter_cfg filter;
 	__u8 histogram;         /* 1: count each run-queue wait in the thread's histogram (sched_hist) */
-	__u8 waits;             /* 1: who ended each block of a thread by waking it (sched_waits) */
+	__u8 waits;             /* 1: whom each long wait of a thread was on (sched_waits) */
 	__u8 pad[6];
 };                          /* 16 bytes */
 
@@ -50,25 +50,30 @@ struct sched_hist {
 	__u32 slots[BPFLAB_HIST_SLOTS]; /* waits per latency bucket */
 };                          /* 632 bytes */
 
-/* Who ends a thread's blocks: a thread blocked SCHED_WAIT_MIN_NS or more and woken by another process's thread
- * (in that thread's own context: not a timer or device interrupt), per interval of the wakeup. */
+/* Whom a thread waited on, per interval: SCHED_WAIT_WAKEUP, a block of SCHED_WAIT_MIN_NS or more that another
+ * process's thread ended by waking it (in its own context: not a timer or device interrupt); SCHED_WAIT_CPU, a
+ * run-queue wait as long, for the CPU another process's thread held until it was switched in. */
+#define SCHED_WAIT_WAKEUP 0
+#define SCHED_WAIT_CPU    1
+
 struct sched_wait_key {
 	__u32 epoch;
-	__u32 tid;              /* the woken thread */
+	__u32 tid;              /* the waiting thread */
 	__u32 pid;              /* its tgid */
-	__u32 waker_pid;        /* the waking thread's tgid */
-};                          /* 16 bytes */
+	__u32 by_pid;           /* the other process (tgid): the waker, or the CPU's holder */
+	__u32 kind;             /* SCHED_WAIT_* */
+};                          /* 20 bytes */
 
 struct sched_wait_val {
-	__u64 count;            /* blocks it ended */
+	__u64 count;            /* waits it ended (wakeup) or its CPU ended (cpu) */
 	__u64 total_ns;         /* how long they had lasted */
 	__u64 max_ns;
 	__u64 cgroup_id;
-	__u32 waker_tid;        /* the last waking thread */
+	__u32 by_tid;           /* the other thread (the last, if several) */
 	__u32 pad;
 	char  comm[BPFLAB_COMM_LEN];
 	char  pcomm[BPFLAB_COMM_LEN];
-	char  waker_comm[BPFLAB_COMM_LEN]; /* the waking process's name (its thread-group leader's comm) */
+	char  by_comm[BPFLAB_COMM_LEN]; /* the other process's name (its thread-group leader's comm) */
 };                          /* 88 bytes */
 
 #endif /* SCHED_H */

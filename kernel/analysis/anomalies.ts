@@ -15,7 +15,7 @@ import type { EntityKind, Features } from "../features/features.js";
 import { poolOf, poolPeers } from "./worker-pools.js";
 import { Driver, topDrivers } from "./drivers.js";
 import { EnvelopeOptions, HistoryScorer, ReferenceSpec } from "./history-scores.js";
-import { buildIncidents } from "./incidents.js";
+import { buildIncidents, IncidentCore } from "./incidents.js";
 import { evaluateIncidents, Evaluation } from "./evaluate.js";
 import type { IntervalLabel } from "./interval-labels.js";
 import { IDLE } from "../features/idle.js";
@@ -136,10 +136,10 @@ export interface Incident {
   peakRow: number;
   /** With labels: the kind of the labelled anomaly it matches, or null. */
   label?: string | null;
-  /** Its processes that were blocked on another of its processes until woken by it (sched_waits), s. */
-  waitedOn?: { pid: number; on: number; waitS: number }[];
-  /** Processes outside it that ended its peak process's long blocks by waking it (a lock's holder), s. */
-  wokenBy?: { pid: number; name: string; waitS: number }[];
+  /** Its processes that waited on another of its processes through it (sched_waits): blocked, or queued. */
+  waitedOn?: IncidentCore["waitedOn"];
+  /** Processes outside it its peak process waited on through it (a lock's holder, a CPU hog). */
+  blockedBy?: IncidentCore["blockedBy"];
 }
 
 export interface AnomalyReport {
@@ -434,7 +434,7 @@ export function findAnomalies(cap: Capture, opts: FindAnomaliesOptions = {}): An
     rows: c.rows,
     peakRow: c.peakRow,
     ...(c.waitedOn ? { waitedOn: c.waitedOn } : {}),
-    ...(c.wokenBy ? { wokenBy: c.wokenBy } : {}),
+    ...(c.blockedBy ? { blockedBy: c.blockedBy } : {}),
   }));
 
   const pct = Object.fromEntries(Object.entries(scores).map(([n, s]) => [n, percentileRanks(s)]));

@@ -4,6 +4,7 @@
 import type { Cell } from "../frame/frame.js";
 import type { Features } from "../features/features.js";
 import { ProcessFacts, relatedByTree } from "../features/process-facts.js";
+import { WaitedOn, waitedOn, WaitKind } from "./incident-waits.js";
 
 export interface IncidentCore {
   /** Seconds since capture start: the first flagged window's start, the last one's end. */
@@ -18,15 +19,12 @@ export interface IncidentCore {
   /** The entities involved (key columns of Features: pid and comm, ...), the peak's first. */
   entities: Record<string, Cell>[];
   /**
-   * Processes of the incident that were blocked on another of its processes through it (their block ended when
-   * that one woke them: sched_waits): the waiting pid, the one it waited on, and the longest such block in s.
+   * Processes of the incident that waited on another of its processes through it (sched_waits): blocked until
+   * that one woke them, or queued for CPUs it held; the waiting pid, the one it waited on, how, and for how long.
    */
-  waitedOn?: { pid: number; on: number; waitS: number }[];
-  /**
-   * The peak process's blocks through the incident that a process outside it ended by waking it (a lock's
-   * holder, a pipe's writer): who, and the longest block in s; the longest first, at most two.
-   */
-  wokenBy?: { pid: number; name: string; waitS: number }[];
+  waitedOn?: { pid: number; on: number; kind: WaitKind; waitS: number }[];
+  /** Processes outside the incident its peak process waited on through it (a lock's holder, a CPU hog). */
+  blockedBy?: WaitedOn[];
 }
 
 export interface IncidentOptions {
@@ -117,43 +115,26 @@ export function buildIncidents(
       }
     }
   }
-  // A process blocked through an episode until another process woke it waited on that one: when the other has an
-  // overlapping episode, both are one incident, and the one waited on is its peak (redis-server asleep in DEBUG
-  // SLEEP, not its clients, which only wait on it; a lock's holder, not its waiters).
-  const waited = new Map<number, Map<number, number>>(); // waiting pid → (pid waited on → longest block, s)
-  if (opts.mergeRelated !== false && facts?.wokenBy.size && pid) {
+  // A process that waited through an episode on another process (blocked until woken by it, or queued for CPUs it
+  // held) joins that one's overlapping episode in one incident, whose peak is the one waited on: redis-server
+  // asleep in DEBUG SLEEP, not the clients waiting on it; a CPU hog, not the processes queued behind it.
+  const waited = new Map<number, Map<number, { kind: WaitKind; waitS: number }>>(); // waiting pid → on whom
+  if (opts.mergeRelated !== false && facts?.waitsOn.size && pid) {
     const byPid = new Map<number, number[]>();
     episodes.forEach((e, i) => byPid.set(e.pid!, [...(byPid.get(e.pid!) ?? []), i]));
     episodes.forEach((a, i) => {
-      for (const wk of facts.wokenBy.get(a.pid!) ?? []) {
-        const at = Math.round(wk.t_s / w);
-        // a block of half a window or more, ended during the episode or just after it
-        if (wk.maxWaitS < 0.5 * w || at < a.first || at > a.last + gap + 1 || wk.waker === a.pid) continue;
-        for (const j of byPid.get(wk.waker) ?? []) {
+      for (const o of waitedOn(facts, a.pid!, a.first, a.last, gap + 1, w)) {
+        for (const j of byPid.get(o.pid) ?? []) {
           const b = episodes[j]!;
           if (b.first > a.last + gap + 1 || a.first > b.last + gap + 1) continue;
           parent[find(i)] = find(j);
-          const on = waited.get(a.pid!) ?? new Map<number, number>();
-          on.set(wk.waker, Math.max(on.get(wk.waker) ?? 0, wk.maxWaitS));
+          const on = waited.get(a.pid!) ?? new Map<number, { kind: WaitKind; waitS: number }>();
+          if ((on.get(o.pid)?.waitS ?? 0) < o.waitS) on.set(o.pid, { kind: o.kind, waitS: o.waitS });
           waited.set(a.pid!, on);
         }
       }
     });
   }
-  // who outside the incident ended the peak process's long blocks through it
-  const blockersOutside = (p: number, rows: number[], inside: Set<number>) => {
-    if (!facts?.wokenBy.size) return [];
-    const own = rows.filter((r) => pid![r] === p).map((r) => win[r]!);
-    const [first, last] = [Math.min(...own), Math.max(...own)];
-    const by = new Map<number, { pid: number; name: string; waitS: number }>();
-    for (const wk of facts.wokenBy.get(p) ?? []) {
-      const at = Math.round(wk.t_s / w);
-      if (wk.maxWaitS < 0.5 * w || at < first || at > last + gap + 1 || inside.has(wk.waker)) continue;
-      const b = by.get(wk.waker);
-      if (!b || b.waitS < wk.maxWaitS) by.set(wk.waker, { pid: wk.waker, name: wk.wakerName, waitS: wk.maxWaitS });
-    }
-    return [...by.values()].sort((a, b) => b.waitS - a.waitS).slice(0, 2);
-  };
   const groups = new Map<number, number[]>();
   episodes.forEach((e, i) => {
     const g = find(i);
@@ -170,9 +151,9 @@ export function buildIncidents(
       (best, r) => (scores[r]! > scores[best]! ? r : best),
       (unblocked.length ? unblocked : rows)[0]!,
     );
-    const waitedOn = pids
+    const waitedOnIn = pids
       ? [...pids].flatMap((p) =>
-          [...(waited.get(p) ?? [])].filter(([q]) => pids.has(q)).map(([on, waitS]) => ({ pid: p, on, waitS })),
+          [...(waited.get(p) ?? [])].filter(([q]) => pids.has(q)).map(([on, x]) => ({ pid: p, on, ...x })),
         )
       : [];
     // Entities by their highest row, the peak's first.
@@ -183,7 +164,13 @@ export function buildIncidents(
       if (b === undefined || scores[r]! > scores[b]!) best.set(k, r);
     }
     const peakKey = entityOf(peakRow);
-    const wokenBy = pid ? blockersOutside(pid[peakRow]!, rows, pids!) : [];
+    let blockedBy: WaitedOn[] = [];
+    if (pid) {
+      const own = rows.filter((r) => pid[r] === pid[peakRow]).map((r) => win[r]!);
+      blockedBy = waitedOn(facts, pid[peakRow]!, Math.min(...own), Math.max(...own), gap + 1, w)
+        .filter((o) => !pids!.has(o.pid))
+        .slice(0, 2);
+    }
     const entities = [...best.values()]
       .sort((a, b) => +(entityOf(b) === peakKey) - +(entityOf(a) === peakKey) || scores[b]! - scores[a]!)
       .map((r) => Object.fromEntries(keyCols.map((c, j) => [c, keyVals[j]![r]!])));
@@ -196,8 +183,8 @@ export function buildIncidents(
       peakRow,
       rows,
       entities,
-      ...(waitedOn.length ? { waitedOn } : {}),
-      ...(wokenBy.length ? { wokenBy } : {}),
+      ...(waitedOnIn.length ? { waitedOn: waitedOnIn } : {}),
+      ...(blockedBy.length ? { blockedBy } : {}),
     });
   }
   return out.sort((a, b) => b.score - a.score || a.start_s - b.start_s);

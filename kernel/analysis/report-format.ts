@@ -33,8 +33,12 @@ export function reportJson(r: AnomalyReport): Record<string, unknown> {
       entity: i.entity,
       entities: i.entities,
       drivers: jsonDrivers(i.drivers),
-      ...(i.waitedOn ? { waited_on: i.waitedOn.map((x) => ({ pid: x.pid, on: x.on, wait_s: x.waitS })) } : {}),
-      ...(i.wokenBy ? { woken_by: i.wokenBy.map((x) => ({ pid: x.pid, comm: x.name, wait_s: x.waitS })) } : {}),
+      ...(i.waitedOn
+        ? { waited_on: i.waitedOn.map((x) => ({ pid: x.pid, on: x.on, kind: x.kind, wait_s: x.waitS })) }
+        : {}),
+      ...(i.blockedBy
+        ? { blocked_by: i.blockedBy.map((x) => ({ pid: x.pid, comm: x.name, kind: x.kind, wait_s: x.waitS })) }
+        : {}),
       ...(i.label !== undefined ? { label: i.label } : {}),
     })),
     rows: r.top.map((a) => ({
@@ -72,19 +76,27 @@ const who = (e: Record<string, unknown>): string =>
     .join(" ");
 
 /**
- * "blocked 9.1 s until batch-job 11239 woke it" (who outside the incident its peak waited on), "redis-client 31341
- * waited 3.5 s on it" (who in the incident was blocked on its peak process, or on another of it).
+ * Whom the incident's processes waited on: its peak on processes outside it ("blocked 9.1 s until batch-job 11239
+ * woke it", "queued 3.2 s for CPUs batch-job 11519 held"), and its other processes on its peak ("redis-client
+ * 31341 waited 3.5 s on it", "api-client 11520 queued 2.1 s for CPUs it held") or on one another.
  */
 function waitedText(i: AnomalyReport["incidents"][number]): string[] {
   const name = new Map(i.entities.map((e) => [Number(e["pid"]), e["comm"] ?? e["process"]]));
   const peak = Number(i.entity["pid"]);
+  const s = (x: number) => `${x.toFixed(1)} s`;
   return [
-    ...(i.wokenBy ?? []).map((x) => `blocked ${x.waitS.toFixed(1)} s until ${x.name || "pid"} ${x.pid} woke it`),
-    ...(i.waitedOn ?? []).map(
-      (x) =>
-        `${name.get(x.pid) ?? "pid"} ${x.pid} waited ${x.waitS.toFixed(1)} s on ` +
-        (x.on === peak ? "it" : `${name.get(x.on) ?? "pid"} ${x.on}`),
+    ...(i.blockedBy ?? []).map((x) =>
+      x.kind === "cpu"
+        ? `queued ${s(x.waitS)} for CPUs ${x.name || "pid"} ${x.pid} held`
+        : `blocked ${s(x.waitS)} until ${x.name || "pid"} ${x.pid} woke it`,
     ),
+    ...(i.waitedOn ?? []).map((x) => {
+      const on = x.on === peak ? "it" : `${name.get(x.on) ?? "pid"} ${x.on}`;
+      const who = `${name.get(x.pid) ?? "pid"} ${x.pid}`;
+      return x.kind === "cpu"
+        ? `${who} queued ${s(x.waitS)} for CPUs ${on} held`
+        : `${who} waited ${s(x.waitS)} on ${on}`;
+    }),
   ];
 }
 

@@ -8,6 +8,9 @@ import { defineCollector } from "./schema.js";
 import { schedEventsFrame } from "./sched-events.js";
 import { THREAD_KEY_IDENTITY } from "./identity-decls.js";
 
+/** sched_wait_key.kind (SCHED_WAIT_* in bpf/sched.h). */
+const WAIT_KINDS = ["wakeup", "cpu"];
+
 /**
  * One row per thread per interval in which it ran, waited or was blocked. On-CPU time is the scheduler's own
  * accounting (sched_stat_runtime), so a thread that never switches out is charged in every interval; blocked and
@@ -37,7 +40,7 @@ export const sched = defineCollector({
     waits: option.boolean({
       default: true,
       cli: "--no-waits",
-      doc: "the sched_waits frame: which process ended each block of 1 ms or more by waking the thread",
+      doc: "the sched_waits frame: whom each wait of 1 ms or more was on (the process that woke the thread, or held its CPU)",
     }),
     ...eventOptions,
   },
@@ -127,8 +130,9 @@ export const sched = defineCollector({
       features: { prefix: "runq_", columns: {}, quantiles: { q: [0.5, 0.99] } },
     }),
     {
-      // Who a blocked thread waited on: the process whose thread woke it (a pipe's writer, a socket's sender, a
-      // lock's releaser). Incidents use it to tell the process that stalled from those that waited on it.
+      // Whom a thread waited on: the process whose thread woke it from a block (a pipe's writer, a socket's
+      // sender, a lock's releaser), or held the CPU it waited for. Incidents use it to tell the process that
+      // stalled (or hogged) from those that waited on it.
       name: "sched_waits",
       enabled: (o) => o.waits,
       programs: [
@@ -138,20 +142,26 @@ export const sched = defineCollector({
       source: { kind: "aggregate", map: "waits", key: "sched_wait_key", value: "sched_wait_val" },
       identity: THREAD_KEY_IDENTITY,
       columns: {
-        waker_pid: { from: "key.waker_pid", type: "u32", description: "the waking process (its tgid)" },
-        waker_tid: { from: "val.waker_tid", type: "u32", description: "the waking thread (the last, if several)" },
-        waker: { from: "val.waker_comm", type: "str", description: "the waking process's name" },
+        kind: {
+          from: "key.kind",
+          type: "str",
+          map: (k) => WAIT_KINDS[Number(k)] ?? `kind-${k}`,
+          description: "wakeup: a block the other process ended by waking it | cpu: a wait for the CPU it held",
+        },
+        by_pid: { from: "key.by_pid", type: "u32", description: "the other process (its tgid)" },
+        by_tid: { from: "val.by_tid", type: "u32", description: "the other thread (the last, if several)" },
+        by: { from: "val.by_comm", type: "str", description: "the other process's name" },
         waits: {
           from: "val.count",
           type: "i64",
           unit: "waits",
-          description: "blocks of 1 ms or more it ended in the interval (by a wakeup from its own context)",
+          description: "waits of 1 ms or more that ended in the interval",
         },
-        wait_ns: { from: "val.total_ns", type: "i64", unit: "ns", description: "how long those blocks had lasted" },
+        wait_ns: { from: "val.total_ns", type: "i64", unit: "ns", description: "how long those waits had lasted" },
         max_wait_ns: { from: "val.max_ns", type: "i64", unit: "ns", description: "the longest of them" },
       },
-      // no features of its own: a block's length is offcpu_ns already; this frame says whom it was on
-      // (ProcessFacts.wokenBy, for incidents)
+      // no features of its own: the waits are offcpu_ns and runq_ns already; this frame says whom they were on
+      // (ProcessFacts.waitsOn, for incidents)
       features: { prefix: "waits_", columns: {} },
     },
     schedEventsFrame,

@@ -16,19 +16,19 @@ export interface ProcessFacts {
   startS: Map<number, number>;
   /** pid → time of its exit, when it exited during the capture. */
   exitS: Map<number, number>;
-  /**
-   * pid → the blocks of its threads another process ended by waking them (sched_waits): the interval of the
-   * wakeup (its t_s), the waking process, and the longest block it ended there.
-   */
-  wokenBy: Map<number, Wakeup[]>;
+  /** pid → whom its threads waited on, per interval (the sched_waits frame). */
+  waitsOn: Map<number, WaitRecord[]>;
 }
 
-export interface Wakeup {
+export interface WaitRecord {
+  /** The interval (its t_s). */
   t_s: number;
-  waker: number;
-  /** The waking process's name. */
-  wakerName: string;
+  /** The other process: the one that woke the thread ("wakeup"), or held the CPU it queued for ("cpu"). */
+  by: number;
+  byName: string;
+  kind: "wakeup" | "cpu";
   maxWaitS: number;
+  totalS: number;
 }
 
 type Frames = Readonly<Record<string, Frame>>;
@@ -41,7 +41,7 @@ export function processFacts(cap: Pick<Capture, "frames">): ProcessFacts {
     cgroupSize: new Map(),
     startS: new Map(),
     exitS: new Map(),
-    wokenBy: new Map(),
+    waitsOn: new Map(),
   };
   const frames: Frames = cap.frames;
   const proc = frames["process"];
@@ -72,16 +72,27 @@ export function processFacts(cap: Pick<Capture, "frames">): ProcessFacts {
   }
   for (const cg of facts.cgroup.values()) facts.cgroupSize.set(cg, (facts.cgroupSize.get(cg) ?? 0) + 1);
   const waits = frames["sched_waits"];
-  if (waits && waits.length && waits.has("waker_pid") && waits.has("max_wait_ns")) {
+  if (waits && waits.length && waits.has("by_pid") && waits.has("kind")) {
     const pid = waits.numeric("pid"),
-      waker = waits.numeric("waker_pid"),
+      by = waits.numeric("by_pid"),
       max = waits.numeric("max_wait_ns"),
+      total = waits.numeric("wait_ns"),
       t = waits.numeric("t_s"),
-      name = waits.has("waker") ? waits.strings("waker") : undefined;
+      kind = waits.strings("kind"),
+      name = waits.strings("by");
     for (let i = 0; i < waits.length; i++) {
-      const list = facts.wokenBy.get(pid[i]!) ?? [];
-      list.push({ t_s: t[i]!, waker: waker[i]!, wakerName: name?.[i] ?? "", maxWaitS: max[i]! / 1e9 });
-      facts.wokenBy.set(pid[i]!, list);
+      const k = kind[i];
+      if (k !== "wakeup" && k !== "cpu") continue;
+      const list = facts.waitsOn.get(pid[i]!) ?? [];
+      list.push({
+        t_s: t[i]!,
+        by: by[i]!,
+        byName: name[i] ?? "",
+        kind: k,
+        maxWaitS: max[i]! / 1e9,
+        totalS: total[i]! / 1e9,
+      });
+      facts.waitsOn.set(pid[i]!, list);
     }
   }
   return facts;

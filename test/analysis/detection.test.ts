@@ -111,7 +111,7 @@ describe("whom a process waited on", () => {
       const top = r.incidents[0]!;
       expect(top.entity.pid).toBe(truth!.pid);
       expect(top.entities.map((e) => e.pid)).toEqual([SERVICE_PID, CLIENT_PID]);
-      expect(top.waitedOn).toEqual([{ pid: CLIENT_PID, on: SERVICE_PID, waitS: 6 }]);
+      expect(top.waitedOn).toEqual([{ pid: CLIENT_PID, on: SERVICE_PID, kind: "wakeup", waitS: 6 }]);
       // the drivers are the service's own, and the text says who waited on it
       expect(top.drivers.every((d) => d.text.length > 0)).toBe(true);
       expect(formatReport(r)).toMatch(/client 4243 waited 6\.0 s on it/);
@@ -119,15 +119,30 @@ describe("whom a process waited on", () => {
     }
   });
 
+  it("a process queued behind a CPU hog joins the hog's incident, and the hog is its peak", () => {
+    const { cap, truth } = syntheticSystem({ seed: 2, injection: "cpu-hog", victim: true });
+    const r = findAnomalies(cap);
+    const top = r.incidents[0]!;
+    expect(top.entity.pid).toBe(truth!.pid);
+    expect(top.entities.map((e) => e.pid)).toEqual([truth!.pid, 100]);
+    expect(top.waitedOn).toEqual([{ pid: 100, on: truth!.pid, kind: "cpu", waitS: expect.closeTo(3.6, 6) }]);
+    expect(formatReport(r)).toMatch(/svc-0 100 queued 3\.6 s for CPUs it held/);
+    expect(r.incidents.filter((i) => i.entity.pid === 100)).toEqual([]);
+  });
+
   it("a blocked process's incident names the process outside it that ended the block (a lock's holder)", () => {
     const { cap, truth } = syntheticSystem({ seed: 1, injection: "blocked", holder: true });
     const r = findAnomalies(cap);
     expect(r.incidents[0]!.entity.pid).toBe(truth!.pid);
-    expect(r.incidents[0]!.wokenBy).toEqual([{ pid: 103, name: "svc-3", waitS: 6 }]);
+    expect(r.incidents[0]!.blockedBy).toEqual([{ pid: 103, name: "svc-3", kind: "wakeup", waitS: 6 }]);
     expect(formatReport(r)).toMatch(/blocked 6\.0 s until svc-3 103 woke it/);
-    expect(reportJson(r).incidents).toMatchObject([{ woken_by: [{ pid: 103, comm: "svc-3", wait_s: 6 }] }]);
+    expect(reportJson(r).incidents).toMatchObject([
+      { blocked_by: [{ pid: 103, comm: "svc-3", kind: "wakeup", wait_s: 6 }] },
+    ]);
     // without the row, nothing is claimed
-    expect(findAnomalies(syntheticSystem({ seed: 1, injection: "blocked" }).cap).incidents[0]!.wokenBy).toBeUndefined();
+    expect(
+      findAnomalies(syntheticSystem({ seed: 1, injection: "blocked" }).cap).incidents[0]!.blockedBy,
+    ).toBeUndefined();
   });
 });
 

@@ -16,6 +16,8 @@ export interface SyntheticOptions {
   at?: [number, number];
   /** server-blocked: the sched_waits frame that says whom the client waited on (default true). */
   waits?: boolean;
+  /** cpu-hog: svc-0 (pid 100) queues 600 ms/s behind the hog, and sched_waits says so (kind "cpu"). */
+  victim?: boolean;
   /** blocked: the service's block ends when svc-3 (pid 103, a lock's holder, say) wakes it (a sched_waits row). */
   holder?: boolean;
 }
@@ -36,9 +38,10 @@ const sysCols: ColumnSpec[] = [
   { name: "max_latency_ns", type: "i64" },
 ];
 const waitCols: ColumnSpec[] = [
-  { name: "waker_pid", type: "u32" },
-  { name: "waker_tid", type: "u32" },
-  { name: "waker", type: "str" },
+  { name: "kind", type: "str" },
+  { name: "by_pid", type: "u32" },
+  { name: "by_tid", type: "u32" },
+  { name: "by", type: "str" },
   { name: "waits", type: "i64" },
   { name: "wait_ns", type: "i64" },
   { name: "max_wait_ns", type: "i64" },
@@ -100,10 +103,11 @@ export function syntheticSystem(opts: SyntheticOptions = {}): {
         t >= a &&
         t < b;
       const on = silent ? 0 : p.cpu * noise();
+      const queued = opts.injection === "cpu-hog" && opts.victim && p.pid === 100 && t >= a && t < b;
       sched.push({
         ...id(p.pid, p.comm, t + 0.01),
         oncpu_ns: Math.round(on),
-        runq_ns: Math.round(on * 0.05 * noise()),
+        runq_ns: Math.round(queued ? 6e8 : on * 0.05 * noise()),
         offcpu_ns: Math.round(1e9 - on),
         vol_switches: silent ? 0 : Math.round(p.rate / 10),
         invol_switches: silent ? 0 : Math.round(2 * noise()),
@@ -123,12 +127,24 @@ export function syntheticSystem(opts: SyntheticOptions = {}): {
       }
     }
     const inside = t >= a && t < b;
+    if (opts.injection === "cpu-hog" && opts.victim && inside)
+      waits.push({
+        ...id(100, "svc-0", t + 0.03),
+        kind: "cpu",
+        by_pid: INJECTED_PID,
+        by_tid: INJECTED_PID,
+        by: "hog",
+        waits: 30,
+        wait_ns: 6e8,
+        max_wait_ns: 4e7,
+      });
     if (opts.injection === "blocked" && opts.holder && t === b)
       waits.push({
         ...id(SERVICE_PID, "service", t + 0.03),
-        waker_pid: 103,
-        waker_tid: 103,
-        waker: "svc-3",
+        kind: "wakeup",
+        by_pid: 103,
+        by_tid: 103,
+        by: "svc-3",
         waits: 1,
         wait_ns: (b - a) * 1e9,
         max_wait_ns: (b - a) * 1e9,
@@ -140,9 +156,10 @@ export function syntheticSystem(opts: SyntheticOptions = {}): {
       if (!inside)
         waits.push({
           ...id(CLIENT_PID, "client", t + 0.03),
-          waker_pid: SERVICE_PID,
-          waker_tid: SERVICE_PID,
-          waker: "service",
+          kind: "wakeup",
+          by_pid: SERVICE_PID,
+          by_tid: SERVICE_PID,
+          by: "service",
           waits: stall ? 1 : 3,
           wait_ns: stall ? (b - a) * 1e9 : 6e6,
           max_wait_ns: stall ? (b - a) * 1e9 : 3e6,

@@ -127,20 +127,47 @@ describe("sched collector", () => {
       const w = cap.frame("sched_waits");
       const rows = [...Array(w.length).keys()];
       const pid = w.numeric("pid"),
-        waker = w.numeric("waker_pid"),
+        kind = w.strings("kind"),
+        waker = w.numeric("by_pid"),
         waits = w.numeric("waits"),
         max = w.numeric("max_wait_ns");
       // the parent: one block of ~1.5 s on the pipe, ended by its child's write
-      const parent = rows.filter((r) => pid[r] === cap.meta.pid && waker[r] === childPid);
+      const parent = rows.filter((r) => pid[r] === cap.meta.pid && waker[r] === childPid && kind[r] === "wakeup");
       expect(parent.length).toBe(1);
       expect(waits[parent[0]!]).toBe(1);
       expect(max[parent[0]!]! / 1e6).toBeGreaterThan(slept! / 1e6 - 5);
       expect(max[parent[0]!]! / 1e6).toBeLessThan(slept! / 1e6 + 50);
-      expect(w.strings("waker")[parent[0]!]).toBe("workload");
+      expect(w.strings("by")[parent[0]!]).toBe("workload");
       // the child's sleep ended at a timer's interrupt: no process woke it
-      expect(rows.filter((r) => pid[r] === childPid && max[r]! > 1e9)).toEqual([]);
+      expect(rows.filter((r) => pid[r] === childPid && kind[r] === "wakeup" && max[r]! > 1e9)).toEqual([]);
     } finally {
       for (const b of burners) b.kill("SIGKILL");
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  liveIt("sched_waits names whose CPU a queued thread waited for", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bpflab-queue-behind-"));
+    try {
+      const report = join(dir, "child");
+      // the child wakes on its timer while its SCHED_FIFO parent burns their one CPU for 400 ms more
+      const cap = await capture({
+        collectors: ["sched"],
+        duration: "20s",
+        command: [workloadPath(), "queue-behind", "400", report],
+      });
+      const [, childPid, lateNs] = readFileSync(report, "utf8").trim().split(" ").map(Number);
+      const w = cap.frame("sched_waits");
+      const rows = [...Array(w.length).keys()].filter((r) => w.numeric("pid")[r] === childPid);
+      const behind = rows.filter((r) => w.strings("kind")[r] === "cpu" && w.numeric("by_pid")[r] === cap.meta.pid);
+      const queued = behind.reduce((a, r) => a + w.numeric("wait_ns")[r]!, 0);
+      // what the child itself saw: from its wakeup time to running again (a timer's slack later than the wakeup)
+      expect(queued / 1e6).toBeGreaterThan(0.95 * (lateNs! / 1e6));
+      expect(queued / 1e6).toBeLessThan(lateNs! / 1e6 + 5);
+      expect(w.strings("by")[behind[0]!]).toBe("workload");
+      // its timer's wakeup is nobody's
+      expect(rows.filter((r) => w.strings("kind")[r] === "wakeup")).toEqual([]);
+    } finally {
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -285,10 +285,78 @@ static int pipe_wait(double ms, const char *path)
 
 /* ---- end of pipe-wait ---- */
 
+/* ---- queue-behind: a child queued for a CPU its SCHED_FIFO parent holds ---- */
+
+/* Parent and child pinned to one CPU. The child says it is about to sleep (a pipe), then sleeps until 100 ms from
+ * then; the parent, at SCHED_FIFO once the child is asleep, burns that CPU until `ms` past the child's wakeup time:
+ * the child, woken by its timer, waits in the run queue behind its parent. PATH gets "child <pid> <ns from its
+ * wakeup time to running again>". Needs root (SCHED_FIFO). */
+static int queue_behind(double ms, const char *path)
+{
+	struct sched_param fifo = { .sched_priority = 10 };
+	struct timespec at, nap = { 0, 20000000L };
+	int status, cpu = -1, fds[2];
+	cpu_set_t set;
+	pid_t child;
+	char c = 'x';
+
+	if (sched_getaffinity(0, sizeof(set), &set) || pipe(fds))
+		return 1;
+	for (int i = 0; i < CPU_SETSIZE && cpu < 0; i++)
+		if (CPU_ISSET(i, &set))
+			cpu = i;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		return 1;
+	clock_gettime(CLOCK_MONOTONIC, &at);
+	at.tv_nsec += 100000000L;
+	if (at.tv_nsec >= 1000000000L) {
+		at.tv_nsec -= 1000000000L;
+		at.tv_sec++;
+	}
+	double wake = at.tv_sec * 1e9 + at.tv_nsec;
+
+	child = fork();
+	if (child < 0)
+		return 1;
+	if (!child) {
+		FILE *out;
+
+		if (write(fds[1], &c, 1) != 1)
+			_exit(1);
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, NULL);
+		double late = now_ns() - wake;
+		out = fopen(path, "w");
+		if (!out)
+			_exit(1);
+		fprintf(out, "child %d %.0f\n", getpid(), late);
+		_exit(fclose(out) ? 1 : 0);
+	}
+	if (read(fds[0], &c, 1) != 1)
+		return 1;
+	nanosleep(&nap, NULL); /* the child is in its sleep by now */
+	if (sched_setscheduler(0, SCHED_FIFO, &fifo)) {
+		fprintf(stderr, "workload queue-behind: SCHED_FIFO needs root\n");
+		return 1;
+	}
+	while (now_ns() < wake + ms * 1e6)
+		;
+	fifo.sched_priority = 0;
+	sched_setscheduler(0, SCHED_OTHER, &fifo);
+	if (waitpid(child, &status, 0) != child || !WIFEXITED(status) || WEXITSTATUS(status))
+		return 1;
+	return 0;
+}
+
+/* ---- end of queue-behind ---- */
+
 int main(int argc, char **argv)
 {
 	if (argc < 2)
 		goto usage;
+	if (!strcmp(argv[1], "queue-behind") && argc == 4)
+		return queue_behind(atof(argv[2]), argv[3]);
 	if (!strcmp(argv[1], "pipe-wait") && argc == 4)
 		return pipe_wait(atof(argv[2]), argv[3]);
 	if (!strcmp(argv[1], "getppid") && argc == 3) {
