@@ -84,8 +84,9 @@ struct {
 	__type(value, struct sched_wait_val);
 } waits SEC(".maps");
 
-/* One wait of thread `t` (of process `tgid`) on process `btgid`'s thread `by`, `ns` long, in this interval's row. */
-static __always_inline void count_wait(struct task_struct *t, __u32 tgid, struct task_struct *by, __u32 btgid,
+/* One wait of thread `t` (of process `tgid`) on process `btgid`'s thread `btid` (named `bcomm`), `ns` long, in this
+ * interval's row. */
+static __always_inline void count_wait(struct task_struct *t, __u32 tgid, __u32 btgid, __u32 btid, const char *bcomm,
 				       __u32 kind, __u64 ns)
 {
 	struct sched_wait_key key = { .epoch = current_epoch(), .tid = t->pid, .pid = tgid, .by_pid = btgid, .kind = kind };
@@ -97,7 +98,7 @@ static __always_inline void count_wait(struct task_struct *t, __u32 tgid, struct
 		init.cgroup_id = task_cgroup_id(t);
 		BPF_CORE_READ_STR_INTO(&init.comm, t, comm);
 		READ_PROCESS_NAME(&init.pcomm, t);
-		READ_PROCESS_NAME(&init.by_comm, by);
+		__builtin_memcpy(init.by_comm, bcomm, BPFLAB_COMM_LEN);
 		v = insert_row(&waits, &key, &init, tgid);
 		if (!v)
 			return;
@@ -106,7 +107,44 @@ static __always_inline void count_wait(struct task_struct *t, __u32 tgid, struct
 	__sync_fetch_and_add(&v->total_ns, ns);
 	if (ns > v->max_ns)
 		v->max_ns = ns; /* a racing larger one may be lost: a maximum of 1 ms+ waits, not a count */
-	v->by_tid = by->pid;
+	v->by_tid = btid;
+}
+
+/* Per CPU: since when its current thread runs, and the last thread that held it 1 ms or more (any process's,
+ * traced or not): whom a thread queued on this CPU waited behind. */
+struct cpu_holder {
+	__u64 in_ts;            /* the current thread's switch-in */
+	__u64 end_ts;           /* the last long run's end */
+	__u64 run_ns;           /* and length */
+	__u32 tgid;
+	__u32 tid;
+	char  pcomm[BPFLAB_COMM_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct cpu_holder);
+} holders SEC(".maps");
+
+/* At a switch away from `prev`: its run, if 1 ms or more, is this CPU's last long run. */
+static __always_inline struct cpu_holder *note_holder(struct task_struct *prev, __u64 now)
+{
+	__u32 k = 0;
+	struct cpu_holder *h = bpf_map_lookup_elem(&holders, &k);
+
+	if (!h)
+		return NULL;
+	if (h->in_ts && now > h->in_ts && now - h->in_ts >= SCHED_WAIT_MIN_NS && prev->pid) {
+		h->end_ts = now;
+		h->run_ns = now - h->in_ts;
+		h->tgid = prev->tgid;
+		h->tid = prev->pid;
+		READ_PROCESS_NAME(&h->pcomm, prev);
+	}
+	h->in_ts = now;
+	return h;
 }
 
 /* How deep this CPU is in work done for nobody in particular: a device interrupt, a timer's expiry, an irq_work,
@@ -191,7 +229,10 @@ int BPF_PROG(sched_waking, struct task_struct *p)
 	if (now < s->out_ts || blocked < SCHED_WAIT_MIN_NS)
 		return 0;
 
-	count_wait(p, tgid, w, wtgid, SCHED_WAIT_WAKEUP, blocked);
+	char wcomm[BPFLAB_COMM_LEN] = {};
+
+	READ_PROCESS_NAME(&wcomm, w);
+	count_wait(p, tgid, wtgid, w->pid, wcomm, SCHED_WAIT_WAKEUP, blocked);
 	return 0;
 }
 
@@ -235,6 +276,7 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 	     unsigned int prev_state)
 {
 	__u64 now = bpf_ktime_get_ns();
+	struct cpu_holder *held = cfg.waits ? note_holder(prev, now) : NULL;
 	struct tstate *s;
 	struct sched_val *v;
 	__u32 tid, tgid;
@@ -292,11 +334,18 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 	if (v && s->out_ts) {
 		/* the histogram counts whole waits, from where each began: one split by boundaries would count
 		 * pieces of it, and a 2 s wait would show as eight waits of 250 ms */
-		/* the whole wait for this CPU, from where it began; the thread switched out for this one held it last */
+		/* the part of this wait for a CPU that the last thread to hold this one for 1 ms or more held it
+		 * through (a wait spans other threads' runs too, a few µs each mostly; a hog's slices are what
+		 * matters); a thread of its own process is not another's doing */
 		__u64 since = s->runnable ? s->out_ts : s->wake_ts;
 
-		if (cfg.waits && since && now - since >= SCHED_WAIT_MIN_NS && prev->pid && prev->tgid != tgid)
-			count_wait(next, tgid, prev, prev->tgid, SCHED_WAIT_CPU, now - since);
+		if (held && since && held->end_ts > since && held->tgid != tgid) {
+			__u64 from = held->end_ts - held->run_ns > since ? held->end_ts - held->run_ns : since;
+
+			if (held->end_ts - from >= SCHED_WAIT_MIN_NS)
+				count_wait(next, tgid, held->tgid, held->tid, held->pcomm, SCHED_WAIT_CPU,
+					   held->end_ts - from);
+		}
 		if (s->runnable) {
 			if (cfg.histogram)
 				count_runq_wait(next, tid, tgid, now - s->out_ts);

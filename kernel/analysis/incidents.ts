@@ -143,18 +143,26 @@ export function buildIncidents(
   const out: IncidentCore[] = [];
   for (const rows of groups.values()) {
     rows.sort((a, b) => win[a]! - win[b]! || scores[b]! - scores[a]!);
-    // the peak: the highest row of a process that waited on no other process of the incident (if any did not)
+    // The peak: the highest row of the process the others waited on most, net of its own waits on them (CPU
+    // contenders queue behind one another both ways; a hog at nice -10 is queued behind far more than it queues).
+    // Without waits between its processes, the highest row.
     const pids = pid ? new Set(rows.map((r) => pid[r]!)) : undefined;
-    const waits = (p: number) => [...(waited.get(p)?.keys() ?? [])].some((q) => q !== p && pids!.has(q));
-    const unblocked = pids && waited.size ? rows.filter((r) => !waits(pid![r]!)) : rows;
-    const peakRow = (unblocked.length ? unblocked : rows).reduce(
-      (best, r) => (scores[r]! > scores[best]! ? r : best),
-      (unblocked.length ? unblocked : rows)[0]!,
-    );
+    const net = new Map<number, number>();
+    for (const p of pids ?? [])
+      for (const [q, x] of waited.get(p) ?? [])
+        if (q !== p && pids!.has(q)) {
+          net.set(q, (net.get(q) ?? 0) + x.waitS);
+          net.set(p, (net.get(p) ?? 0) - x.waitS);
+        }
+    const most = Math.max(0, ...net.values());
+    const held = most > 0 ? rows.filter((r) => net.get(pid![r]!) === most) : rows;
+    const peakRow = held.reduce((best, r) => (scores[r]! > scores[best]! ? r : best), held[0]!);
     const waitedOnIn = pids
-      ? [...pids].flatMap((p) =>
-          [...(waited.get(p) ?? [])].filter(([q]) => pids.has(q)).map(([on, x]) => ({ pid: p, on, ...x })),
-        )
+      ? [...pids]
+          .flatMap((p) =>
+            [...(waited.get(p) ?? [])].filter(([q]) => pids.has(q)).map(([on, x]) => ({ pid: p, on, ...x })),
+          )
+          .sort((a, b) => b.waitS - a.waitS)
       : [];
     // Entities by their highest row, the peak's first.
     const best = new Map<string, number>();

@@ -90,7 +90,8 @@ function waitedText(i: AnomalyReport["incidents"][number]): string[] {
         ? `queued ${s(x.waitS)} for CPUs ${x.name || "pid"} ${x.pid} held`
         : `blocked ${s(x.waitS)} until ${x.name || "pid"} ${x.pid} woke it`,
     ),
-    ...(i.waitedOn ?? []).map((x) => {
+    // the longest three waits on the peak (or between the others); --json has them all
+    ...(i.waitedOn ?? []).slice(0, 3).map((x) => {
       const on = x.on === peak ? "it" : `${name.get(x.on) ?? "pid"} ${x.on}`;
       const who = `${name.get(x.pid) ?? "pid"} ${x.pid}`;
       return x.kind === "cpu"

@@ -131,12 +131,14 @@ describe("sched collector", () => {
         waker = w.numeric("by_pid"),
         waits = w.numeric("waits"),
         max = w.numeric("max_wait_ns");
-      // the parent: one block of ~1.5 s on the pipe, ended by its child's write
+      // the parent: a block of ~1.5 s on the pipe, ended by its child's write (and maybe a short one in waitpid,
+      // ended by the child's exit)
       const parent = rows.filter((r) => pid[r] === cap.meta.pid && waker[r] === childPid && kind[r] === "wakeup");
-      expect(parent.length).toBe(1);
-      expect(waits[parent[0]!]).toBe(1);
-      expect(max[parent[0]!]! / 1e6).toBeGreaterThan(slept! / 1e6 - 5);
-      expect(max[parent[0]!]! / 1e6).toBeLessThan(slept! / 1e6 + 50);
+      expect(parent.length).toBeGreaterThanOrEqual(1);
+      const longest = Math.max(...parent.map((r) => max[r]!)) / 1e6;
+      expect(longest).toBeGreaterThan(slept! / 1e6 - 5);
+      expect(longest).toBeLessThan(slept! / 1e6 + 50);
+      expect(parent.reduce((a, r) => a + waits[r]!, 0)).toBeLessThanOrEqual(2);
       expect(w.strings("by")[parent[0]!]).toBe("workload");
       // the child's sleep ended at a timer's interrupt: no process woke it
       expect(rows.filter((r) => pid[r] === childPid && kind[r] === "wakeup" && max[r]! > 1e9)).toEqual([]);
