@@ -1,21 +1,21 @@
 // A neural language model of calls: a small GRU (tfjs, pure-JS CPU backend, seeded) predicts each call from the
-// ones before it; a call scores its negative log-likelihood. Training samples windows; scoring runs the trained
-// weights in plain typed arrays, statefully over the trace (a few µs per call).
+// `window` calls before it; a call scores its negative log-likelihood. Training sees every distinct window of the
+// normal traces once; scoring runs the trained weights in plain typed arrays over the same windows.
 
 import type * as TfCore from "@tensorflow/tfjs-core";
 import type * as TfLayers from "@tensorflow/tfjs-layers";
 import { OptionError } from "../../errors.js";
 import { Rng } from "../rng.js";
-import { BaseSequenceDetector, CallTrace, SequenceOptions } from "./sequence-detector.js";
+import { BaseSequenceDetector, CallTrace, gramKey, SequenceOptions } from "./sequence-detector.js";
 
 export interface GruOptions extends SequenceOptions {
-  /** Calls of context per training window (default 8). */
+  /** Calls of context before each predicted call, in training and scoring (default 6). */
   window?: number;
   /** GRU units (default 16). */
   units?: number;
-  /** Passes over the training windows (default 6). */
+  /** Passes over the training windows (default 12). */
   epochs?: number;
-  /** Most training windows, drawn evenly from the traces, to bound training time (default 1024). */
+  /** Most distinct training windows (a seeded sample beyond that), to bound training time (default 4096). */
   maxTrainWindows?: number;
   batchSize?: number;
   learningRate?: number;
@@ -47,9 +47,11 @@ interface Weights {
 
 /**
  * One-hot calls → GRU(units) → softmax over the vocabulary, trained with Adam on cross-entropy to predict the call
- * after each window of `window` calls (padded with the start symbol at a trace's start). Scoring restarts the state
- * every `window` calls after a warm-up over the `window` calls before, so each call is predicted from between one
- * and two windows of context, as in training.
+ * after a window of `window` calls (padded with the start symbol at a trace's start). The training set is every
+ * distinct (window, next call) of the normal traces, each once, as STIDE's database holds each window once: a
+ * rare normal stretch (start-up, shutdown) is learnt as well as the steady state, so it does not set a normal
+ * trace's frame maximum. Scoring predicts each call from a fresh state over exactly the `window` calls before it,
+ * the contexts training saw.
  * @example new GruLanguageModel({ seed: 1 }).fit(normalTraces).scoreTrace(trace)
  */
 export class GruLanguageModel extends BaseSequenceDetector {
@@ -60,12 +62,12 @@ export class GruLanguageModel extends BaseSequenceDetector {
   constructor(opts: GruOptions = {}) {
     super(opts);
     this.opts = {
-      window: opts.window ?? 8,
+      window: opts.window ?? 6,
       units: opts.units ?? 16,
-      epochs: opts.epochs ?? 6,
-      maxTrainWindows: opts.maxTrainWindows ?? 1024,
-      batchSize: opts.batchSize ?? 32,
-      learningRate: opts.learningRate ?? 0.02,
+      epochs: opts.epochs ?? 12,
+      maxTrainWindows: opts.maxTrainWindows ?? 4096,
+      batchSize: opts.batchSize ?? 128,
+      learningRate: opts.learningRate ?? 0.04,
     };
     for (const [k, v] of Object.entries(this.opts)) {
       if (!(v > 0) || (k !== "learningRate" && !Number.isInteger(v))) {
@@ -78,23 +80,18 @@ export class GruLanguageModel extends BaseSequenceDetector {
     const { tf, layers } = loadTf();
     const { window: T, units: H, epochs, batchSize, learningRate, maxTrainWindows } = this.opts;
     const V = this.vocab.size;
-    // every (trace, position) is a window ending before that position; draw them evenly
-    const all: [number, number][] = [];
-    traces.forEach((t, ti) => {
-      for (let i = 0; i < t.length; i++) all.push([ti, i]);
-    });
-    const count = Math.min(all.length, maxTrainWindows);
+    const windows = distinctWindows(traces, T, maxTrainWindows, new Rng(this.seed ^ 0x5eed));
+    const count = windows.length;
     const x = new Float32Array(count * T * V);
     const y = new Float32Array(count * V);
-    for (let s = 0; s < count; s++) {
-      const [ti, i] = all[Math.floor((s * all.length) / count)]!;
+    windows.forEach(([ti, i], s) => {
       const t = traces[ti]!;
       for (let j = 0; j < T; j++) {
         const p = i - T + j;
         x[(s * T + j) * V + (p < 0 ? 0 : t[p]!)] = 1;
       }
       y[s * V + t[i]!] = 1;
-    }
+    });
     const model = layers.sequential();
     model.add(layers.layers.gru({ units: H, inputShape: [T, V], recurrentActivation: "sigmoid" }));
     model.add(layers.layers.dense({ units: V, activation: "softmax" }));
@@ -134,7 +131,11 @@ export class GruLanguageModel extends BaseSequenceDetector {
     this.w = { kernel: k!, recurrent: rk!, bias: bias!, dense: dk!, denseBias: db! };
     this.tfModel?.dispose();
     this.tfModel = model;
+    this.memo.clear();
   }
+
+  /** Next-call probabilities per context key seen in scoring: traces repeat a few thousand contexts. */
+  private readonly memo = new Map<string, Float64Array>();
 
   /** The tfjs model (tests compare the typed-array forward pass with it). */
   tfModel?: TfLayers.Sequential;
@@ -208,25 +209,53 @@ export class GruLanguageModel extends BaseSequenceDetector {
   protected scoreEncoded(t: Int32Array): Float64Array {
     const T = this.opts.window;
     const out = new Float64Array(t.length);
-    const h = new Float64Array(this.opts.units);
-    for (let s = 0; s < t.length; s += T) {
-      // a fresh state, warmed up over the window before this block (start padding at the trace's start)
-      h.fill(0);
-      for (let p = s - T; p < s; p++) this.step(h, p < 0 ? 0 : t[p]!);
-      for (let i = s; i < Math.min(t.length, s + T); i++) {
-        const p = this.output(h)[t[i]!]!;
-        out[i] = -Math.log(Math.max(p, 1e-12));
-        this.step(h, t[i]!);
+    const context = new Int32Array(T);
+    for (let i = 0; i < t.length; i++) {
+      for (let j = 0; j < T; j++) context[j] = i - T + j < 0 ? 0 : t[i - T + j]!;
+      const key = context.join(",");
+      let p = this.memo.get(key);
+      if (!p) {
+        p = this.predictNext(context);
+        // a bound on memory when a long-lived (online) detector meets many contexts
+        if (this.memo.size >= 65_536) this.memo.clear();
+        this.memo.set(key, p);
       }
+      out[i] = -Math.log(Math.max(p[t[i]!]!, 1e-12));
     }
     return out;
   }
 
+  /** The call and the whole window the model predicted it from. */
   protected contextLength(): number {
-    return 6;
+    return this.opts.window + 1;
   }
 
   protected why(t: CallTrace, p: number, score: number): string {
-    return `the model gave ${String(t[p])} p = ${Math.exp(-score).toExponential(2)} after what came before`;
+    return `the model gave ${String(t[p])} p = ${Math.exp(-score).toExponential(2)} after the ${this.opts.window} calls before`;
   }
+}
+
+/**
+ * [trace, position] of the first occurrence of each distinct window (the `T` calls before a position, padded
+ * with 0, and the call there), in a seeded random order (Adam's batches should mix programs); beyond `max`, the
+ * first `max` of that order.
+ */
+export function distinctWindows(traces: Int32Array[], T: number, max: number, rng: Rng): [number, number][] {
+  const seen = new Set<string>();
+  const out: [number, number][] = [];
+  traces.forEach((t, ti) => {
+    for (let i = 0; i < t.length; i++) {
+      const key = gramKey(t, i, T + 1);
+      if (!seen.has(key)) {
+        seen.add(key);
+        out.push([ti, i]);
+      }
+    }
+  });
+  // Fisher-Yates with bpflab's seeded generator
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(rng.next() * (i + 1));
+    [out[i], out[j]] = [out[j]!, out[i]!];
+  }
+  return out.slice(0, max);
 }

@@ -1,8 +1,9 @@
 // On the shipped syscall-sequence corpus (datasets/syscall-sequences, bpflab's own captures of real programs),
-// STIDE and the n-gram model, fitted on normal runs only, separate the abnormal runs better than an isolation
-// forest on the bag of syscalls (the per-trace call frequencies) fitted on the same runs. The GRU language model
-// does not yet (trained on 1,024 sampled windows to stay within a minute, it misses rare normal stretches): its
-// ROC-AUC is measured and printed, and it must at least score every trace.
+// STIDE, the n-gram model and the GRU language model, fitted on normal runs only, separate the abnormal runs better
+// than an isolation forest on the bag of syscalls (the per-trace call frequencies) fitted on the same runs. The GRU
+// trains on every distinct 6-call window once, so rare normal stretches (start-up, shutdown) are learnt. Its
+// ROC-AUC here varies with the seed (0.90–0.94 over seeds 0–4, 0.87–0.94 on freshly captured tuning corpora), so
+// the margin over the forest (0.62) asked of it is the same 0.2 as of the others, with room for a seed's luck.
 
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -20,7 +21,7 @@ async function load(file: string): Promise<Trace[]> {
 }
 
 describe("syscall-sequence corpus", () => {
-  it("stide and ngram beat the bag-of-syscalls isolation forest (ROC-AUC over test traces); lstm is measured", async () => {
+  it("stide, ngram and lstm beat the bag-of-syscalls isolation forest (ROC-AUC over test traces)", async () => {
     const train = await load("train.parquet");
     const test = await load("test.parquet");
     expect(train.every((t) => t.label === 0)).toBe(true);
@@ -44,8 +45,7 @@ describe("syscall-sequence corpus", () => {
       );
     }
     console.log("corpus ROC-AUC", results);
-    for (const name of ["stide", "ngram"]) expect(results[name]).toBeGreaterThan(base + 0.2);
-    expect(Number.isFinite(results["lstm"])).toBe(true);
+    for (const name of ["stide", "ngram", "lstm"]) expect(results[name]).toBeGreaterThan(base + 0.2);
   }, 300_000);
 });
 
@@ -64,19 +64,20 @@ describe("bpflab compare --sequence", () => {
         "--label",
         "label",
         "--detector",
-        "stide,ngram,iforest",
+        "stide,ngram,lstm,iforest",
         "--json",
       ],
-      { timeout: 120_000 },
+      { timeout: 240_000 },
     );
     expect(r.code).toBe(0);
     const rows = JSON.parse(r.out) as { detector: string; roc_auc: number }[];
-    expect(rows.map((x) => x.detector)).toEqual(["stide", "ngram", "iforest"]);
+    expect(rows.map((x) => x.detector)).toEqual(["stide", "ngram", "lstm", "iforest"]);
     const auc = Object.fromEntries(rows.map((x) => [x.detector, x.roc_auc]));
     expect(auc["stide"]).toBeGreaterThan(auc["iforest"]!);
     expect(auc["ngram"]).toBeGreaterThan(auc["iforest"]!);
+    expect(auc["lstm"]).toBeGreaterThan(auc["iforest"]!);
     const bad = bpflab(["compare", "--data", join(dir, "test.parquet"), "--sequence", "trace", "--label", "label"]);
     expect(bad.code).toBe(2);
     expect(bad.err).toMatch(/TRACE_COL:CALL_COL/);
-  }, 180_000);
+  }, 300_000);
 });

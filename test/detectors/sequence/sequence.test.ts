@@ -6,7 +6,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Stide } from "../../../kernel/detectors/sequence/stide.js";
 import { NgramModel } from "../../../kernel/detectors/sequence/ngram-model.js";
-import { GruLanguageModel } from "../../../kernel/detectors/sequence/gru-language-model.js";
+import { distinctWindows, GruLanguageModel } from "../../../kernel/detectors/sequence/gru-language-model.js";
+import { gramKey } from "../../../kernel/detectors/sequence/sequence-detector.js";
+import { Rng } from "../../../kernel/detectors/rng.js";
 import { ngramFeatures, tracesFromTable } from "../../../kernel/detectors/sequence/traces.js";
 import { createSequenceDetector } from "../../../kernel/detectors/sequence/registry.js";
 import { Frame } from "../../../kernel/frame/frame.js";
@@ -71,6 +73,38 @@ describe("GRU language model", () => {
     const scores = ref.test.map((x) => a.scoreTrace(x.calls));
     expect(Math.max(...scores)).toBe(a.scoreTrace(odd));
   }, 120_000);
+
+  it("each call's score is −ln of tfjs' prediction from the window before it (start padding, unseen calls)", () => {
+    const T = 5;
+    const d = new GruLanguageModel({ seed: 1, epochs: 2, units: 8, window: T }).fit(train);
+    const names = [...new Set(train.flat())];
+    // a call never seen in training (id 1) mid-trace, and positions whose window reaches before the start
+    const trace = [...train[0]!.slice(0, 12), "never_seen_call", ...train[0]!.slice(0, 4)];
+    const ids = trace.map((c) => (names.includes(c) ? 2 + names.indexOf(c) : 1));
+    const ours = d.scoreCalls(trace);
+    const tf = require("@tensorflow/tfjs-core") as typeof import("@tensorflow/tfjs-core");
+    const V = names.length + 2;
+    const x = new Float32Array(trace.length * T * V);
+    ids.forEach((_, i) => {
+      for (let j = 0; j < T; j++) x[(i * T + j) * V + (i - T + j < 0 ? 0 : ids[i - T + j]!)] = 1;
+    });
+    const p = (
+      d.tfModel!.predict(tf.tensor3d(x, [trace.length, T, V])) as import("@tensorflow/tfjs-core").Tensor
+    ).dataSync();
+    ids.forEach((c, i) => expect(Math.abs(ours[i]! + Math.log(p[i * V + c]!))).toBeLessThan(1e-4));
+    expect(ours[12]).toBeGreaterThan(Math.max(...ours.slice(0, 12)));
+  }, 120_000);
+
+  it("trains on each distinct window once, in a seeded order", () => {
+    const t = [Int32Array.from([2, 3, 2, 3, 2, 3, 2]), Int32Array.from([2, 3, 2, 4])];
+    const w = distinctWindows(t, 2, 100, new Rng(0));
+    const keys = w.map(([ti, i]) => gramKey(t[ti]!, i, 3));
+    // (0,0,2) (0,2,3) (2,3,2) (3,2,3) from the first trace, (3,2,4) from the second
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(keys.sort()).toEqual(["0,0,2,", "0,2,3,", "2,3,2,", "3,2,3,", "3,2,4,"]);
+    expect(distinctWindows(t, 2, 100, new Rng(0))).toEqual(w);
+    expect(distinctWindows(t, 2, 3, new Rng(0))).toEqual(w.slice(0, 3));
+  });
 });
 
 describe("traces and features", () => {
