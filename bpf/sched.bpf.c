@@ -110,15 +110,24 @@ static __always_inline void count_wait(struct task_struct *t, __u32 tgid, __u32 
 	v->by_tid = btid;
 }
 
-/* Per CPU: since when its current thread runs, and the last thread that held it 1 ms or more (any process's,
- * traced or not): whom a thread queued on this CPU waited behind. */
-struct cpu_holder {
-	__u64 in_ts;            /* the current thread's switch-in */
-	__u64 end_ts;           /* the last long run's end */
-	__u64 run_ns;           /* and length */
+/* Per CPU: since when its current thread runs, and the last HOLDER_RUNS runs of 1 ms or more on it (any
+ * process's, traced or not): whom a thread queued on this CPU waited behind. A hog's slices are a few ms each, so
+ * eight of them cover the waits that matter most of the way. */
+#define HOLDER_RUNS 8 /* a power of two: indices are masked with HOLDER_RUNS - 1 */
+
+struct cpu_run {
+	__u64 start_ts;
+	__u64 end_ts;
 	__u32 tgid;
 	__u32 tid;
 	char  pcomm[BPFLAB_COMM_LEN];
+};
+
+struct cpu_holder {
+	__u64 in_ts;            /* the current thread's switch-in */
+	__u32 next;             /* the slot the next long run goes in */
+	__u32 pad;
+	struct cpu_run runs[HOLDER_RUNS];
 };
 
 struct {
@@ -128,7 +137,7 @@ struct {
 	__type(value, struct cpu_holder);
 } holders SEC(".maps");
 
-/* At a switch away from `prev`: its run, if 1 ms or more, is this CPU's last long run. */
+/* At a switch away from `prev`: its run, if 1 ms or more, joins this CPU's last long runs. */
 static __always_inline struct cpu_holder *note_holder(struct task_struct *prev, __u64 now)
 {
 	__u32 k = 0;
@@ -137,59 +146,161 @@ static __always_inline struct cpu_holder *note_holder(struct task_struct *prev, 
 	if (!h)
 		return NULL;
 	if (h->in_ts && now > h->in_ts && now - h->in_ts >= SCHED_WAIT_MIN_NS && prev->pid) {
-		h->end_ts = now;
-		h->run_ns = now - h->in_ts;
-		h->tgid = prev->tgid;
-		h->tid = prev->pid;
-		READ_PROCESS_NAME(&h->pcomm, prev);
+		struct cpu_run *r = &h->runs[h->next % HOLDER_RUNS];
+
+		r->start_ts = h->in_ts;
+		r->end_ts = now;
+		r->tgid = prev->tgid;
+		r->tid = prev->pid;
+		READ_PROCESS_NAME(&r->pcomm, prev);
+		h->next++;
 	}
 	h->in_ts = now;
 	return h;
 }
 
+/* The part of run `r` inside [since, now], 0 if none or if it is a run of process `tgid` itself. */
+static __always_inline __u64 run_overlap(struct cpu_run *r, __u32 tgid, __u64 since, __u64 now)
+{
+	__u64 from, to;
+
+	if (!r->end_ts || r->end_ts <= since || r->start_ts >= now || r->tgid == tgid)
+		return 0;
+	from = r->start_ts > since ? r->start_ts : since;
+	to = r->end_ts < now ? r->end_ts : now;
+	return to - from;
+}
+
+struct queue_scan {
+	struct cpu_holder *h;
+	__u64 since, now, most, sum;
+	__u32 tgid, best;
+};
+
+static long most_overlap(__u32 i, struct queue_scan *q)
+{
+	/* bpf_loop keeps i below HOLDER_RUNS; the mask (not a compare, which clang checks on a copy) tells the
+	 * verifier */
+	__u64 o = run_overlap(&q->h->runs[i & (HOLDER_RUNS - 1)], q->tgid, q->since, q->now);
+
+	if (o > q->most) {
+		q->most = o;
+		q->best = i;
+	}
+	return 0;
+}
+
+static long holder_overlap(__u32 i, struct queue_scan *q)
+{
+	/* one load of best, checked and used in the same register: the verifier bounds that one */
+	__u32 b = *(volatile __u32 *)&q->best;
+	struct cpu_run *r;
+
+	if (b >= HOLDER_RUNS)
+		return 1;
+	r = &q->h->runs[i & (HOLDER_RUNS - 1)];
+	if (r->tgid == q->h->runs[b].tgid)
+		q->sum += run_overlap(r, q->tgid, q->since, q->now);
+	return 0;
+}
+
+/* The wait of `t` (process `tgid`) for this CPU from `since` to `now`: charged to the process of the long run
+ * that covered most of it, for all of that process's last long runs' part of it, if 1 ms or more. bpf_loop, not
+ * a loop: the verifier walks each iteration of a loop again, which made every capture's load 300 ms slower. */
+static __always_inline void charge_queue(struct cpu_holder *h, struct task_struct *t, __u32 tgid, __u64 since,
+					 __u64 now)
+{
+	struct queue_scan q = { .h = h, .since = since, .now = now, .tgid = tgid, .best = HOLDER_RUNS };
+
+	bpf_loop(HOLDER_RUNS, most_overlap, &q, 0);
+	if (q.best >= HOLDER_RUNS)
+		return;
+	bpf_loop(HOLDER_RUNS, holder_overlap, &q, 0);
+	if (q.sum >= SCHED_WAIT_MIN_NS) {
+		struct cpu_run *r = &h->runs[q.best & (HOLDER_RUNS - 1)];
+
+		count_wait(t, tgid, r->tgid, r->tid, r->pcomm, SCHED_WAIT_CPU, q.sum);
+	}
+}
+
 /* How deep this CPU is in work done for nobody in particular: a device interrupt, a timer's expiry, an irq_work,
  * a softirq other than NET_RX. A wakeup from there is nobody's: `current` is whoever it interrupted. (The preempt
  * count would say so directly, but it is a per-CPU variable kallsyms does not list without KALLSYMS_ALL.) */
+struct nobody_ctx {
+	__u32 depth;
+	__u32 pad;
+	__u64 since;            /* the latest entry */
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, __u32);
+	__type(value, struct nobody_ctx);
 } nobody SEC(".maps");
 
 #define NET_RX_SOFTIRQ 3
+/* No interrupt or softirq lasts this long (softirqs yield to ksoftirqd after 2 ms): a depth older than this is
+ * an entry whose exit came before that program was attached, and is dropped. */
+#define NOBODY_STALE_NS 50000000ULL
 
 static __always_inline int nobody_enter(void)
 {
-	__u32 k = 0, *d = bpf_map_lookup_elem(&nobody, &k);
+	__u32 k = 0;
+	struct nobody_ctx *d = bpf_map_lookup_elem(&nobody, &k);
 
-	if (d)
-		(*d)++;
+	if (d) {
+		d->depth++;
+		d->since = bpf_ktime_get_ns();
+	}
 	return 0;
 }
 
 static __always_inline int nobody_exit(void)
 {
-	__u32 k = 0, *d = bpf_map_lookup_elem(&nobody, &k);
+	__u32 k = 0;
+	struct nobody_ctx *d = bpf_map_lookup_elem(&nobody, &k);
 
 	/* an exit whose entry came before the attach finds 0 */
-	if (d && *d)
-		(*d)--;
+	if (d && d->depth)
+		d->depth--;
 	return 0;
 }
 
-SEC("tp_btf/irq_handler_entry")
-int BPF_PROG(waits_irq_entry) { return nobody_enter(); }
+/* Whether this CPU runs an interrupt, a timer or a softirq other than NET_RX for nobody in particular. */
+static __always_inline bool in_nobodys_context(void)
+{
+	__u32 k = 0;
+	struct nobody_ctx *d = bpf_map_lookup_elem(&nobody, &k);
+
+	if (!d || !d->depth)
+		return false;
+	if (bpf_ktime_get_ns() - d->since > NOBODY_STALE_NS) {
+		d->depth = 0;
+		return false;
+	}
+	return true;
+}
+
+/* The exits come first in the object, so they are attached first: an entry seen before its exit's program is
+ * attached would leave the depth stuck (NOBODY_STALE_NS undoes that too). */
 SEC("tp_btf/irq_handler_exit")
 int BPF_PROG(waits_irq_exit) { return nobody_exit(); }
-SEC("tp_btf/hrtimer_expire_entry")
-int BPF_PROG(waits_hrtimer_entry) { return nobody_enter(); }
 SEC("tp_btf/hrtimer_expire_exit")
 int BPF_PROG(waits_hrtimer_exit) { return nobody_exit(); }
-SEC("tp_btf/irq_work_entry")
-int BPF_PROG(waits_irq_work_entry) { return nobody_enter(); }
 SEC("tp_btf/irq_work_exit")
 int BPF_PROG(waits_irq_work_exit) { return nobody_exit(); }
+SEC("tp_btf/softirq_exit")
+int BPF_PROG(waits_softirq_exit, unsigned int vec)
+{
+	return vec == NET_RX_SOFTIRQ ? 0 : nobody_exit();
+}
+SEC("tp_btf/irq_handler_entry")
+int BPF_PROG(waits_irq_entry) { return nobody_enter(); }
+SEC("tp_btf/hrtimer_expire_entry")
+int BPF_PROG(waits_hrtimer_entry) { return nobody_enter(); }
+SEC("tp_btf/irq_work_entry")
+int BPF_PROG(waits_irq_work_entry) { return nobody_enter(); }
 
 /* Loopback networking delivers in the sending thread's own NET_RX softirq (at its local_bh_enable), which is the
  * sender's doing; a device's packets (rare on a VM's loopback-heavy workloads) are charged to whoever they
@@ -198,11 +309,6 @@ SEC("tp_btf/softirq_entry")
 int BPF_PROG(waits_softirq_entry, unsigned int vec)
 {
 	return vec == NET_RX_SOFTIRQ ? 0 : nobody_enter();
-}
-SEC("tp_btf/softirq_exit")
-int BPF_PROG(waits_softirq_exit, unsigned int vec)
-{
-	return vec == NET_RX_SOFTIRQ ? 0 : nobody_exit();
 }
 
 /* sched_waking runs in the waker's context (sched_wakeup may run on the wakee's CPU, from an IPI). */
@@ -216,9 +322,7 @@ int BPF_PROG(sched_waking, struct task_struct *p)
 
 	if (!cfg.waits || !p->pid || !w->pid || wtgid == tgid || !tgid_wanted(tgid))
 		return 0;
-	__u32 k = 0, *depth = bpf_map_lookup_elem(&nobody, &k);
-
-	if (depth && *depth)
+	if (in_nobodys_context())
 		return 0;
 	s = bpf_task_storage_get(&tstates, p, 0, 0);
 	/* blocked (not preempted, not already woken) since a switch-out this capture saw or inferred */
@@ -334,18 +438,11 @@ int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_s
 	if (v && s->out_ts) {
 		/* the histogram counts whole waits, from where each began: one split by boundaries would count
 		 * pieces of it, and a 2 s wait would show as eight waits of 250 ms */
-		/* the part of this wait for a CPU that the last thread to hold this one for 1 ms or more held it
-		 * through (a wait spans other threads' runs too, a few µs each mostly; a hog's slices are what
-		 * matters); a thread of its own process is not another's doing */
+		/* whose runs on this CPU this thread's wait for it was spent behind */
 		__u64 since = s->runnable ? s->out_ts : s->wake_ts;
 
-		if (held && since && held->end_ts > since && held->tgid != tgid) {
-			__u64 from = held->end_ts - held->run_ns > since ? held->end_ts - held->run_ns : since;
-
-			if (held->end_ts - from >= SCHED_WAIT_MIN_NS)
-				count_wait(next, tgid, held->tgid, held->tid, held->pcomm, SCHED_WAIT_CPU,
-					   held->end_ts - from);
-		}
+		if (held && since && now > since && now - since >= SCHED_WAIT_MIN_NS)
+			charge_queue(held, next, tgid, since, now);
 		if (s->runnable) {
 			if (cfg.histogram)
 				count_runq_wait(next, tid, tgid, now - s->out_ts);

@@ -150,7 +150,7 @@ export const sched = defineCollector({
         },
         by_pid: { from: "key.by_pid", type: "u32", description: "the other process (its tgid)" },
         by_tid: { from: "val.by_tid", type: "u32", description: "the other thread (the last, if several)" },
-        by: { from: "val.by_comm", type: "str", description: "the other process's name" },
+        by_process: { from: "val.by_comm", type: "str", description: "the other process's name (its leader's comm)" },
         waits: {
           from: "val.count",
           type: "i64",

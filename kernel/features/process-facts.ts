@@ -79,7 +79,7 @@ export function processFacts(cap: Pick<Capture, "frames">): ProcessFacts {
       total = waits.numeric("wait_ns"),
       t = waits.numeric("t_s"),
       kind = waits.strings("kind"),
-      name = waits.strings("by");
+      name = waits.strings("by_process");
     for (let i = 0; i < waits.length; i++) {
       const k = kind[i];
       if (k !== "wakeup" && k !== "cpu") continue;

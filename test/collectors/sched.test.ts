@@ -139,7 +139,7 @@ describe("sched collector", () => {
       expect(longest).toBeGreaterThan(slept! / 1e6 - 5);
       expect(longest).toBeLessThan(slept! / 1e6 + 50);
       expect(parent.reduce((a, r) => a + waits[r]!, 0)).toBeLessThanOrEqual(2);
-      expect(w.strings("by")[parent[0]!]).toBe("workload");
+      expect(w.strings("by_process")[parent[0]!]).toBe("workload");
       // the child's sleep ended at a timer's interrupt: no process woke it
       expect(rows.filter((r) => pid[r] === childPid && kind[r] === "wakeup" && max[r]! > 1e9)).toEqual([]);
     } finally {
@@ -166,7 +166,7 @@ describe("sched collector", () => {
       // what the child itself saw: from its wakeup time to running again (a timer's slack later than the wakeup)
       expect(queued / 1e6).toBeGreaterThan(0.95 * (lateNs! / 1e6));
       expect(queued / 1e6).toBeLessThan(lateNs! / 1e6 + 5);
-      expect(w.strings("by")[behind[0]!]).toBe("workload");
+      expect(w.strings("by_process")[behind[0]!]).toBe("workload");
       // its timer's wakeup is nobody's
       expect(rows.filter((r) => w.strings("kind")[r] === "wakeup")).toEqual([]);
     } finally {
