@@ -87,17 +87,21 @@ export function entityAlert(
 
 /**
  * Tells a short interval (a capture's last, cut short by its end) from a full one: its counts are not comparable
- * with a full interval's, so the series detectors neither score nor learn from it.
+ * with a full interval's, so the series detectors neither score nor learn from it. "Full" is the median length of
+ * the last 9 intervals, not the longest: a capture's first interval, stretched by its setup, must not make every
+ * later one look short.
  */
 export class IntervalClock {
   private last = 0;
-  private longest = 0;
+  private lengths: number[] = [];
 
-  /** True when the interval `p` ends is under half as long as the longest so far. */
+  /** True when the interval `p` ends is under half as long as the recent median. */
   short(p: IntervalInput): boolean {
     const d = p.elapsedMs - this.last;
     this.last = p.elapsedMs;
-    this.longest = Math.max(this.longest, d);
-    return d < this.longest / 2;
+    this.lengths.push(d);
+    if (this.lengths.length > 9) this.lengths.shift();
+    const sorted = [...this.lengths].sort((a, b) => a - b);
+    return d < sorted[sorted.length >> 1]! / 2;
   }
 }
