@@ -90,3 +90,31 @@ describe("online detection on the scenario corpus", () => {
     }
   });
 });
+
+describe("bpflab replay --online", () => {
+  it("runs the detectors named, one ALERT line each on stderr; --alerts is the streaming z; a bad name is refused", async () => {
+    const { bpflab } = await import("../cli/run-cli.js");
+    const dir = join(scenarios, "fork-storm", "s1");
+    const r = bpflab(["replay", dir, "--speed", "inf", "--json", "--online", "zscore,ewma"]);
+    expect(r.code, r.err).toBe(0);
+    const lines = r.err.split("\n").filter((l) => l.startsWith("ALERT "));
+    // the same alerts the API raises, in the same order
+    const api = [
+      ...(await replayed("fork-storm/s1", "zscore")).alerts,
+      ...(await replayed("fork-storm/s1", "ewma")).alerts,
+    ];
+    expect(lines.length).toBe(api.length);
+    expect(lines.some((l) => /^ALERT 2[12]\.0 s ewma: batch-job \(\d+\): forks=/.test(l))).toBe(true);
+    const z = bpflab(["replay", dir, "--speed", "inf", "--json", "--alerts"]);
+    expect(
+      z.err
+        .split("\n")
+        .filter((l) => l.startsWith("ALERT "))
+        .every((l) => / zscore: /.test(l)),
+    ).toBe(true);
+    const bad = bpflab(["replay", dir, "--speed", "inf", "--online", "zscore,nope"]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toMatch(/nope/);
+    expect(bad.err).toMatch(/zscore, ewma, ngram/);
+  }, 120_000);
+});
