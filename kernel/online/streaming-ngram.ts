@@ -29,7 +29,10 @@ export interface StreamingNgramOptions {
   forget?: number;
   /** Consecutive alerting intervals after which the program learns anyway: a lasting change is the new normal (10). */
   relearnAfter?: number;
-  /** Calls scored per program and interval; the rest are only learnt (default 50,000: bounds the time per interval). */
+  /**
+   * Calls scored and learnt per program and interval (default 50,000): bounds the time an interval takes; a
+   * busier program's other calls only move its threads' contexts on.
+   */
   maxCallsPerInterval?: number;
   /** A syscalls_events frame of normal behaviour to learn before the first interval: its programs start warm. */
   baseline?: Frame;
@@ -57,7 +60,10 @@ interface Program {
 /** One interval's calls of one program: per thread, its encoded calls after its context. */
 interface Batch {
   pid: Map<number, number>;
+  /** Per thread, the calls scored and learnt (within maxCallsPerInterval). */
   threads: Map<number, number[]>;
+  /** Per thread, its last n-1 calls of all, the context of its next interval's calls. */
+  tails: Map<number, number[]>;
 }
 
 /** Weight of a new interval in a program's usual scores. */
@@ -156,13 +162,22 @@ export class StreamingNgram implements OnlineDetector {
     const out = new Map<string, Batch>();
     for (let i = 0; i < events.length; i++) {
       let b = out.get(proc[i]!);
-      if (!b) out.set(proc[i]!, (b = { pid: new Map(), threads: new Map() }));
+      if (!b) out.set(proc[i]!, (b = { pid: new Map(), threads: new Map(), tails: new Map() }));
       let t = b.threads.get(tid[i]!);
       if (!t) {
         b.threads.set(tid[i]!, (t = []));
         b.pid.set(tid[i]!, pid[i]!);
       }
       t.push(this.vocab.idOf(names[i]!, true));
+    }
+    const c = this.opts.n - 1;
+    for (const b of out.values()) {
+      let budget = this.opts.maxCallsPerInterval;
+      for (const [tid, ids] of b.threads) {
+        b.tails.set(tid, ids.slice(Math.max(0, ids.length - c)));
+        if (ids.length > budget) b.threads.set(tid, ids.slice(0, budget));
+        budget = Math.max(0, budget - ids.length);
+      }
     }
     return out;
   }
@@ -202,7 +217,7 @@ export class StreamingNgram implements OnlineDetector {
   }
 
   private score(prog: Program, batch: Batch, name: string, p: IntervalInput, interval: number): Alert | undefined {
-    const { n, warmup, minCalls, frame, threshold, minUnseen, maxCallsPerInterval } = this.opts;
+    const { n, warmup, minCalls, frame, threshold, minUnseen } = this.opts;
     if (prog.learnt < warmup || prog.counts.calls < minCalls) return undefined;
     const v = this.vocab.size - 1;
     let calls = 0,
@@ -210,10 +225,11 @@ export class StreamingNgram implements OnlineDetector {
       tail = 0,
       tailTid = 0,
       sum = 0;
-    const rare: { nll: number; gram: string; tid: number }[] = [];
+    // where the unseen n-grams are: their text is made only for the few an alert names
+    const rare: { nll: number; t: Int32Array; i: number }[] = [];
     for (const [tid, ids] of batch.threads) {
-      if (calls >= maxCallsPerInterval) break;
-      const t = this.encoded(prog, tid, ids.slice(0, maxCallsPerInterval - calls));
+      if (ids.length === 0) continue;
+      const t = this.encoded(prog, tid, ids);
       const nll = new Float64Array(t.length - (n - 1));
       for (let i = n - 1; i < t.length; i++) {
         const s = -Math.log(prog.counts.prob(t, i, v));
@@ -221,7 +237,7 @@ export class StreamingNgram implements OnlineDetector {
         sum += s;
         if (!prog.counts.seen(t, i)) {
           unseen++;
-          rare.push({ nll: s, gram: this.gramText(t, i), tid });
+          rare.push({ nll: s, t, i });
         }
       }
       calls += nll.length;
@@ -243,7 +259,8 @@ export class StreamingNgram implements OnlineDetector {
     const named = new Map<string, number>();
     for (const r of rare.sort((a, b) => b.nll - a.nll)) {
       if (named.size >= NAMED) break;
-      if (!named.has(r.gram)) named.set(r.gram, r.nll);
+      const gram = this.gramText(r.t, r.i);
+      if (!named.has(gram)) named.set(gram, r.nll);
     }
     const drivers: AlertDriver[] = [
       { metric: "ngram_tail_nll", value: tail, expected: usual, score: tail - usual },
@@ -283,7 +300,9 @@ export class StreamingNgram implements OnlineDetector {
     for (const [tid, ids] of batch.threads) {
       const t = this.encoded(prog, tid, ids);
       if (count) for (let i = c; i < t.length; i++) prog.counts.add(t, i);
-      prog.threads.set(tid, { context: t.slice(t.length - c), last: this.interval });
+      // the context goes on from the thread's last calls, counted or not
+      const end = this.encoded(prog, tid, batch.tails.get(tid)!);
+      prog.threads.set(tid, { context: end.slice(end.length - c), last: this.interval });
     }
     if (!count) return;
     prog.learnt++;

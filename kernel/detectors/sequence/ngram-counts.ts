@@ -92,8 +92,8 @@ export class NgramCounts {
         const h = c >> 1;
         if (h === 0) continue;
         grams.set(g, h);
-        // a gram's key is its context's key followed by the call ("3,5,7," → "3,5,")
-        const ctx = g.slice(0, g.lastIndexOf(",", g.length - 2) + 1);
+        // a gram's key is its context's key followed by the call (one code unit each: gramKey)
+        const ctx = g.slice(0, -1);
         contexts.set(ctx, (contexts.get(ctx) ?? 0) + h);
         followers.set(ctx, (followers.get(ctx) ?? 0) + 1);
       }
