@@ -62,6 +62,7 @@ export const captureCommand = defineCommand({
     ["sudo bpflab capture -c sched,syscalls -d 1m --follow -o /tmp/cap", "watch it live like top, then save"],
     ["sudo bpflab capture -c sched,syscalls -d 1h --dataset /data/fleet", "add to a multi-host dataset"],
     ["sudo bpflab capture -c syscalls --events --ring 10s -o /tmp/cap", "flight recorder: the last 10 s before Ctrl-C"],
+    ["sudo bpflab capture -c syscalls,sched,process --events --online ewma,ngram", "EWMA and n-gram alerts"],
     ["sudo bpflab capture -c syscalls --alerts --ring 30s --ring-dumps /tmp/dumps", "save 30 s before each alert"],
   ],
   notes:
@@ -89,7 +90,8 @@ async function runCapture(inv: Invocation): Promise<number> {
     process.stdout.write(summarize(cap) + "\n");
     const ring = ringLine(cap);
     if (ring) process.stdout.write(`\n${ring}\n`);
-    if (inv.flag("alerts")) process.stdout.write(`\n${triggers.alerts.length} alert(s) from the online detector\n`);
+    if (triggers.options.online?.length)
+      process.stdout.write(`\n${triggers.alerts.length} alert(s) from the online detector(s)\n`);
     process.stdout.write(
       files.length
         ? `\nwrote ${files.join(", ")}\n`

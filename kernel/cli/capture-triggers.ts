@@ -1,6 +1,6 @@
 // `bpflab capture`'s flight recorder and online alerts: --ring D (keep only the last D), --ring-dumps DIR (each
-// trigger saves its window there and the capture goes on) and --alerts (the streaming robust z, one line per alert,
-// and a trigger of the ring), translated into CaptureOptions.
+// trigger saves its window there and the capture goes on) and --alerts / --online LIST (online detectors, one line
+// per alert, and a trigger of the ring), translated into CaptureOptions.
 
 import { join } from "node:path";
 import type { Capture } from "../capture/capture.js";
@@ -11,9 +11,9 @@ import { saveCapture } from "../capture/save-capture.js";
 import { OptionError } from "../errors.js";
 import { log } from "../log.js";
 import type { Alert } from "../online/alert.js";
-import { StreamingZscore } from "../online/streaming-zscore.js";
 import type { Invocation, OptionSpec } from "./command.js";
 import { MAX_DURATION_MS } from "./capture-options.js";
+import { alertLine, onlineDetectorsOf, onlineOptionSpecs } from "./online-flags.js";
 
 export const triggerOptionSpecs: OptionSpec[] = [
   {
@@ -26,10 +26,7 @@ export const triggerOptionSpecs: OptionSpec[] = [
     flags: "--ring-dumps <DIR>",
     description: "with --ring: each trigger saves its window into DIR/dump-N (new folders) and the capture goes on",
   },
-  {
-    flags: "--alerts",
-    description: "run the online detector (streaming robust z), print each alert as it fires; with --ring it triggers",
-  },
+  ...onlineOptionSpecs.map((o) => ({ ...o, description: `${o.description}; with --ring an alert triggers` })),
 ];
 
 /** The capture options the flags ask for, and how to wait for the dumps still being written. */
@@ -53,11 +50,12 @@ export async function resolveTriggers(inv: Invocation): Promise<CaptureTriggers>
   if (ringText !== undefined) options.ring = parseDuration(ringText, "ring", 10, MAX_DURATION_MS);
   else if (dumpDir !== undefined)
     throw new OptionError("--ring-dumps needs --ring", "add --ring 30s (the window kept)");
-  if (inv.flag("alerts")) {
-    options.online = [new StreamingZscore()];
+  const online = onlineDetectorsOf(inv);
+  if (online) {
+    options.online = online;
     options.onAlert = (a) => {
       alerts.push(a);
-      process.stderr.write(`ALERT ${a.t_s.toFixed(1)} s ${a.detector}: ${a.message}\n`);
+      process.stderr.write(alertLine(a));
     };
   }
   if (dumpDir !== undefined) {

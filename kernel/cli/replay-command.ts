@@ -8,7 +8,8 @@ import { LiveStats } from "../plots/live-stats.js";
 import { summaryJson, summaryOf } from "../report/summary.js";
 import { defineCommand } from "./command.js";
 import { TopScreen } from "./top-screen.js";
-import { StreamingZscore } from "../online/streaming-zscore.js";
+import { log } from "../log.js";
+import { alertLine, onlineDetectorsOf, onlineOptionSpecs } from "./online-flags.js";
 import type { Alert } from "../online/alert.js";
 
 export const replayCommand = defineCommand({
@@ -22,13 +23,14 @@ export const replayCommand = defineCommand({
   options: [
     { flags: "--speed <X>", description: "playback speed: 1 = real time, 10 = ten times faster, inf = no waiting" },
     { flags: "-n, --top <N>", description: "processes to list", defaultText: "as many as fit, at most 20" },
-    { flags: "--alerts", description: "run the online detector (streaming robust z) and print each alert as it fires" },
+    ...onlineOptionSpecs,
   ],
   examples: [
     ["bpflab replay datasets/redis-injected", "the capture at its own pace"],
     ["bpflab replay datasets/redis-injected --speed 10", "ten times faster"],
     ["bpflab replay /tmp/cap --speed inf --json", "as fast as possible; the summary as JSON"],
     ["bpflab replay datasets/redis-injected --speed inf --alerts", "with online alerts, one line each"],
+    ["bpflab replay datasets/scenarios/fork-storm/s1 --speed inf --online zscore,ewma", "two online detectors"],
   ],
   async run(inv) {
     const dir = inv.one("folder", "bpflab replay DIR (a folder written by bpflab capture --out)");
@@ -44,16 +46,13 @@ export const replayCommand = defineCommand({
     screen.start(`bpflab replay: ${dir}…`);
     let played;
     try {
-      const alerts = inv.flag("alerts");
+      const online = onlineDetectorsOf(inv);
+      if (online?.some((d) => d.name === "ngram") && !cap.frames["syscalls_events"])
+        log.warn(`${dir} has no syscall events (capture -c syscalls --events): the ngram detector sees nothing`);
       played = await replay(cap, {
         speed,
         onInterval: screen.onInterval,
-        ...(alerts
-          ? {
-              online: [new StreamingZscore()],
-              onAlert: (a: Alert) => process.stderr.write(`ALERT ${a.t_s.toFixed(1)} s ${a.detector}: ${a.message}\n`),
-            }
-          : {}),
+        ...(online ? { online, onAlert: (a: Alert) => process.stderr.write(alertLine(a)) } : {}),
       });
     } finally {
       screen.done();

@@ -5,6 +5,7 @@ import { OptionError } from "../errors.js";
 import { BaseDetector, CommonOptions } from "./detector.js";
 import type { Contributions, Explainable } from "./contributions.js";
 import { columnOf, Matrix, MatrixInput, toMatrix } from "./matrix.js";
+import { EwmaLevel } from "./ewma-level.js";
 
 export interface ForecastEwmaOptions extends CommonOptions {
   /** Smoothing of the level, in (0, 1]: larger follows the series faster (default 0.3). */
@@ -52,24 +53,8 @@ export class ForecastEwma extends BaseDetector implements Explainable {
 
   /** One-step-ahead residuals x_t − forecast_t of one series (residual 0 at t = 0). */
   residuals(x: Float64Array): Float64Array {
-    const n = x.length;
-    const p = this.period;
-    const season = new Float64Array(Math.max(p, 1));
-    const seen = new Uint8Array(Math.max(p, 1));
-    const out = new Float64Array(n);
-    let level = x[0]!;
-    for (let t = 1; t < n; t++) {
-      const ph = p ? t % p : 0;
-      const s = p && seen[ph] ? season[ph]! : 0;
-      out[t] = x[t]! - (level + s);
-      // Level tracks the deseasonalised value; the season tracks what the level misses at this phase.
-      level += this.alpha * (x[t]! - s - level);
-      if (p) {
-        season[ph] = seen[ph] ? s + this.gamma * (x[t]! - level - s) : x[t]! - level;
-        seen[ph] = 1;
-      }
-    }
-    return out;
+    const rec = new EwmaLevel(this.alpha, this.period, this.gamma);
+    return Float64Array.from(x, (v) => rec.push(v));
   }
 
   protected fitMatrix(m: Matrix): void {

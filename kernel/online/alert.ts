@@ -42,10 +42,16 @@ export interface OnlineDetector {
   update(p: IntervalInput, interval: number): Alert[];
 }
 
+/** The online detectors by name (online-registry.ts makes them): streaming robust z, EWMA forecast, n-gram. */
+export type OnlineDetectorName = "zscore" | "ewma" | "ngram";
+
 /** The options capture() and replay() take for online detection. */
 export interface OnlineOptions {
-  /** Detectors run at every interval (see StreamingZscore). */
-  online?: OnlineDetector[];
+  /**
+   * Detectors run at every interval: instances (StreamingZscore, OnlineEwma, StreamingNgram) or names, each name
+   * a new detector with its defaults; "ngram" needs syscall events (`syscalls: { events: true }`).
+   */
+  online?: (OnlineDetector | OnlineDetectorName)[];
   /** Called with each alert as soon as an interval raises it. */
   onAlert?: (a: Alert) => void;
 }

@@ -2,6 +2,8 @@
 // whole system, syscalls made, on-CPU time and forks (whichever collectors the capture has).
 
 import type { Frame } from "../frame/frame.js";
+import type { Alert, AlertDriver, IntervalInput } from "./alert.js";
+import { driverText } from "./alert.js";
 
 export interface IntervalPoint {
   /** "comm pid" → metric → value; "system" holds the machine's totals. */
@@ -50,4 +52,56 @@ export function intervalPoint(chunk: Record<string, Frame>): IntervalPoint {
     if (n) add(p, "system", 0, "forks", n);
   }
   return p;
+}
+
+/** The smallest spread assumed per metric, so that noise on a near-idle series is not an anomaly. */
+export const METRIC_FLOOR: Record<string, number> = { syscalls: 100, oncpu_ns: 10_000_000, forks: 2 };
+
+/** The alert of one entity of `point` from its drivers (most unusual first). */
+export function entityAlert(
+  detector: string,
+  p: IntervalInput,
+  interval: number,
+  point: IntervalPoint,
+  key: string,
+  drivers: AlertDriver[],
+  threshold: number,
+): Alert {
+  drivers.sort((a, b) => Math.abs(b.score) - Math.abs(a.score));
+  const ent = point.entities.get(key);
+  // an entity without a row this interval (a series that fell to 0, a process gone silent) has its name in its key
+  const m = /^(.*) (\d+)$/.exec(key);
+  const [comm, pid] = key === "system" ? ["system", 0] : [ent?.comm ?? m?.[1] ?? key, ent?.pid ?? Number(m?.[2] ?? 0)];
+  return {
+    t_s: p.elapsedMs / 1000,
+    interval,
+    detector,
+    entity: comm,
+    pid,
+    score: Math.abs(drivers[0]!.score),
+    threshold,
+    drivers,
+    message: `${comm}${pid ? ` (${pid})` : ""}: ${drivers.map(driverText).join(", ")}`,
+  };
+}
+
+/**
+ * Tells a short interval (a capture's last, cut short by its end) from a full one: its counts are not comparable
+ * with a full interval's, so the series detectors neither score nor learn from it. "Full" is the median length of
+ * the last 9 intervals, not the longest: a capture's first interval, stretched by its setup, must not make every
+ * later one look short.
+ */
+export class IntervalClock {
+  private last = 0;
+  private lengths: number[] = [];
+
+  /** True when the interval `p` ends is under half as long as the recent median. */
+  short(p: IntervalInput): boolean {
+    const d = p.elapsedMs - this.last;
+    this.last = p.elapsedMs;
+    this.lengths.push(d);
+    if (this.lengths.length > 9) this.lengths.shift();
+    const sorted = [...this.lengths].sort((a, b) => a - b);
+    return d < sorted[sorted.length >> 1]! / 2;
+  }
 }

@@ -8,6 +8,7 @@ import type { CaptureSink, SinkFrame } from "../capture/capture-sink.js";
 import type { CaptureProgress } from "../capture/plan.js";
 import { log } from "../log.js";
 import { Alert, ALERT_SCHEMA, alertsFrame, OnlineOptions } from "./alert.js";
+import { createOnlineDetectors } from "./online-registry.js";
 
 /** The frame the alerts are saved in. */
 export const ALERTS_FRAME = "alerts";
@@ -20,10 +21,12 @@ export type { OnlineOptions } from "./alert.js";
  */
 export function onlineRun(opts: OnlineOptions, next?: (p: CaptureProgress) => void, sink?: CaptureSink) {
   const alerts: Alert[] = [];
+  // names become detectors once per run (each run learns from nothing)
+  const detectors = createOnlineDetectors(opts.online ?? []);
   let interval = 0;
   const tick = (p: CaptureProgress) => {
     const before = alerts.length;
-    for (const d of opts.online ?? []) {
+    for (const d of detectors) {
       try {
         for (const a of d.update(p, interval)) {
           alerts.push(a);

@@ -38,6 +38,8 @@
  *                             per thread, WAIT_NS its time runnable but not running (wall time since it
  *                             became runnable minus its CPU time: it never blocks meanwhile), and
  *                             "hog TID START_NS END_NS" (CLOCK_MONOTONIC): the noisy neighbour's case
+ *   workload turn NORMAL_MS ABNORMAL_MS  a loop (getppid, 2 ms sleep) for NORMAL_MS, then the same loop also
+ *                             opening /etc/hostname and running /bin/sh every 100 ms for ABNORMAL_MS (sequences)
  * CPU time is what tracing adds to: probes run in the traced thread's context, and unlike wall time it does
  * not grow when other work shares the machine.
  * Syscalls go through syscall(2) so that libc cannot cache or merge them. */
@@ -687,10 +689,47 @@ int main(int argc, char **argv)
 		printf("%.2f %.2f\n", (cpu_ns() - c0) / n, wall / n);
 		return 0;
 	}
+	/*
+	 * A service loop that turns: getppid then a 2 ms sleep, for NORMAL_MS; then for ABNORMAL_MS the same loop
+	 * also opens /etc/hostname and, every 100 ms, runs a shell (fork, execve /bin/sh): calls and orders the loop
+	 * never made, what a sequence model should flag (the online n-gram test).
+	 */
+	if (!strcmp(argv[1], "turn") && argc == 4) {
+		double normal = atof(argv[2]) * 1e6, abnormal = atof(argv[3]) * 1e6;
+		double t0 = now_ns(), last_shell = 0;
+		struct timespec ts = { 0, 2000000L };
+
+		for (;;) {
+			double el = now_ns() - t0;
+
+			if (el >= normal + abnormal)
+				break;
+			syscall(SYS_getppid);
+			syscall(SYS_nanosleep, &ts, NULL);
+			if (el < normal)
+				continue;
+			int fd = open("/etc/hostname", O_RDONLY);
+
+			if (fd >= 0)
+				close(fd);
+			if (el - last_shell >= 1e8) {
+				pid_t p = fork();
+
+				last_shell = el;
+				if (p == 0) {
+					execl("/bin/sh", "sh", "-c", "exit 0", (char *)NULL);
+					_exit(127);
+				}
+				if (p < 0 || waitpid(p, NULL, 0) != p)
+					return 1;
+			}
+		}
+		return 0;
+	}
 usage:
 	fprintf(stderr, "usage: workload getppid N | burn MS | sleep MS | fork K | forkwait K | write BYTES FILE | wait-stdin | time-getppid N | pingpong N |\n"
 		"       alloc MB | time-alloc MB | sock BYTES [tcp|unix] | sockpingpong N [tcp|unix] |\n"
 		"       pageout MB FILE | sequence K | threads T N | time-threads T N | clock N US FILE |\n"
-		"       burst MS N FILE | starve MS FILE\n");
+		"       burst MS N FILE | starve MS FILE | turn NORMAL_MS ABNORMAL_MS\n");
 	return 2;
 }

@@ -59,6 +59,9 @@ export class Vocabulary {
     let id = this.ids.get(call);
     if (id === undefined) {
       if (!add) return 1;
+      // an id is one code unit of an n-gram's key (gramKey)
+      if (this.names.length > 0xffff)
+        throw new DetectorInputError(`more than ${0xffff - 1} distinct calls`, "sequence models take system calls");
       id = this.names.length;
       this.names.push(call);
       this.ids.set(call, id);
@@ -141,9 +144,12 @@ export function frameMax(s: Float64Array, frame: number): number {
   return best / f;
 }
 
-/** The key of the n-gram ending at position i (ids padded with 0 before the trace). */
+/**
+ * The key of the n-gram ending at position i (ids padded with 0 before the trace): one UTF-16 code unit per id,
+ * half the time of decimal text in the n-gram tables' hot loop (ids stay below 65,536: see Vocabulary).
+ */
 export function gramKey(t: Int32Array, i: number, n: number): string {
   let k = "";
-  for (let j = i - n + 1; j <= i; j++) k += (j < 0 ? 0 : t[j]!) + ",";
+  for (let j = i - n + 1; j <= i; j++) k += String.fromCharCode(j < 0 ? 0 : t[j]!);
   return k;
 }

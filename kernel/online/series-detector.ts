@@ -1,0 +1,76 @@
+// What the per-series online detectors (streaming z, EWMA) share: one series per (process, metric) fed every
+// interval (0 when the process had no row), new metrics of known processes started at 0, short intervals skipped,
+// quiet series forgotten, and one alert per process naming the metrics that drove it.
+
+import type { Alert, AlertDriver, IntervalInput, OnlineDetector } from "./alert.js";
+import { entityAlert, IntervalClock, intervalPoint } from "./interval-series.js";
+
+/** A series' verdict on one value: how far from what it expected (undefined while it warms up). */
+export interface SeriesScore {
+  score: number;
+  expected: number;
+}
+
+export abstract class SeriesDetector<S> implements OnlineDetector {
+  abstract readonly name: string;
+  private series = new Map<string, { state: S; zeros: number }>();
+  /** Intervals each entity ("comm pid", "system") has been seen for. */
+  private age = new Map<string, number>();
+  private clock = new IntervalClock();
+
+  constructor(
+    /** |score| that raises an alert. */
+    readonly threshold: number,
+    /** Past intervals a new metric of a known process is given as zeros (the warm-up: enough to judge it). */
+    private readonly backfill: number,
+    /** Intervals at 0 after which a series is forgotten (a process gone). */
+    private readonly forget: number,
+  ) {}
+
+  /** A new series' state. */
+  protected abstract create(metric: string): S;
+  /** Scores `x` against the series' past (undefined during warm-up), then learns it. */
+  protected abstract step(s: S, x: number, metric: string): SeriesScore | undefined;
+
+  /** Series tracked now (bounded by the processes active in the last `forget` intervals). */
+  get size(): number {
+    return this.series.size;
+  }
+
+  update(p: IntervalInput, interval: number): Alert[] {
+    // a capture's last interval, cut short, has counts no full interval would: neither scored nor learnt
+    if (this.clock.short(p)) return [];
+    const point = intervalPoint(p.chunk);
+    const keys = new Set<string>(this.series.keys());
+    for (const [e, v] of point.entities) for (const m of Object.keys(v.values)) keys.add(`${e}\u0000${m}`);
+    const drivers = new Map<string, AlertDriver[]>();
+    const live = new Set<string>();
+    for (const key of keys) {
+      const [e, metric] = key.split("\u0000") as [string, string];
+      const x = point.entities.get(e)?.values[metric] ?? 0;
+      let s = this.series.get(key);
+      if (!s) {
+        s = { state: this.create(metric), zeros: 0 };
+        // a known process's first fork is news: it forked 0 times in every interval it was seen before, so the
+        // series starts with those zeros instead of warming up on the storm itself (a new process has no past)
+        for (let i = Math.min(this.age.get(e) ?? 0, this.backfill); i > 0; i--) this.step(s.state, 0, metric);
+        this.series.set(key, s);
+      }
+      const v = this.step(s.state, x, metric);
+      if (v && Math.abs(v.score) > this.threshold) {
+        const list = drivers.get(e) ?? [];
+        list.push({ metric, value: x, expected: v.expected, score: v.score });
+        drivers.set(e, list);
+      }
+      s.zeros = x === 0 ? s.zeros + 1 : 0;
+      // memory stays bounded: a series quiet for `forget` intervals (its process gone, most often) is dropped
+      if (s.zeros >= this.forget) this.series.delete(key);
+      else live.add(e);
+    }
+    for (const e of point.entities.keys()) this.age.set(e, (this.age.get(e) ?? 0) + 1);
+    for (const e of this.age.keys()) if (!live.has(e)) this.age.delete(e);
+    const alerts: Alert[] = [];
+    for (const [e, list] of drivers) alerts.push(entityAlert(this.name, p, interval, point, e, list, this.threshold));
+    return alerts;
+  }
+}
