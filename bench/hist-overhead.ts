@@ -392,6 +392,10 @@ async function main(): Promise<void> {
           bpflabTracer("bpflab `sched --hist`", { sched: { histogram: true } }, cg.path, (c) =>
             histSeen(c.frames["sched_hist"]),
           ),
+          // what sched_waits (whom each wait was on; on by default) costs, beside the same without it
+          bpflabTracer("bpflab `sched --hist --no-waits`", { sched: { histogram: true, waits: false } }, cg.path, (c) =>
+            histSeen(c.frames["sched_hist"]),
+          ),
           tool("runqlat", "/usr/sbin/runqlat", ["-c", cgDir], /Tracing run queue latency/, (o) => libbpfHist(o)),
           await floor("floor_sched", ["sched_wakeup", "sched_wakeup_new", "sched_switch"]),
         ],
