@@ -122,16 +122,19 @@ export function buildIncidents(
   if (opts.mergeRelated !== false && facts?.waitsOn.size && pid) {
     const byPid = new Map<number, number[]>();
     episodes.forEach((e, i) => byPid.set(e.pid!, [...(byPid.get(e.pid!) ?? []), i]));
+    // Only the one it waited on longest among those with an overlapping episode: a kernel thread queued behind
+    // two busy processes must not join their incidents into one.
+    const overlaps = (a: (typeof episodes)[number], b: (typeof episodes)[number]) =>
+      b.first <= a.last + gap + 1 && a.first <= b.last + gap + 1;
     episodes.forEach((a, i) => {
       for (const o of waitedOn(facts, a.pid!, a.first, a.last, gap + 1, w)) {
-        for (const j of byPid.get(o.pid) ?? []) {
-          const b = episodes[j]!;
-          if (b.first > a.last + gap + 1 || a.first > b.last + gap + 1) continue;
-          parent[find(i)] = find(j);
-          const on = waited.get(a.pid!) ?? new Map<number, { kind: WaitKind; waitS: number }>();
-          if ((on.get(o.pid)?.waitS ?? 0) < o.waitS) on.set(o.pid, { kind: o.kind, waitS: o.waitS });
-          waited.set(a.pid!, on);
-        }
+        const js = (byPid.get(o.pid) ?? []).filter((j) => overlaps(a, episodes[j]!));
+        if (!js.length) continue;
+        for (const j of js) parent[find(i)] = find(j);
+        const on = waited.get(a.pid!) ?? new Map<number, { kind: WaitKind; waitS: number }>();
+        on.set(o.pid, { kind: o.kind, waitS: o.waitS });
+        waited.set(a.pid!, on);
+        break; // waitedOn is longest first
       }
     });
   }
