@@ -15,6 +15,10 @@ export interface NativeEvents {
   grow: (cells: ArrayBuffer, cell: number, table: ArrayBuffer, cap: number) => void;
   /** bpflab_commit(n, cons, pos): stores each ring's consumer position with release semantics. */
   commit: (n: number, cons: BigUint64Array, pos: BigUint64Array) => void;
+  /** bpflab_fill_ids(args): fills cgroup code columns from ids; the row it stopped at (an id without codes). */
+  fillIds: (args: ArrayBuffer) => bigint | number;
+  /** bpflab_ids_grow(args, table, cap): moves the id table into a larger one. */
+  idsGrow: (args: ArrayBuffer, table: ArrayBuffer, cap: number) => void;
   /** The address of a typed array's first element (its backing store does not move). */
   address: (a: ArrayBufferView | ArrayBuffer) => bigint;
 }
@@ -26,12 +30,9 @@ export function nativeEventsPath(): string {
   return join(packageRoot(), "kernel", "native", ".output", "libbpflab-events.so");
 }
 
-/**
- * The library, bound on first use; undefined when it is not built, or is not what setup made (see
- * `trusted`). BPFLAB_EVENT_DRAIN=js leaves it unbound (the JS drain, for comparisons).
- */
+/** The library, bound on first use; undefined when it is not built, or is not what setup made (see `trusted`). */
 export function nativeEvents(): NativeEvents | undefined {
-  if (bound === undefined) bound = process.env.BPFLAB_EVENT_DRAIN === "js" ? null : bind();
+  if (bound === undefined) bound = bind();
   return bound ?? undefined;
 }
 
@@ -50,6 +51,8 @@ function bind(): NativeEvents | null {
     drain: lib.func("int64_t bpflab_drain(void *args, void *cells)"),
     grow: lib.func("void bpflab_table_grow(void *cells, int64_t cell, void *table, int64_t cap)"),
     commit: lib.func("void bpflab_commit(int64_t n, const uint64_t *cons, const uint64_t *pos)"),
+    fillIds: lib.func("int64_t bpflab_fill_ids(void *args)"),
+    idsGrow: lib.func("void bpflab_ids_grow(void *args, void *table, int64_t cap)"),
     address: (a) => koffi.address(a) as bigint,
   };
 }

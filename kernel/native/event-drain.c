@@ -217,6 +217,19 @@ static void pending_put(struct args *a, struct cell *cells)
 	a->pending = -1;
 }
 
+/* Whether a name is the previous record's: the common 16-byte comm as two 8-byte words (memcmp of a size not
+ * known at compile time is a call per cell and record). */
+static inline int same_key(const uint8_t *prev, const uint8_t *p, int64_t size)
+{
+	if (size == 16) {
+		uint64_t a0, a1, b0, b1;
+
+		memcpy(&a0, prev, 8), memcpy(&a1, prev + 8, 8), memcpy(&b0, p, 8), memcpy(&b1, p + 8, 8);
+		return a0 == b0 && a1 == b1;
+	}
+	return !memcmp(prev, p, size);
+}
+
 /* The previous record's key and code per string cell: a thread's run of events needs no lookup. */
 struct prev {
 	uint8_t key[MAX_KEY];
@@ -238,7 +251,13 @@ static inline int decode(const uint8_t *rec, int64_t r, double ns, struct args *
 		switch (c->kind) {
 		case NUM: {
 			int64_t x;
-			double v = int_value(p, c->size, c->is_signed, &x);
+			double v;
+
+			if (c->size == 4 && c->dst == D_U32) { /* pid, tid, nr...: as they are */
+				((uint32_t *)(uintptr_t)col)[r] = rd32(p);
+				break;
+			}
+			v = int_value(p, c->size, c->is_signed, &x);
 
 			/* JS stores a number into a typed array modulo its width: so do these casts (sizes up to 4) */
 			switch (c->dst) {
@@ -260,7 +279,7 @@ static inline int decode(const uint8_t *rec, int64_t r, double ns, struct args *
 			memcpy((uint8_t *)(uintptr_t)col + 8 * r, p, 8);
 			break;
 		case CHARS:
-			if (pv[i].code < 0 || memcmp(pv[i].key, p, c->size)) {
+			if (pv[i].code < 0 || !same_key(pv[i].key, p, c->size)) {
 				int64_t code = table_find(c, p);
 
 				if (code < 0) {
@@ -399,4 +418,107 @@ void bpflab_commit(int64_t n, const uint64_t *cons, const uint64_t *pos)
 {
 	for (int64_t j = 0; j < n; j++)
 		__atomic_store_n((uint64_t *)(uintptr_t)cons[j], pos[j], __ATOMIC_RELEASE);
+}
+
+/* The cgroup columns of a frame (kernel/capture/cgroup-tree.ts fillCgroupColumns): each row's cgroup_id into
+ * three codes (cgroup, container, unit), from a table of the ids seen so far; an id not in it stops the pass at
+ * its row (`row`), JS resolves it and gives its codes (`pending`), the next call stores them and goes on. The
+ * table: slots of {id + 1 (0: empty), three u32 codes, pad}. */
+struct fill_args {
+	int64_t n, row;
+	uint64_t ids, c0, c1, c2; /* addresses: u64 ids, u32 codes */
+	uint64_t table;
+	int64_t cap, used;
+	int64_t pending;
+	uint64_t pend_id;
+	int64_t pend_codes[3];
+};
+
+#define ID_SLOT 24
+
+static inline uint8_t *id_slot(const struct fill_args *a, uint64_t id, int *found)
+{
+	uint8_t *t = (uint8_t *)(uintptr_t)a->table;
+	uint64_t m = (uint64_t)a->cap - 1, h = id * 0x9e3779b97f4a7c15ull;
+
+	for (uint64_t i = (h ^ (h >> 31)) & m;; i = (i + 1) & m) {
+		uint8_t *s = t + i * ID_SLOT;
+		uint64_t have;
+
+		memcpy(&have, s, 8);
+		*found = have == id + 1;
+		if (have == 0 || *found)
+			return s;
+	}
+}
+
+static void id_put(struct fill_args *a, uint64_t id, const uint32_t codes[3])
+{
+	int found;
+	uint8_t *s = id_slot(a, id, &found);
+	uint64_t stored = id + 1;
+
+	if (!found)
+		a->used++;
+	memcpy(s, &stored, 8);
+	memcpy(s + 8, codes, 12);
+}
+
+/* Moves the table into `table` of `cap` slots (zeroed, a power of two). */
+void bpflab_ids_grow(struct fill_args *a, void *table, int64_t cap)
+{
+	struct fill_args old = *a;
+
+	a->table = (uint64_t)(uintptr_t)table;
+	a->cap = cap;
+	a->used = 0;
+	for (int64_t i = 0; i < old.cap; i++) {
+		const uint8_t *s = (const uint8_t *)(uintptr_t)old.table + i * ID_SLOT;
+		uint64_t have;
+		uint32_t codes[3];
+
+		memcpy(&have, s, 8);
+		memcpy(codes, s + 8, 12);
+		if (have)
+			id_put(a, have - 1, codes);
+	}
+}
+
+/* Fills rows `row` .. n - 1; returns the row it stopped at: n, or a row whose id has no codes yet. */
+int64_t bpflab_fill_ids(struct fill_args *a)
+{
+	const uint64_t *ids = (const uint64_t *)(uintptr_t)a->ids;
+	uint32_t *c0 = (uint32_t *)(uintptr_t)a->c0, *c1 = (uint32_t *)(uintptr_t)a->c1,
+		 *c2 = (uint32_t *)(uintptr_t)a->c2;
+	uint32_t k[3] = { 0, 0, 0 };
+	uint64_t last = 0;
+	int have_last = 0;
+
+	if (a->pending) {
+		uint32_t codes[3] = { (uint32_t)a->pend_codes[0], (uint32_t)a->pend_codes[1], (uint32_t)a->pend_codes[2] };
+
+		id_put(a, a->pend_id, codes);
+		a->pending = 0;
+	}
+	for (int64_t i = a->row; i < a->n; i++) {
+		uint64_t id = ids[i];
+
+		if (!have_last || id != last) {
+			int found;
+			const uint8_t *s = id_slot(a, id, &found);
+
+			if (!found) {
+				a->row = i;
+				return i;
+			}
+			memcpy(k, s + 8, 12);
+			last = id;
+			have_last = 1;
+		}
+		c0[i] = k[0];
+		c1[i] = k[1];
+		c2[i] = k[2];
+	}
+	a->row = a->n;
+	return a->n;
 }
