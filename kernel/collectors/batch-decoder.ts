@@ -22,6 +22,9 @@ export type { TimeOrigin } from "./batch-cells.js";
  */
 export type DrainPath = "auto" | "native" | "js";
 
+/** The default path: "auto", or "js" with BPFLAB_EVENT_DRAIN=js (read at each compile: benchmarks compare). */
+const defaultPath = (): DrainPath => (process.env.BPFLAB_EVENT_DRAIN === "js" ? "js" : "auto");
+
 export interface BatchDecoder {
   readonly frame: string;
   readonly recordSize: number;
@@ -57,7 +60,7 @@ export function compileBatchDecoder(
   object: string,
   t0: TimeOrigin,
   options: Readonly<Record<string, unknown>>,
-  path: DrainPath = "auto",
+  path: DrainPath = defaultPath(),
 ): BatchDecoder {
   const fail = (why: string): never => {
     throw new BpflabError(
