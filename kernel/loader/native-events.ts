@@ -26,7 +26,7 @@ export interface NativeEvents {
 let bound: NativeEvents | null | undefined;
 
 /** Where setup builds the library. */
-export function nativeEventsPath(): string {
+function nativeEventsPath(): string {
   return join(packageRoot(), "kernel", "native", ".output", "libbpflab-events.so");
 }
 
