@@ -4,12 +4,14 @@
  * each record's fields into columns (struct of arrays), as bpflab's decoder does.
  *
  *   events-consumer OBJ RODATA RING_BYTES MAX_EVENTS -- WORKLOAD ARGS...
- * prints one JSON line: {"events": N, "consume_ns": wall ns, "cpu_ns": CPU ns of the consume}. Built by bench/events-throughput.ts. */
+ * prints one JSON line: {"events": N, "consume_ns": wall ns, "cpu_ns": CPU ns of the consume, "faults": minor
+ * page faults during it (writing fresh column pages)}. Built by bench/events-throughput.ts. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
@@ -87,6 +89,7 @@ int main(int argc, char **argv)
 	int ncpu, ring_bytes, status;
 	pid_t child;
 	double t, cpu;
+	struct rusage ru0, ru1;
 
 	if (argc < 7 || strcmp(argv[5], "--")) {
 		fprintf(stderr, "usage: events-consumer OBJ RODATA RING_BYTES MAX_EVENTS -- CMD ARGS...\n");
@@ -151,12 +154,15 @@ int main(int argc, char **argv)
 		_exit(127);
 	}
 	waitpid(child, &status, 0);
+	getrusage(RUSAGE_SELF, &ru0);
 	t = clock_ns(CLOCK_MONOTONIC);
 	cpu = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
 	ring_buffer__consume(rb);
 	cpu = clock_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu;
 	t = clock_ns(CLOCK_MONOTONIC) - t;
-	printf("{\"events\": %zu, \"consume_ns\": %.0f, \"cpu_ns\": %.0f}\n", cols.n, t, cpu);
+	getrusage(RUSAGE_SELF, &ru1);
+	printf("{\"events\": %zu, \"consume_ns\": %.0f, \"cpu_ns\": %.0f, \"faults\": %ld}\n", cols.n, t, cpu,
+	       ru1.ru_minflt - ru0.ru_minflt);
 	ring_buffer__free(rb);
 	bpf_object__close(obj);
 	return 0;

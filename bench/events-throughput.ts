@@ -15,6 +15,7 @@ import { EpochClock } from "../kernel/capture/epoch-clock.js";
 import { resolvePlan } from "../kernel/capture/plan.js";
 import { encodeConfig } from "../kernel/collectors/config-encoder.js";
 import { collectors } from "../kernel/collectors/registry.js";
+import type { Frame } from "../kernel/frame/frame.js";
 import { writeParquet } from "../kernel/frame/parquet.js";
 import { BpfObject } from "../kernel/loader/bpf-object.js";
 import { objectDir, packageRoot } from "../kernel/paths.js";
@@ -28,45 +29,90 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 const RING_KB = 1 << 18; // 256 MiB per CPU: the whole burst fits while nothing drains
 
-/**
- * The consumer alone: the rings are filled while nothing drains, then one drain into columns is timed (and the
- * Parquet write after it). A first round warms the session up (its columns keep their capacity, as they do
- * from one drain to the next in a capture); the C consumer's columns are warm likewise.
- */
-async function drainCapacity(
-  dir: string,
-  rounds: number,
-): Promise<{ cols: number; parquet: number; events: number }[]> {
+/** One timed drain: CPU ns, minor page faults (fresh column pages written), rows. */
+interface Drain {
+  ns: number;
+  faults: number;
+  events: number;
+}
+
+/** A session draining its rings into columns through one of the two loops (BPFLAB_EVENT_DRAIN is read at
+ * attach, when the decoder compiles). */
+function eventSession(path: "native" | "js"): CollectorSession {
   const plan = resolvePlan({
     collectors: { syscalls: { events: true, ringKb: RING_KB } },
     duration: "10m",
   });
   const filter = { tgid: 0, followChildren: false };
   const s = CollectorSession.open(plan.collectors[0]!, { filter, maxTracked: 1 });
-  const out: { cols: number; parquet: number; events: number }[] = [];
+  const prev = process.env.BPFLAB_EVENT_DRAIN;
+  if (path === "js") process.env.BPFLAB_EVENT_DRAIN = "js";
+  else delete process.env.BPFLAB_EVENT_DRAIN;
   try {
-    const clock = new EpochClock(s.ctl, s.btf);
-    s.attach(clock, filter);
+    s.attach(new EpochClock(s.ctl, s.btf), filter);
+  } finally {
+    if (prev === undefined) delete process.env.BPFLAB_EVENT_DRAIN;
+    else process.env.BPFLAB_EVENT_DRAIN = prev;
+  }
+  const ev = (s as unknown as { parts: { events?: { decoder?: { drainPath: string } } }[] }).parts.find(
+    (p) => p.events,
+  )!.events!;
+  if (ev.decoder?.drainPath !== path) throw new Error(`the ${path} drain is not available (make -C kernel/native)`);
+  return s;
+}
+
+/** Drains a session's rings into columns (drainRings + take(), cgroup columns included): what a capture does. */
+function timedDrain(s: CollectorSession): { d: Drain; frame: Frame } {
+  const f0 = process.resourceUsage().minorPageFault;
+  const c0 = process.cpuUsage();
+  s.drainRings(true);
+  const frame = s.take()["syscalls_events"]!;
+  const c = process.cpuUsage(c0);
+  const faults = process.resourceUsage().minorPageFault - f0;
+  return { d: { ns: (c.user + c.system) * 1000, faults, events: frame.length }, frame };
+}
+
+/**
+ * The consumers alone: the rings are filled while nothing drains, then one drain into columns is timed. Two
+ * sessions, native and JS drain, are attached at once, so each round's burst is in both's rings and both decode
+ * the very same events (in alternating order); the Parquet write is timed after the native drain. A first round
+ * warms the sessions up (their builders keep capacity, as from one drain to the next in a capture); the C
+ * consumer's name columns are touched before its drain likewise.
+ */
+async function drainCapacity(
+  dir: string,
+  rounds: number,
+  bin: string,
+): Promise<{ native: Drain[]; js: Drain[]; parquet: Drain[]; c: Drain[] }> {
+  const out = { native: [] as Drain[], js: [] as Drain[], parquet: [] as Drain[], c: [] as Drain[] };
+  const native = eventSession("native");
+  let js: CollectorSession | undefined;
+  try {
+    js = eventSession("js");
     for (let r = 0; r <= rounds; r++) {
       execFileSync(workload, ["getppid", String(N)]); // blocks this thread: nothing drains meanwhile
-      const c0 = process.cpuUsage();
-      s.drainRings(true);
-      const f = s.take()["syscalls_events"]!;
-      const c1 = process.cpuUsage(c0);
-      await writeParquet(f, join(dir, `events-${r}.parquet`));
-      const c2 = process.cpuUsage(c0);
-      const ns = (c: NodeJS.CpuUsage) => (c.user + c.system) * 1000;
-      if (r > 0) out.push({ cols: ns(c1), parquet: ns(c2), events: f.length });
-      process.stderr.write(`  drain capacity (bpflab): round ${r}/${rounds}${r ? "" : " (warm-up)"}\n`);
+      for (const which of r % 2 ? (["js", "native"] as const) : (["native", "js"] as const)) {
+        const { d, frame } = timedDrain(which === "native" ? native : js);
+        if (which === "native") {
+          const c0 = process.cpuUsage();
+          await writeParquet(frame, join(dir, `events-${r}.parquet`));
+          const c = process.cpuUsage(c0);
+          if (r > 0) out.parquet.push({ ...d, ns: d.ns + (c.user + c.system) * 1000 });
+        }
+        if (r > 0) out[which].push(d);
+      }
+      if (r > 0) out.c.push(cConsumer(dir, bin));
+      process.stderr.write(`  drain capacity: round ${r}/${rounds}${r ? "" : " (warm-up)"}\n`);
     }
     return out;
   } finally {
-    s.close();
+    native.close();
+    js?.close();
   }
 }
 
 /** The same drain by libbpf's ring_buffer__consume in C, into columns. */
-function cConsumer(dir: string, bin: string): { ns: number; events: number } {
+function cConsumer(dir: string, bin: string): Drain {
   // the .rodata bpflab writes (latency on, no filter), so both consumers read the very same programs' records
   const obj = BpfObject.open(object);
   let rodata: Buffer;
@@ -92,8 +138,8 @@ function cConsumer(dir: string, bin: string): { ns: number; events: number } {
       encoding: "utf8",
     },
   );
-  const r = JSON.parse(out.trim().split("\n").pop()!) as { events: number; cpu_ns: number };
-  return { ns: r.cpu_ns, events: r.events };
+  const r = JSON.parse(out.trim().split("\n").pop()!) as { events: number; cpu_ns: number; faults: number };
+  return { ns: r.cpu_ns, events: r.events, faults: r.faults };
 }
 
 /** CPU ns and wall ns per call of a workload run. */
@@ -158,24 +204,24 @@ async function main(): Promise<void> {
     const bin = join(dir, "events-consumer");
     execFileSync("cc", ["-O2", "-o", bin, join(__dirname, "events-consumer.c"), "-lbpf"]);
 
-    // 1. the consumers alone
-    const js = await drainCapacity(dir, ROUNDS);
-    const cc: { ns: number; events: number }[] = [];
-    for (let r = 0; r < ROUNDS; r++) cc.push(cConsumer(dir, bin));
-    const rate = (events: number, ns: number) => (events / ns) * 1e9;
-    const jsCols = median(js.map((x) => rate(x.events, x.cols)));
-    const jsPq = median(js.map((x) => rate(x.events, x.parquet)));
-    const cRate = median(cc.map((x) => rate(x.events, x.ns)));
+    // 1. the consumers alone, side by side
+    const cap = await drainCapacity(dir, ROUNDS, bin);
+    const rate = (x: Drain) => (x.events / x.ns) * 1e9;
+    const cRate = median(cap.c.map(rate));
     console.log(
-      `\nConsumer capacity: ${fmt(N)} getppid events waiting in the rings, one drain timed in CPU time of the consumer process (median of ${ROUNDS})\n`,
+      `\nConsumer capacity: ${fmt(N)} getppid events waiting in the rings, one drain timed in CPU time of the consumer process (median of ${ROUNDS} interleaved rounds)\n`,
     );
-    console.log("| consumer | events per CPU-second | ratio to C |");
-    console.log("|---|---:|---:|");
-    console.log(`| C, libbpf ring_buffer__consume into columns (bench/events-consumer.c) | ${fmt(cRate)} | 1.00× |`);
-    console.log(
-      `| bpflab, mmap + batch decoder into typed columns | ${fmt(jsCols)} | ${(jsCols / cRate).toFixed(2)}× |`,
-    );
-    console.log(`| bpflab, into columns, then Parquet (zstd) | ${fmt(jsPq)} | ${(jsPq / cRate).toFixed(2)}× |`);
+    console.log("| consumer | events per CPU-second | ratio to C | page faults per 1,000 events |");
+    console.log("|---|---:|---:|---:|");
+    const row = (name: string, xs: Drain[]) => {
+      const r = median(xs.map(rate));
+      const f = median(xs.map((x) => (x.faults / x.events) * 1000));
+      console.log(`| ${name} | ${fmt(r)} | ${(r / cRate).toFixed(2)}× | ${f.toFixed(1)} |`);
+    };
+    row("C, libbpf ring_buffer__consume into columns (bench/events-consumer.c)", cap.c);
+    row("bpflab, native drain (kernel/native) into typed columns", cap.native);
+    row("bpflab, JS drain (the fallback) into typed columns", cap.js);
+    row("bpflab, native drain into columns, then Parquet (zstd)", cap.parquet);
 
     if (process.env.BENCH_LIVE === "0") return;
     // 2. live: what the traced program pays, and how many events arrive

@@ -48,9 +48,11 @@ if [ ! -e /sys/kernel/btf/vmlinux ]; then
   exit 1
 fi
 
-# 4. Build: BPF objects (vmlinux.h from this kernel's BTF), TypeScript to dist/, the test workload, and the
-#    scenario processes (kernel/scenarios/native/.output, mode 0700: scenarios run them as root).
+# 4. Build: BPF objects (vmlinux.h from this kernel's BTF), the native event drain (kernel/native/.output),
+#    TypeScript to dist/, the test workload, and the scenario processes (kernel/scenarios/native/.output, mode
+#    0700: scenarios run them as root).
 make -s -C bpf
+make -s -C kernel/native
 npm run -s build:ts
 chmod +x dist/cli/main.js
 make -s -C test/workloads

@@ -6,6 +6,7 @@ import { lstatSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ColumnData, ColumnSpec, Frame, StringColumn } from "../frame/frame.js";
 import { FrameBuilder } from "../frame/frame-builder.js";
+import { nativeEvents, type NativeEvents } from "../loader/native-events.js";
 
 export const CGROUPS_FRAME = "cgroups";
 
@@ -157,9 +158,15 @@ type Codes = [number, number, number];
  * `f` with its cgroup, container and unit columns filled from its cgroup_id column through `tree` ("" where the
  * cgroup is unknown, or without a tree). Frames without these columns pass unchanged. With `inPlace` (the frame's
  * own, just-copied columns, as EventBuilder.take() makes), their codes are written over rather than allocated
- * again: a drain of millions of events saves three fresh arrays.
+ * again: a drain of millions of events saves three fresh arrays. The rows are filled in C when kernel/native is
+ * built (the same codes, in the same order).
  */
-export function fillCgroupColumns(f: Frame, tree: CgroupTree | undefined, inPlace = false): Frame {
+export function fillCgroupColumns(
+  f: Frame,
+  tree: CgroupTree | undefined,
+  inPlace = false,
+  native: boolean = true,
+): Frame {
   if (!f.has("cgroup_id") || !FILLED.every((c) => f.has(c))) return f;
   const ids = f.column("cgroup_id") as BigUint64Array;
   const cols: StringColumn[] = FILLED.map((name) => {
@@ -176,6 +183,24 @@ export function fillCgroupColumns(f: Frame, tree: CgroupTree | undefined, inPlac
     }
     return c;
   };
+  const resolve = (id: bigint): Codes => {
+    const c = tree?.resolve(id);
+    return [codeOf(0, c?.path ?? ""), codeOf(1, c?.container ?? ""), codeOf(2, c?.unit ?? "")];
+  };
+  // the native pass when built (`native` false: the JS one, which tests compare it with)
+  const lib = native ? nativeEvents() : undefined;
+  if (lib && f.length > 0) fillNative(lib, ids, cols, resolve);
+  else fillJs(ids, cols, resolve);
+  const data: Record<string, ColumnData> = {};
+  for (const s of f.schema) {
+    const k = FILLED.indexOf(s.name as (typeof FILLED)[number]);
+    data[s.name] = k >= 0 ? cols[k]! : f.column(s.name);
+  }
+  return new Frame(f.name, f.schema, data, f.length);
+}
+
+/** Each row's codes, from `resolve` at the first row of each id (so codes are given in order of first rows). */
+function fillJs(ids: BigUint64Array, cols: StringColumn[], resolve: (id: bigint) => Codes): void {
   const byId = new Map<bigint, Codes>();
   // ids compared as two 32-bit words: a bigint per row would cost more than the rest of the loop
   const words = new Uint32Array(ids.buffer, ids.byteOffset, ids.length * 2);
@@ -185,17 +210,13 @@ export function fillCgroupColumns(f: Frame, tree: CgroupTree | undefined, inPlac
   let k0 = 0,
     k1 = 0,
     k2 = 0;
-  for (let i = 0; i < f.length; i++) {
+  for (let i = 0; i < ids.length; i++) {
     const lo = words[2 * i]!,
       hi = words[2 * i + 1]!;
     if (lo !== lastLo || hi !== lastHi) {
       const id = ids[i]!;
       let codes = byId.get(id);
-      if (!codes) {
-        const c = tree?.resolve(id);
-        codes = [codeOf(0, c?.path ?? ""), codeOf(1, c?.container ?? ""), codeOf(2, c?.unit ?? "")];
-        byId.set(id, codes);
-      }
+      if (!codes) byId.set(id, (codes = resolve(id)));
       lastLo = lo;
       lastHi = hi;
       [k0, k1, k2] = codes;
@@ -204,10 +225,38 @@ export function fillCgroupColumns(f: Frame, tree: CgroupTree | undefined, inPlac
     c1[i] = k1;
     c2[i] = k2;
   }
-  const data: Record<string, ColumnData> = {};
-  for (const s of f.schema) {
-    const k = FILLED.indexOf(s.name as (typeof FILLED)[number]);
-    data[s.name] = k >= 0 ? cols[k]! : f.column(s.name);
+}
+
+/**
+ * The same in C (kernel/native, bpflab_fill_ids): the rows between ids first seen are filled from a table of
+ * ids met so far, and JS resolves each new id where it is first met, so the codes are fillJs()'s.
+ */
+function fillNative(lib: NativeEvents, ids: BigUint64Array, cols: StringColumn[], resolve: (id: bigint) => Codes) {
+  // struct fill_args, in 8-byte slots: n, row, ids, c0, c1, c2, table, cap, used, pending, pend_id, codes[3]
+  const args = new BigInt64Array(14);
+  let cap = 64;
+  let table = new ArrayBuffer(cap * 24);
+  args[0] = BigInt(ids.length);
+  args[2] = lib.address(ids);
+  for (let k = 0; k < 3; k++) args[3 + k] = lib.address(cols[k]!.codes);
+  args[6] = lib.address(table);
+  args[7] = BigInt(cap);
+  for (;;) {
+    const row = Number(lib.fillIds(args.buffer));
+    if (row >= ids.length) break;
+    const id = ids[row]!;
+    const codes = resolve(id);
+    if (2 * (Number(args[8]) + 1) > cap) {
+      // half full: twice the slots, so probes stay short
+      const next = new ArrayBuffer(2 * cap * 24);
+      lib.idsGrow(args.buffer, next, 2 * cap);
+      table = next;
+      cap *= 2;
+    }
+    args[9] = 1n;
+    args[10] = BigInt.asIntN(64, id);
+    for (let k = 0; k < 3; k++) args[11 + k] = BigInt(codes[k]!);
   }
-  return new Frame(f.name, f.schema, data, f.length);
+  // the table's memory is used by the calls above only
+  void table;
 }

@@ -330,7 +330,13 @@ export class CollectorSession {
     const out: Record<string, Frame> = {};
     for (const p of this.parts) {
       const raw = p.events?.builder ? p.events.builder.take(p.name) : p.builder.take(p.name);
-      const f = fillCgroupColumns(raw, this.cgroups, p.events?.builder !== undefined);
+      // an event frame decoded by the JS drain fills them in JS too (what a machine without kernel/native runs)
+      const f = fillCgroupColumns(
+        raw,
+        this.cgroups,
+        p.events?.builder !== undefined,
+        p.events?.decoder?.drainPath !== "js",
+      );
       this.rowTotals.set(p.name, this.rowTotals.get(p.name)! + f.length);
       out[p.name] = f;
     }

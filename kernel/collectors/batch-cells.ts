@@ -3,6 +3,7 @@
 // helpers that code calls for string columns.
 
 import type { Dictionary } from "../frame/event-builder.js";
+import type { ColumnType } from "../frame/frame.js";
 
 /** The capture's time origin, on both clocks. */
 export interface TimeOrigin {
@@ -22,7 +23,7 @@ export interface IntField {
  * array, or an integer mapped to a string.
  */
 export type Cell =
-  | { kind: "num"; col: number; int: IntField }
+  | { kind: "num"; col: number; int: IntField; type: ColumnType }
   | { kind: "u64"; col: number; word: number }
   | { kind: "chars"; col: number; word: number; words: number; len: number }
   | { kind: "mapped"; col: number; int: IntField; name: (v: number) => string };

@@ -11,14 +11,27 @@ import type { ColumnDecl, FrameDecl, RowAccess } from "./schema.js";
 import { identityColumns } from "./schema.js";
 import { Cell, charsCodes, intExpr, mappedCodes, TimeOrigin, TWO32 } from "./batch-cells.js";
 import { mergedLoop } from "./fused-merge.js";
+import { nativeEvents } from "../loader/native-events.js";
+import { nativeMerged } from "./native-drain.js";
 
 export type { TimeOrigin } from "./batch-cells.js";
+
+/**
+ * Which loop decodeMerged runs: the native one (kernel/native, when built and the frame's cells fit it) or the
+ * generated JS one; "auto" takes the native one when it can. Both give the same rows (test/capture/event-drain).
+ */
+export type DrainPath = "auto" | "native" | "js";
+
+/** The default path: "auto", or "js" with BPFLAB_EVENT_DRAIN=js (read at each compile: benchmarks compare). */
+const defaultPath = (): DrainPath => (process.env.BPFLAB_EVENT_DRAIN === "js" ? "js" : "auto");
 
 export interface BatchDecoder {
   readonly frame: string;
   readonly recordSize: number;
   /** Byte offset of the record's time field (identity.time), by which runs are merged. */
   readonly timeOffset: number;
+  /** The loop decodeMerged runs. */
+  readonly drainPath: "native" | "js";
   /**
    * Decodes `run` into rows of `out` already reserved: record i into row `rows[i]`, or `first + i` without
    * `rows`.
@@ -47,6 +60,7 @@ export function compileBatchDecoder(
   object: string,
   t0: TimeOrigin,
   options: Readonly<Record<string, unknown>>,
+  path: DrainPath = defaultPath(),
 ): BatchDecoder {
   const fail = (why: string): never => {
     throw new BpflabError(
@@ -121,20 +135,25 @@ export function compileBatchDecoder(
       return { kind: "mapped", col, int, name: (v) => String(map!(v, acc)) };
     }
     if (map) fail(`column from ${from}: batch columns map only to strings`);
-    return { kind: "num", col, int };
+    return { kind: "num", col, int, type };
   }
 
   const { decodeRun, decodeMerged } = generate(tf.offset / 4, cells, t0, rec.size);
+  const lib = path === "js" ? undefined : nativeEvents();
+  const native = lib && nativeMerged(lib, cells, t0, tf.offset, rec.size);
+  if (path === "native" && !native) {
+    fail(lib ? "the native drain cannot decode this frame's cells" : "the native event drain is not built");
+  }
+  const merged = native ? native.decodeMerged : decodeMerged;
   return {
     frame: frame.name,
     recordSize: rec.size,
     timeOffset: tf.offset,
+    drainPath: native ? "native" : "js",
     decode(run, out, first, rows) {
       decodeRun(run.words, run.bytes, run.start, run.stride, run.count, out, first, rows ?? null);
     },
-    decodeMerged(cursors, mask, out, first, limitNs) {
-      return decodeMerged(cursors, mask, out, first, limitNs);
-    },
+    decodeMerged: merged,
   };
 }
 

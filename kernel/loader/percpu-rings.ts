@@ -4,6 +4,7 @@
 import { BpflabError } from "../errors.js";
 import type { BpfMap } from "./bpf-map.js";
 import { koffi, libbpf, strerror } from "./libbpf.js";
+import { nativeEvents } from "./native-events.js";
 
 const BPF_MAP_TYPE_RINGBUF = 27;
 const PROT_READ = 1,
@@ -85,6 +86,9 @@ export class PerCpuRings {
   private closed = false;
   /** cursors()' objects, reused by every drain. */
   private cur: RingCursor[] = [];
+  /** For the native commit: each ring's consumer position address, and the positions to store. */
+  private consAddr?: BigUint64Array;
+  private consPos?: BigUint64Array;
 
   /**
    * Creates one ring of `sizeBytes` (a power of two, at least a page) per possible CPU and stores each in
@@ -268,9 +272,21 @@ export class PerCpuRings {
 
   /** Frees, in each ring, the bytes before its cursor's `pos` (what the drain took or skipped). */
   commit(): void {
-    for (let cpu = 0; cpu < this.cur.length; cpu++) {
-      Atomics.store(this.rings[cpu]!.cons, 0, BigInt(this.cur[cpu]!.pos));
+    // the native store writes to the mapped page: after close() that address is gone
+    if (this.closed) throw new Error("PerCpuRings: commit() after close()");
+    const n = this.cur.length;
+    const lib = nativeEvents();
+    if (lib) {
+      // a release store, as libbpf does (Atomics.store is a sequentially consistent one: a full fence more)
+      if (this.consAddr?.length !== n) {
+        this.consAddr = BigUint64Array.from(this.rings.slice(0, n), (r) => lib.address(r.cons));
+        this.consPos = new BigUint64Array(n);
+      }
+      for (let cpu = 0; cpu < n; cpu++) this.consPos![cpu] = BigInt(this.cur[cpu]!.pos);
+      lib.commit(n, this.consAddr, this.consPos!);
+      return;
     }
+    for (let cpu = 0; cpu < n; cpu++) Atomics.store(this.rings[cpu]!.cons, 0, BigInt(this.cur[cpu]!.pos));
   }
 
   /** Frees the space of what the last peek() returned (and of the records it skipped), for the producers. */

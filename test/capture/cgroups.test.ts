@@ -72,6 +72,41 @@ describe("cgroup paths", () => {
     expect(cg.rows().filter((r) => r["seen"]).length).toBe(2);
   });
 
+  it("fills the cgroup columns alike in C and in JS (codes in order of first rows, ids past 2^63)", () => {
+    // interleaved ids, runs of one id, an id past 2^63, more ids than the C table's first 64 slots hold
+    const n = 5000;
+    const ids = new BigUint64Array(n);
+    for (let i = 0; i < n; i++) {
+      ids[i] = i % 9 === 0 ? 0xfedcba9876543210n : BigInt(Math.floor(i / 3) % 150) * 1000003n + 1n;
+    }
+    const tree = {
+      // paths shared by several ids, so a path's code is given once
+      resolve: (id: bigint) => ({ path: `/p${id % 37n}`, container: id % 2n ? "c" : "", unit: `u${id % 5n}` }),
+    } as unknown as CgroupTree;
+    const frame = () =>
+      new Frame(
+        "x",
+        [
+          { name: "cgroup_id", type: "u64" },
+          { name: "cgroup", type: "str" },
+          { name: "container", type: "str" },
+          { name: "unit", type: "str" },
+        ],
+        {
+          cgroup_id: ids,
+          cgroup: { codes: new Uint32Array(n), dict: [] },
+          container: { codes: new Uint32Array(n), dict: [] },
+          unit: { codes: new Uint32Array(n), dict: [] },
+        },
+      );
+    const [c, js] = [true, false].map((native) => fillCgroupColumns(frame(), tree, true, native));
+    for (const name of ["cgroup", "container", "unit"]) {
+      expect(c!.column(name)).toEqual(js!.column(name));
+    }
+    expect(c!.strings("cgroup")[0]).toBe(`/p${0xfedcba9876543210n % 37n}`);
+    expect(new Set(js!.strings("cgroup")).size).toBe(37);
+  });
+
   liveIt("a process in a cgroup the test made appears with its path, and the capture records the tree", async () => {
     const cg = makeCgroup2();
     try {

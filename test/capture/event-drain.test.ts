@@ -1,8 +1,9 @@
-// The fused event drain (each record read once: limit check, merge across CPUs and decode in one pass) gives
-// exactly the rows of the three-pass reference (peek, runRows, run decoder), on constructed rings with every
+// The fused event drains (each record read once: limit check, merge across CPUs and decode in one pass), the
+// generated JS loop and the native one (kernel/native), give exactly the rows of the three-pass reference (peek,
+// runRows, run decoder), the same ring positions and the same dictionary codes, on constructed rings with every
 // case a ring can hold (interleaved and equal times across CPUs, discarded records, records of another size, a
-// record still being written, a record wrapping round the ring's end, the time limit) and on rings the kernel
-// filled. The constructed cases need no root; the kernel's rings do.
+// record still being written, a record wrapping round the ring's end, the time limit, many distinct names) and
+// on rings the kernel filled. The constructed cases need no root; the kernel's rings do.
 
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
@@ -11,10 +12,10 @@ import { CollectorSession, EVENT_SETTLE_NS } from "../../kernel/capture/collecto
 import { EpochClock } from "../../kernel/capture/epoch-clock.js";
 import { drainEvents, drainEventsReference } from "../../kernel/capture/event-drain.js";
 import { resolvePlan } from "../../kernel/capture/plan.js";
-import { compileBatchDecoder, type BatchDecoder } from "../../kernel/collectors/batch-decoder.js";
+import { compileBatchDecoder, type BatchDecoder, type DrainPath } from "../../kernel/collectors/batch-decoder.js";
 import { collectors } from "../../kernel/collectors/registry.js";
 import { EventBuilder } from "../../kernel/frame/event-builder.js";
-import type { Frame } from "../../kernel/frame/frame.js";
+import { isStringColumn, type Frame } from "../../kernel/frame/frame.js";
 import { Btf } from "../../kernel/loader/btf.js";
 import { PerCpuRings, type RingMemory } from "../../kernel/loader/percpu-rings.js";
 import { objectDir } from "../../kernel/paths.js";
@@ -32,7 +33,9 @@ const frameOf = (collector: "syscalls" | "sched") => {
   const frame = c.frames.find((f) => f.source.kind === "stream" && f.source.perCpu)!;
   const btf = Btf.ofObject(join(objectDir(), `${c.object}.bpf.o`));
   const record = (frame.source as { record: string }).record;
-  const decoder = () => compileBatchDecoder(frame, btf, c.object, t0, c.resolveOptions({ events: true }));
+  // "native" fails when kernel/native is not built (setup builds it): the native drain must be tested
+  const decoder = (path: DrainPath = "js") =>
+    compileBatchDecoder(frame, btf, c.object, t0, c.resolveOptions({ events: true }), path);
   return { frame, layout: btf.struct(record)!, decoder };
 };
 
@@ -41,6 +44,9 @@ type Layout = ReturnType<typeof frameOf>["layout"];
 /** What one constructed record is: its time (ns after t0), and how the ring holds it. */
 interface Rec {
   ns: number;
+  /** Names and syscall number of its own (else from the record's index). */
+  comm?: string;
+  nr?: number;
   flags?: "busy" | "discard";
   /** A record of another size (skipped by both paths). */
   len?: number;
@@ -49,7 +55,9 @@ interface Rec {
 /**
  * A ring holding `recs` from byte position `start` on, laid out as the kernel lays it: 8-byte headers, records
  * padded to 8 bytes, the data area mapped twice (written here twice) so a record that wraps is contiguous.
- * Every integer field comes from the record's index, char arrays from a few names.
+ * Every integer field comes from the record's index, char arrays from a few names, syscall numbers from three:
+ * past the first records every value has its code, so the native drain runs on without stopping for one (a
+ * stop starts its merge again from the rings' heads, which would cover for a check missing further on).
  */
 function ring(layout: Layout, recs: Rec[], start: number, seed: number): RingMemory {
   const logical = new Uint8Array(SIZE);
@@ -67,12 +75,13 @@ function ring(layout: Layout, recs: Rec[], start: number, seed: number): RingMem
         if (f.name === "ts_ns") dv.setBigUint64(at, t0.mono + BigInt(r.ns), true);
         else if (f.type.kind === "int") {
           if (f.size === 8) dv.setBigInt64(at, BigInt(f.type.signed && i % 3 === 0 ? -v : v) * 4294967311n, true);
-          else if (f.size === 4) dv.setUint32(at, f.name === "nr" ? v % 300 : v + (i % 5 === 0 ? 0x80000000 : 0), true);
-          else if (f.size === 2) dv.setUint16(at, v, true);
+          else if (f.size === 4) {
+            dv.setUint32(at, f.name === "nr" ? (r.nr ?? v % 3) : v + (i % 5 === 0 ? 0x80000000 : 0), true);
+          } else if (f.size === 2) dv.setUint16(at, v, true);
           else dv.setUint8(at, v);
         } else if (f.type.kind === "chars") {
           // runs of equal names, then a change: the cache of the previous record's name is exercised
-          rec.set(Buffer.from(comms[Math.floor((i + j) / 3) % comms.length]!), at);
+          rec.set(Buffer.from(r.comm ?? comms[Math.floor((i + j) / 3) % comms.length]!), at);
         }
       });
     }
@@ -106,30 +115,46 @@ function cells(f: Frame): unknown[][] {
   return f.columnNames.map((c) => f.values(c));
 }
 
-/** Both paths over copies of the same rings, drain after drain (one limit each); the rows and positions agree. */
+/** Each string column's codes and dictionary, as stored: the fused drains must give the same codes. */
+function codes(f: Frame): [Uint32Array, string[]][] {
+  return f.columnNames.flatMap((c) => {
+    const col = f.column(c);
+    return isStringColumn(col) ? [[col.codes, col.dict] as [Uint32Array, string[]]] : [];
+  });
+}
+
+/**
+ * The reference and both fused drains over copies of the same rings, drain after drain (one limit each, a
+ * take() after each: dictionaries go on across takes, columns are handed out and made anew); the rows, counts
+ * and positions agree, and the fused drains' codes are the same.
+ */
 function agree(collector: "syscalls" | "sched", rings: RingMemory[], limits: number[]): Frame {
   const { frame, layout, decoder } = frameOf(collector);
-  const paths = [0, 1].map(() => {
+  const paths = (["js", "js", "native"] as const).map((path) => {
     const mem = rings.map(copyOf);
     return {
       mem,
       rings: new PerCpuRings(mem, SIZE, layout.size),
-      dec: decoder(),
+      dec: decoder(path),
       eb: new EventBuilder(frame.schema, 16),
     };
   });
-  const [ref, fused] = paths as [(typeof paths)[0], (typeof paths)[0]];
+  const [ref, js, native] = paths as [(typeof paths)[0], (typeof paths)[0], (typeof paths)[0]];
+  expect(native.dec.drainPath).toBe("native");
   const frames: Frame[] = [];
   for (const limit of limits) {
     const a = drainEventsReference(ref.rings, ref.dec, ref.eb, limit, t0.mono);
-    const b = drainEvents(fused.rings, fused.dec, fused.eb, limit);
-    expect(b).toBe(a);
-    expect(fused.mem.map((m) => m.cons[0])).toEqual(ref.mem.map((m) => m.cons[0]));
     const want = ref.eb.take(frame.name);
-    const got = fused.eb.take(frame.name);
-    expect(got.length).toBe(want.length);
-    expect(cells(got)).toEqual(cells(want));
-    frames.push(got);
+    const got = [js, native].map((p) => {
+      expect(drainEvents(p.rings, p.dec, p.eb, limit)).toBe(a);
+      expect(p.mem.map((m) => m.cons[0])).toEqual(ref.mem.map((m) => m.cons[0]));
+      const f = p.eb.take(frame.name);
+      expect(f.length).toBe(want.length);
+      expect(cells(f)).toEqual(cells(want));
+      return f;
+    });
+    expect(codes(got[1]!)).toEqual(codes(got[0]!));
+    frames.push(got[1]!);
   }
   for (const p of paths) p.rings.close();
   return frames.reduce((x, y) => (x.length >= y.length ? x : y));
@@ -165,9 +190,15 @@ describe("fused event drain", () => {
   it("skips discarded records and records of another size, stops at one being written, wraps round the end", () => {
     const { layout } = frameOf("syscalls");
     const recs: Rec[] = times(200, (i) => 10 * i);
+    // early ones, and later ones met inside a stretch (every value has its code by then)
     recs[3] = { ns: 30, flags: "discard" };
+    recs[60] = { ns: 600, flags: "discard" };
     recs[10] = { ns: 100, len: 24 };
+    recs[70] = { ns: 700, len: 24 };
     recs[150] = { ns: 1500, flags: "busy" };
+    // a ring whose first record is being written gives nothing; one that starts with skipped records the rest
+    const busyFirst: Rec[] = [{ ns: 3, flags: "busy" }, ...times(50, (i) => 10 * i + 3)];
+    const skipFirst: Rec[] = [{ ns: 1, flags: "discard" }, { ns: 2, len: 40 }, ...times(48, (i) => 10 * i + 7)];
     // CPU 0 starts near the ring's end: its records wrap round to the start
     const rings = [
       ring(layout, recs, SIZE - 88 * 40 - 8, 0),
@@ -177,10 +208,12 @@ describe("fused event drain", () => {
         SIZE - 4096,
         1,
       ),
+      ring(layout, busyFirst, 0, 2),
+      ring(layout, skipFirst, 0, 3),
     ];
     const f = agree("syscalls", rings, [Infinity]);
-    // CPU 0 gives what comes before its busy record, less the two skipped; CPU 1 all
-    expect(f.length).toBe(148 + 200);
+    // CPU 0 gives what comes before its busy record, less the four skipped; CPU 1 all; CPU 2 none; CPU 3 48
+    expect(f.length).toBe(146 + 200 + 48);
   });
 
   it("leaves records at or past the time limit in their rings for the next drain", () => {
@@ -201,6 +234,48 @@ describe("fused event drain", () => {
     ];
     // the first drain takes times below 301 (a record exactly at the limit stays), the next up to 1000, then all
     agree("syscalls", rings, [301, 1000, 1000, Infinity]);
+  });
+
+  it("codes many distinct names and syscall numbers alike, past the native tables' first size", () => {
+    const { layout } = frameOf("syscalls");
+    // 700 names (the native hash table starts at 256 slots, grown when half full), numbers beyond the 4096 of
+    // the code table, names that differ only after their NUL (one string: one code), interleaved across CPUs
+    const recs = (cpu: number): Rec[] =>
+      times(600, (i) => 2 * i + cpu).map((r, i) => ({
+        ...r,
+        // names that share their first 12 bytes and differ in the last ones, of all 16
+        comm: i % 7 === 0 ? `w\0${i % 3}` : `shared-part-${(i * 3 + cpu * 350) % 700}`,
+        nr: i % 11 === 0 ? 5000 + (i % 4) : i % 13 === 0 ? 4096 * 1024 + i : i % 40,
+      }));
+    const f = agree("syscalls", [ring(layout, recs(0), 0, 0), ring(layout, recs(1), 0, 1)], [400, 900, Infinity]);
+    // the dictionary (all the drains' names so far) is past the first table's half
+    expect(codes(f)[0]![1].length).toBeGreaterThan(300);
+  });
+
+  it("starts its codes again for another builder's dictionaries", () => {
+    const { frame, layout, decoder } = frameOf("syscalls");
+    const dec = decoder("native");
+    const want = decoder("js");
+    for (const seed of [0, 3]) {
+      // one decoder, two builders: the second's dictionaries are new, codes from 0 again
+      const mem = [
+        ring(
+          layout,
+          times(100, (i) => i),
+          0,
+          seed,
+        ),
+      ];
+      const [a, b] = [dec, want].map((d) => {
+        const eb = new EventBuilder(frame.schema, 16);
+        const rings = new PerCpuRings(mem.map(copyOf), SIZE, layout.size);
+        expect(drainEvents(rings, d, eb, Infinity)).toBe(100);
+        rings.close();
+        return eb.take(frame.name);
+      });
+      expect(cells(a!)).toEqual(cells(b!));
+      expect(codes(a!)).toEqual(codes(b!));
+    }
   });
 
   it("decodes sched_events alike (another record, three names)", () => {
@@ -246,19 +321,29 @@ describe("fused event drain on the kernel's rings", () => {
           // all, once the settle time has passed after it)
           Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, (2 * EVENT_SETTLE_NS) / 1e6);
           const limit = Number(process.hrtime.bigint() - ev.t0) - EVENT_SETTLE_NS;
-          const fused = new EventBuilder(frame.schema, 16);
-          const dec = compileBatchDecoder(
-            frame,
-            Btf.ofObject(join(objectDir(), "syscalls.bpf.o")),
-            "syscalls",
-            { mono: ev.t0, wallUs: 1_700_000_000_000_000 },
-            collectors.syscalls!.resolveOptions({ events: true }),
-          );
-          const { cursors, mask, limitRows } = ev.rings.cursors();
-          const row0 = fused.reserve(limitRows);
-          const got = dec.decodeMerged(cursors, mask, fused, row0, limit);
-          fused.unreserve(limitRows - got);
-          const after = cursors.map((c) => c.pos);
+          // both fused drains over the rings as they are (nothing freed), each into its own builder
+          const fused = (["js", "native"] as const).map((path) => {
+            const eb = new EventBuilder(frame.schema, 16);
+            const dec = compileBatchDecoder(
+              frame,
+              Btf.ofObject(join(objectDir(), "syscalls.bpf.o")),
+              "syscalls",
+              { mono: ev.t0, wallUs: 1_700_000_000_000_000 },
+              collectors.syscalls!.resolveOptions({ events: true }),
+              path,
+            );
+            const { cursors, mask, limitRows } = ev.rings.cursors();
+            const row0 = eb.reserve(limitRows);
+            const n = dec.decodeMerged(cursors, mask, eb, row0, limit);
+            eb.unreserve(limitRows - n);
+            return { n, after: cursors.map((c) => c.pos), frame: eb.take("x") };
+          });
+          const [js, native] = fused as [(typeof fused)[0], (typeof fused)[0]];
+          expect(native.n).toBe(js.n);
+          expect(native.after).toEqual(js.after);
+          expect(codes(native.frame)).toEqual(codes(js.frame));
+          const got = js.n,
+            after = js.after;
           // the reference over the same bytes, with its own decoder of the same time origin
           const ref = new EventBuilder(frame.schema, 16);
           const refDec = compileBatchDecoder(
@@ -273,7 +358,9 @@ describe("fused event drain on the kernel's rings", () => {
           expect(got).toBeGreaterThanOrEqual(n);
           const { cursors: now } = ev.rings.cursors();
           expect(now.map((c) => c.pos)).toEqual(after);
-          expect(cells(fused.take("x"))).toEqual(cells(ref.take("x")));
+          const wantCells = cells(ref.take("x"));
+          expect(cells(js.frame)).toEqual(wantCells);
+          expect(cells(native.frame)).toEqual(wantCells);
         }
       } finally {
         s.close();
