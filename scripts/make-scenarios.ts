@@ -69,6 +69,9 @@ async function makeOne(job: Job): Promise<CorpusEntry> {
     if (cap.meta.interrupted) problems.push("interrupted");
     if (meta.plan.injection && labels.length === 0) problems.push("no labels");
     for (const l of labels.filter((x) => x.role === "anomaly")) {
+      // what test/scenarios/corpus.test.ts asks of a capture: the anomaly began within 1.5 s of its planned time
+      const late = l.start_s - (meta.plan.injectAtS ?? l.start_s);
+      if (late >= 1.5) problems.push(`${l.comm} began ${late.toFixed(2)} s after the planned injection`);
       const e = labelEffect(cap, l);
       if (!e.moved)
         problems.push(`${l.comm} ${l.signal} ${l.direction}: ${e.before.toPrecision(3)} → ${e.during.toPrecision(3)}`);
