@@ -83,11 +83,11 @@ describe("default pipeline on the scenario corpus", () => {
     for (const o of of(kind)) if (o.top) expect(o.found).toBe(true);
   });
 
-  it("finds the injected process in every seed for at least 10 of 14 kinds, as the top incident for 8", () => {
+  it("finds the injected process in every seed for at least 10 of 14 kinds, as the top incident for 9", () => {
     expect(kinds.length).toBe(14);
     expect(everySeed((o) => o.found).length, JSON.stringify(outcomes)).toBeGreaterThanOrEqual(10);
-    expect(everySeed((o) => o.top).length, JSON.stringify(outcomes)).toBeGreaterThanOrEqual(8);
-    // (the target, 9 of 10 kinds as top incident in every seed, is not met: see the benchmark)
+    expect(everySeed((o) => o.top).length, JSON.stringify(outcomes)).toBeGreaterThanOrEqual(9);
+    // (the target, 9 of 10 kinds as top incident in every seed, is 9 of 14 here: see the benchmark)
   });
 
   it("names the injected cause among the top-3 drivers of most found incidents", () => {
