@@ -12,7 +12,10 @@ export interface IncidentCore {
   end_s: number;
   /** Its rows' scores combined: their sum (evidence adds up over windows) or their maximum (IncidentOptions.combine). */
   score: number;
-  /** Row (of Features) holding that score. */
+  /**
+   * The peak process's highest row, whose drivers explain the incident: the process the others in it waited on
+   * most (sched_waits), else the process of the highest row.
+   */
   peakRow: number;
   /** Flagged rows, in time order. */
   rows: number[];
@@ -185,7 +188,9 @@ export function buildIncidents(
     const entities = [...best.values()]
       .sort((a, b) => +(entityOf(b) === peakKey) - +(entityOf(a) === peakKey) || scores[b]! - scores[a]!)
       .map((r) => Object.fromEntries(keyCols.map((c, j) => [c, keyVals[j]![r]!])));
-    const total = sum ? rows.reduce((a, r) => a + scores[r]!, 0) : scores[peakRow]!;
+    // the peak score is the highest row's, which need not be the peak process's (a client outscoring the server
+    // it waited on)
+    const total = sum ? rows.reduce((a, r) => a + scores[r]!, 0) : Math.max(...rows.map((r) => scores[r]!));
     if (sum && total < threshold) continue;
     out.push({
       start_s: Math.min(...rows.map((r) => t[r]!)),

@@ -31,7 +31,16 @@ describe("capabilities", () => {
     );
     expect(out).not.toContain("ERROR");
     const rows = JSON.parse(out.slice(out.indexOf("ROWS ") + 5)) as Record<string, number>;
-    expect(Object.keys(rows).sort()).toEqual(["cgroups", "drops", "memory", "net", "process", "sched", "syscalls"]);
+    expect(Object.keys(rows).sort()).toEqual([
+      "cgroups",
+      "drops",
+      "memory",
+      "net",
+      "process",
+      "sched",
+      "sched_waits",
+      "syscalls",
+    ]);
     expect(rows.sched).toBeGreaterThan(0);
     expect(rows.syscalls).toBeGreaterThan(0);
   });

@@ -61,7 +61,7 @@ describe("bpflab CLI", () => {
     const cap = await loadCapture(out);
     expect(cap.meta.durationMs).toBe(1000);
     // the drops frame (empty: nothing lost) and the cgroup tree the capture saw
-    expect(cap.collectors.sort()).toEqual(["cgroups", "drops", "process", "sched", "syscalls"]);
+    expect(cap.collectors.sort()).toEqual(["cgroups", "drops", "process", "sched", "sched_waits", "syscalls"]);
   });
 
   liveIt("captures a command into one Parquet file per collector, and shows it", () => {
@@ -92,6 +92,7 @@ describe("bpflab CLI", () => {
       "drops.parquet",
       "process.parquet",
       "sched.parquet",
+      "sched_waits.parquet",
       "syscalls.parquet",
     ]);
     expect(r.out).toMatch(/top syscalls/);

@@ -59,6 +59,11 @@ describe("capture progress", () => {
     expect(j.elapsed_s).toBeGreaterThan(1);
     expect(j.duration_s).toBeCloseTo(j.elapsed_s, 2);
     // the drops frame says nothing was lost; the cgroups frame holds the tree the capture saw
-    expect(j.files).toEqual([join(out, "sched.parquet"), join(out, "drops.parquet"), join(out, "cgroups.parquet")]);
+    expect(j.files).toEqual([
+      join(out, "sched.parquet"),
+      join(out, "sched_waits.parquet"),
+      join(out, "drops.parquet"),
+      join(out, "cgroups.parquet"),
+    ]);
   });
 });

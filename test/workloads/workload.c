@@ -248,6 +248,17 @@ static int starve(double ms, const char *path)
 
 /* ---- end of starve ---- */
 
+/* A child's report: "child <pid> <ns>" in PATH, then its exit (0 if written). */
+static void child_report(const char *path, double ns)
+{
+	FILE *out = fopen(path, "w");
+
+	if (!out)
+		_exit(1);
+	fprintf(out, "child %d %.0f\n", getpid(), ns);
+	_exit(fclose(out) ? 1 : 0);
+}
+
 /* ---- pipe-wait: a parent blocked on a pipe until its child writes ---- */
 
 /* The parent reads a pipe; its child sleeps `ms` (woken by a timer: nobody's wakeup) and then writes, which
@@ -258,7 +269,6 @@ static int pipe_wait(double ms, const char *path)
 	int fds[2], status;
 	char c;
 	pid_t child;
-	FILE *out;
 
 	if (pipe(fds))
 		return 1;
@@ -272,11 +282,7 @@ static int pipe_wait(double ms, const char *path)
 		double slept = now_ns() - t0;
 		if (write(fds[1], "x", 1) != 1)
 			_exit(1);
-		out = fopen(path, "w");
-		if (!out)
-			_exit(1);
-		fprintf(out, "child %d %.0f\n", getpid(), slept);
-		_exit(fclose(out) ? 1 : 0);
+		child_report(path, slept);
 	}
 	if (read(fds[0], &c, 1) != 1)
 		return 1;
@@ -323,17 +329,10 @@ static int queue_behind(double ms, const char *path)
 	if (child < 0)
 		return 1;
 	if (!child) {
-		FILE *out;
-
 		if (write(fds[1], &c, 1) != 1)
 			_exit(1);
 		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, NULL);
-		double late = now_ns() - wake;
-		out = fopen(path, "w");
-		if (!out)
-			_exit(1);
-		fprintf(out, "child %d %.0f\n", getpid(), late);
-		_exit(fclose(out) ? 1 : 0);
+		child_report(path, now_ns() - wake);
 	}
 	if (read(fds[0], &c, 1) != 1)
 		return 1;
