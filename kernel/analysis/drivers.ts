@@ -1,6 +1,8 @@
 // The drivers of an anomaly in the user's terms: the features whose contributions make up the score, each with its
 // value beside its normal value ("getppid calls 2.4 M/s, 1,800× its baseline of 1,300/s").
 
+import { IDLE } from "../features/idle.js";
+
 /** One feature's part in a score. */
 export interface Driver {
   feature: string;
@@ -61,21 +63,31 @@ export function topDrivers(
   const describe = (j: number): string =>
     describeDriver(columns[j]!, value(j), baseline(j), windowS, resolution?.(j), reference?.(j));
   const up = (j: number): boolean => value(j) >= baseline(j);
+  const silenced = silencedByIdle(columns, contributions, value, baseline);
+  const contrib = silenced?.contributions ?? contributions;
   const shown = [...columns.keys()]
     // What raises the score: the largest contributions first (a negative one lowered it).
-    .filter((j) => contributions[j]! > 0)
-    .sort((a, b) => contributions[b]! - contributions[a]!)
+    .filter((j) => contrib[j]! > 0)
+    .sort((a, b) => contrib[b]! - contrib[a]!)
     .slice(0, n);
   // what is named already, as quantities (lock_mutex_wait_ns, lock_max_wait_ns: both lock_wait_ns)
   const named = new Set(shown.map((j) => quantity(columns[j]!)));
   const withOf = (j: number): Companion[] => {
+    if (silenced && j === silenced.idle) {
+      // the same quantity once (CPU time, and CPU time held: both zero)
+      const seen = new Set<string>();
+      return silenced.folded
+        .filter((k) => !seen.has(quantity(columns[k]!)) && seen.add(quantity(columns[k]!)))
+        .slice(0, MAX_IDLE_COMPANIONS)
+        .map((k) => ({ feature: columns[k]!, value: value(k), baseline: baseline(k), text: describe(k) }));
+    }
     if (!companions) return [];
     const { deviations: d, group } = companions;
     const candidates = [...columns.keys()]
       .filter(
         (k) =>
           group[k] === group[j] &&
-          !(contributions[k]! > 0) &&
+          !(contrib[k]! > 0) &&
           d[k]! >= COMPANION_SHARE * d[j]! &&
           up(k) === up(j) &&
           // calls beside calls, times beside times: a slow sleep and more writes are two findings, not one
@@ -104,13 +116,46 @@ export function topDrivers(
       feature: columns[j]!,
       value: v,
       baseline: b,
-      share: score !== 0 ? contributions[j]! / score : 0,
+      share: score !== 0 ? contrib[j]! / score : 0,
       direction: v >= b ? "up" : "down",
       ...(ref ? { reference: ref } : {}),
-      text: w.length ? `${describe(j)}, with ${w.map((c) => c.text).join(" and ")}` : describe(j),
+      text: w.length ? `${describe(j)}, with ${listed(w.map((c) => c.text))}` : describe(j),
       ...(w.length ? { with: w } : {}),
     };
   });
+}
+
+/** "a", "a and b", "a, b and c". */
+function listed(items: readonly string[]): string {
+  return items.length < 2 ? items.join("") : `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
+}
+
+/** At most this many of the columns an idle window silenced are shown beside it. */
+const MAX_IDLE_COMPANIONS = 3;
+
+/**
+ * In a window the entity spent idle (no CPU time, no system calls) where idleness is rare for it, every column that
+ * fell to zero from a normal value above it fell because it did nothing: "system calls 0/s", "voluntary switches
+ * 0/s" and "net rx calls 0/s" are one finding, that it stopped, not three. Their contributions are the idle
+ * column's (so the shares still add up to the score), and the largest of them are shown beside it.
+ */
+function silencedByIdle(
+  columns: readonly string[],
+  contributions: ArrayLike<number>,
+  value: (j: number) => number,
+  baseline: (j: number) => number,
+): { contributions: Float64Array; idle: number; folded: number[] } | undefined {
+  const idle = columns.indexOf(IDLE);
+  if (idle < 0 || !(contributions[idle]! > 0) || value(idle) < 1) return undefined;
+  const c = Float64Array.from(contributions);
+  const folded = [...columns.keys()]
+    .filter((j) => j !== idle && c[j]! > 0 && value(j) === 0 && baseline(j) > 0)
+    .sort((a, b) => c[b]! - c[a]!);
+  for (const j of folded) {
+    c[idle]! += c[j]!;
+    c[j] = 0;
+  }
+  return folded.length ? { contributions: c, idle, folded } : undefined;
 }
 
 /** The kind of number a column holds: a time, a byte count or amount, or a rate of things (calls, switches). */

@@ -240,20 +240,17 @@ export class HistoryScorer {
       const x = this.X.data[base + j]!;
       if (this.rareEvents?.[j]) {
         if (x > 0) z[j] = surprise(env.n[j]!, env.share[j]!);
-        continue;
-      }
-      if (this.rare?.[j]) {
+      } else if (this.rare?.[j]) {
         if (x > 0 && !partial && env.source[j] === "own" && env.n[j]! >= this.minHistory) {
           z[j] = surprise(env.n[j]!, env.share[j]!);
         }
-        continue;
-      }
-      if (x > env.hi[j]!) z[j] = (x - env.hi[j]!) / env.scale[j]!;
+      } else if (x > env.hi[j]!) z[j] = (x - env.hi[j]!) / env.scale[j]!;
       // Less than others do is no anomaly for a process without its own history: only its own normal can fall.
       else if (x < env.lo[j]! && !partial && env.source[j] === "own" && !this.upOnly?.[j]) {
         z[j] = (x - env.lo[j]!) / env.scale[j]!;
       }
-      // The common shift is in the matrix' units, z in this row's scale.
+      // The common shift is in the matrix' units, z in this row's scale. A state's or an event's rarity too: the
+      // scores take it off them (removeCommon), and the contributions must add up to the scores.
       if (common && z[j] !== 0) {
         z[j] = shrink(z[j]! * env.scale[j]!, common.up[k + j]!, common.down[k + j]!) / env.scale[j]!;
       }

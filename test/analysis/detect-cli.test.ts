@@ -58,7 +58,11 @@ describe("bpflab detect", () => {
     expect(o.evaluation.detected).toBeGreaterThanOrEqual(3);
     const blocked = o.incidents.find((i) => i.label === "redis-blocked")!;
     expect(blocked.entity.comm).toBe("redis-server");
-    expect(blocked.drivers[0]!.value).toBeLessThan(blocked.drivers[0]!.baseline); // silence: below its baseline
+    // silence: the idle state leads, with what fell to zero because of it, each below its baseline
+    const silence = blocked.drivers[0]!;
+    expect(silence.feature).toBe("idle");
+    expect(silence.with!.length).toBeGreaterThan(0);
+    for (const c of silence.with!) expect(c.value).toBeLessThan(c.baseline);
   }, 120_000);
 
   it("prints incidents with their causes, then rows", () => {
@@ -66,7 +70,9 @@ describe("bpflab detect", () => {
     expect(r.code, r.err).toBe(0);
     expect(r.out).toMatch(/mode history: each process against its own windows before 10 s/);
     expect(r.out).toMatch(/incidents \(score ≥ 25\), most anomalous first:\n#\s+when \(s\)\s+score\s+who\s+cause/);
-    expect(r.out).toMatch(/redis-server\s+system calls 0\/s, down from [\d,]+\/s \(its baseline\)/);
+    expect(r.out).toMatch(
+      /redis-server\s+idle \(no CPU time, no system calls\), idle in \d+ % of its baseline windows, with system calls 0\/s, down from [\d,]+\/s \(its baseline\)/,
+    );
     expect(r.out.indexOf("incidents")).toBeLessThan(r.out.indexOf("top rows:"));
   }, 120_000);
 

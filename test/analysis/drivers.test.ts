@@ -62,3 +62,46 @@ describe("driver companions", () => {
     expect(drivers(false).every((x) => x.with === undefined)).toBe(true);
   });
 });
+
+describe("a window spent idle", () => {
+  // a server that stopped: no CPU, no calls, no switches; its memory stays, its off-CPU time rises
+  const cols = [
+    "syscalls_count",
+    "vol_switches",
+    "oncpu_ns",
+    "sustained_oncpu_ns",
+    "rss_anon_bytes",
+    "idle",
+    "offcpu_ns",
+  ];
+  const v = [0, 0, 0, 0, 5e8, 1, 1e9];
+  const b = [1800, 680, 3e7, 2.5e7, 5e8, 0, 1e8];
+  const c = [44, 25, 10, 8, 0, 3, 10];
+  const idleDrivers = (idle: number) =>
+    topDrivers(
+      cols,
+      c,
+      100,
+      (j) => (j === 5 ? idle : v[j]!),
+      (j) => b[j]!,
+      1,
+    );
+
+  it("is one finding: what fell to zero because it did nothing is the idle state's share, named beside it", () => {
+    const d = idleDrivers(1);
+    expect(d.map((x) => x.feature)).toEqual(["idle", "offcpu_ns"]);
+    expect(d[0]!.share).toBeCloseTo(0.9, 12);
+    // the largest first, and CPU time once (held or not)
+    expect(d[0]!.with!.map((x) => x.feature)).toEqual(["syscalls_count", "vol_switches", "oncpu_ns"]);
+    expect(d[0]!.text).toMatch(
+      /^idle \(no CPU time, no system calls\).*, with system calls 0\/s, .*, voluntary switches 0\/s, .* and CPU time 0 % of a CPU/,
+    );
+    expect(d.reduce((s, x) => s + x.share, 0)).toBeCloseTo(1, 12);
+  });
+
+  it("leaves the drivers alone in a window that was not idle", () => {
+    const d = idleDrivers(0);
+    expect(d.map((x) => x.feature).slice(0, 2)).toEqual(["syscalls_count", "vol_switches"]);
+    expect(d.every((x) => x.with === undefined)).toBe(true);
+  });
+});

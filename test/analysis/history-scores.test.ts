@@ -77,6 +77,17 @@ describe("HistoryScorer", () => {
     expect(s.contributions(r.row(0, 20))[0]).toBeCloseTo(s.scores[r.row(0, 20)]!, 12);
   });
 
+  it("with commonMode, a rare state's contribution is still its whole score", () => {
+    // Six daemons idle in most windows (their idleness a little news every window: the common shift), one busy
+    // worker goes idle in window 20: the scores take the common part off, so must its contribution.
+    const r = rows(7, 21, ["idle"], (e, w) => [e === 0 ? (w === 20 ? 1 : 0) : (w + e) % 4 === 0 ? 0 : 1]);
+    const s = new HistoryScorer(r.X, r.ctx, { kind: "causal" }, { rare: [true], commonMode: true });
+    const row = r.row(0, 20);
+    expect(s.scores[row]).toBeGreaterThan(0);
+    expect(s.scores[row]).toBeLessThan(2 * Math.log(42));
+    expect(s.contributions(row)[0]).toBeCloseTo(s.scores[row]!, 12);
+  });
+
   it("a rare event scores against whatever reference the row has, in its exit window too", () => {
     // Column 0: OOM kills. Ten processes never OOM-killed; process 9 is killed in its last (exit) window.
     const r = rows(10, 8, ["oom_kills"], (e, w) => [e === 9 && w === 7 ? 1 : 0]);
