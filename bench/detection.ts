@@ -8,7 +8,6 @@
 //   capture. --seeds keeps only those seeds (report on seeds you did not tune on). --false-alarms lists each
 //   false alarm (capture, who, when, score, leading drivers): what to look at when tuning. No root needed.
 
-import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { findAnomalies, FindAnomaliesOptions } from "../kernel/analysis/anomalies.js";
@@ -17,6 +16,7 @@ import { loadCapture } from "../kernel/capture/capture-files.js";
 import type { Capture } from "../kernel/capture/capture.js";
 import { timeSeriesMetrics } from "../kernel/compare/time-series-metrics.js";
 import { processFacts } from "../kernel/features/process-facts.js";
+import { labelledCaptures } from "../kernel/scenarios/corpus.js";
 
 interface Method {
   name: string;
@@ -70,19 +70,6 @@ interface CaseResult {
   topOwn: boolean | null;
   normalHours: number;
   vusPr: number | null;
-}
-
-/** The captures under each folder (a capture holds labels.parquet; the corpus nests them as KIND/sSEED). */
-function captures(dirs: string[], depth = 2): string[] {
-  const out: string[] = [];
-  for (const d of dirs) {
-    if (existsSync(join(d, "labels.parquet"))) out.push(d);
-    else if (depth > 0 && existsSync(d) && statSync(d).isDirectory()) {
-      const subs = readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.isSymbolicLink());
-      out.push(...captures(subs.map((e) => join(d, e.name)).sort(), depth - 1));
-    }
-  }
-  return out;
 }
 
 interface ScenarioInfo {
@@ -268,7 +255,9 @@ async function main(): Promise<void> {
       options: { type: "string" },
     },
   });
-  const dirs = captures(values.corpus?.length ? values.corpus : [join(__dirname, "..", "datasets", "scenarios")]);
+  const dirs = labelledCaptures(
+    values.corpus?.length ? values.corpus : [join(__dirname, "..", "datasets", "scenarios")],
+  );
   const seeds = values.seeds ? new Set(values.seeds.split(",").map(Number)) : undefined;
   const methods = values.methods ? METHODS.filter((m) => values.methods!.split(",").includes(m.name)) : METHODS;
   if (!dirs.length) {

@@ -1,23 +1,32 @@
 // Measures the online detectors on the labelled scenario corpus (datasets/scenarios): each capture is replayed at
 // full speed through every detector; per capture, the alerts raised before the labelled anomaly (and on the
 // baseline captures, all of them: false alerts) and the first alert on the labelled process after its start.
-//   npx tsx scripts/online-eval.ts [--only fork-storm,syscall-storm,baseline] [--detectors zscore,ewma]
+//   npx tsx scripts/online-eval.ts [--only fork-storm,syscall-storm,baseline] [--detectors zscore,ewma] [--corpus DIR]...
+// --corpus: other labelled captures (a folder of them, or a corpus) instead of the shipped corpus, e.g. for tuning.
 // Latency is in intervals: 0 = the alert came at the end of the interval the anomaly started in.
 
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { parseArgs } from "node:util";
 import { loadCapture } from "../kernel/capture/load-capture.js";
 import { replay } from "../kernel/capture/replay.js";
 import type { Alert } from "../kernel/online/alert.js";
 import { createOnlineDetectors } from "../kernel/online/online-registry.js";
 import { packageRoot } from "../kernel/paths.js";
-import { readCorpus } from "../kernel/scenarios/corpus.js";
+import { labelledCaptures, readCorpus } from "../kernel/scenarios/corpus.js";
 import { scenarioLabels } from "../kernel/scenarios/labels.js";
 
-const { values } = parseArgs({ options: { only: { type: "string" }, detectors: { type: "string" } } });
+const { values } = parseArgs({
+  options: { only: { type: "string" }, detectors: { type: "string" }, corpus: { type: "string", multiple: true } },
+});
 const only = values.only?.split(",");
 const names = (values.detectors ?? "zscore,ewma").split(",");
-const corpus = readCorpus(join(packageRoot(), "datasets", "scenarios"));
+const entries = values.corpus?.length
+  ? labelledCaptures(values.corpus).map((path) => ({
+      path,
+      dir: basename(path),
+      scenario: basename(path).replace(/-s\d+$/, ""),
+    }))
+  : readCorpus(join(packageRoot(), "datasets", "scenarios")).captures;
 
 interface Row {
   capture: string;
@@ -31,7 +40,7 @@ interface Row {
 }
 async function main(): Promise<void> {
   const rows: Row[] = [];
-  for (const entry of corpus.captures) {
+  for (const entry of entries) {
     if (only && !only.includes(entry.scenario)) continue;
     const cap = await loadCapture(entry.path);
     const I = cap.meta.intervalMs / 1000;

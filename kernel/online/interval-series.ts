@@ -1,5 +1,6 @@
 // The per-interval numbers the online detectors watch, from one interval's new rows: per process and for the
-// whole system, syscalls made, on-CPU time and forks (whichever collectors the capture has).
+// whole system, syscalls made, on-CPU time, forks and network bytes, and per process memory growth (whichever
+// collectors the capture has).
 
 import type { Frame } from "../frame/frame.js";
 import type { Alert, AlertDriver, IntervalInput } from "./alert.js";
@@ -10,11 +11,19 @@ export interface IntervalPoint {
   entities: Map<string, { comm: string; pid: number; values: Record<string, number> }>;
 }
 
-function add(p: IntervalPoint, comm: string, pid: number, metric: string, v: number): void {
+function add(
+  p: IntervalPoint,
+  comm: string,
+  pid: number,
+  metric: string,
+  v: number,
+  combine: (a: number, b: number) => number = (a, b) => a + b,
+): void {
   const key = pid === 0 && comm === "system" ? "system" : `${comm} ${pid}`;
   let e = p.entities.get(key);
   if (!e) p.entities.set(key, (e = { comm, pid, values: {} }));
-  e.values[metric] = (e.values[metric] ?? 0) + v;
+  const old = e.values[metric];
+  e.values[metric] = old === undefined ? v : combine(old, v);
 }
 
 /** Sums `col` of `f` per process (and in total) into `metric`; each row counts 1 when `col` is undefined. */
@@ -32,11 +41,32 @@ function sum(p: IntervalPoint, f: Frame | undefined, metric: string, col?: strin
   add(p, "system", 0, metric, total);
 }
 
-/** The interval's point from its chunk of new rows. */
+/** The largest value of gauge `col` per process (no machine total: levels of processes do not add up). */
+function level(p: IntervalPoint, f: Frame | undefined, metric: string, col: string): void {
+  if (!f || f.length === 0 || !f.has(col)) return;
+  const pid = f.numeric("pid");
+  const comm = f.has("process") ? f.strings("process") : f.strings("comm");
+  const v = f.numeric(col);
+  for (let i = 0; i < f.length; i++) add(p, comm[i]!, pid[i]!, metric, v[i]!, Math.max);
+}
+
+/** Gauges among the metrics: a series watches how much each grew since the process's last value (growth). */
+export const LEVELS: Record<string, string> = { rss_bytes: "rss_growth_bytes" };
+
+/**
+ * The interval's point from its chunk of new rows: per process and machine-wide, system calls, on-CPU time, forks
+ * and network bytes; per process, anonymous resident memory (a level). Run-queue and kernel lock waits are left
+ * out: on a busy machine they jump by hundreds of ms an interval with nothing wrong, and on the tuning captures
+ * they raised false alerts (runq: +12 to +28 at floors of 50–75 ms) and found nothing more, or one noisy
+ * neighbour at a 150 ms floor that only a process of several threads can exceed.
+ */
 export function intervalPoint(chunk: Record<string, Frame>): IntervalPoint {
   const p: IntervalPoint = { entities: new Map() };
   sum(p, chunk["syscalls"], "syscalls", "count");
   sum(p, chunk["sched"], "oncpu_ns", "oncpu_ns");
+  sum(p, chunk["net"], "net_bytes", "tx_bytes");
+  sum(p, chunk["net"], "net_bytes", "rx_bytes");
+  level(p, chunk["memory"], "rss_bytes", "rss_anon_bytes");
   const proc = chunk["process"];
   if (proc && proc.length && proc.has("event")) {
     // a fork is the forking process's doing (ppid), as the features count it
@@ -55,7 +85,13 @@ export function intervalPoint(chunk: Record<string, Frame>): IntervalPoint {
 }
 
 /** The smallest spread assumed per metric, so that noise on a near-idle series is not an anomaly. */
-export const METRIC_FLOOR: Record<string, number> = { syscalls: 100, oncpu_ns: 10_000_000, forks: 2 };
+export const METRIC_FLOOR: Record<string, number> = {
+  syscalls: 100,
+  oncpu_ns: 10_000_000,
+  forks: 2,
+  net_bytes: 256 * 1024,
+  rss_growth_bytes: 4 * 1024 * 1024,
+};
 
 /** The alert of one entity of `point` from its drivers (most unusual first). */
 export function entityAlert(

@@ -3,7 +3,7 @@
 // quiet series forgotten, and one alert per process naming the metrics that drove it.
 
 import type { Alert, AlertDriver, IntervalInput, OnlineDetector } from "./alert.js";
-import { entityAlert, IntervalClock, intervalPoint } from "./interval-series.js";
+import { entityAlert, IntervalClock, IntervalPoint, intervalPoint, LEVELS } from "./interval-series.js";
 
 /** A series' verdict on one value: how far from what it expected (undefined while it warms up). */
 export interface SeriesScore {
@@ -17,6 +17,8 @@ export abstract class SeriesDetector<S> implements OnlineDetector {
   /** Intervals each entity ("comm pid", "system") has been seen for. */
   private age = new Map<string, number>();
   private clock = new IntervalClock();
+  /** "entity\u0000gauge" → its last level (toGrowth). */
+  private levels = new Map<string, number>();
 
   constructor(
     /** |score| that raises an alert. */
@@ -32,6 +34,24 @@ export abstract class SeriesDetector<S> implements OnlineDetector {
   /** Scores `x` against the series' past (undefined during warm-up), then learns it. */
   protected abstract step(s: S, x: number, metric: string): SeriesScore | undefined;
 
+  /**
+   * A gauge's level becomes its growth since the process's last reported level (LEVELS): a leak is memory that
+   * keeps growing, whatever the process's size. Its first level is no growth; a level not reported is unchanged.
+   */
+  private toGrowth(point: IntervalPoint): void {
+    for (const [e, v] of point.entities) {
+      for (const [gauge, growth] of Object.entries(LEVELS)) {
+        const x = v.values[gauge];
+        if (x === undefined) continue;
+        delete v.values[gauge];
+        const key = `${e}\u0000${gauge}`;
+        const last = this.levels.get(key);
+        this.levels.set(key, x);
+        v.values[growth] = last === undefined ? 0 : Math.max(0, x - last);
+      }
+    }
+  }
+
   /** Series tracked now (bounded by the processes active in the last `forget` intervals). */
   get size(): number {
     return this.series.size;
@@ -41,6 +61,7 @@ export abstract class SeriesDetector<S> implements OnlineDetector {
     // a capture's last interval, cut short, has counts no full interval would: neither scored nor learnt
     if (this.clock.short(p)) return [];
     const point = intervalPoint(p.chunk);
+    this.toGrowth(point);
     const keys = new Set<string>(this.series.keys());
     for (const [e, v] of point.entities) for (const m of Object.keys(v.values)) keys.add(`${e}\u0000${m}`);
     const drivers = new Map<string, AlertDriver[]>();
@@ -69,6 +90,8 @@ export abstract class SeriesDetector<S> implements OnlineDetector {
     }
     for (const e of point.entities.keys()) this.age.set(e, (this.age.get(e) ?? 0) + 1);
     for (const e of this.age.keys()) if (!live.has(e)) this.age.delete(e);
+    // bounded like the series: the levels of processes no longer tracked are dropped
+    for (const key of this.levels.keys()) if (!this.age.has(key.split("\u0000")[0]!)) this.levels.delete(key);
     const alerts: Alert[] = [];
     for (const [e, list] of drivers) alerts.push(entityAlert(this.name, p, interval, point, e, list, this.threshold));
     return alerts;

@@ -2,7 +2,7 @@
 // files with sha256, labels of every capture), read and checked here; scripts/make-scenarios.ts writes it.
 
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, resolve, sep } from "node:path";
 import { DatasetError } from "../errors.js";
 import type { ScenarioLabel } from "./scenario-types.js";
@@ -96,4 +96,20 @@ export function verifyCorpus(root: string): string[] {
     for (const f of Object.keys(now)) if (!c.files[f]) bad.push(`${c.dir}/${f}: not in the manifest`);
   }
   return bad;
+}
+
+/**
+ * The labelled captures under each folder: a folder holding labels.parquet is one; others are searched `depth`
+ * levels down (a corpus nests them as KIND/sSEED, a tuning set keeps them side by side). Symlinks are not followed.
+ */
+export function labelledCaptures(dirs: readonly string[], depth = 2): string[] {
+  const out: string[] = [];
+  for (const d of dirs) {
+    if (existsSync(join(d, "labels.parquet"))) out.push(d);
+    else if (depth > 0 && existsSync(d) && statSync(d).isDirectory()) {
+      const subs = readdirSync(d, { withFileTypes: true }).filter((e) => e.isDirectory() && !e.isSymbolicLink());
+      out.push(...labelledCaptures(subs.map((e) => join(d, e.name)).sort(), depth - 1));
+    }
+  }
+  return out;
 }

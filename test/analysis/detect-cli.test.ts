@@ -31,7 +31,13 @@ describe("bpflab detect", () => {
         end_s: number;
         score: number;
         entity: { pid: number; comm: string };
-        drivers: { feature: string; value: number; baseline: number; share: number }[];
+        drivers: {
+          feature: string;
+          value: number;
+          baseline: number;
+          share: number;
+          with?: { feature: string; value: number; baseline: number }[];
+        }[];
         label: string | null;
       }[];
       rows: unknown[];

@@ -1,0 +1,88 @@
+// The metrics the series detectors watch beyond calls, CPU and forks: a leak is memory that keeps growing (a
+// gauge's growth, not its level), and a burst of traffic is network bytes.
+
+import { describe, expect, it } from "vitest";
+import { FrameBuilder } from "../../kernel/frame/frame-builder.js";
+import type { Frame } from "../../kernel/frame/frame.js";
+import { OnlineEwma } from "../../kernel/online/online-ewma.js";
+import { StreamingZscore } from "../../kernel/online/streaming-zscore.js";
+import type { Alert } from "../../kernel/online/alert.js";
+
+const MiB = 1024 * 1024;
+
+/** One interval's frame of `name`: a row per [pid, comm, value of `col`]. */
+function frame(name: string, col: string, rows: [number, string, number][]): Frame {
+  const b = new FrameBuilder([
+    { name: "pid", type: "u32" },
+    { name: "comm", type: "str" },
+    { name: col, type: "i64" },
+  ]);
+  for (const [pid, comm, v] of rows) {
+    const r = b.beginRow();
+    b.setNum(0, r, pid);
+    b.setStr(1, r, comm);
+    b.setNum(2, r, v);
+  }
+  return b.finish(name);
+}
+
+/** 40 one-second intervals of `chunkAt(i)` through a fresh detector of each kind; their alerts. */
+function run(chunkAt: (i: number) => Record<string, Frame>): Record<string, Alert[]> {
+  const out: Record<string, Alert[]> = {};
+  for (const d of [new StreamingZscore(), new OnlineEwma()]) {
+    const alerts: Alert[] = (out[d.name] = []);
+    for (let i = 0; i < 40; i++) alerts.push(...d.update({ elapsedMs: (i + 1) * 1000, chunk: chunkAt(i) }, i));
+  }
+  return out;
+}
+
+describe("online series beyond calls and CPU", () => {
+  it("a process whose memory grows 64 MiB a second from interval 30 alerts on its growth, not on its size", () => {
+    // "big" holds 2 GiB steadily (its size is no news), "leak" 100 MiB, jittering by a page, until it leaks
+    const alerts = run((i) => ({
+      memory: frame("memory", "rss_anon_bytes", [
+        [10, "big", 2048 * MiB + (i % 3) * 4096],
+        [20, "leak", 100 * MiB + (i % 2) * 4096 + (i >= 30 ? (i - 29) * 64 * MiB : 0)],
+      ]),
+    }));
+    for (const [name, list] of Object.entries(alerts)) {
+      expect(
+        list.every((a) => a.entity === "leak"),
+        name,
+      ).toBe(true);
+      const first = list[0]!;
+      expect(first.interval, name).toBe(30);
+      expect(first.drivers[0]!.metric).toBe("rss_growth_bytes");
+      // level 30 − level 29: 64 MiB of leak less the page of jitter interval 29 held
+      expect(first.drivers[0]!.value).toBe(64 * MiB - 4096);
+    }
+  });
+
+  it("network bytes are a series too", () => {
+    const alerts = run((i) => ({
+      net: (() => {
+        const b = new FrameBuilder([
+          { name: "pid", type: "u32" },
+          { name: "comm", type: "str" },
+          { name: "tx_bytes", type: "i64" },
+          { name: "rx_bytes", type: "i64" },
+        ]);
+        const r = b.beginRow();
+        b.setNum(0, r, 30);
+        b.setStr(1, r, "client");
+        b.setNum(2, r, i === 35 ? 500 * MiB : 20_000 + (i % 4) * 1000);
+        b.setNum(3, r, 40_000);
+        return b.finish("net");
+      })(),
+    }));
+    for (const [name, list] of Object.entries(alerts)) {
+      // the client's own series, and the machine's total beside it
+      const mine = list.filter((a) => a.entity === "client");
+      expect(
+        mine.map((a) => [a.interval, a.drivers[0]!.metric]),
+        name,
+      ).toEqual([[35, "net_bytes"]]);
+      expect(list.filter((a) => a.entity !== "client").every((a) => a.entity === "system")).toBe(true);
+    }
+  });
+});
