@@ -2,7 +2,7 @@
 // no-injection captures of the same baseline, each a capture of this machine (scope "scenario": the scenario's
 // and the kernel's processes) with labels.parquet, a manifest with checksums and labels, and a README.
 // Run as root after setup (about 50 minutes):
-//   npx tsx scripts/make-scenarios.ts [--out datasets/scenarios] [--seeds 4] [--duration 40s] [--only NAME]...
+//   npx tsx scripts/make-scenarios.ts [--out datasets/scenarios] [--seeds 4] [--duration 40s] [--only NAME]... [--resume]
 
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { release } from "node:os";
@@ -25,13 +25,14 @@ const { values } = parseArgs({
     baselines: { type: "string" },
     only: { type: "string", multiple: true },
     "max-foreign": { type: "string" },
+    resume: { type: "boolean" },
   },
 });
 const root = resolve(values.out ?? join(packageRoot(), "datasets", "scenarios"));
 const seeds = Number(values.seeds ?? 4);
 const duration = values.duration ?? "40s";
 const baselineDuration = values["baseline-duration"] ?? "120s";
-const baselines = Number(values.baselines ?? 3);
+const baselines = Number(values.baselines ?? 5);
 /** Retry a capture when the rest of the machine used more CPU than this (s/s) meanwhile (default: never). */
 const maxForeign = Number(values["max-foreign"] ?? Infinity);
 const say = (s: string) => process.stderr.write(`make-scenarios: ${s}\n`);
@@ -124,6 +125,8 @@ async function main(): Promise<void> {
   }
   const made: CorpusEntry[] = [];
   for (const [i, job] of jobs.entries()) {
+    // --resume: a capture the manifest holds already is kept (an interrupted run goes on; more seeds are added)
+    if (values.resume && old.some((o) => o.dir === `${job.scenario}/s${job.seed}`)) continue;
     say(`${i + 1}/${jobs.length}: ${job.scenario} seed ${job.seed} (${job.duration})`);
     made.push(await makeOne(job));
     writeManifest([...old.filter((o) => !made.some((m) => m.dir === o.dir)), ...made]);
