@@ -3,6 +3,7 @@
 // windows, and drivers in the user's terms. Used by `bpflab detect`, `bpflab demo` and the notebooks.
 
 import type { Capture } from "../capture/capture.js";
+import { observerPid } from "../capture/capture-meta.js";
 import { DetectorInputError, OptionError } from "../errors.js";
 import type { Cell } from "../frame/frame.js";
 import { quantile } from "../detectors/detector.js";
@@ -49,8 +50,20 @@ export const DEFAULT_HISTORY_ROW_THRESHOLD = 9;
  * (nanosleep, epoll_wait, a lock) with service time; the per-call means (sys_<call>_mean_latency_ns) stay.
  */
 function unscored(column: string): boolean {
-  return /^disk_/.test(column) || /^syscall_(max_|mean_)?latency_ns$/.test(column);
+  return /^disk_/.test(column) || /^syscall_(max_|mean_)?latency_ns$/.test(column) || waitingCallLatency(column);
 }
+
+/**
+ * Calls made to wait: for a futex (a condition variable's sleepers), a timer, file descriptors, a child or a
+ * signal. How long they took is how long the caller chose to be idle (its blocked time says it already), so a
+ * longer wait is no fault: redis's background threads wait seconds on a futex whenever there is nothing to do.
+ * Their counts are still scored (many short futex waits are user-space lock contention).
+ */
+function waitingCallLatency(column: string): boolean {
+  return WAITING_CALL_LATENCY.test(column);
+}
+const WAITING_CALL_LATENCY =
+  /^sys_(futex|futex_waitv|clock_nanosleep|nanosleep|epoll_wait|epoll_pwait|epoll_pwait2|poll|ppoll|select|pselect6|wait4|waitid|pause|rt_sigtimedwait|rt_sigsuspend|accept|accept4)_(mean_|max_)?latency_ns$/;
 export const DEFAULT_HISTORY_THRESHOLD = 25;
 
 /**
@@ -324,7 +337,7 @@ export function findAnomalies(cap: Capture, opts: FindAnomaliesOptions = {}): An
     };
   }
 
-  const selfPid = opts.includeSelf ? undefined : observerPid(cap);
+  const selfPid = opts.includeSelf ? undefined : observerPid(cap.meta);
   const fullScore = scores[rankBy] ?? consensusOf(scores, Object.keys(scores));
   const rankScore = withoutPid(fullScore, f, selfPid);
   if (rankScore !== fullScore) reference += `; bpflab's own process (pid ${selfPid}) is not ranked`;
@@ -469,15 +482,6 @@ export function findAnomalies(cap: Capture, opts: FindAnomaliesOptions = {}): An
   };
   if (opts.labels) report.evaluation = evaluateIncidents(report, opts.labels, cap.meta.elapsedMs / 1000);
   return report;
-}
-
-/**
- * The bpflab process that made the capture: meta.capturedBy, or (captures from before it was recorded) the
- * "bpflab" entry of a scenario capture's process list.
- */
-function observerPid(cap: Capture): number | undefined {
-  const meta = cap.meta as { capturedBy?: number; scenario?: { processes?: { name: string; pid: number }[] } };
-  return meta.capturedBy ?? meta.scenario?.processes?.find((p) => p.name === "bpflab")?.pid;
 }
 
 /** `score` with the rows of process `pid` at zero (when the rows are per process or thread), so it never ranks. */

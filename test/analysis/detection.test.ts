@@ -27,6 +27,21 @@ function topIncident(inj: Injection, seed: number, opts: FindAnomaliesOptions = 
   return { r, truth: truth!, top: r.incidents[0] };
 }
 
+describe("calls made to wait", () => {
+  // the service's 50 calls a window take 20× longer for 6 s, nothing else changes
+  const incidentsOn = (syscall: string, seed: number) =>
+    findAnomalies(syntheticSystem({ seed, slower: { syscall, factor: 20 } }).cap).incidents.filter(
+      (i) => i.entity.pid === SERVICE_PID,
+    );
+
+  it.each([1, 2])("waiting longer in clock_nanosleep is no anomaly, slower preads are (seed %i)", (seed) => {
+    expect(incidentsOn("clock_nanosleep", seed)).toEqual([]);
+    const slow = incidentsOn("pread64", seed);
+    expect(slow.length).toBeGreaterThan(0);
+    expect(slow[0]!.drivers[0]!.feature).toBe("sys_pread64_mean_latency_ns");
+  });
+});
+
 describe.each(Object.keys(CAUSE) as Injection[])("history mode finds %s", (inj) => {
   it.each([1, 2, 3])(
     "seed %i: top incident = the injected process, at its time, cause in the top 3 drivers",

@@ -20,6 +20,11 @@ export interface SyntheticOptions {
   victim?: boolean;
   /** blocked: the service's block ends when svc-3 (pid 103, a lock's holder, say) wakes it (a sched_waits row). */
   holder?: boolean;
+  /**
+   * The service makes 50 calls of `syscall` every window, 100 ms each, `factor` times longer in [start, end):
+   * alone, without an injection (a futex's sleepers waiting longer, or reads getting slower).
+   */
+  slower?: { syscall: string; factor: number };
 }
 
 const schedCols: ColumnSpec[] = [
@@ -164,6 +169,16 @@ export function syntheticSystem(opts: SyntheticOptions = {}): {
           wait_ns: stall ? (b - a) * 1e9 : 6e6,
           max_wait_ns: stall ? (b - a) * 1e9 : 3e6,
         });
+    }
+    if (opts.slower) {
+      sys.push({
+        ...id(SERVICE_PID, "service", t + 0.02),
+        syscall: opts.slower.syscall,
+        count: 50,
+        errors: 0,
+        latency_ns: Math.round(50 * 1e8 * noise() * (inside ? opts.slower.factor : 1)),
+        max_latency_ns: 2e8,
+      });
     }
     if (opts.injection === "durable-writes" && inside) {
       // two writes per fsync: pwrite64 leads the syscalls group in every window
