@@ -9,6 +9,15 @@
 export const SCHEMA_VERSION = 3;
 
 /** Everything needed to interpret a capture later; stored in each Parquet file's key-value metadata. */
+/**
+ * The bpflab process that made a capture: meta.capturedBy, or (captures from before it was recorded) the "bpflab"
+ * entry of a scenario capture's process list.
+ */
+export function observerPid(meta: object): number | undefined {
+  const m = meta as { capturedBy?: number; scenario?: { processes?: { name: string; pid: number }[] } };
+  return m.capturedBy ?? m.scenario?.processes?.find((p) => p.name === "bpflab")?.pid;
+}
+
 export interface CaptureMeta {
   bpflabVersion: string;
   schemaVersion: number;

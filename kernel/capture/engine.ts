@@ -50,6 +50,7 @@ export async function capture(options: CaptureOptions): Promise<Capture> {
       options.onInterval?.(p);
     },
     sink,
+    process.pid,
   );
   const unwatch = stop.watch(options.signal);
   let releaseSignals = () => {};

@@ -5,6 +5,7 @@ import { OptionError } from "../errors.js";
 import type { Frame } from "../frame/frame.js";
 import { concatFrames } from "../frame/concat.js";
 import { Capture } from "./capture.js";
+import { observerPid } from "./capture-meta.js";
 import { loadCapture } from "./load-capture.js";
 import type { CaptureProgress } from "./plan.js";
 import { onlineRun, OnlineOptions } from "../online/online-run.js";
@@ -54,7 +55,7 @@ export async function replay(source: string | Capture, opts: ReplayOptions = {})
   const rows: Record<string, number> = Object.fromEntries(names.map((n) => [n, 0]));
   let interrupted = false;
   let played = 0;
-  const online = onlineRun(opts, opts.onInterval);
+  const online = onlineRun(opts, opts.onInterval, undefined, observerPid(cap.meta));
   const start = Date.now();
   for (let k = 0; k < intervals; k++) {
     if (opts.signal?.aborted) {

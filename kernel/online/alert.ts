@@ -33,6 +33,11 @@ export interface IntervalInput {
   elapsedMs: number;
   /** The interval's new rows, per frame. */
   chunk: Record<string, Frame>;
+  /**
+   * The capturing bpflab process: the observer, whose drains and saves are no anomaly of the system observed.
+   * The detectors leave its rows out (its own series and the machine's totals), as offline detection does.
+   */
+  observer?: number;
 }
 
 /** A detector that learns as intervals arrive and raises alerts as soon as one looks wrong. */

@@ -27,13 +27,14 @@ function add(
 }
 
 /** Sums `col` of `f` per process (and in total) into `metric`; each row counts 1 when `col` is undefined. */
-function sum(p: IntervalPoint, f: Frame | undefined, metric: string, col?: string): void {
+function sum(p: IntervalPoint, f: Frame | undefined, metric: string, col?: string, observer?: number): void {
   if (!f || f.length === 0 || (col && !f.has(col))) return;
   const pid = f.numeric("pid");
   const comm = f.has("process") ? f.strings("process") : f.strings("comm");
   const v = col ? f.numeric(col) : undefined;
   let total = 0;
   for (let i = 0; i < f.length; i++) {
+    if (pid[i] === observer) continue;
     const x = v ? v[i]! : 1;
     total += x;
     add(p, comm[i]!, pid[i]!, metric, x);
@@ -42,12 +43,12 @@ function sum(p: IntervalPoint, f: Frame | undefined, metric: string, col?: strin
 }
 
 /** The largest value of gauge `col` per process (no machine total: levels of processes do not add up). */
-function level(p: IntervalPoint, f: Frame | undefined, metric: string, col: string): void {
+function level(p: IntervalPoint, f: Frame | undefined, metric: string, col: string, observer?: number): void {
   if (!f || f.length === 0 || !f.has(col)) return;
   const pid = f.numeric("pid");
   const comm = f.has("process") ? f.strings("process") : f.strings("comm");
   const v = f.numeric(col);
-  for (let i = 0; i < f.length; i++) add(p, comm[i]!, pid[i]!, metric, v[i]!, Math.max);
+  for (let i = 0; i < f.length; i++) if (pid[i] !== observer) add(p, comm[i]!, pid[i]!, metric, v[i]!, Math.max);
 }
 
 /** Gauges among the metrics: a series watches how much each grew since the process's last value (growth). */
@@ -60,13 +61,13 @@ export const LEVELS: Record<string, string> = { rss_bytes: "rss_growth_bytes" };
  * they raised false alerts (runq: +12 to +28 at floors of 50–75 ms) and found nothing more, or one noisy
  * neighbour at a 150 ms floor that only a process of several threads can exceed.
  */
-export function intervalPoint(chunk: Record<string, Frame>): IntervalPoint {
+export function intervalPoint(chunk: Record<string, Frame>, observer?: number): IntervalPoint {
   const p: IntervalPoint = { entities: new Map() };
-  sum(p, chunk["syscalls"], "syscalls", "count");
-  sum(p, chunk["sched"], "oncpu_ns", "oncpu_ns");
-  sum(p, chunk["net"], "net_bytes", "tx_bytes");
-  sum(p, chunk["net"], "net_bytes", "rx_bytes");
-  level(p, chunk["memory"], "rss_bytes", "rss_anon_bytes");
+  sum(p, chunk["syscalls"], "syscalls", "count", observer);
+  sum(p, chunk["sched"], "oncpu_ns", "oncpu_ns", observer);
+  sum(p, chunk["net"], "net_bytes", "tx_bytes", observer);
+  sum(p, chunk["net"], "net_bytes", "rx_bytes", observer);
+  level(p, chunk["memory"], "rss_bytes", "rss_anon_bytes", observer);
   const proc = chunk["process"];
   if (proc && proc.length && proc.has("event")) {
     // a fork is the forking process's doing (ppid), as the features count it
@@ -75,7 +76,7 @@ export function intervalPoint(chunk: Record<string, Frame>): IntervalPoint {
       comm = proc.strings("comm");
     let n = 0;
     for (let i = 0; i < proc.length; i++) {
-      if (ev[i] !== "fork") continue;
+      if (ev[i] !== "fork" || ppid[i] === observer) continue;
       add(p, comm[i]!, ppid[i]!, "forks", 1);
       n++;
     }

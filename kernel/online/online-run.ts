@@ -19,7 +19,13 @@ export type { OnlineOptions } from "./alert.js";
  * An onInterval that feeds the detectors before `next`, and the alerts so far. With `sink` (begun with
  * sinkFrames()), each interval's new alerts are appended to it.
  */
-export function onlineRun(opts: OnlineOptions, next?: (p: CaptureProgress) => void, sink?: CaptureSink) {
+export function onlineRun(
+  opts: OnlineOptions,
+  next?: (p: CaptureProgress) => void,
+  sink?: CaptureSink,
+  /** The capturing process (IntervalInput.observer). */
+  observer?: number,
+) {
   const alerts: Alert[] = [];
   // names become detectors once per run (each run learns from nothing)
   const detectors = createOnlineDetectors(opts.online ?? []);
@@ -28,7 +34,7 @@ export function onlineRun(opts: OnlineOptions, next?: (p: CaptureProgress) => vo
     const before = alerts.length;
     for (const d of detectors) {
       try {
-        for (const a of d.update(p, interval)) {
+        for (const a of d.update(observer === undefined ? p : { ...p, observer }, interval)) {
           alerts.push(a);
           opts.onAlert?.(a);
         }

@@ -60,7 +60,7 @@ export abstract class SeriesDetector<S> implements OnlineDetector {
   update(p: IntervalInput, interval: number): Alert[] {
     // a capture's last interval, cut short, has counts no full interval would: neither scored nor learnt
     if (this.clock.short(p)) return [];
-    const point = intervalPoint(p.chunk);
+    const point = intervalPoint(p.chunk, p.observer);
     this.toGrowth(point);
     const keys = new Set<string>(this.series.keys());
     for (const [e, v] of point.entities) for (const m of Object.keys(v.values)) keys.add(`${e}\u0000${m}`);

@@ -136,7 +136,7 @@ export class StreamingNgram implements OnlineDetector {
     const events = p.chunk["syscalls_events"];
     const alerts: Alert[] = [];
     if (events && events.length) {
-      for (const [name, batch] of this.batches(events)) {
+      for (const [name, batch] of this.batches(events, p.observer)) {
         const prog = this.program(name);
         const a = this.score(prog, batch, name, p, interval);
         if (a) alerts.push(a);
@@ -154,13 +154,14 @@ export class StreamingNgram implements OnlineDetector {
    * vocabulary at once (the syscall table bounds it): a program that never made it has a count of 0 for it,
    * which scores as an unseen call does.
    */
-  private batches(events: Frame): Map<string, Batch> {
+  private batches(events: Frame, observer?: number): Map<string, Batch> {
     const names = events.strings("syscall");
     const tid = events.numeric("tid"),
       pid = events.numeric("pid");
     const proc = events.has("process") ? events.strings("process") : events.strings("comm");
     const out = new Map<string, Batch>();
     for (let i = 0; i < events.length; i++) {
+      if (pid[i] === observer) continue;
       let b = out.get(proc[i]!);
       if (!b) out.set(proc[i]!, (b = { pid: new Map(), threads: new Map(), tails: new Map() }));
       let t = b.threads.get(tid[i]!);

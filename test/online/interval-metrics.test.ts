@@ -27,11 +27,13 @@ function frame(name: string, col: string, rows: [number, string, number][]): Fra
 }
 
 /** 40 one-second intervals of `chunkAt(i)` through a fresh detector of each kind; their alerts. */
-function run(chunkAt: (i: number) => Record<string, Frame>): Record<string, Alert[]> {
+function run(chunkAt: (i: number) => Record<string, Frame>, observer?: number): Record<string, Alert[]> {
   const out: Record<string, Alert[]> = {};
   for (const d of [new StreamingZscore(), new OnlineEwma()]) {
     const alerts: Alert[] = (out[d.name] = []);
-    for (let i = 0; i < 40; i++) alerts.push(...d.update({ elapsedMs: (i + 1) * 1000, chunk: chunkAt(i) }, i));
+    for (let i = 0; i < 40; i++) {
+      alerts.push(...d.update({ elapsedMs: (i + 1) * 1000, chunk: chunkAt(i), ...(observer ? { observer } : {}) }, i));
+    }
   }
   return out;
 }
@@ -84,5 +86,18 @@ describe("online series beyond calls and CPU", () => {
       ).toEqual([[35, "net_bytes"]]);
       expect(list.filter((a) => a.entity !== "client").every((a) => a.entity === "system")).toBe(true);
     }
+  });
+
+  it("leaves the capturing process out: its saves are no anomaly, of its own or of the machine", () => {
+    // bpflab (pid 7) writes its files at interval 30: a burst of calls that alerts when anyone else makes it
+    const chunkAt = (i: number) => ({
+      syscalls: frame("syscalls", "count", [
+        [7, "node", i === 30 ? 50_000 : 40 + (i % 3)],
+        [8, "worker", 1000 + (i % 5) * 10],
+      ]),
+    });
+    const seen = run(chunkAt);
+    for (const list of Object.values(seen)) expect(list.map((a) => a.entity)).toContain("node");
+    for (const [name, list] of Object.entries(run(chunkAt, 7))) expect(list, name).toEqual([]);
   });
 });

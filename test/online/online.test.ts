@@ -13,6 +13,7 @@ import type { Alert } from "../../kernel/online/alert.js";
 import { packageRoot } from "../../kernel/paths.js";
 import { loadCapture } from "../../kernel/capture/load-capture.js";
 import { scenarioLabels } from "../../kernel/scenarios/labels.js";
+import { readCorpus } from "../../kernel/scenarios/corpus.js";
 
 const dataset = join(packageRoot(), "datasets", "redis-injected");
 const labels = readFileSync(join(dataset, "labels.csv"), "utf8")
@@ -73,18 +74,36 @@ describe("online detection on the scenario corpus", () => {
     });
   }
 
-  it("ewma raises no alert on the baseline captures (120 s each, nothing injected)", async () => {
-    for (const s of ["s1", "s2", "s3"]) expect((await replayed(`baseline/${s}`, "ewma")).alerts).toEqual([]);
+  const baselines = readCorpus(scenarios)
+    .captures.filter((c) => c.scenario === "baseline")
+    .map((c) => c.dir);
+
+  // Where the baselines' redis client first doubles its request rate (s3, s5), redis-client and redis-server burn
+  // 5–8× their CPU (spinlock waits on their loopback sockets jump 100×): the only alerts the EWMA raises there.
+  const redis = ["redis-client", "redis-server"];
+
+  it("ewma raises on the baseline captures (120 s each, nothing injected) only redis's CPU as its load first doubles", async () => {
+    expect(baselines.length).toBeGreaterThanOrEqual(5);
+    let total = 0;
+    for (const dir of baselines) {
+      const { alerts } = await replayed(dir, "ewma");
+      total += alerts.length;
+      for (const a of alerts) {
+        expect(redis, `${dir}: ${a.message}`).toContain(a.entity);
+        expect(a.drivers.map((d) => d.metric)).toEqual(["oncpu_ns"]);
+      }
+    }
+    expect(total).toBeLessThanOrEqual(3); // measured 3 in 10 minutes
   });
 
-  it("the streaming z alerts on the baselines only at the batch job's record CPU bursts", async () => {
-    for (const s of ["s1", "s2", "s3"]) {
-      const { alerts } = await replayed(`baseline/${s}`, "zscore");
-      // measured 3–5 per capture: a burst larger than any in the last 30 s (the median and MAD of an idle-most
-      // series are ~0, so the band is the 10 ms floor); before the range rule every burst alerted (14–24)
-      expect(alerts.length).toBeLessThanOrEqual(6);
+  it("the streaming z alerts on the baselines only on CPU bursts: the batch job's records, and redis's", async () => {
+    for (const dir of baselines) {
+      const { alerts } = await replayed(dir, "zscore");
+      // measured 2–5 per capture where only the batch job bursts (a burst larger than any in the last 30 s: the
+      // median and MAD of an idle-most series are ~0, so the band is the 10 ms floor), 17–19 where redis's also do
+      expect(alerts.length).toBeLessThanOrEqual(20);
       for (const a of alerts) {
-        expect(["batch-job", "system"]).toContain(a.entity);
+        expect(["batch-job", "system", ...redis], `${dir}: ${a.message}`).toContain(a.entity);
         expect(a.drivers.map((d) => d.metric)).toEqual(["oncpu_ns"]);
       }
     }
