@@ -1,7 +1,7 @@
 // Makes datasets/scenarios/: the labelled scenario corpus. Each scenario kind for several seeds, plus longer
 // no-injection captures of the same baseline, each a capture of this machine (scope "scenario": the scenario's
 // and the kernel's processes) with labels.parquet, a manifest with checksums and labels, and a README.
-// Run as root after setup (about 50 minutes):
+// Run as root after setup (about 55 minutes):
 //   npx tsx scripts/make-scenarios.ts [--out datasets/scenarios] [--seeds 4] [--duration 40s] [--only NAME]... [--resume]
 
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";

@@ -2,6 +2,7 @@
 
 import { listScenarios } from "../kernel/scenarios/plan.js";
 import type { CorpusManifest } from "../kernel/scenarios/corpus.js";
+import { defaultScenarioCollectors } from "../kernel/scenarios/run-scenario.js";
 
 const MiB = 2 ** 20;
 
@@ -23,11 +24,11 @@ export function corpusReadme(m: CorpusManifest, kernel: string): string {
   return `# scenarios: a labelled corpus of real anomalies
 
 ${m.captures.length} captures (${(bytes / MiB).toFixed(1)} MiB) made by \`scripts/make-scenarios.ts\` with bpflab ${m.bpflabVersion}
-on Linux ${kernel} (a 2-vCPU VM), ${m.made}. Each is a capture of this machine (collectors sched, syscalls, process,
-memory, net at 1 s intervals) under a seeded baseline load, with one anomaly injected at a seeded time after at least
+on Linux ${kernel} (a 2-vCPU VM), ${m.made}. Each is a capture of this machine (collectors ${defaultScenarioCollectors().join(", ")}
+at 1 s intervals) under a seeded baseline load, with one anomaly injected at a seeded time after at least
 15 s of normal load, and its ground truth in \`labels.parquet\`. The \`baseline\` captures run the same baselines
-with nothing injected, for measuring false alarms. Remake it (as root, about 50 minutes) with
-\`npx tsx scripts/make-scenarios.ts\`; one kind with \`--only NAME\`. Licence: MIT, bpflab's own data.
+with nothing injected, for measuring false alarms. Remake it (as root, about 55 minutes) with
+\`npx tsx scripts/make-scenarios.ts\`; one kind with \`--only NAME\`, and \`--resume\` to go on with an interrupted run. Licence: MIT, bpflab's own data.
 
 ## What runs
 
