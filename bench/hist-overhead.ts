@@ -5,10 +5,12 @@
 // on threads contending on one mm's mmap_lock, and the floor: empty tp_btf programs on the same tracepoints.
 // Every tracer filters on one cgroup the bench makes and moves each workload run into, so each counts only the
 // workload's events and the counts can be checked against each other and the truth (N calls, N reads); only
-// biolatency traces the whole system (its cgroup filter runs where requests are issued, often a kworker). A
-// last run per workload attaches bpflab and its peers together, so they count the same events.
+// biolatency traces the whole system (its cgroup filter runs where requests are issued, often a kworker). Each
+// round ends with a run that attaches bpflab and its peers together: the same events, so their counts must agree
+// and their probe times compare exactly.
 // Run as root: `npx tsx bench/hist-overhead.ts` (BENCH_ROUNDS, BENCH_ONLY=syscalls,sched,disk,locks; BENCH_PROGS=1
-// adds each tracer's run time and runs per operation program by program, to see where its probe time goes).
+// adds each tracer's run time and runs per operation program by program, to see where its probe time goes;
+// BENCH_BASELINE=<dir> adds syscalls and locks built from other sources, their .bpf.o files in <dir>, beside).
 //
 // Each configuration runs the workload ROUNDS times, interleaved with bare runs, and keeps the median.
 
@@ -22,11 +24,14 @@ import type { Capture } from "../kernel/capture/capture.js";
 import { bpf } from "../kernel/cell/cell.js";
 import { packageRoot } from "../kernel/paths.js";
 import type { Frame } from "../kernel/frame/frame.js";
+import type { Collector } from "../kernel/collectors/schema.js";
+import { collectors as registry } from "../kernel/collectors/registry.js";
 import { makeCgroup2, TestCgroup } from "../test/helpers/cgroups.js";
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const ONLY = (process.env.BENCH_ONLY ?? "").split(",").filter(Boolean);
 const PER_PROG = process.env.BENCH_PROGS === "1";
+const BASELINE = process.env.BENCH_BASELINE;
 const GETPPID_NR = 110; // x86_64
 
 /** What a tracer saw of one workload run: events counted and the p50/p99 bucket bounds (ns), when it has them. */
@@ -125,6 +130,24 @@ function bpflabTracer(
   return { ...bpflabCapture(name, collectors, parse, cgroup ? { cgroup } : {}), pid: () => process.pid };
 }
 
+/**
+ * `c` with `opts` on an object built from older sources (BENCH_BASELINE=<dir of .bpf.o>), its frames read from
+ * the maps they were declared with: the code before a change, beside the code after it in the same run.
+ */
+function baseline(c: Collector, dir: string, opts: Record<string, unknown>): Collector {
+  const frames = c.frames.map(({ sourceFor: _moved, ...f }) => f);
+  return {
+    ...c,
+    objectPath: join(dir, `${c.object}.bpf.o`),
+    frames,
+    resolveOptions: () => c.resolveOptions(opts),
+    framesFor: (o) => {
+      const on = new Set(c.framesFor(o).map((f) => f.name));
+      return frames.filter((f) => on.has(f.name));
+    },
+  };
+}
+
 /** The events and p50/p99 of a `<collector>_hist` frame's rows that `keep` selects. */
 function histSeen(f: Frame | undefined, keep: (i: number) => boolean = () => true): Seen {
   if (!f) return { events: 0 };
@@ -201,6 +224,12 @@ interface Row {
   added: number;
   /** Run time of the tracer's programs per operation (bpf_stats), median of rounds. */
   probeNs?: number;
+  /** The same per event the tracer counted in that round (lock waits vary from run to run), median of rounds. */
+  probeEventNs?: number;
+  /** Probe ns/op in the rounds where bpflab and its peers ran together on the very same events, median. */
+  togetherNs?: number;
+  /** This tracer's probe time over the peer's in each of those rounds (the same events: exact), median. */
+  togetherRatio?: number;
   ops: number;
   seen?: Seen;
 }
@@ -224,6 +253,27 @@ function runIn(cg: TestCgroup, bin: string, args: string[], wall: boolean): Prom
   });
 }
 
+/** Starts `t` and returns the ids of the programs it loaded: new ones its process holds (other sessions load
+ * some meanwhile). */
+async function startTracer(t: Tracer): Promise<number[]> {
+  const before = progStats();
+  await t.start();
+  const now = progStats();
+  const pid = t.pid();
+  const held = pid === undefined ? undefined : progIdsOf(pid);
+  return [...now.keys()].filter((id) => !before.has(id) && (!held || held.has(id)));
+}
+
+/** run_time_ns summed over `ids` between two progStats() reads. */
+const probeDelta = (s0: Map<number, ProgStat>, s1: Map<number, ProgStat>, ids: number[]) =>
+  ids.reduce((sum, id) => sum + (s1.get(id)?.ns ?? 0) - (s0.get(id)?.ns ?? 0), 0);
+
+/**
+ * Rounds of the workload, each with a bare run, then each tracer alone (and a bare run after it), then the
+ * tracers but the floor attached together (start order reversed every other round): the together run gives
+ * them the very same events, so its probe ratios are exact where the events vary from run to run (lock waits).
+ * Its counts are the agreement table's. `peer` names the tracer the ratios are taken to.
+ */
 async function measure(
   cg: TestCgroup,
   bin: string,
@@ -232,29 +282,43 @@ async function measure(
   tracers: Tracer[],
   wall: boolean,
   ops: number,
+  peer: string,
+  agreement: { workload: string; tracer: string; seen: Seen | undefined }[],
 ): Promise<Row[]> {
   const bare: number[] = [];
   const traced = new Map<
     string,
-    { ns: number[]; probe: number[]; seen: (Seen | undefined)[]; progs: Map<string, { ns: number[]; runs: number[] }> }
-  >(tracers.map((t) => [t.name, { ns: [], probe: [], seen: [], progs: new Map() }]));
+    {
+      ns: number[];
+      probe: number[];
+      probeEvent: number[];
+      seen: (Seen | undefined)[];
+      progs: Map<string, { ns: number[]; runs: number[] }>;
+      together: number[];
+      togetherRatio: number[];
+    }
+  >(
+    tracers.map((t) => [
+      t.name,
+      { ns: [], probe: [], probeEvent: [], seen: [], progs: new Map(), together: [], togetherRatio: [] },
+    ]),
+  );
+  const both = tracers.filter((t) => !t.name.startsWith("empty"));
   for (let r = 0; r < ROUNDS; r++) {
     bare.push(await runIn(cg, bin, args, wall));
     for (const t of tracers) {
       const m = traced.get(t.name)!;
-      const before = progStats();
-      await t.start();
-      // the programs this tracer loaded: new ones its process holds (other sessions load some meanwhile)
+      const mine = await startTracer(t);
       const s0 = progStats();
-      const pid = t.pid();
-      const held = pid === undefined ? undefined : progIdsOf(pid);
-      const mine = [...s0.keys()].filter((id) => !before.has(id) && (!held || held.has(id)));
       let ns: number;
+      let seen: Seen | undefined;
+      let probe: number;
       try {
         ns = await runIn(cg, bin, args, wall);
         const s1 = progStats();
         const delta = (id: number, f: "ns" | "runs") => (s1.get(id)?.[f] ?? 0) - (s0.get(id)?.[f] ?? 0);
-        m.probe.push(mine.reduce((sum, id) => sum + delta(id, "ns"), 0) / ops);
+        probe = probeDelta(s0, s1, mine);
+        m.probe.push(probe / ops);
         for (const id of mine) {
           const name = s0.get(id)!.name;
           const p = m.progs.get(name) ?? { ns: [], runs: [] };
@@ -263,10 +327,32 @@ async function measure(
           m.progs.set(name, p);
         }
       } finally {
-        m.seen.push(await t.stop());
+        seen = await t.stop();
+        m.seen.push(seen);
       }
+      // over the events this round counted, not another round's
+      if (seen?.events) m.probeEvent.push(probe / seen.events);
       m.ns.push(ns);
       bare.push(await runIn(cg, bin, args, wall));
+    }
+    const order = r % 2 ? [...both].reverse() : both;
+    const ids = new Map<string, number[]>();
+    try {
+      for (const t of order) ids.set(t.name, await startTracer(t));
+      const s0 = progStats();
+      await runIn(cg, bin, args, wall);
+      const s1 = progStats();
+      const probe = new Map(both.map((t) => [t.name, probeDelta(s0, s1, ids.get(t.name)!)]));
+      for (const t of both) {
+        const m = traced.get(t.name)!;
+        m.together.push(probe.get(t.name)! / ops);
+        if (probe.get(peer)) m.togetherRatio.push(probe.get(t.name)! / probe.get(peer)!);
+      }
+    } finally {
+      for (const t of order) {
+        const seen = ids.has(t.name) ? await t.stop() : undefined;
+        if (r === ROUNDS - 1) agreement.push({ workload: label, tracer: t.name, seen });
+      }
     }
     process.stderr.write(`  ${label}: round ${r + 1}/${ROUNDS}\n`);
   }
@@ -291,6 +377,9 @@ async function measure(
         added: ns - base,
         ops,
         probeNs: median(m.probe),
+        ...(m.probeEvent.length ? { probeEventNs: median(m.probeEvent) } : {}),
+        ...(m.together.length ? { togetherNs: median(m.together) } : {}),
+        ...(m.togetherRatio.length ? { togetherRatio: median(m.togetherRatio) } : {}),
         ...(seen ? { seen } : {}),
       };
     }),
@@ -306,25 +395,24 @@ const fmtNs = (ns: number | undefined) =>
         ? `${(ns / 1e3).toFixed(1)} µs`
         : `${ns.toFixed(0)} ns`;
 
-/** The probes' run time per event the tracer counted (lock waits vary from run to run; per op they do not compare). */
-function perEvent(r: Row): string {
-  return r.seen?.events && r.probeNs !== undefined ? ((r.probeNs * r.ops) / r.seen.events).toFixed(0) : "";
-}
-
 function table(rows: Row[], peer: Record<string, string>, unit: Record<string, string>): string {
   const out = [
-    "| workload | tracer | ns/op | added ns/op | ratio to peer | probe ns/op (bpf_stats) | probe ratio | events counted | probe ns/event | p50 | p99 |",
-    "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    "| workload | tracer | ns/op | added ns/op | ratio to peer | probe ns/op (bpf_stats) | probe ratio | events counted | probe ns/event | probe ratio per event | together: probe ns/op | together: probe ratio | p50 | p99 |",
+    "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
   ];
   for (const r of rows) {
     const p = rows.find((x) => x.workload === r.workload && x.tracer === peer[r.workload]);
     const other = p && r.tracer !== "none" && r.tracer !== p.tracer;
     const ratio = other ? `${(r.added / p.added).toFixed(2)}×` : "";
     const probeRatio = other && r.probeNs !== undefined && p.probeNs ? `${(r.probeNs / p.probeNs).toFixed(2)}×` : "";
+    const eventRatio =
+      other && r.probeEventNs !== undefined && p.probeEventNs ? `${(r.probeEventNs / p.probeEventNs).toFixed(2)}×` : "";
+    const together = other && r.togetherRatio !== undefined ? `${r.togetherRatio.toFixed(2)}×` : "";
     out.push(
       `| ${r.workload} (${unit[r.workload]}) | ${r.tracer} | ${r.ns.toFixed(0)} | ${r.tracer === "none" ? "" : r.added.toFixed(0)} | ${ratio} | ` +
         `${r.probeNs === undefined ? "" : r.probeNs.toFixed(0)} | ${probeRatio} | ` +
-        `${r.seen ? r.seen.events.toLocaleString("en-US") : ""} | ${perEvent(r)} | ` +
+        `${r.seen ? r.seen.events.toLocaleString("en-US") : ""} | ${r.probeEventNs?.toFixed(0) ?? ""} | ${eventRatio} | ` +
+        `${r.togetherNs?.toFixed(0) ?? ""} | ${together} | ` +
         `${fmtNs(r.seen?.p50)} | ${fmtNs(r.seen?.p99)} |`,
     );
   }
@@ -351,6 +439,11 @@ async function main(): Promise<void> {
     const cgf = `/cgroup == cgroupid("${cgDir}")/`;
     const N = { getppid: 2_000_000, pingpong: 100_000, dread: 20_000, storm: 40_000 };
 
+    const getppidSeen = (c: Capture) => {
+      const f = c.frames["syscalls_hist"];
+      const sc = f?.strings("syscall");
+      return histSeen(f, (i) => sc?.[i] === "getppid");
+    };
     const specs: Spec[] = [
       {
         key: "syscalls",
@@ -359,11 +452,17 @@ async function main(): Promise<void> {
         wall: false,
         ops: N.getppid,
         tracers: async () => [
-          bpflabTracer("bpflab `syscalls --hist`", { syscalls: { histogram: true } }, cg.path, (c) => {
-            const f = c.frames["syscalls_hist"];
-            const sc = f?.strings("syscall");
-            return histSeen(f, (i) => sc?.[i] === "getppid");
-          }),
+          bpflabTracer("bpflab `syscalls --hist`", { syscalls: { histogram: true } }, cg.path, getppidSeen),
+          ...(BASELINE
+            ? [
+                bpflabTracer(
+                  "bpflab `syscalls --hist`, before (BENCH_BASELINE objects)",
+                  [baseline(registry.syscalls!, BASELINE, { histogram: true })],
+                  cg.path,
+                  getppidSeen,
+                ),
+              ]
+            : []),
           tool("syscount -L", "/usr/sbin/syscount", ["-L", "-c", cgDir], /Tracing syscalls/, (out) => ({
             events: Number(/^getppid\s+(\d+)/m.exec(out)?.[1] ?? 0),
           })),
@@ -431,6 +530,16 @@ async function main(): Promise<void> {
           bpflabTracer("bpflab `locks --hist`", { locks: { histogram: true } }, cg.path, (c) =>
             histSeen(c.frames["locks_hist"]),
           ),
+          ...(BASELINE
+            ? [
+                bpflabTracer(
+                  "bpflab `locks --hist`, before (BENCH_BASELINE objects)",
+                  [baseline(registry.locks!, BASELINE, { histogram: true })],
+                  cg.path,
+                  (c) => histSeen(c.frames["locks_hist"]),
+                ),
+              ]
+            : []),
           tool(
             "bpftrace contention hist()",
             "/usr/bin/bpftrace",
@@ -448,22 +557,17 @@ async function main(): Promise<void> {
       },
     ];
     const agreement: { workload: string; tracer: string; seen: Seen | undefined }[] = [];
-    for (const w of specs) {
-      if (!wanted(w.key)) continue;
-      const tracers = await w.tracers();
-      rows.push(...(await measure(cg, bin, w.label, w.args, tracers, w.wall, w.ops)));
-      // one more run with bpflab and its peers attached together: the same events, so the counts must agree
-      const both = tracers.filter((t) => !t.name.startsWith("empty"));
-      for (const t of both) await t.start();
-      await runIn(cg, bin, w.args, w.wall);
-      for (const t of both) agreement.push({ workload: w.label, tracer: t.name, seen: await t.stop() });
-    }
-    const peer = {
+    const peer: Record<string, string> = {
       getppid: "syscount -L",
       "pipe ping-pong": "runqlat",
       "4 KiB O_DIRECT reads": "biolatency",
       "mmap_lock contention": "bpftrace contention hist()",
     };
+    for (const w of specs) {
+      if (!wanted(w.key)) continue;
+      const tracers = await w.tracers();
+      rows.push(...(await measure(cg, bin, w.label, w.args, tracers, w.wall, w.ops, peer[w.label]!, agreement)));
+    }
     const unit = {
       getppid: "CPU ns per call",
       "pipe ping-pong": "CPU ns per round trip",
@@ -474,10 +578,13 @@ async function main(): Promise<void> {
     process.stdout.write(
       "\nratio to peer = added ns of this tracer / added ns of the peer in this run (median of rounds); probe" +
         " ns/op = run time of the tracer's BPF programs per operation (bpf_stats; leaves out the tracepoint's" +
-        " dispatch); events counted and p50/p99 (upper bound of the bucket holding them) are from the median round\n",
+        " dispatch); probe ns/event = the same over the events the tracer counted in that round (median of rounds);" +
+        " together = the rounds' run with bpflab and its peers attached at once, on the very same events (the ratio" +
+        " is taken per round, then the median); events counted and p50/p99 (upper bound of the bucket holding them)" +
+        " are from the median round\n",
     );
     process.stdout.write(
-      "\nagreement: one more run per workload with bpflab and its peers attached together\n\n" +
+      "\nagreement: the last round's run with bpflab and its peers attached together\n\n" +
         "| workload | tracer | events counted | p50 | p99 |\n|---|---|---:|---:|---:|\n" +
         agreement
           .map(
