@@ -5,7 +5,7 @@
 #include "bpflab.h"
 
 #define LOCKS_MAX_ENTRIES 16384 /* (thread, lock type) rows over two live epochs; a full map counts as lost */
-#define LOCKS_MAX_HISTS   4096  /* histograms (624 bytes each, allocated when first used): at most 2.5 MiB */
+#define LOCKS_MAX_HISTS   16384 /* with histograms, the rows (656 bytes, allocated when first used): 10 MiB at most */
 #define LOCKS_MAX_DEPTH   4     /* contentions in progress per thread (a spinlock inside a mutex's wait, ...) */
 
 /* The lock:contention_begin flags (include/trace/events/lock.h). */
@@ -39,12 +39,18 @@ struct locks_val {
 	char  pcomm[BPFLAB_COMM_LEN];
 };                          /* 72 bytes */
 
+/* With histograms, the row of one (thread, lock type) per interval: locks_val's fields, in its order, then the
+ * wait buckets, so that a wait updates one map element, not two; both frames (locks, locks_hist) read it. */
 struct locks_hist {
+	__u64 count;
+	__u64 failed;
+	__u64 total_ns;
+	__u64 max_ns;
 	__u64 cgroup_id;
 	char  comm[BPFLAB_COMM_LEN];
 	char  pcomm[BPFLAB_COMM_LEN];
 	__u32 slots[BPFLAB_HIST_SLOTS]; /* waits per latency bucket */
-};                          /* 624 bytes */
+};                          /* 656 bytes */
 
 /* The contentions a thread is in (task storage), innermost last. */
 struct locks_waits {

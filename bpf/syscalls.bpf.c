@@ -24,6 +24,7 @@ struct {
 	__type(value, struct inflight);
 } inflight SEC(".maps");
 
+/* The rows without histograms (with them, `hists` holds them and user space shrinks this map to one entry). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, SYSCALLS_MAX_ENTRIES);
@@ -33,7 +34,8 @@ struct {
 
 /* ---- latency histograms (option histogram: the syscalls_hist frame) ---- */
 
-/* Allocated as keys appear (NO_PREALLOC): a capture without histograms pays no memory for them. */
+/* With histograms, the rows (counts and buckets) live here instead of in `counts`. Allocated as keys appear
+ * (NO_PREALLOC): a capture without histograms pays no memory for them. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
@@ -42,23 +44,29 @@ struct {
 	__type(value, struct syscalls_hist);
 } hists SEC(".maps");
 
-/* Counts a call of `lat` ns in the histogram of `key` (the caller's thread and syscall). */
-static __always_inline void count_in_hist(const struct syscalls_key *key, __u64 lat)
+/* count_call() updates a histogram row through struct syscalls_val: its head must be syscalls_val's fields. */
+_Static_assert(__builtin_offsetof(struct syscalls_hist, max_ns) == __builtin_offsetof(struct syscalls_val, max_ns) &&
+		       __builtin_offsetof(struct syscalls_hist, pcomm) == __builtin_offsetof(struct syscalls_val, pcomm) &&
+		       __builtin_offsetof(struct syscalls_hist, slots) == sizeof(struct syscalls_val),
+	       "struct syscalls_hist must begin with the fields of struct syscalls_val");
+
+/* The histogram row of `key` (the caller's thread and syscall), made on its first call in the interval. */
+static __always_inline struct syscalls_hist *hist_row(const struct syscalls_key *key)
 {
 	struct syscalls_hist *h = bpf_map_lookup_elem(&hists, key);
 
 	if (!h) {
-		/* 624 bytes: too big for the stack, so the first call of a key inserts zeroes and then fills in */
+		/* 656 bytes: too big for the stack, so the first call of a key inserts zeroes and then fills in */
 		static const struct syscalls_hist zero = {};
 
 		h = insert_row(&hists, key, &zero, key->pid);
 		if (!h)
-			return;
+			return NULL;
 		h->cgroup_id = bpf_get_current_cgroup_id();
 		bpf_get_current_comm(h->comm, sizeof(h->comm));
 		READ_PROCESS_NAME(&h->pcomm, bpf_get_current_task_btf());
 	}
-	hist_add(h->slots, lat, false);
+	return h;
 }
 
 /* ---- end of latency histograms ---- */
@@ -74,14 +82,38 @@ static __always_inline long regs_syscall_nr(struct pt_regs *regs)
 #endif
 }
 
+/* execve and execveat: where a process takes a new name, which the name filter may not want. */
+static __always_inline bool is_exec(__u32 nr)
+{
+#if defined(__TARGET_ARCH_x86)
+	return nr == 59 || nr == 322;
+#elif defined(__TARGET_ARCH_arm64)
+	return nr == 221 || nr == 281;
+#endif
+}
+
+/* Counts one call in a row: a syscalls_val, or the head of a syscalls_hist. */
+static __always_inline void count_call(struct syscalls_val *v, long ret, __u64 lat)
+{
+	/* Plain adds: a key belongs to one thread, which runs on one CPU at a time. */
+	v->count++;
+	if (ret < 0 && ret >= -4095)
+		v->errors++;
+	v->total_ns += lat;
+	if (lat > v->max_ns)
+		v->max_ns = lat;
+}
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
+	/* the task's ids are plain BTF loads from it: one helper call for both */
+	struct task_struct *t = bpf_get_current_task_btf();
 	struct inflight *f;
 
-	if (!tgid_wanted(bpf_get_current_pid_tgid() >> 32))
+	if (!tgid_wanted(t->tgid))
 		return 0;
-	f = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	f = bpf_task_storage_get(&inflight, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!f)
 		return 0;
 	f->nr = id;
@@ -92,29 +124,41 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct task_struct *t = bpf_get_current_task_btf();
 	struct syscalls_key key;
 	struct syscalls_val *v;
 	__u64 lat = 0;
 
-	key.pid = pid_tgid >> 32;
-	if (!tgid_wanted(key.pid))
-		return 0;
+	key.pid = t->tgid;
 	if (cfg.latency) {
-		struct inflight *f = bpf_task_storage_get(&inflight, bpf_get_current_task_btf(), 0, 0);
+		struct inflight *f = bpf_task_storage_get(&inflight, t, 0, 0);
 
-		/* no start: the call began before the capture (or it is a restarted call); skip it */
+		/* no start: the call began before the capture (or it is a restarted call), or in a process the filter
+		 * does not want (sys_enter asked it, so a timed call needs no second lookup here); skip it */
 		if (!f || !f->ts)
 			return 0;
 		lat = bpf_ktime_get_ns() - f->ts;
 		key.nr = f->nr;
 		f->ts = 0;
+		if (is_exec(key.nr) && !tgid_wanted(key.pid))
+			return 0;
 	} else {
+		if (!tgid_wanted(key.pid))
+			return 0;
 		key.nr = regs_syscall_nr(regs);
 	}
-	key.tid = (__u32)pid_tgid;
+	key.tid = t->pid;
 	key.epoch = current_epoch();
 
+	if (cfg.histogram) {
+		struct syscalls_hist *h = hist_row(&key);
+
+		if (!h)
+			return 0;
+		count_call((struct syscalls_val *)h, ret, lat);
+		hist_add(h->slots, lat, false);
+		return 0;
+	}
 	v = bpf_map_lookup_elem(&counts, &key);
 	if (!v) {
 		struct syscalls_val init = {};
@@ -126,15 +170,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 		if (!v)
 			return 0;
 	}
-	/* Plain adds: a key belongs to one thread, which runs on one CPU at a time. */
-	v->count++;
-	if (ret < 0 && ret >= -4095)
-		v->errors++;
-	v->total_ns += lat;
-	if (lat > v->max_ns)
-		v->max_ns = lat;
-	if (cfg.histogram)
-		count_in_hist(&key, lat);
+	count_call(v, ret, lat);
 	return 0;
 }
 

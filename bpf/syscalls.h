@@ -5,7 +5,7 @@
 #include "bpflab.h"
 
 #define SYSCALLS_MAX_ENTRIES 65536 /* (tid, syscall) pairs over two live epochs; a full map counts as lost */
-#define SYSCALLS_MAX_HISTS   16384 /* histograms (624 bytes each, allocated when first used): at most 10 MiB */
+#define SYSCALLS_MAX_HISTS   65536 /* with histograms, the rows (656 bytes, allocated when first used): 40 MiB at most */
 
 struct syscalls_cfg {
 	struct bpflab_filter_cfg filter;
@@ -32,12 +32,18 @@ struct syscalls_val {
 	char  pcomm[BPFLAB_COMM_LEN]; /* the thread-group leader's comm */
 };                          /* 72 bytes */
 
-/* The latency histogram of one (tid, syscall) per interval, keyed by struct syscalls_key (hist.bpf.h buckets). */
+/* With histograms, the row of one (tid, syscall) per interval, keyed by struct syscalls_key: syscalls_val's
+ * fields, in its order, then the latency buckets (hist.bpf.h). A call then updates one map element, not two,
+ * and both frames (syscalls, syscalls_hist) read this map. */
 struct syscalls_hist {
+	__u64 count;
+	__u64 errors;
+	__u64 total_ns;
+	__u64 max_ns;
 	__u64 cgroup_id;
 	char  comm[BPFLAB_COMM_LEN];
 	char  pcomm[BPFLAB_COMM_LEN];
 	__u32 slots[BPFLAB_HIST_SLOTS]; /* calls per latency bucket */
-};                          /* 624 bytes */
+};                          /* 656 bytes */
 
 #endif /* SYSCALLS_H */

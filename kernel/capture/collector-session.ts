@@ -5,7 +5,7 @@ import { join } from "node:path";
 import type { Frame } from "../frame/frame.js";
 import { FrameBuilder } from "../frame/frame-builder.js";
 import { BpfObject } from "../loader/bpf-object.js";
-import type { BpfMap } from "../loader/bpf-map.js";
+import type { BpfMap, MapEntries } from "../loader/bpf-map.js";
 import { Btf } from "../loader/btf.js";
 import { libbpf } from "../loader/libbpf.js";
 import { RingReader } from "../loader/ring-reader.js";
@@ -47,6 +47,8 @@ interface FramePart {
   decoder: FrameDecoder;
   builder: FrameBuilder;
   data?: BpfMap;
+  /** The map `data` is (frames may share one). */
+  dataName?: string;
   reader?: RingReader;
   ctx?: DecodeContext;
   /** Event frames (per-CPU rings, batch-decoded): set up at attach. */
@@ -152,6 +154,12 @@ export class CollectorSession {
       if (typeof entries === "number" && entries > 0) {
         for (const f of plan.frames) if (f.source.kind === "aggregate") obj.map(f.source.map).setMaxEntries(entries);
       }
+      // a frame whose rows these options moved to another map leaves its own unused: no need to preallocate it
+      for (const f of collector.frames) {
+        const moved = f.sourceFor?.(opts);
+        if (moved && f.source.kind === "aggregate" && moved.map !== f.source.map)
+          obj.map(f.source.map).setMaxEntries(1);
+      }
       for (const f of plan.frames) {
         // one slot per possible CPU in each event frame's ring array
         if (f.source.kind === "stream" && f.source.perCpu) obj.map(f.source.ring).setMaxEntries(possibleCpus());
@@ -160,8 +168,10 @@ export class CollectorSession {
       const parts = plan.frames.map((f, i): FramePart => {
         const decoder = decoders[i]!;
         const part: FramePart = { name: f.name, decoder, builder: new FrameBuilder(f.schema, 4096) };
-        if (f.source.kind === "aggregate") part.data = obj.map(f.source.map);
-        else if (f.source.kind === "snapshot") {
+        if (f.source.kind === "aggregate") {
+          part.data = obj.map(f.source.map);
+          part.dataName = f.source.map;
+        } else if (f.source.kind === "snapshot") {
           const src = f.source;
           const def = btf.mapDefs().find((m) => m.name === src.map)!;
           part.snapshot = {
@@ -276,15 +286,22 @@ export class CollectorSession {
   drainEpochs(epoch: number, clock: EpochClock, all: boolean): void {
     this.runtime?.beforeDrain?.(epoch, all);
     for (const p of this.parts) if (p.snapshot) this.drainSnapshot(p, p.snapshot, epoch, clock, all);
+    // frames reading one map (a main frame and its histogram) decode one read of it, and its keys go once
+    const reads = new Map<string, { entries: MapEntries; del: Buffer; ndel: number }>();
     for (const p of this.parts) {
-      if (!p.data) continue;
+      if (!p.data || !p.dataName) continue;
       const d = p.decoder;
-      const { keys, values, count } = p.data.readAll();
+      let read = reads.get(p.dataName);
+      const first = !read;
+      if (!read) {
+        const entries = p.data.readAll();
+        read = { entries, del: all ? Buffer.alloc(0) : Buffer.alloc(entries.count * d.keySize), ndel: 0 };
+        reads.set(p.dataName, read);
+      }
+      const { keys, values, count } = read.entries;
       const kv = new DataView(keys.buffer, keys.byteOffset, keys.length);
       const vv = new DataView(values.buffer, values.byteOffset, values.length);
       const ctx = this.decodeContext(clock);
-      const del = all ? Buffer.alloc(0) : Buffer.alloc(count * d.keySize);
-      let ndel = 0;
       for (let i = 0; i < count; i++) {
         const ko = i * d.keySize;
         const e = kv.getUint32(ko + d.epochOffset, true);
@@ -293,10 +310,11 @@ export class CollectorSession {
         ctx.intervalWallUs = stamp.wallUs;
         ctx.intervalRelS = Number(stamp.mono - clock.t0.mono) / 1e9;
         d.decodeEntry(kv, ko, vv, i * d.valueSize, p.builder, ctx);
-        if (!all) keys.copy(del, ndel++ * d.keySize, ko, ko + d.keySize);
+        if (!all && first) keys.copy(read.del, read.ndel++ * d.keySize, ko, ko + d.keySize);
       }
-      if (ndel > 0) p.data.deleteKeys(del, ndel);
     }
+    for (const [name, r] of reads)
+      if (r.ndel > 0) this.parts.find((p) => p.dataName === name)!.data!.deleteKeys(r.del, r.ndel);
     this.runtime?.afterDrain?.(epoch, all);
   }
 

@@ -2,7 +2,7 @@
 // wait); pairs with bpf/locks.{bpf.c,h}.
 
 import { histogramFrame, histogramOption } from "./histogram.js";
-import { ColumnDecl, defineCollector } from "./schema.js";
+import { AggregateSourceDecl, ColumnDecl, defineCollector } from "./schema.js";
 import { THREAD_KEY_IDENTITY } from "./identity-decls.js";
 
 /** The lock:contention_begin flags (LCB_F_* in include/trace/events/lock.h). */
@@ -35,6 +35,9 @@ const keyColumns: Record<string, ColumnDecl> = {
   lock_flags: { from: "key.flags", type: "u32", description: "the contention's LCB_F_* flags" },
 };
 
+/** The map of the rows with histograms: locks_val's fields and the buckets. */
+const histSource: AggregateSourceDecl = { kind: "aggregate", map: "hists", key: "locks_key", value: "locks_hist" };
+
 /**
  * One row per thread and lock type per interval in which the thread waited for a contended kernel lock (an
  * uncontended lock is taken without a trace). User-space contention shows as futex time in `syscalls`.
@@ -52,6 +55,8 @@ export const locks = defineCollector({
     {
       name: "locks",
       source: { kind: "aggregate", map: "counts", key: "locks_key", value: "locks_val" },
+      // with histograms, a wait updates one row holding its counts and buckets (bpf/locks.h)
+      sourceFor: (o) => (o.histogram ? histSource : undefined),
       identity: THREAD_KEY_IDENTITY,
       columns: {
         ...keyColumns,
@@ -97,7 +102,7 @@ export const locks = defineCollector({
     },
     histogramFrame({
       name: "locks_hist",
-      source: { kind: "aggregate", map: "hists", key: "locks_key", value: "locks_hist" },
+      source: histSource,
       identity: THREAD_KEY_IDENTITY,
       keys: keyColumns,
       counts: "waits",

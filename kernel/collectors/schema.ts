@@ -135,6 +135,12 @@ export interface FrameDecl<O = Record<string, unknown>> {
   /** Frame (and Parquet file) name: the collector's name for its main frame, `<name>_<what>` for others. */
   name: string;
   source: AggregateSourceDecl | StreamSourceDecl | SnapshotSourceDecl;
+  /**
+   * The map the frame reads under options that move its rows into another map, with the same key and the same
+   * value fields at its head (syscalls with `histogram`: counts and buckets in one element, so that an event
+   * updates one map, not two). Several frames may read one map; `source`'s map is then left unused.
+   */
+  sourceFor?(opts: O): AggregateSourceDecl | undefined;
   /** Where pid, tid, comm, process and cgroup_id come from; a frame without (a cell's map) has ts and t_s only. */
   identity?: IdentityDecl;
   /** Without identity: the field holding a record's own time (CLOCK_MONOTONIC ns); else the time of the read. */
@@ -291,7 +297,13 @@ export function defineCollector<D extends OptionDecls = Record<string, never>>(
       d.check?.(o);
       return o;
     },
-    framesFor: (opts: O) => frames.filter((f) => !f.enabled || f.enabled(opts)),
+    framesFor: (opts: O) =>
+      frames
+        .filter((f) => !f.enabled || f.enabled(opts))
+        .map((f) => {
+          const source = f.sourceFor?.(opts);
+          return source ? { ...f, source } : f;
+        }),
     config: (opts: O) => d.config?.(opts) ?? {},
     disabledPrograms: (opts: O) => [
       ...(d.disabledPrograms?.(opts) ?? []),

@@ -4,7 +4,7 @@ import { OptionError } from "../errors.js";
 import { histogramFrame, histogramOption } from "./histogram.js";
 import { checkRingKb, eventOptions, eventSyscallsOption } from "./event-options.js";
 import { option } from "./options.js";
-import { ColumnDecl, defineCollector } from "./schema.js";
+import { AggregateSourceDecl, ColumnDecl, defineCollector } from "./schema.js";
 import { syscallName } from "./syscall-name.js";
 import { fillSyscallSet, syscallEventsFrame } from "./syscall-events.js";
 import { THREAD_KEY_IDENTITY } from "./identity-decls.js";
@@ -23,6 +23,14 @@ const keyColumns: Record<string, ColumnDecl> = {
     description: "syscall name on the traced architecture",
   },
   nr: { from: "key.nr", type: "u32", description: "syscall number" },
+};
+
+/** The map of the rows with histograms: syscalls_val's fields and the buckets. */
+const histSource: AggregateSourceDecl = {
+  kind: "aggregate",
+  map: "hists",
+  key: "syscalls_key",
+  value: "syscalls_hist",
 };
 
 /**
@@ -59,6 +67,8 @@ export const syscalls = defineCollector({
     {
       name: "syscalls",
       source: { kind: "aggregate", map: "counts", key: "syscalls_key", value: "syscalls_val" },
+      // with histograms, a call updates one row holding its counts and buckets (bpf/syscalls.h)
+      sourceFor: (o) => (o.histogram ? histSource : undefined),
       identity: THREAD_KEY_IDENTITY,
       columns: {
         ...keyColumns,
@@ -138,7 +148,7 @@ export const syscalls = defineCollector({
     },
     histogramFrame({
       name: "syscalls_hist",
-      source: { kind: "aggregate", map: "hists", key: "syscalls_key", value: "syscalls_hist" },
+      source: histSource,
       identity: THREAD_KEY_IDENTITY,
       keys: keyColumns,
       counts: "calls",

@@ -29,6 +29,23 @@ describe.each(all.map((c) => [c.name, c] as const))("collector %s", (_name, c) =
     }
   });
 
+  // options may move a frame's rows into another map (syscalls --hist: counts and buckets in one element)
+  const histOpts = c.options.some((o) => o.name === "histogram")
+    ? c.resolveOptions(c.name === "ufunc" ? { histogram: true, functions: ["/bin/sh:main"] } : { histogram: true })
+    : undefined;
+  const moved = histOpts
+    ? c.framesFor(histOpts).filter((f) => c.frames.find((d) => d.name === f.name)?.source !== f.source)
+    : [];
+  it.each(moved.map((f) => [f.name, f] as const))(
+    "frame %s compiles against the map --hist moves it to",
+    (_f, frame) => {
+      const d = compileFrameDecoder(frame, btf, c.object);
+      const src = frame.source as { map: string };
+      const def = btf.mapDefs().find((m) => m.name === src.map)!;
+      expect(d.kind === "aggregate" && [d.keySize, d.valueSize]).toEqual([def.keySize, def.valueSize]);
+    },
+  );
+
   it("its config, with default options, sets every field of its cfg struct", () => {
     const opts = c.name === "ufunc" ? c.resolveOptions({ functions: ["/bin/sh:main"] }) : c.resolveOptions({});
     const cfgVar = btf.datasec(".rodata").find((v) => v.name === "cfg")!;
