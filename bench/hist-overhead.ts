@@ -10,7 +10,8 @@
 // and their probe times compare exactly.
 // Run as root: `npx tsx bench/hist-overhead.ts` (BENCH_ROUNDS, BENCH_ONLY=syscalls,sched,disk,locks; BENCH_PROGS=1
 // adds each tracer's run time and runs per operation program by program, to see where its probe time goes;
-// BENCH_BASELINE=<dir> adds syscalls and locks built from other sources, their .bpf.o files in <dir>, beside).
+// BENCH_BASELINE=<dir>[,<dir>...] adds syscalls and locks built from other sources, their .bpf.o files in each
+// <dir>, beside).
 //
 // Each configuration runs the workload ROUNDS times, interleaved with bare runs, and keeps the median.
 
@@ -31,7 +32,8 @@ import { makeCgroup2, TestCgroup } from "../test/helpers/cgroups.js";
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const ONLY = (process.env.BENCH_ONLY ?? "").split(",").filter(Boolean);
 const PER_PROG = process.env.BENCH_PROGS === "1";
-const BASELINE = process.env.BENCH_BASELINE;
+/** Object directories of other builds, measured beside this one's syscalls and locks. */
+const BASELINES = (process.env.BENCH_BASELINE ?? "").split(",").filter(Boolean);
 const GETPPID_NR = 110; // x86_64
 
 /** What a tracer saw of one workload run: events counted and the p50/p99 bucket bounds (ns), when it has them. */
@@ -131,7 +133,7 @@ function bpflabTracer(
 }
 
 /**
- * `c` with `opts` on an object built from older sources (BENCH_BASELINE=<dir of .bpf.o>), its frames read from
+ * `c` with `opts` on an object built from other sources (a BENCH_BASELINE directory of .bpf.o), its frames read from
  * the maps they were declared with: the code before a change, beside the code after it in the same run.
  */
 function baseline(c: Collector, dir: string, opts: Record<string, unknown>): Collector {
@@ -453,16 +455,14 @@ async function main(): Promise<void> {
         ops: N.getppid,
         tracers: async () => [
           bpflabTracer("bpflab `syscalls --hist`", { syscalls: { histogram: true } }, cg.path, getppidSeen),
-          ...(BASELINE
-            ? [
-                bpflabTracer(
-                  "bpflab `syscalls --hist`, before (BENCH_BASELINE objects)",
-                  [baseline(registry.syscalls!, BASELINE, { histogram: true })],
-                  cg.path,
-                  getppidSeen,
-                ),
-              ]
-            : []),
+          ...BASELINES.map((dir, i) =>
+            bpflabTracer(
+              `bpflab \`syscalls --hist\`, build ${i + 1} of BENCH_BASELINE`,
+              [baseline(registry.syscalls!, dir, { histogram: true })],
+              cg.path,
+              getppidSeen,
+            ),
+          ),
           tool("syscount -L", "/usr/sbin/syscount", ["-L", "-c", cgDir], /Tracing syscalls/, (out) => ({
             events: Number(/^getppid\s+(\d+)/m.exec(out)?.[1] ?? 0),
           })),
@@ -530,16 +530,14 @@ async function main(): Promise<void> {
           bpflabTracer("bpflab `locks --hist`", { locks: { histogram: true } }, cg.path, (c) =>
             histSeen(c.frames["locks_hist"]),
           ),
-          ...(BASELINE
-            ? [
-                bpflabTracer(
-                  "bpflab `locks --hist`, before (BENCH_BASELINE objects)",
-                  [baseline(registry.locks!, BASELINE, { histogram: true })],
-                  cg.path,
-                  (c) => histSeen(c.frames["locks_hist"]),
-                ),
-              ]
-            : []),
+          ...BASELINES.map((dir, i) =>
+            bpflabTracer(
+              `bpflab \`locks --hist\`, build ${i + 1} of BENCH_BASELINE`,
+              [baseline(registry.locks!, dir, { histogram: true })],
+              cg.path,
+              (c) => histSeen(c.frames["locks_hist"]),
+            ),
+          ),
           tool(
             "bpftrace contention hist()",
             "/usr/bin/bpftrace",

@@ -43,6 +43,27 @@ static __always_inline bool tgid_wanted(__u32 tgid)
 	return bpf_map_lookup_elem(&tracked, &tgid) != NULL;
 }
 
+/* filter_gen[0]: how many times the tracker took a process out of `tracked` (owned by tracker.bpf.c, its fd
+ * reused like tracked's). A program may remember per task that the filter wanted it at generation g, and skip
+ * the `tracked` lookup while the generation is still g: a process only leaves the set by a removal, which bumps
+ * it, and one that enters it is seen by the lookup that is made while it is not remembered. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} filter_gen SEC(".maps");
+
+/* The current generation plus one (0 never matches: what a fresh task storage holds). Read before the lookup
+ * whose answer is remembered under it. */
+static __always_inline __u64 filter_generation(void)
+{
+	__u32 zero = 0;
+	__u64 *g = bpf_map_lookup_elem(&filter_gen, &zero);
+
+	return g ? *g + 1 : 0;
+}
+
 static __always_inline __u32 current_epoch(void)
 {
 	__u32 zero = 0;

@@ -59,6 +59,7 @@ struct locks_waits {
 	__u32 flags[LOCKS_MAX_DEPTH];
 	__u32 depth;
 	__u32 pad;
-};                          /* 88 bytes */
+	__u64 wanted_gen;       /* filter_generation() when the filter last wanted the process (0: not known) */
+};                          /* 96 bytes */
 
 #endif /* LOCKS_H */

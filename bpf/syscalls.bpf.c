@@ -14,6 +14,7 @@ const volatile struct syscalls_cfg cfg = {};
 struct inflight {
 	__u64 ts;
 	__u64 nr;
+	__u64 wanted_gen; /* filter_generation() when the filter last wanted this thread's process (0: not known) */
 };
 
 /* Task-local storage instead of a tid-keyed hash: no hashing and no delete on the hot path. */
@@ -109,13 +110,26 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
 	/* the task's ids are plain BTF loads from it: one helper call for both */
 	struct task_struct *t = bpf_get_current_task_btf();
-	struct inflight *f;
+	struct inflight *f = bpf_task_storage_get(&inflight, t, 0, 0);
 
-	if (!tgid_wanted(t->tgid))
-		return 0;
-	f = bpf_task_storage_get(&inflight, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!f)
-		return 0;
+	if (filter_cfg.filter_tgid) {
+		/* the filter's answer is remembered per thread until the tracker takes a process out (filter_gen) */
+		__u64 gen = filter_generation();
+
+		if (!f || !gen || f->wanted_gen != gen) {
+			if (!tgid_wanted(t->tgid))
+				return 0;
+			if (!f)
+				f = bpf_task_storage_get(&inflight, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+			if (!f)
+				return 0;
+			f->wanted_gen = gen;
+		}
+	} else if (!f) {
+		f = bpf_task_storage_get(&inflight, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (!f)
+			return 0;
+	}
 	f->nr = id;
 	f->ts = bpf_ktime_get_ns();
 	return 0;

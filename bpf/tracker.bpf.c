@@ -74,6 +74,19 @@ static __always_inline bool comm_matches(struct task_struct *t)
 	return true;
 }
 
+/* Takes `tgid` out of `tracked` and tells the collectors' remembered answers (filter_gen) it happened. */
+static __always_inline void untrack(__u32 tgid)
+{
+	__u32 zero = 0;
+	__u64 *g;
+
+	if (bpf_map_delete_elem(&tracked, &tgid))
+		return; /* it was not in */
+	g = bpf_map_lookup_elem(&filter_gen, &zero);
+	if (g)
+		__sync_fetch_and_add(g, 1);
+}
+
 /* Stores what process `tgid` matches and puts it in or takes it out of `tracked` accordingly. */
 static __always_inline void set_state(__u32 tgid, __u64 born, __u32 mask)
 {
@@ -81,7 +94,7 @@ static __always_inline void set_state(__u32 tgid, __u64 born, __u32 mask)
 
 	if (!mask) {
 		bpf_map_delete_elem(&states, &tgid);
-		bpf_map_delete_elem(&tracked, &tgid);
+		untrack(tgid);
 		return;
 	}
 	if (bpf_map_update_elem(&states, &tgid, &s, BPF_ANY)) {
@@ -92,7 +105,7 @@ static __always_inline void set_state(__u32 tgid, __u64 born, __u32 mask)
 		if (bpf_map_update_elem(&tracked, &tgid, &born, BPF_ANY))
 			count_lost();
 	} else {
-		bpf_map_delete_elem(&tracked, &tgid);
+		untrack(tgid);
 	}
 }
 
@@ -175,7 +188,7 @@ int BPF_PROG(tracker_free, struct task_struct *p)
 	s = bpf_map_lookup_elem(&states, &tgid);
 	if (s && (s->start_time == 0 || s->start_time == p->start_time)) {
 		bpf_map_delete_elem(&states, &tgid);
-		bpf_map_delete_elem(&tracked, &tgid);
+		untrack(tgid);
 	}
 	return 0;
 }

@@ -27,13 +27,21 @@ import { CgroupTree, fillCgroupColumns } from "./cgroup-tree.js";
  * (the pid filter, owned by the tracker), `ctl` (the current epoch, owned by the first object loaded) and,
  * per object, `lost` (records the kernel could not store) and `lost_pids` (the same per process).
  */
-export const SHARED_MAPS = { tracked: "tracked", ctl: "ctl", lost: "lost", lostPids: "lost_pids" } as const;
+export const SHARED_MAPS = {
+  tracked: "tracked",
+  filterGen: "filter_gen",
+  ctl: "ctl",
+  lost: "lost",
+  lostPids: "lost_pids",
+} as const;
 
 export interface SessionEnv {
   filter: FilterConfig;
   btfPath?: string;
   /** The tracker's map when filtering by pid, reused by this object. */
   tracked?: BpfMap;
+  /** The tracker's count of processes it took out of `tracked`, reused with it. */
+  filterGen?: BpfMap;
   maxTracked: number;
   /** The capture's control map once a first object has it, reused by this object. */
   ctl?: BpfMap;
@@ -145,6 +153,9 @@ export class CollectorSession {
       if (env.tracked) {
         tracked.setMaxEntries(env.maxTracked); // reuse needs the same definition as the tracker's
         tracked.reuseFd(env.tracked.fd);
+        // (an object built before filter_gen existed has none, and asks `tracked` at every event)
+        if (env.filterGen && btf.mapDefs().some((m) => m.name === SHARED_MAPS.filterGen))
+          obj.map(SHARED_MAPS.filterGen).reuseFd(env.filterGen.fd);
       } else {
         tracked.setMaxEntries(1); // unused without a pid filter: no need to preallocate 8192 entries
       }

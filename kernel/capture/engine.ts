@@ -85,7 +85,7 @@ export async function capture(options: CaptureOptions): Promise<Capture> {
         filter,
         maxTracked: plan.maxTracked,
         ...(plan.btfPath ? { btfPath: plan.btfPath } : {}),
-        ...(tracker ? { tracked: tracker.tracked } : {}),
+        ...(tracker ? { tracked: tracker.tracked, filterGen: tracker.filterGen } : {}),
         ...(ctl ? { ctl } : {}),
         cgroups,
       });

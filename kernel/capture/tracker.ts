@@ -67,6 +67,8 @@ function commOfPid(pid: number): string | undefined {
 export class PidTracker {
   readonly obj: BpfObject;
   readonly tracked: BpfMap;
+  /** Bumped at each removal from `tracked`: collectors remember the filter's answer until it moves. */
+  readonly filterGen: BpfMap;
   readonly ctl: BpfMap;
   private readonly states: BpfMap;
   private readonly lostMap: BpfMap;
@@ -84,6 +86,7 @@ export class PidTracker {
     this.stateSize = st.size;
     this.maskOffset = mask.offset;
     this.tracked = obj.map("tracked");
+    this.filterGen = obj.map("filter_gen");
     this.states = obj.map("states");
     this.ctl = obj.map("ctl");
     this.lostMap = obj.map("lost", { perCpu: true });
