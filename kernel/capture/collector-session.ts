@@ -21,6 +21,7 @@ import { perCpuFolder, PerCpuFolder } from "../collectors/per-cpu-values.js";
 import { EpochClock, now } from "./epoch-clock.js";
 import type { CollectorPlan } from "./plan.js";
 import { CgroupTree, fillCgroupColumns } from "./cgroup-tree.js";
+import { columnPool } from "../loader/column-pool.js";
 
 /**
  * The maps every collector object shares with the others of its capture (see bpf/bpflab.bpf.h): `tracked`
@@ -227,7 +228,9 @@ export class CollectorSession {
         const ev = p.events;
         ev.decoder = compileBatchDecoder(frame, this.btf, collector.object, clock.t0, opts);
         ev.rings = new PerCpuRings(ev.outer, ev.ringBytes, ev.decoder.recordSize);
-        ev.builder = new EventBuilder(frame.schema);
+        ev.builder = new EventBuilder(frame.schema, undefined, columnPool());
+        // read at each call: the tree is the session's for its life
+        ev.builder.resolveCgroup = (id) => this.cgroups?.resolve(id);
         ev.t0 = clock.t0.mono;
         continue;
       }
@@ -359,13 +362,11 @@ export class CollectorSession {
     const out: Record<string, Frame> = {};
     for (const p of this.parts) {
       const raw = p.events?.builder ? p.events.builder.take(p.name) : p.builder.take(p.name);
-      // an event frame decoded by the JS drain fills them in JS too (what a machine without kernel/native runs)
-      const f = fillCgroupColumns(
-        raw,
-        this.cgroups,
-        p.events?.builder !== undefined,
-        p.events?.decoder?.drainPath !== "js",
-      );
+      // the native drain filled an event frame's cgroup columns as it decoded; the JS drain's are filled here, in
+      // JS too (what a machine without kernel/native runs)
+      const f = p.events?.decoder?.fillsCgroups
+        ? raw
+        : fillCgroupColumns(raw, this.cgroups, p.events?.builder !== undefined, p.events?.decoder?.drainPath !== "js");
       this.rowTotals.set(p.name, this.rowTotals.get(p.name)! + f.length);
       out[p.name] = f;
     }

@@ -33,6 +33,11 @@ export interface BatchDecoder {
   /** The loop decodeMerged runs. */
   readonly drainPath: "native" | "js";
   /**
+   * decodeMerged fills the cgroup, container and unit columns too (the native loop, through the builder's
+   * resolveCgroup); otherwise they are left for fillCgroupColumns at take().
+   */
+  readonly fillsCgroups: boolean;
+  /**
    * Decodes `run` into rows of `out` already reserved: record i into row `rows[i]`, or `first + i` without
    * `rows`.
    */
@@ -140,7 +145,10 @@ export function compileBatchDecoder(
 
   const { decodeRun, decodeMerged } = generate(tf.offset / 4, cells, t0, rec.size);
   const lib = path === "js" ? undefined : nativeEvents();
-  const native = lib && nativeMerged(lib, cells, t0, tf.offset, rec.size);
+  // the cgroup columns (schema.ts' cgroupColumns) follow the declared ones in every frame with identity
+  const idCell = cells.find((c) => c.col === 6);
+  const cgroup = idCell?.kind === "u64" ? { off: idCell.word * 4, col } : undefined;
+  const native = lib && nativeMerged(lib, cells, t0, tf.offset, rec.size, cgroup);
   if (path === "native" && !native) {
     fail(lib ? "the native drain cannot decode this frame's cells" : "the native event drain is not built");
   }
@@ -150,6 +158,7 @@ export function compileBatchDecoder(
     recordSize: rec.size,
     timeOffset: tf.offset,
     drainPath: native ? "native" : "js",
+    fillsCgroups: !!native && !!cgroup,
     decode(run, out, first, rows) {
       decodeRun(run.words, run.bytes, run.start, run.stride, run.count, out, first, rows ?? null);
     },

@@ -27,7 +27,8 @@ const A = {
   pendingCell: 14,
   missKey: 15,
   cols: 23,
-  rings: 55,
+  pendCodes: 55,
+  rings: 58,
 } as const;
 const MAX_KEY = 64,
   MAX_COLS = 32,
@@ -35,7 +36,9 @@ const MAX_KEY = 64,
   RING_SLOTS = 4,
   CELL_SLOTS = 11;
 const C = { kind: 0, off: 1, size: 2, signed: 3, dst: 4, col: 5, table: 6, cap: 7, used: 8, bigV: 9, bigCode: 10 };
-const KIND = { num: 0, u64: 1, chars: 2, mapped: 3 } as const;
+const KIND = { num: 0, u64: 1, chars: 2, mapped: 3, cgroup: 4 } as const;
+/** Bytes of a slot of a cgroup cell's id table: id + 1 (0: empty), three u32 codes, pad. */
+const ID_SLOT = 24;
 const DST = { U8: 0, U32: 1, I32: 2, F64: 3 } as const;
 /** Mapped values 0 .. MAP_SMALL - 1 have a slot in the cell's code table (as mappedCodes() memoises). */
 const MAP_SMALL = 4096;
@@ -54,9 +57,28 @@ export interface NativeMerged {
   decodeMerged(cursors: RingCursor[], mask: number, out: EventBuilder, first: number, limitNs: number): number;
 }
 
+/** Where the cgroup columns come from: the byte offset of the record's 64-bit cgroup id, and the first of the
+ * three code columns (cgroup, container, unit) it fills. */
+export interface CgroupCell {
+  off: number;
+  col: number;
+}
+
+/** The cgroup cell's id table and what it holds codes of: the builder's dictionaries and take() generation. */
+interface CgroupState {
+  cell: number;
+  col: number;
+  table: ArrayBuffer;
+  of?: Dictionary;
+  generation: number;
+}
+
 /**
  * The native drain of these cells, or undefined for a cell the C loop does not decode (a char array over
- * MAX_KEY bytes, a 64-bit integer into a 32-bit column): such a frame keeps the JS drain.
+ * MAX_KEY bytes, a 64-bit integer into a 32-bit column): such a frame keeps the JS drain. With `cgroup`, the loop
+ * also fills the cgroup, container and unit columns (what fillCgroupColumns does at take() for the JS drain):
+ * each id's codes resolved through the builder's resolveCgroup where the id is first met after a take(), so a
+ * frame's rows resolve as fillCgroupColumns' would.
  */
 export function nativeMerged(
   lib: NativeEvents,
@@ -64,9 +86,12 @@ export function nativeMerged(
   t0: TimeOrigin,
   timeOffset: number,
   recordSize: number,
+  cgroup?: CgroupCell,
 ): NativeMerged | undefined {
-  if (cells.length > MAX_COLS || cells.some((c) => c.col >= MAX_COLS)) return undefined;
-  const cellBuf = new ArrayBuffer(cells.length * CELL_SLOTS * 8);
+  if (cells.length + 1 > MAX_COLS || cells.some((c) => c.col >= MAX_COLS)) return undefined;
+  if (cgroup && cgroup.col + 2 >= MAX_COLS) return undefined;
+  const nCells = cells.length + (cgroup ? 1 : 0);
+  const cellBuf = new ArrayBuffer(nCells * CELL_SLOTS * 8);
   const ci = new BigInt64Array(cellBuf);
   const strings: StringState[] = [];
   for (let i = 0; i < cells.length; i++) {
@@ -96,6 +121,27 @@ export function nativeMerged(
       strings.push({ cell: i, table: new ArrayBuffer(0), name: c.name });
     }
   }
+  let cg: CgroupState | undefined;
+  if (cgroup) {
+    const s = cells.length * CELL_SLOTS;
+    ci[s + C.kind] = BigInt(KIND.cgroup);
+    ci[s + C.off] = BigInt(cgroup.off);
+    ci[s + C.col] = BigInt(cgroup.col);
+    ci[s + C.bigCode] = -1n;
+    cg = { cell: cells.length, col: cgroup.col, table: new ArrayBuffer(0), generation: -1 };
+  }
+  /** The id table, empty: for another builder, and after each take() (a frame's ids resolve anew, as the JS
+   * drain's take() resolves them; an id unknown at one take may be known at the next). */
+  const resetIds = (st: CgroupState, out: EventBuilder) => {
+    const s = st.cell * CELL_SLOTS,
+      cap = 64;
+    st.of = out.dicts[st.col];
+    st.generation = out.generation;
+    st.table = new ArrayBuffer(cap * ID_SLOT);
+    ci[s + C.cap] = BigInt(cap);
+    ci[s + C.used] = 0n;
+    ci[s + C.table] = lib.address(st.table);
+  };
   const slotBytes = (len: number) => ((len + 7) & ~7) + 8;
   /** A string cell's table, empty (for a dictionary it has no codes of yet). */
   const reset = (st: StringState, dict: Dictionary) => {
@@ -117,7 +163,7 @@ export function nativeMerged(
   const ai = new BigInt64Array(args),
     af = new Float64Array(args),
     ab = new Uint8Array(args);
-  ai[A.ncells] = BigInt(cells.length);
+  ai[A.ncells] = BigInt(nCells);
   ai[A.recordSize] = BigInt(recordSize);
   ai[A.timeOff] = BigInt(timeOffset);
   ai[A.hi0] = t0.mono >> 32n;
@@ -160,12 +206,36 @@ export function nativeMerged(
         const d = out.dicts[cells[st.cell]!.col]!;
         if (st.of !== d) reset(st, d);
       }
+      if (cg && (cg.of !== out.dicts[cg.col] || cg.generation !== out.generation)) {
+        // the C loop writes these three columns: a builder without them would have it write through address 0
+        const names = out.schema.slice(cg.col, cg.col + 3).map((c) => c.name);
+        if (names.join() !== "cgroup,container,unit")
+          throw new Error(`native event drain: no cgroup columns at ${cg.col}`);
+        resetIds(cg, out);
+      }
       ai[A.pending] = -1n;
       for (;;) {
         const n = Number(lib.drain(args, cellBuf));
         if (n < 0) throw new Error(`native event drain: error ${n} (more rows than reserved, or too many cells)`);
         const miss = Number(ai[A.miss]);
         if (miss < 0) break;
+        if (cg && miss === cg.cell) {
+          // an id not met since the last take(): its path, container and unit as the builder's codes
+          const id = new BigUint64Array(args, A.missKey * 8, 1)[0]!;
+          const info = out.resolveCgroup?.(id);
+          const names = [info?.path ?? "", info?.container ?? "", info?.unit ?? ""];
+          for (let k = 0; k < 3; k++) ai[A.pendCodes + k] = BigInt(out.dicts[cg.col + k]!.intern(names[k]!));
+          const s = miss * CELL_SLOTS;
+          const capSlots = Number(ci[s + C.cap]);
+          if (2 * (Number(ci[s + C.used]) + 1) > capSlots) {
+            const t = new ArrayBuffer(2 * capSlots * ID_SLOT);
+            lib.grow(cellBuf, miss, t, 2 * capSlots);
+            cg.table = t;
+          }
+          ai[A.pending] = 0n;
+          ai[A.pendingCell] = BigInt(miss);
+          continue;
+        }
         // a value with no code yet: the dictionary gives it one, the next call stores it and goes on from here
         const st = strings.find((x) => x.cell === miss)!;
         let code: number;

@@ -22,6 +22,15 @@ export class Dictionary {
 }
 
 /**
+ * Where a builder's columns come from when it makes new ones for many rows (kernel/loader/column-pool.ts: memory
+ * kept from earlier drains, its pages already mapped): columns of `schema` for `capacity` rows, or undefined for
+ * ordinary ones. Their contents are arbitrary: the builder hands out only rows a decoder wrote.
+ */
+export interface ColumnBlocks {
+  columns(schema: readonly ColumnSpec[], capacity: number): ColumnData[] | undefined;
+}
+
+/**
  * Rows of a stream frame. A decoder calls `reserve(n)` and fills rows [start, start + n) of `columns` directly;
  * `take()` hands every row out as a frame of its own and starts empty again: rows that fill the columns go out in
  * them (the builder makes new ones at the next reserve), fewer are copied and the columns' capacity (and so their
@@ -35,11 +44,19 @@ export class EventBuilder {
   private capacity: number;
   private readonly initialCapacity: number;
   private n = 0;
-  /** The last take() gave the columns away: the next reserve() allocates new ones. */
-  private handedOut = false;
+  /** take() calls so far: a decoder that resolves per frame (the native drain's cgroup ids) starts again. */
+  generation = 0;
+  /**
+   * The cgroup, container and unit of a cgroup id, for a decoder that fills those columns while it decodes (the
+   * native drain): the capture's cgroup tree; unset, they are "".
+   */
+  resolveCgroup?: (id: bigint) => { path: string; container: string; unit: string } | undefined;
 
-  constructor(schema: readonly ColumnSpec[], initialCapacity = 1 << 16) {
+  private readonly blocks: ColumnBlocks | undefined;
+
+  constructor(schema: readonly ColumnSpec[], initialCapacity = 1 << 16, blocks?: ColumnBlocks) {
     this.schema = schema;
+    this.blocks = blocks;
     this.capacity = this.initialCapacity = Math.max(16, initialCapacity);
     this.columns = schema.map((s) => allocColumn(s.type, this.capacity));
     this.dicts = schema.map((s) => (s.type === "str" ? new Dictionary() : undefined));
@@ -51,11 +68,11 @@ export class EventBuilder {
 
   /** Makes room for `n` more rows and returns the index of the first. */
   reserve(n: number): number {
-    if (this.handedOut) {
-      // sized to these rows exactly: if they are all the next take() gets, it can hand them over whole too
-      this.handedOut = false;
+    if (this.capacity === 0) {
+      // a take() gave the columns away: new ones, sized to these rows exactly (if they are all the next take()
+      // gets, it can hand them over whole too)
       this.capacity = Math.max(n, this.initialCapacity);
-      this.columns = this.schema.map((s) => allocColumn(s.type, this.capacity));
+      this.columns = this.alloc(this.capacity);
     }
     if (this.n + n > this.capacity) this.grow(this.n + n);
     const start = this.n;
@@ -85,17 +102,27 @@ export class EventBuilder {
         ? { codes: rows(c.codes), dict: this.dicts[i]!.strings.slice() }
         : rows(c as NumericColumn);
     });
-    this.handedOut = give;
+    if (give) {
+      // the frame owns them now: the builder lets go at once (pooled memory returns when the frame is dropped)
+      this.columns = this.schema.map((s) => allocColumn(s.type, 0));
+      this.capacity = 0;
+    }
     this.n = 0;
+    this.generation++;
     return new Frame(name, this.schema, out, m);
+  }
+
+  private alloc(cap: number): ColumnData[] {
+    return this.blocks?.columns(this.schema, cap) ?? this.schema.map((s) => allocColumn(s.type, cap));
   }
 
   private grow(need: number): void {
     // empty: exactly what this first reserve needs (nothing to copy), so one big drain can be handed over whole
     let cap = this.n === 0 ? need : this.capacity;
     while (cap < need) cap *= 2;
+    const fresh = this.alloc(cap);
     this.columns = this.columns.map((c, i) => {
-      const next = allocColumn(this.schema[i]!.type, cap);
+      const next = fresh[i]!;
       if (isStringColumn(c)) (next as StringColumn).codes.set(c.codes.subarray(0, this.n));
       else (next as NumericColumn).set((c as NumericColumn).subarray(0, this.n) as never);
       return next;

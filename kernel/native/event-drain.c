@@ -9,6 +9,9 @@
  * dictionaries' own (JS interns the strings): a name or value not yet in this column's table stops the drain at
  * its record and is handed back (`miss`); JS interns it and calls again with its code (`pending`), which goes
  * into the table first. The rings' positions are the resume point, so a miss costs one more call, no state.
+ * The cgroup, container and unit columns are filled here too (a CGROUP cell: the record's cgroup id through a
+ * table of ids met since the builder's last take(), JS resolving a new one as for a name), while the row is in
+ * cache, rather than in a second pass over the frame at take() as the JS drain's are.
  *
  * Built by the Makefile beside it (scripts/setup.sh); all numbers are doubles where the JS loop's are, so both
  * give identical values (no -ffast-math, no FMA contraction). */
@@ -22,7 +25,7 @@
 #define LEN 0x3fffffffu
 #define HDR 8
 
-enum kind { NUM = 0, U64 = 1, CHARS = 2, MAPPED = 3 };
+enum kind { NUM = 0, U64 = 1, CHARS = 2, MAPPED = 3, CGROUP = 4 };
 enum dst { D_U8 = 0, D_U32 = 1, D_I32 = 2, D_F64 = 3 };
 
 #define MAX_KEY 64 /* char arrays up to this many bytes (longer ones keep the JS drain) */
@@ -37,11 +40,14 @@ struct ring {
 	uint64_t spare; /* keeps the struct at four slots */
 };
 
+/* CGROUP: the cgroup, container and unit columns (col, col + 1, col + 2) from the 64-bit cgroup id at `off`,
+ * through a table of the ids met so far (ID_SLOT slots: id + 1, 0 empty; three u32 codes; pad): filled in the
+ * decode loop while the row is in cache, instead of in a second pass over the id column at take(). */
 struct cell {
 	int64_t kind, off, size, is_signed, dst, col;
-	uint64_t table; /* CHARS: address of the hash table; MAPPED: of MAP_SMALL int32 codes (-1: none yet) */
-	int64_t cap; /* CHARS: slots (a power of two) */
-	int64_t used; /* CHARS: slots in use */
+	uint64_t table; /* CHARS, CGROUP: address of the hash table; MAPPED: of MAP_SMALL int32 codes (-1: none yet) */
+	int64_t cap; /* CHARS, CGROUP: slots (a power of two) */
+	int64_t used; /* CHARS, CGROUP: slots in use */
 	double big_v; /* MAPPED: one value outside the small table, with its code (big_code < 0: none) */
 	int64_t big_code;
 };
@@ -57,8 +63,9 @@ struct args {
 	double miss_value; /* out, MAPPED: the value */
 	int64_t pending; /* in: the code of the last miss (inserted before anything else), or -1 */
 	int64_t pending_cell;
-	uint8_t miss_key[MAX_KEY]; /* out, CHARS: the bytes (kept for the pending insert) */
+	uint8_t miss_key[MAX_KEY]; /* out, CHARS: the bytes (kept for the pending insert); CGROUP: the id */
 	uint64_t cols[MAX_COLS]; /* column addresses (string columns: their codes) */
+	int64_t pend_codes[3]; /* in, CGROUP: the three codes of the pending id */
 	struct ring rings[]; /* nrings */
 };
 
@@ -135,6 +142,19 @@ static inline int64_t slot_bytes(int64_t len)
 	return ((len + 7) & ~7) + 8;
 }
 
+/* Whether two keys of `size` bytes are equal: the common 16-byte comm as two 8-byte words (memcmp of a size not
+ * known at compile time is a call per cell and record). */
+static inline int same_key(const uint8_t *prev, const uint8_t *p, int64_t size)
+{
+	if (size == 16) {
+		uint64_t a0, a1, b0, b1;
+
+		memcpy(&a0, prev, 8), memcpy(&a1, prev + 8, 8), memcpy(&b0, p, 8), memcpy(&b1, p + 8, 8);
+		return a0 == b0 && a1 == b1;
+	}
+	return !memcmp(prev, p, size);
+}
+
 static int64_t table_find(const struct cell *c, const uint8_t *key)
 {
 	uint8_t *t = (uint8_t *)(uintptr_t)c->table;
@@ -148,9 +168,58 @@ static int64_t table_find(const struct cell *c, const uint8_t *key)
 		memcpy(&code, s + sb - 8, 8);
 		if (code == 0)
 			return -1;
-		if (!memcmp(s, key, c->size))
+		if (same_key(s, key, c->size))
 			return code - 1;
 	}
+}
+
+#define ID_SLOT 24
+
+/* The slot of `id` in an id table of `cap` slots (ID_SLOT bytes: id + 1, 0 empty; three u32 codes; pad): its
+ * own, or the empty one where it would go (`found` says which). */
+static inline uint8_t *id_slot_in(uint8_t *t, int64_t cap, uint64_t id, int *found)
+{
+	uint64_t m = (uint64_t)cap - 1, h = id * 0x9e3779b97f4a7c15ull;
+
+	for (uint64_t i = (h ^ (h >> 31)) & m;; i = (i + 1) & m) {
+		uint8_t *s = t + i * ID_SLOT;
+		uint64_t have;
+
+		memcpy(&have, s, 8);
+		*found = have == id + 1;
+		if (have == 0 || *found)
+			return s;
+	}
+}
+
+/* Stores `id`'s codes; returns 1 when the id is new to the table. */
+static inline int id_store(uint8_t *t, int64_t cap, uint64_t id, const uint32_t codes[3])
+{
+	int found;
+	uint8_t *s = id_slot_in(t, cap, id, &found);
+	uint64_t stored = id + 1;
+
+	memcpy(s, &stored, 8);
+	memcpy(s + 8, codes, 12);
+	return !found;
+}
+
+/* Moves an id table of `cap` slots into `to` of `to_cap` (zeroed, a power of two); returns the ids moved. */
+static int64_t id_rehash(const uint8_t *from, int64_t cap, uint8_t *to, int64_t to_cap)
+{
+	int64_t n = 0;
+
+	for (int64_t i = 0; i < cap; i++) {
+		const uint8_t *s = from + i * ID_SLOT;
+		uint64_t have;
+		uint32_t codes[3];
+
+		memcpy(&have, s, 8);
+		memcpy(codes, s + 8, 12);
+		if (have)
+			n += id_store(to, to_cap, have - 1, codes);
+	}
+	return n;
 }
 
 static void table_put(struct cell *c, const uint8_t *key, int64_t code)
@@ -184,6 +253,10 @@ void bpflab_table_grow(struct cell *cells, int64_t ci, void *table, int64_t cap)
 	c->table = (uint64_t)(uintptr_t)table;
 	c->cap = cap;
 	c->used = 0;
+	if (c->kind == CGROUP) {
+		c->used = id_rehash((const uint8_t *)(uintptr_t)old.table, old.cap, table, cap);
+		return;
+	}
 	for (int64_t i = 0; i < old.cap; i++) {
 		const uint8_t *s = (const uint8_t *)(uintptr_t)old.table + i * sb;
 		int64_t code;
@@ -208,6 +281,12 @@ static void pending_put(struct args *a, struct cell *cells)
 
 	if (c->kind == CHARS) {
 		table_put(c, a->miss_key, a->pending);
+	} else if (c->kind == CGROUP) {
+		uint64_t id;
+		uint32_t codes[3] = { (uint32_t)a->pend_codes[0], (uint32_t)a->pend_codes[1], (uint32_t)a->pend_codes[2] };
+
+		memcpy(&id, a->miss_key, 8);
+		c->used += id_store((uint8_t *)(uintptr_t)c->table, c->cap, id, codes);
 	} else if (a->miss_value >= 0 && a->miss_value < MAP_SMALL) {
 		((int32_t *)(uintptr_t)c->table)[(int64_t)a->miss_value] = (int32_t)a->pending;
 	} else {
@@ -217,24 +296,13 @@ static void pending_put(struct args *a, struct cell *cells)
 	a->pending = -1;
 }
 
-/* Whether a name is the previous record's: the common 16-byte comm as two 8-byte words (memcmp of a size not
- * known at compile time is a call per cell and record). */
-static inline int same_key(const uint8_t *prev, const uint8_t *p, int64_t size)
-{
-	if (size == 16) {
-		uint64_t a0, a1, b0, b1;
-
-		memcpy(&a0, prev, 8), memcpy(&a1, prev + 8, 8), memcpy(&b0, p, 8), memcpy(&b1, p + 8, 8);
-		return a0 == b0 && a1 == b1;
-	}
-	return !memcmp(prev, p, size);
-}
-
 /* The previous record's key and code per string cell: a thread's run of events needs no lookup. */
 struct prev {
 	uint8_t key[MAX_KEY];
 	double v;
 	int64_t code;
+	uint64_t id; /* CGROUP: the id, and its three codes */
+	uint32_t codes[3];
 };
 
 /* Decodes one record into row `r`; returns 0, or 1 when a cell has no code (nothing of the row counts then). */
@@ -292,6 +360,28 @@ static inline int decode(const uint8_t *rec, int64_t r, double ns, struct args *
 			}
 			((uint32_t *)(uintptr_t)col)[r] = (uint32_t)pv[i].code;
 			break;
+		case CGROUP: {
+			uint64_t id;
+
+			memcpy(&id, p, 8);
+			if (pv[i].code < 0 || id != pv[i].id) {
+				int found;
+				const uint8_t *s = id_slot_in((uint8_t *)(uintptr_t)c->table, c->cap, id, &found);
+
+				if (!found) {
+					memcpy(a->miss_key, &id, 8);
+					a->miss = i;
+					return 1;
+				}
+				memcpy(pv[i].codes, s + 8, 12);
+				pv[i].id = id;
+				pv[i].code = 0;
+			}
+			((uint32_t *)(uintptr_t)col)[r] = pv[i].codes[0];
+			((uint32_t *)(uintptr_t)a->cols[c->col + 1])[r] = pv[i].codes[1];
+			((uint32_t *)(uintptr_t)a->cols[c->col + 2])[r] = pv[i].codes[2];
+			break;
+		}
 		default: { /* MAPPED */
 			int64_t x;
 			double v = int_value(p, c->size, c->is_signed, &x);
@@ -434,54 +524,25 @@ struct fill_args {
 	int64_t pend_codes[3];
 };
 
-#define ID_SLOT 24
-
 static inline uint8_t *id_slot(const struct fill_args *a, uint64_t id, int *found)
 {
-	uint8_t *t = (uint8_t *)(uintptr_t)a->table;
-	uint64_t m = (uint64_t)a->cap - 1, h = id * 0x9e3779b97f4a7c15ull;
-
-	for (uint64_t i = (h ^ (h >> 31)) & m;; i = (i + 1) & m) {
-		uint8_t *s = t + i * ID_SLOT;
-		uint64_t have;
-
-		memcpy(&have, s, 8);
-		*found = have == id + 1;
-		if (have == 0 || *found)
-			return s;
-	}
+	return id_slot_in((uint8_t *)(uintptr_t)a->table, a->cap, id, found);
 }
 
 static void id_put(struct fill_args *a, uint64_t id, const uint32_t codes[3])
 {
-	int found;
-	uint8_t *s = id_slot(a, id, &found);
-	uint64_t stored = id + 1;
-
-	if (!found)
-		a->used++;
-	memcpy(s, &stored, 8);
-	memcpy(s + 8, codes, 12);
+	a->used += id_store((uint8_t *)(uintptr_t)a->table, a->cap, id, codes);
 }
 
 /* Moves the table into `table` of `cap` slots (zeroed, a power of two). */
 void bpflab_ids_grow(struct fill_args *a, void *table, int64_t cap)
 {
-	struct fill_args old = *a;
+	const uint8_t *old = (const uint8_t *)(uintptr_t)a->table;
+	int64_t old_cap = a->cap;
 
 	a->table = (uint64_t)(uintptr_t)table;
 	a->cap = cap;
-	a->used = 0;
-	for (int64_t i = 0; i < old.cap; i++) {
-		const uint8_t *s = (const uint8_t *)(uintptr_t)old.table + i * ID_SLOT;
-		uint64_t have;
-		uint32_t codes[3];
-
-		memcpy(&have, s, 8);
-		memcpy(codes, s + 8, 12);
-		if (have)
-			id_put(a, have - 1, codes);
-	}
+	a->used = id_rehash(old, old_cap, table, cap);
 }
 
 /* Fills rows `row` .. n - 1; returns the row it stopped at: n, or a row whose id has no codes yet. */

@@ -9,6 +9,7 @@ import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CollectorSession, EVENT_SETTLE_NS } from "../../kernel/capture/collector-session.js";
+import { fillCgroupColumns, type CgroupTree } from "../../kernel/capture/cgroup-tree.js";
 import { EpochClock } from "../../kernel/capture/epoch-clock.js";
 import { drainEvents, drainEventsReference } from "../../kernel/capture/event-drain.js";
 import { resolvePlan } from "../../kernel/capture/plan.js";
@@ -115,12 +116,30 @@ function cells(f: Frame): unknown[][] {
   return f.columnNames.map((c) => f.values(c));
 }
 
-/** Each string column's codes and dictionary, as stored: the fused drains must give the same codes. */
+/** Each string column's codes and dictionary, as stored: the fused drains must give the same codes. The cgroup
+ * columns aside: the native drain codes them in the builder's dictionaries, the JS drain's take() per frame. */
 function codes(f: Frame): [Uint32Array, string[]][] {
   return f.columnNames.flatMap((c) => {
     const col = f.column(c);
-    return isStringColumn(col) ? [[col.codes, col.dict] as [Uint32Array, string[]]] : [];
+    return isStringColumn(col) && !CGROUP_COLS.includes(c) ? [[col.codes, col.dict] as [Uint32Array, string[]]] : [];
   });
+}
+
+const CGROUP_COLS = ["cgroup", "container", "unit"];
+
+/**
+ * A cgroup tree whose answers change from one take() to the next (`epoch`): the native drain, which fills the
+ * cgroup columns as it decodes, must resolve a frame's ids anew after each take(), as fillCgroupColumns does.
+ */
+function changingTree() {
+  const t = {
+    epoch: 0,
+    resolve: (id: bigint) =>
+      id % 5n === 0n
+        ? undefined
+        : { path: `/p${id % 37n}-${t.epoch}`, container: id % 2n ? `c${t.epoch}` : "", unit: `u${id % 3n}` },
+  };
+  return t;
 }
 
 /**
@@ -141,20 +160,29 @@ function agree(collector: "syscalls" | "sched", rings: RingMemory[], limits: num
   });
   const [ref, js, native] = paths as [(typeof paths)[0], (typeof paths)[0], (typeof paths)[0]];
   expect(native.dec.drainPath).toBe("native");
+  expect(native.dec.fillsCgroups).toBe(true);
+  const tree = changingTree();
+  native.eb.resolveCgroup = tree.resolve;
+  // the JS drains' cgroup columns are filled at take(), as CollectorSession.take() does
+  const take = (p: (typeof paths)[0]) => {
+    const f = p.eb.take(frame.name);
+    return p.dec.fillsCgroups ? f : fillCgroupColumns(f, tree as unknown as CgroupTree, true, false);
+  };
   const frames: Frame[] = [];
   for (const limit of limits) {
     const a = drainEventsReference(ref.rings, ref.dec, ref.eb, limit, t0.mono);
-    const want = ref.eb.take(frame.name);
+    const want = take(ref);
     const got = [js, native].map((p) => {
       expect(drainEvents(p.rings, p.dec, p.eb, limit)).toBe(a);
       expect(p.mem.map((m) => m.cons[0])).toEqual(ref.mem.map((m) => m.cons[0]));
-      const f = p.eb.take(frame.name);
+      const f = take(p);
       expect(f.length).toBe(want.length);
       expect(cells(f)).toEqual(cells(want));
       return f;
     });
     expect(codes(got[1]!)).toEqual(codes(got[0]!));
     frames.push(got[1]!);
+    tree.epoch++;
   }
   for (const p of paths) p.rings.close();
   return frames.reduce((x, y) => (x.length >= y.length ? x : y));
@@ -271,7 +299,8 @@ describe("fused event drain", () => {
         const rings = new PerCpuRings(mem.map(copyOf), SIZE, layout.size);
         expect(drainEvents(rings, d, eb, Infinity)).toBe(100);
         rings.close();
-        return eb.take(frame.name);
+        const f = eb.take(frame.name);
+        return d.fillsCgroups ? f : fillCgroupColumns(f, undefined, true, false);
       });
       expect(cells(a!)).toEqual(cells(b!));
       expect(codes(a!)).toEqual(codes(b!));
@@ -336,7 +365,13 @@ describe("fused event drain on the kernel's rings", () => {
             const row0 = eb.reserve(limitRows);
             const n = dec.decodeMerged(cursors, mask, eb, row0, limit);
             eb.unreserve(limitRows - n);
-            return { n, after: cursors.map((c) => c.pos), frame: eb.take("x") };
+            const f = eb.take("x");
+            // the native drain fills the cgroup columns (no tree here: ""), the JS ones' are filled at take()
+            return {
+              n,
+              after: cursors.map((c) => c.pos),
+              frame: dec.fillsCgroups ? f : fillCgroupColumns(f, undefined, true),
+            };
           });
           const [js, native] = fused as [(typeof fused)[0], (typeof fused)[0]];
           expect(native.n).toBe(js.n);
@@ -358,7 +393,7 @@ describe("fused event drain on the kernel's rings", () => {
           expect(got).toBeGreaterThanOrEqual(n);
           const { cursors: now } = ev.rings.cursors();
           expect(now.map((c) => c.pos)).toEqual(after);
-          const wantCells = cells(ref.take("x"));
+          const wantCells = cells(fillCgroupColumns(ref.take("x"), undefined, true));
           expect(cells(js.frame)).toEqual(wantCells);
           expect(cells(native.frame)).toEqual(wantCells);
         }
