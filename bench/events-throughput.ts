@@ -3,7 +3,8 @@
 // traced program, beside bpftrace printing per event, perf trace and strace -c. One run, printed as tables.
 //
 //   npx tsx bench/events-throughput.ts        (BENCH_EVENTS=2000000 BENCH_ROUNDS=3 to change the sizes;
-//                                             BENCH_LIVE=0 for the consumer capacity alone)
+//                                             BENCH_LIVE=0 for the consumer capacity alone; BENCH_BASELINE=<dir>:
+//                                             an earlier checkout's native drain beside, built there)
 
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -38,21 +39,35 @@ interface Drain {
 
 /** A session draining its rings into columns through one of the two loops (BPFLAB_EVENT_DRAIN is read at
  * attach, when the decoder compiles). */
-function eventSession(path: "native" | "js"): CollectorSession {
-  const plan = resolvePlan({
+function eventSession(path: "native" | "js", pool = true, from?: string): CollectorSession {
+  // from: another checkout's library (BENCH_BASELINE), its own modules and native drain
+  const lib = (m: string) => require(join(from!, "kernel", "capture", m)) as Record<string, unknown>;
+  const [Session, Clock, plans] = from
+    ? [
+        lib("collector-session").CollectorSession as typeof CollectorSession,
+        lib("epoch-clock").EpochClock as typeof EpochClock,
+        lib("plan").resolvePlan as typeof resolvePlan,
+      ]
+    : [CollectorSession, EpochClock, resolvePlan];
+  const plan = plans({
     collectors: { syscalls: { events: true, ringKb: RING_KB } },
     duration: "10m",
   });
   const filter = { tgid: 0, followChildren: false };
-  const s = CollectorSession.open(plan.collectors[0]!, { filter, maxTracked: 1 });
-  const prev = process.env.BPFLAB_EVENT_DRAIN;
+  const s = Session.open(plan.collectors[0]!, { filter, maxTracked: 1 });
+  // read at attach, when the decoder compiles and the builder takes its column pool
+  const prev = process.env.BPFLAB_EVENT_DRAIN,
+    prevPool = process.env.BPFLAB_COLUMN_POOL;
   if (path === "js") process.env.BPFLAB_EVENT_DRAIN = "js";
   else delete process.env.BPFLAB_EVENT_DRAIN;
+  if (!pool) process.env.BPFLAB_COLUMN_POOL = "0";
   try {
-    s.attach(new EpochClock(s.ctl, s.btf), filter);
+    s.attach(new Clock(s.ctl, s.btf), filter);
   } finally {
     if (prev === undefined) delete process.env.BPFLAB_EVENT_DRAIN;
     else process.env.BPFLAB_EVENT_DRAIN = prev;
+    if (prevPool === undefined) delete process.env.BPFLAB_COLUMN_POOL;
+    else process.env.BPFLAB_COLUMN_POOL = prevPool;
   }
   const ev = (s as unknown as { parts: { events?: { decoder?: { drainPath: string } } }[] }).parts.find(
     (p) => p.events,
@@ -72,27 +87,48 @@ function timedDrain(s: CollectorSession): { d: Drain; frame: Frame } {
   return { d: { ns: (c.user + c.system) * 1000, faults, events: frame.length }, frame };
 }
 
+type Consumer = "native" | "nativeFresh" | "js" | "before";
+/** A checkout of an earlier commit, built (make -C bpf and kernel/native): its native drain runs beside. */
+const BASELINE = process.env.BENCH_BASELINE;
+
 /**
- * The consumers alone: the rings are filled while nothing drains, then one drain into columns is timed. Two
- * sessions, native and JS drain, are attached at once, so each round's burst is in both's rings and both decode
- * the very same events (in alternating order); the Parquet write is timed after the native drain. A first round
- * warms the sessions up (their builders keep capacity, as from one drain to the next in a capture); the C
- * consumer's name columns are touched before its drain likewise.
+ * The consumers alone: the rings are filled while nothing drains, then one drain into columns is timed. Three
+ * sessions are attached at once (native drain, native drain into fresh columns without the column pool, JS
+ * drain), so each round's burst is in all their rings and all decode the very same events (in rotating order);
+ * the Parquet write is timed after the native drain. A first round warms the sessions up (their builders keep
+ * capacity, the pool keeps the blocks of frames since dropped, as from one drain to the next in a capture). The C
+ * consumer runs twice a round: into fresh columns (only its name columns touched first) and into columns all
+ * touched first (a C consumer reusing its columns, the fair peer of the pooled drains).
  */
 async function drainCapacity(
   dir: string,
   rounds: number,
   bin: string,
-): Promise<{ native: Drain[]; js: Drain[]; parquet: Drain[]; c: Drain[] }> {
-  const out = { native: [] as Drain[], js: [] as Drain[], parquet: [] as Drain[], c: [] as Drain[] };
-  const native = eventSession("native");
-  let js: CollectorSession | undefined;
+): Promise<Record<Consumer | "parquet" | "c" | "cWarm", Drain[]>> {
+  const out: Record<Consumer | "parquet" | "c" | "cWarm", Drain[]> = {
+    before: [],
+    native: [],
+    nativeFresh: [],
+    js: [],
+    parquet: [],
+    c: [],
+    cWarm: [],
+  };
+  const sessions: Partial<Record<Consumer, CollectorSession>> = {};
   try {
-    js = eventSession("js");
+    sessions.native = eventSession("native");
+    sessions.nativeFresh = eventSession("native", false);
+    sessions.js = eventSession("js");
+    const order: Consumer[] = ["native", "nativeFresh", "js"];
+    if (BASELINE) {
+      sessions.before = eventSession("native", true, BASELINE);
+      order.push("before");
+    }
     for (let r = 0; r <= rounds; r++) {
       execFileSync(workload, ["getppid", String(N)]); // blocks this thread: nothing drains meanwhile
-      for (const which of r % 2 ? (["js", "native"] as const) : (["native", "js"] as const)) {
-        const { d, frame } = timedDrain(which === "native" ? native : js);
+      for (let k = 0; k < order.length; k++) {
+        const which = order[(k + r) % order.length]!;
+        const { d, frame } = timedDrain(sessions[which]!);
         if (which === "native") {
           const c0 = process.cpuUsage();
           await writeParquet(frame, join(dir, `events-${r}.parquet`));
@@ -101,18 +137,20 @@ async function drainCapacity(
         }
         if (r > 0) out[which].push(d);
       }
-      if (r > 0) out.c.push(cConsumer(dir, bin));
+      if (r > 0) {
+        out.c.push(cConsumer(dir, bin, false));
+        out.cWarm.push(cConsumer(dir, bin, true));
+      }
       process.stderr.write(`  drain capacity: round ${r}/${rounds}${r ? "" : " (warm-up)"}\n`);
     }
     return out;
   } finally {
-    native.close();
-    js?.close();
+    for (const s of Object.values(sessions)) s.close();
   }
 }
 
 /** The same drain by libbpf's ring_buffer__consume in C, into columns. */
-function cConsumer(dir: string, bin: string): Drain {
+function cConsumer(dir: string, bin: string, warm: boolean): Drain {
   // the .rodata bpflab writes (latency on, no filter), so both consumers read the very same programs' records
   const obj = BpfObject.open(object);
   let rodata: Buffer;
@@ -134,9 +172,7 @@ function cConsumer(dir: string, bin: string): Drain {
   const out = execFileSync(
     bin,
     [object, file, String(RING_KB * 1024), String(N * 2), "--", workload, "getppid", String(N)],
-    {
-      encoding: "utf8",
-    },
+    { encoding: "utf8", env: { ...process.env, EVENTS_CONSUMER_WARM: warm ? "1" : "0" } },
   );
   const r = JSON.parse(out.trim().split("\n").pop()!) as { events: number; cpu_ns: number; faults: number };
   return { ns: r.cpu_ns, events: r.events, faults: r.faults };
@@ -207,20 +243,28 @@ async function main(): Promise<void> {
     // 1. the consumers alone, side by side
     const cap = await drainCapacity(dir, ROUNDS, bin);
     const rate = (x: Drain) => (x.events / x.ns) * 1e9;
-    const cRate = median(cap.c.map(rate));
+    const cRate = median(cap.c.map(rate)),
+      cWarmRate = median(cap.cWarm.map(rate));
     console.log(
       `\nConsumer capacity: ${fmt(N)} getppid events waiting in the rings, one drain timed in CPU time of the consumer process (median of ${ROUNDS} interleaved rounds)\n`,
     );
-    console.log("| consumer | events per CPU-second | ratio to C | page faults per 1,000 events |");
-    console.log("|---|---:|---:|---:|");
+    console.log(
+      "| consumer | events per CPU-second | ns per event | ratio to C (fresh columns) | ratio to C (reused columns) | page faults per 1,000 events |",
+    );
+    console.log("|---|---:|---:|---:|---:|---:|");
     const row = (name: string, xs: Drain[]) => {
       const r = median(xs.map(rate));
       const f = median(xs.map((x) => (x.faults / x.events) * 1000));
-      console.log(`| ${name} | ${fmt(r)} | ${(r / cRate).toFixed(2)}× | ${f.toFixed(1)} |`);
+      console.log(
+        `| ${name} | ${fmt(r)} | ${(1e9 / r).toFixed(0)} | ${(r / cRate).toFixed(2)}× | ${(r / cWarmRate).toFixed(2)}× | ${f.toFixed(1)} |`,
+      );
     };
-    row("C, libbpf ring_buffer__consume into columns (bench/events-consumer.c)", cap.c);
-    row("bpflab, native drain (kernel/native) into typed columns", cap.native);
-    row("bpflab, JS drain (the fallback) into typed columns", cap.js);
+    row("C, libbpf ring_buffer__consume into fresh columns (bench/events-consumer.c)", cap.c);
+    row("C, libbpf ring_buffer__consume into columns written before (reused)", cap.cWarm);
+    if (BASELINE) row(`bpflab before (${BASELINE}), native drain into typed columns`, cap.before);
+    row("bpflab, native drain (kernel/native) into typed columns (column pool)", cap.native);
+    row("bpflab, native drain into fresh typed columns (BPFLAB_COLUMN_POOL=0)", cap.nativeFresh);
+    row("bpflab, JS drain (the fallback) into typed columns (column pool)", cap.js);
     row("bpflab, native drain into columns, then Parquet (zstd)", cap.parquet);
 
     if (process.env.BENCH_LIVE === "0") return;
