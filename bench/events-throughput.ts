@@ -3,8 +3,7 @@
 // traced program, beside bpftrace printing per event, perf trace and strace -c. One run, printed as tables.
 //
 //   npx tsx bench/events-throughput.ts        (BENCH_EVENTS=2000000 BENCH_ROUNDS=3 to change the sizes;
-//                                             BENCH_LIVE=0 for the consumer capacity alone; BENCH_BASELINE=<dir>:
-//                                             an earlier checkout's native drain beside, built there)
+//                                             BENCH_LIVE=0 for the consumer capacity alone)
 
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -39,22 +38,13 @@ interface Drain {
 
 /** A session draining its rings into columns through one of the two loops (BPFLAB_EVENT_DRAIN is read at
  * attach, when the decoder compiles). */
-function eventSession(path: "native" | "js", pool = true, from?: string): CollectorSession {
-  // from: another checkout's library (BENCH_BASELINE), its own modules and native drain
-  const lib = (m: string) => require(join(from!, "kernel", "capture", m)) as Record<string, unknown>;
-  const [Session, Clock, plans] = from
-    ? [
-        lib("collector-session").CollectorSession as typeof CollectorSession,
-        lib("epoch-clock").EpochClock as typeof EpochClock,
-        lib("plan").resolvePlan as typeof resolvePlan,
-      ]
-    : [CollectorSession, EpochClock, resolvePlan];
-  const plan = plans({
+function eventSession(path: "native" | "js", pool = true): CollectorSession {
+  const plan = resolvePlan({
     collectors: { syscalls: { events: true, ringKb: RING_KB } },
     duration: "10m",
   });
   const filter = { tgid: 0, followChildren: false };
-  const s = Session.open(plan.collectors[0]!, { filter, maxTracked: 1 });
+  const s = CollectorSession.open(plan.collectors[0]!, { filter, maxTracked: 1 });
   // read at attach, when the decoder compiles and the builder takes its column pool
   const prev = process.env.BPFLAB_EVENT_DRAIN,
     prevPool = process.env.BPFLAB_COLUMN_POOL;
@@ -62,7 +52,7 @@ function eventSession(path: "native" | "js", pool = true, from?: string): Collec
   else delete process.env.BPFLAB_EVENT_DRAIN;
   if (!pool) process.env.BPFLAB_COLUMN_POOL = "0";
   try {
-    s.attach(new Clock(s.ctl, s.btf), filter);
+    s.attach(new EpochClock(s.ctl, s.btf), filter);
   } finally {
     if (prev === undefined) delete process.env.BPFLAB_EVENT_DRAIN;
     else process.env.BPFLAB_EVENT_DRAIN = prev;
@@ -87,9 +77,7 @@ function timedDrain(s: CollectorSession): { d: Drain; frame: Frame } {
   return { d: { ns: (c.user + c.system) * 1000, faults, events: frame.length }, frame };
 }
 
-type Consumer = "native" | "nativeFresh" | "js" | "before";
-/** A checkout of an earlier commit, built (make -C bpf and kernel/native): its native drain runs beside. */
-const BASELINE = process.env.BENCH_BASELINE;
+type Consumer = "native" | "nativeFresh" | "js";
 
 /**
  * The consumers alone: the rings are filled while nothing drains, then one drain into columns is timed. Three
@@ -106,7 +94,6 @@ async function drainCapacity(
   bin: string,
 ): Promise<Record<Consumer | "parquet" | "c" | "cWarm", Drain[]>> {
   const out: Record<Consumer | "parquet" | "c" | "cWarm", Drain[]> = {
-    before: [],
     native: [],
     nativeFresh: [],
     js: [],
@@ -120,10 +107,6 @@ async function drainCapacity(
     sessions.nativeFresh = eventSession("native", false);
     sessions.js = eventSession("js");
     const order: Consumer[] = ["native", "nativeFresh", "js"];
-    if (BASELINE) {
-      sessions.before = eventSession("native", true, BASELINE);
-      order.push("before");
-    }
     for (let r = 0; r <= rounds; r++) {
       execFileSync(workload, ["getppid", String(N)]); // blocks this thread: nothing drains meanwhile
       for (let k = 0; k < order.length; k++) {
@@ -261,7 +244,6 @@ async function main(): Promise<void> {
     };
     row("C, libbpf ring_buffer__consume into fresh columns (bench/events-consumer.c)", cap.c);
     row("C, libbpf ring_buffer__consume into columns written before (reused)", cap.cWarm);
-    if (BASELINE) row(`bpflab before (${BASELINE}), native drain into typed columns`, cap.before);
     row("bpflab, native drain (kernel/native) into typed columns (column pool)", cap.native);
     row("bpflab, native drain into fresh typed columns (BPFLAB_COLUMN_POOL=0)", cap.nativeFresh);
     row("bpflab, JS drain (the fallback) into typed columns (column pool)", cap.js);

@@ -3,8 +3,12 @@
 // page fault per 4 KiB written and, once the frame is dropped, the kernel's work of freeing those pages again,
 // about as much as decoding the rows. Here a block, once touched, is kept: the frame's columns view it through
 // an ArrayBuffer of their own, and when the garbage collector has dropped that ArrayBuffer (so no frame, column,
-// subarray or view of it is reachable) the block serves the next drain with its pages still mapped.
+// subarray or view of it is reachable) the block serves the next drain with its pages still mapped. That is
+// asked of a WeakRef when a drain needs a block, not left to a FinalizationRegistry, whose callbacks wait for
+// the event loop: a drain right after another (a synchronous loop, a final drain) still finds the block.
 
+import { getHeapStatistics, setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { markAsUntransferable } from "node:worker_threads";
 import type { ColumnBlocks } from "../frame/event-builder.js";
 import type { ColumnData, ColumnSpec, ColumnType } from "../frame/frame.js";
@@ -14,6 +18,28 @@ import { koffi } from "./libbpf.js";
 const MIN_BLOCK = 4 << 20;
 const ALIGN = 64;
 const GRAIN = 2 << 20;
+/**
+ * A block this big that would have to be made new while an earlier one is still out is worth a collection first:
+ * its page faults alone (one per 4 KiB, ~2.5 µs each here) cost far more than collecting a small heap does.
+ */
+const COLLECT_FOR = 64 << 20;
+/** ... as long as the JS heap is small enough that a full collection stays short. */
+const COLLECT_HEAP_MAX = 256 << 20;
+
+let collector: (() => void) | null | undefined;
+
+/** The engine's gc(), or null where it cannot be had. Exposing it adds a `gc` only to contexts made later. */
+function gcFunction(): (() => void) | null {
+  if (collector === undefined) {
+    try {
+      setFlagsFromString("--expose-gc");
+      collector = runInNewContext("gc") as () => void;
+    } catch {
+      collector = null;
+    }
+  }
+  return collector;
+}
 
 interface Block {
   /** The memory, held here for the pool's life (V8 counts it; it never moves). */
@@ -26,9 +52,8 @@ const width = (t: ColumnType): number => (t === "bool" ? 1 : t === "u32" || t ==
 
 export class ColumnPool implements ColumnBlocks {
   private readonly free: Block[] = [];
-  private freeBytes = 0;
-  /** Blocks come back here when the ArrayBuffer their columns view is collected. */
-  private readonly registry = new FinalizationRegistry<Block>((b) => this.giveBack(b));
+  /** Blocks handed out, each with the ArrayBuffer its columns view: free again once that is collected. */
+  private out: { view: WeakRef<ArrayBuffer>; block: Block }[] = [];
 
   /** At most `keepBlocks` free blocks are kept (the newest): the others are let go, V8 frees them. */
   constructor(private readonly keepBlocks = 2) {}
@@ -46,7 +71,7 @@ export class ColumnPool implements ColumnBlocks {
     // and not transferable to a worker (whose use the registry could not see)
     const view = koffi.view(block.address, block.bytes) as ArrayBuffer;
     markAsUntransferable(view);
-    this.registry.register(view, block);
+    this.out.push({ view: new WeakRef(view), block });
     return schema.map((s, i) => {
       const at = offsets[i]!;
       switch (s.type) {
@@ -66,32 +91,55 @@ export class ColumnPool implements ColumnBlocks {
     });
   }
 
-  /** Free blocks' bytes now (tests). */
-  get idleBytes(): number {
-    return this.freeBytes;
-  }
-
   /** The smallest free block that holds `bytes` (a larger one's tail stays unused while it is out), else a new one. */
   private take(bytes: number): Block {
+    if (
+      this.fit(bytes) < 0 &&
+      bytes >= COLLECT_FOR &&
+      this.out.some((o) => o.block.bytes >= bytes) &&
+      getHeapStatistics().used_heap_size < COLLECT_HEAP_MAX
+    ) {
+      // an earlier frame's block would do, if that frame is gone: a collection tells (the garbage collector runs
+      // when JS allocates, and a drain allocates little on the heap: without this a block may wait for minutes).
+      // Before any deref(): a WeakRef read keeps its target alive to the end of the job.
+      gcFunction()?.();
+    }
+    const best = this.reclaim(bytes);
+    if (best >= 0) {
+      const [b] = this.free.splice(best, 1);
+      return b!;
+    }
+    // a quarter more than asked: the next drains, of about as many rows, fit it too
+    const size = Math.ceil((bytes * 1.25) / GRAIN) * GRAIN;
+    const store = new ArrayBuffer(size);
+    return { store, address: koffi.address(store) as bigint, bytes: size };
+  }
+
+  /** Frees the blocks whose views were collected; returns the index of the smallest free one that holds `bytes`. */
+  private reclaim(bytes: number): number {
+    // a WeakRef is cleared only once its target is unreachable
+    const still = [];
+    for (const o of this.out) {
+      if (o.view.deref() === undefined) this.giveBack(o.block);
+      else still.push(o);
+    }
+    this.out = still;
+    return this.fit(bytes);
+  }
+
+  /** The index of the smallest free block that holds `bytes`, or -1. */
+  private fit(bytes: number): number {
     let best = -1;
     for (let i = 0; i < this.free.length; i++) {
       const b = this.free[i]!;
       if (b.bytes >= bytes && (best < 0 || b.bytes < this.free[best]!.bytes)) best = i;
     }
-    if (best >= 0) {
-      const [b] = this.free.splice(best, 1);
-      this.freeBytes -= b!.bytes;
-      return b!;
-    }
-    const size = Math.ceil(bytes / GRAIN) * GRAIN;
-    const store = new ArrayBuffer(size);
-    return { store, address: koffi.address(store) as bigint, bytes: size };
+    return best;
   }
 
   private giveBack(b: Block): void {
     this.free.push(b);
-    this.freeBytes += b.bytes;
-    while (this.free.length > this.keepBlocks) this.freeBytes -= this.free.shift()!.bytes;
+    while (this.free.length > this.keepBlocks) this.free.shift();
   }
 }
 

@@ -86,6 +86,10 @@ describe("event mode", () => {
       expect(lat[i0]).toBeGreaterThan(0);
       expect(ret[i0]).toBeGreaterThan(0); // the parent's pid
       expect(f.strings("comm")[i0]).toBe("workload");
+      // the cgroup columns, filled as the rows are decoded: the command runs in this process's cgroup
+      const own = readFileSync("/proc/self/cgroup", "utf8").match(/^0::(\S+)$/m)?.[1];
+      const cgroups = f.strings("cgroup");
+      if (own) expect(new Set(mine.map((i) => cgroups[i]))).toEqual(new Set([own]));
     },
     120_000,
   );
