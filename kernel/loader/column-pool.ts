@@ -26,6 +26,34 @@ const COLLECT_FOR = 64 << 20;
 /** ... as long as the JS heap is small enough that a full collection stays short. */
 const COLLECT_HEAP_MAX = 256 << 20;
 
+/**
+ * Blocks this big are kept out of forked children (madvise MADV_DONTFORK): a fork (every child_process spawn)
+ * write-protects all of the parent's pages for copy-on-write, so each page of a kept block would take a fault at
+ * its next write again, as a fresh one does. A child between fork and exec never touches column memory, and at
+ * this size glibc maps the block on its own (above its largest mmap threshold, 32 MiB), so the advice goes with it.
+ */
+const DONTFORK_MIN = 64 << 20;
+const MADV_DONTFORK = 10;
+const PAGE = 4096;
+
+let madvise: ((addr: bigint, len: number, advice: number) => number) | null | undefined;
+
+/** Keeps the whole pages of [address, address + bytes) out of forked children; false where it cannot. */
+function dontFork(address: bigint, bytes: number): boolean {
+  if (madvise === undefined) {
+    try {
+      madvise = koffi
+        .load("libc.so.6")
+        .func("int madvise(void *addr, size_t length, int advice)") as unknown as typeof madvise;
+    } catch {
+      madvise = null;
+    }
+  }
+  const start = ((address + BigInt(PAGE - 1)) / BigInt(PAGE)) * BigInt(PAGE);
+  const end = ((address + BigInt(bytes)) / BigInt(PAGE)) * BigInt(PAGE);
+  return !!madvise && end > start && madvise(start, Number(end - start), MADV_DONTFORK) === 0;
+}
+
 let collector: (() => void) | null | undefined;
 
 /** The engine's gc(), or null where it cannot be had. Exposing it adds a `gc` only to contexts made later. */
@@ -112,7 +140,9 @@ export class ColumnPool implements ColumnBlocks {
     // a quarter more than asked: the next drains, of about as many rows, fit it too
     const size = Math.ceil((bytes * 1.25) / GRAIN) * GRAIN;
     const store = new ArrayBuffer(size);
-    return { store, address: koffi.address(store) as bigint, bytes: size };
+    const address = koffi.address(store) as bigint;
+    if (size >= DONTFORK_MIN) dontFork(address, size);
+    return { store, address, bytes: size };
   }
 
   /** Frees the blocks whose views were collected; returns the index of the smallest free one that holds `bytes`. */
