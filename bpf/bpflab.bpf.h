@@ -64,6 +64,34 @@ static __always_inline __u64 filter_generation(void)
 	return g ? *g + 1 : 0;
 }
 
+/*
+ * The element of task storage `map` (whose value has a __u64 wanted_gen) for task `t` when the filter wants its
+ * process, made on first use; NULL when it does not. The filter's answer is remembered in wanted_gen until the
+ * tracker takes a process out (filter_gen), so a traced thread's events skip the tracked lookup. A macro: the
+ * maps' value types differ.
+ */
+#define WANTED_TASK_STORAGE(map, t)                                                                        \
+	({                                                                                                 \
+		__typeof__(*(map).value) *__e = bpf_task_storage_get(&(map), (t), 0, 0);                   \
+		if (filter_cfg.filter_tgid) {                                                              \
+			__u64 __gen = filter_generation();                                                 \
+			if (!__e || !__gen || __e->wanted_gen != __gen) {                                  \
+				if (!tgid_wanted((t)->tgid)) {                                             \
+					__e = NULL;                                                        \
+				} else {                                                                   \
+					if (!__e)                                                          \
+						__e = bpf_task_storage_get(&(map), (t), 0,                 \
+									   BPF_LOCAL_STORAGE_GET_F_CREATE); \
+					if (__e)                                                           \
+						__e->wanted_gen = __gen;                                   \
+				}                                                                          \
+			}                                                                                  \
+		} else if (!__e) {                                                                         \
+			__e = bpf_task_storage_get(&(map), (t), 0, BPF_LOCAL_STORAGE_GET_F_CREATE);        \
+		}                                                                                          \
+		__e;                                                                                       \
+	})
+
 static __always_inline __u32 current_epoch(void)
 {
 	__u32 zero = 0;

@@ -88,27 +88,11 @@ int BPF_PROG(contention_begin, void *lock, unsigned int flags)
 {
 	/* the task's ids are plain BTF loads from it: one helper call for both */
 	struct task_struct *t = bpf_get_current_task_btf();
-	struct locks_waits *w = bpf_task_storage_get(&waits, t, 0, 0);
+	struct locks_waits *w = WANTED_TASK_STORAGE(waits, t);
 	__u32 d;
 
-	if (filter_cfg.filter_tgid) {
-		/* the filter's answer is remembered per thread until the tracker takes a process out (filter_gen) */
-		__u64 gen = filter_generation();
-
-		if (!w || !gen || w->wanted_gen != gen) {
-			if (!tgid_wanted(t->tgid))
-				return 0;
-			if (!w)
-				w = bpf_task_storage_get(&waits, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-			if (!w)
-				return 0;
-			w->wanted_gen = gen;
-		}
-	} else if (!w) {
-		w = bpf_task_storage_get(&waits, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-		if (!w)
-			return 0;
-	}
+	if (!w)
+		return 0;
 	d = w->depth;
 	/* the same wait going on (a mutex moving from spinning to sleeping): keep its start */
 	if (d > 0 && d <= LOCKS_MAX_DEPTH && w->lock[(d - 1) & (LOCKS_MAX_DEPTH - 1)] == (__u64)lock) {

@@ -110,26 +110,10 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
 	/* the task's ids are plain BTF loads from it: one helper call for both */
 	struct task_struct *t = bpf_get_current_task_btf();
-	struct inflight *f = bpf_task_storage_get(&inflight, t, 0, 0);
+	struct inflight *f = WANTED_TASK_STORAGE(inflight, t);
 
-	if (filter_cfg.filter_tgid) {
-		/* the filter's answer is remembered per thread until the tracker takes a process out (filter_gen) */
-		__u64 gen = filter_generation();
-
-		if (!f || !gen || f->wanted_gen != gen) {
-			if (!tgid_wanted(t->tgid))
-				return 0;
-			if (!f)
-				f = bpf_task_storage_get(&inflight, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-			if (!f)
-				return 0;
-			f->wanted_gen = gen;
-		}
-	} else if (!f) {
-		f = bpf_task_storage_get(&inflight, t, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
-		if (!f)
-			return 0;
-	}
+	if (!f)
+		return 0;
 	f->nr = id;
 	f->ts = bpf_ktime_get_ns();
 	return 0;
