@@ -65,10 +65,15 @@ describe("profile collector", () => {
     expect(uf[i]).toBe(f.strings("stack")[i]!.split(";").length);
     expect(kf[i]).toBe(0);
     expect(cap.meta.lost["profile"]).toBe(0);
-    // the meta names the binaries the stacks were symbolized from, by build id, and says no stack was lost
+    // the meta names the binaries the stacks were symbolized from, by build id, and counts the stacks lost. A
+    // stack map can drop one (its hash bucket held by another stack: bpf_get_stackid's -EEXIST, where reusing the
+    // id would give the old id's samples the new stack), and a CI run beside other tests lost one, so the test
+    // asks that a lost stack is said in its rows ("[lost user stack]"), never guessed, and stays rare.
     const buildId = /Build ID: ([0-9a-f]+)/.exec(execFileSync("readelf", ["-n", stacksTargetPath()]).toString())![1];
     const summary = cap.meta.stacks!["profile"]!;
-    expect(summary.lostStacks).toBe(0);
+    const lostRows = samplesOf(f, pid, (s) => /\[lost (user|kernel) stack\]/.test(s));
+    expect(lostRows / total).toBeLessThan(0.01);
+    expect(summary.lostStacks > 0).toBe(f.strings("stack").some((s) => /\[lost (user|kernel) stack\]/.test(s)));
     expect(summary.binaries).toContainEqual({ path: stacksTargetPath(), buildId });
     expect(summary.binaries.some((b) => /\/libc\.so/.test(b.path) && /^[0-9a-f]{40}$/.test(b.buildId ?? ""))).toBe(
       true,
