@@ -54,7 +54,7 @@ export async function pollLoop(
     if (pending !== undefined) {
       for (const s of sessions) s.drainEpochs(pending, clock, false);
       const chunk = handOn(sessions, sink);
-      onInterval?.(progress(plan, clock, sessions, sink, chunk));
+      onInterval?.(progress(plan, clock, sessions, sink, chunk, pending));
       afterInterval?.(Math.min(pendingEndS, eventsToS));
       pending = undefined;
     }
@@ -144,10 +144,14 @@ export function progress(
   sessions: CollectorSession[],
   sink: CaptureSink,
   chunk: Record<string, Frame>,
+  /** The epoch the chunk holds, when it is one whole interval. */
+  epoch?: number,
 ): CaptureProgress {
+  const span = epoch === undefined ? undefined : Number(clock.stamp(epoch + 1).mono - clock.stamp(epoch).mono) / 1e6;
   return {
     elapsedMs: clock.elapsedMs(),
     durationMs: plan.durationMs,
+    ...(span !== undefined && span > 0 ? { spanMs: span } : {}),
     rows: Object.assign({}, ...sessions.map((s) => s.rows())) as Record<string, number>,
     newRows: Object.fromEntries(Object.entries(chunk).map(([k, f]) => [k, f.length])),
     chunk,

@@ -70,6 +70,11 @@ export interface CaptureOptions extends OnlineOptions {
 export interface CaptureProgress {
   elapsedMs: number;
   durationMs: number;
+  /**
+   * How long the interval just drained lasted (ms), boundary to boundary: the interval asked for, unless the
+   * machine was too busy to end it on time (then longer, and the next one shorter). Rates divide by this.
+   */
+  spanMs?: number;
   /** Rows so far per frame. */
   rows: Record<string, number>;
   /** Rows added by the interval just drained, per frame. */

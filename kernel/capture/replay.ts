@@ -79,8 +79,10 @@ export async function replay(source: string | Capture, opts: ReplayOptions = {})
     }
     played = k + 1;
     const last = k === intervals - 1;
+    const endMs = Math.min((k + 1) * I, Math.max(cap.meta.elapsedMs, I));
     online.tick({
-      elapsedMs: Math.min((k + 1) * I, Math.max(cap.meta.elapsedMs, I)),
+      elapsedMs: endMs,
+      spanMs: Math.max(1, endMs - k * I),
       durationMs: cap.meta.durationMs,
       rows: { ...rows },
       newRows: Object.fromEntries(names.map((n) => [n, chunk[n]!.length])),

@@ -25,6 +25,14 @@ const GRAIN = 2 << 20;
 const COLLECT_FOR = 64 << 20;
 /** ... as long as the JS heap is small enough that a full collection stays short. */
 const COLLECT_HEAP_MAX = 256 << 20;
+/**
+ * After this many bytes of new blocks, a collection before the next one is made: a capture that keeps a short
+ * window of rows (a flight recorder) drops its frames as fast as drains make them, but the garbage collector,
+ * seeing a JS heap of a few MiB, may leave them uncollected for long (580 MiB of blocks out for a 500 ms window
+ * of 35 MiB). So at most this much garbage waits; a collection of a small heap costs a few ms, less than the
+ * page faults of the memory it saves making.
+ */
+const COLLECT_AFTER_NEW = 128 << 20;
 
 /**
  * Blocks this big are kept out of forked children (madvise MADV_DONTFORK): a fork (every child_process spawn)
@@ -82,6 +90,8 @@ export class ColumnPool implements ColumnBlocks {
   private readonly free: Block[] = [];
   /** Blocks handed out, each with the ArrayBuffer its columns view: free again once that is collected. */
   private out: { view: WeakRef<ArrayBuffer>; block: Block }[] = [];
+  /** Bytes of blocks made new since the last collection. */
+  private madeSinceCollect = 0;
 
   /** At most `keepBlocks` free blocks are kept (the newest): the others are let go, V8 frees them. */
   constructor(private readonly keepBlocks = 2) {}
@@ -121,15 +131,11 @@ export class ColumnPool implements ColumnBlocks {
 
   /** The smallest free block that holds `bytes` (a larger one's tail stays unused while it is out), else a new one. */
   private take(bytes: number): Block {
-    if (
-      this.fit(bytes) < 0 &&
-      bytes >= COLLECT_FOR &&
-      this.out.some((o) => o.block.bytes >= bytes) &&
-      getHeapStatistics().used_heap_size < COLLECT_HEAP_MAX
-    ) {
+    if (this.fit(bytes) < 0 && this.worthCollecting(bytes) && getHeapStatistics().used_heap_size < COLLECT_HEAP_MAX) {
       // an earlier frame's block would do, if that frame is gone: a collection tells (the garbage collector runs
       // when JS allocates, and a drain allocates little on the heap: without this a block may wait for minutes).
       // Before any deref(): a WeakRef read keeps its target alive to the end of the job.
+      this.madeSinceCollect = 0;
       gcFunction()?.();
     }
     const best = this.reclaim(bytes);
@@ -140,9 +146,16 @@ export class ColumnPool implements ColumnBlocks {
     // a quarter more than asked: the next drains, of about as many rows, fit it too
     const size = Math.ceil((bytes * 1.25) / GRAIN) * GRAIN;
     const store = new ArrayBuffer(size);
+    this.madeSinceCollect += size;
     const address = koffi.address(store) as bigint;
     if (size >= DONTFORK_MIN) dontFork(address, size);
     return { store, address, bytes: size };
+  }
+
+  /** A big block that an earlier one could serve, or many bytes of new blocks since the last collection. */
+  private worthCollecting(bytes: number): boolean {
+    if (bytes >= COLLECT_FOR && this.out.some((o) => o.block.bytes >= bytes)) return true;
+    return this.madeSinceCollect >= COLLECT_AFTER_NEW && this.out.length > 0;
   }
 
   /** Frees the blocks whose views were collected; returns the index of the smallest free one that holds `bytes`. */

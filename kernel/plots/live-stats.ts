@@ -53,6 +53,8 @@ export interface LiveTickInput {
   newRows?: Record<string, number>;
   /** Rows so far, per collector (CaptureProgress.rows); default the frames' lengths. */
   rows?: Record<string, number>;
+  /** How long the interval lasted (CaptureProgress.spanMs); default the interval asked for. */
+  spanMs?: number;
 }
 
 /** How many ticks the chart keeps (older ones scroll out), and processes remembered per tick. */
@@ -106,6 +108,7 @@ export class LiveStats {
       lost: p.lost,
       newRows: p.newRows,
       rows: p.rows,
+      ...(p.spanMs !== undefined ? { spanMs: p.spanMs } : {}),
     });
   }
 
@@ -114,7 +117,9 @@ export class LiveStats {
     this.elapsedMs = tick.elapsedMs;
     this.durationMs = tick.durationMs;
     this.ticks++;
-    const perS = 1000 / this.intervalMs;
+    // rates over the time the rows cover: an interval ended late by a busy machine holds more than one's worth
+    const spanMs = tick.spanMs !== undefined && tick.spanMs > 0 ? tick.spanMs : this.intervalMs;
+    const perS = 1000 / spanMs;
     const rates: LiveRate[] = [];
     const table: LiveCollectorRow[] = [];
     let procs = new Map<number, LiveProcess>();
@@ -133,7 +138,7 @@ export class LiveStats {
         const v = r.columns ? sumCols(f, r.columns, from, to) : to - from;
         if (v !== undefined) rates.push({ name: r.name, value: v * (r.scale ?? 1) * perS });
       }
-      if (live?.oncpu) procs = addOncpu(procs, f, from, to, this.intervalMs, live.oncpu);
+      if (live?.oncpu) procs = addOncpu(procs, f, from, to, spanMs, live.oncpu);
       if (live?.calls) addCalls(procs, f, from, to, perS, live.calls);
     }
     this.rates = rates;

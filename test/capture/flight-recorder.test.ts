@@ -126,8 +126,8 @@ describe("flight recorder", () => {
       const logPath = join(root, "dumps.log");
       const dumps: Capture[] = [];
       let fired = false;
+      let signalled = false;
       const before = resources();
-      const timer = setTimeout(() => process.kill(process.pid, "SIGUSR1"), 1500);
       const cap = await capture({
         collectors: { syscalls: { events: true, eventSyscalls: ["lseek"] } },
         duration: "30s",
@@ -135,14 +135,22 @@ describe("flight recorder", () => {
         ring: "700ms",
         ringTrigger: (p) => !fired && p.elapsedMs >= 3000 && (fired = true),
         onRingDump: (d) => void dumps.push(d),
+        // the signal 1.5 s into the capture, not 1.5 s after this call: on a loaded machine loading the programs
+        // can take most of that, and the window would then reach back to before the workload started
+        onInterval: (p) => {
+          if (!signalled && p.elapsedMs >= 1500) {
+            signalled = true;
+            process.kill(process.pid, "SIGUSR1");
+          }
+        },
         command: [workloadPath(), "clock", "4500", "1000", logPath],
       });
-      clearTimeout(timer);
       expect(resources().bpfFds).toEqual(before.bpfFds);
       const log = readClockLog(logPath);
       expect(log.length).toBe(4500); // the workload ran to its end
       expect(dumps.map((d) => d.meta.ring!.trigger)).toEqual(["SIGUSR1", "predicate"]);
-      for (const d of dumps) expect(checkWindow(d, log, cap.meta.pid!)).toBeGreaterThan(200);
+      // one call a millisecond: about 700 in each window (fewer when the loaded machine delays the workload)
+      for (const d of dumps) expect(checkWindow(d, log, cap.meta.pid!)).toBeGreaterThan(150);
       // the capture itself ends with the command: its window is the last 700 ms before the end
       expect(cap.meta.ring!.trigger).toBe("end");
       expect(cap.meta.interrupted).toBe(false);
@@ -198,12 +206,16 @@ describe("flight recorder", () => {
         },
       });
       const during = (from: number, to: number) => samples.filter((s) => s.t >= from && s.t < to);
-      const early = Math.max(...during(3000, 6000).map((s) => s.rss));
-      const late = Math.max(...during(11_000, 16_000).map((s) => s.rss));
+      // the median of each stretch: rows held for good would raise all of the late samples, while a collection
+      // the garbage collector puts off (on a busy machine its helper threads get little CPU) raises a few
+      const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
+      const early = median(during(3000, 6000).map((s) => s.rss));
+      const late = median(during(11_000, 16_000).map((s) => s.rss));
       const passed = samples.at(-1)!.seen - during(3000, 6000).at(-1)!.seen; // bytes handed on after the early part
       const MiB = 2 ** 20;
       console.log(
-        `flight recorder RSS: ${(early / MiB).toFixed(0)} MiB at 3-6 s, ${(late / MiB).toFixed(0)} MiB at 11-16 s; ` +
+        `flight recorder RSS (median): ${(early / MiB).toFixed(0)} MiB at 3-6 s, ${(late / MiB).toFixed(0)} MiB at ` +
+          `11-16 s (highest ${(Math.max(...samples.map((s) => s.rss)) / MiB).toFixed(0)} MiB); ` +
           `${(samples.at(-1)!.seen / MiB).toFixed(0)} MiB of rows went through`,
       );
       expect(passed).toBeGreaterThan(32 * MiB); // a real load: what would be held without the ring
@@ -373,7 +385,8 @@ describe("a SIGKILLed flight recorder", () => {
       // the last window is whole (2 s of intervals before the newest), and what lies further back was pruned:
       // at most a second's segment and a second's pruning step beyond it, not the capture from 0 s
       expect(hi).toBeGreaterThanOrEqual(5.8);
-      expect(hi - lo).toBeGreaterThanOrEqual(2 - 0.2 - 1e-9);
+      // (less one interval, and the few ms an interval boundary can come late on a busy machine)
+      expect(hi - lo).toBeGreaterThanOrEqual(2 - 0.2 - 0.05);
       expect(lo).toBeGreaterThan(hi - 2 - 2.6);
       const r = await recoverCapture(dir);
       expect(r.paths.length).toBeGreaterThan(0);

@@ -73,12 +73,14 @@ describe("syscalls collector", () => {
   liveIt("sees the whole system without a filter, stamped per interval", async () => {
     // a second process for sure, even on an idle machine: one started mid-capture, not as `command`
     let other: number | undefined;
+    const spans: number[] = [];
     const cap = await capture({
       collectors: ["syscalls"],
       duration: "1200ms",
       interval: "300ms",
-      onInterval: () => {
+      onInterval: (p) => {
         other ??= spawn(workloadPath(), ["getppid", "1000"], { stdio: "ignore" }).pid;
+        spans.push(p.spanMs!);
       },
     });
     const f = cap.frame("syscalls");
@@ -89,6 +91,11 @@ describe("syscalls collector", () => {
     const starts = [...new Set(f.numeric("t_s"))].sort((a, b) => a - b);
     expect(starts.length).toBeGreaterThanOrEqual(3);
     expect(starts[0]).toBe(0);
+    // each interval handed on says how long it lasted: from its start to the next one's (so a late boundary on a
+    // busy machine gives rates over the time the rows cover)
+    expect(spans.length).toBeGreaterThanOrEqual(2);
+    for (let k = 0; k < spans.length && k + 1 < starts.length; k++)
+      expect(spans[k]!).toBeCloseTo((starts[k + 1]! - starts[k]!) * 1000, 2);
     // names resolve for this architecture
     expect(f.strings("syscall").some((s) => s.startsWith("sys_"))).toBe(false);
   });

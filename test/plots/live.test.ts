@@ -114,6 +114,28 @@ describe("LiveStats", () => {
     expect(stats.topSeries(1)).toEqual([{ label: "syscalls/s", values: [2200] }]);
   });
 
+  test("an interval a busy machine ended late: rates and on-CPU % over the time it lasted, not the one asked for", () => {
+    const sys = syscallsFrame();
+    const stats = new LiveStats(["syscalls"], 500);
+    // the same rows as above, but the interval lasted 1000 ms: half the rates
+    stats.ingest({ elapsedMs: 1000, durationMs: 2000, frames: { syscalls: upTo(sys, 1) }, lost: {}, spanMs: 1000 });
+    expect(stats.rates).toEqual([
+      { name: "syscalls/s", value: 1100 },
+      { name: "syscall errors/s", value: 6 },
+    ]);
+    const sched = new LiveStats(["sched"], 500);
+    // busy ran 600 ms in interval 0: over 500 ms that would read 120 % of one CPU; over the 1000 ms it lasted, 60 %
+    sched.ingest({
+      elapsedMs: 1000,
+      durationMs: 10_000,
+      frames: { sched: upTo(schedFrame(), 1) },
+      lost: {},
+      spanMs: 1000,
+    });
+    expect(sched.top[0]!.comm).toBe("busy");
+    expect(sched.top[0]!.oncpuPct).toBeCloseTo(60, 9);
+  });
+
   test("topProcesses averages over the whole capture", () => {
     const top = topProcesses({ sched: schedFrame() }, 10_000, 2);
     // busy: 60% every interval; spike: 0.9 s over 10 s = 9%; mid: 10%.
