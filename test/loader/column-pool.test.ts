@@ -75,7 +75,7 @@ describe("column pool", () => {
     // 24 blocks of 32 MiB went through (768 MiB held without the pool's own collections, as it was): at most
     // 128 MiB of new ones wait for a collection, beside the 2 kept free and those let go since the last one
     console.log(`column pool: at most ${(most / MiB).toFixed(0)} MiB of blocks for 24 × 32 MiB dropped`);
-    expect(most).toBeLessThanOrEqual(320 * MiB);
+    expect(most).toBeLessThanOrEqual(448 * MiB); // 256–288 MiB measured
   });
 
   it("gives a builder's frames their own rows when their columns reuse an earlier frame's block", async () => {
