@@ -81,34 +81,37 @@ describe("default pipeline on the scenario corpus", () => {
     for (const o of of(kind)) if (o.top) expect(o.found).toBe(true);
   });
 
-  it("finds the injected process in every seed for 13 of 14 kinds, as the top incident for 12", () => {
+  it("finds the injected process in every seed for 13 of 14 kinds, as the top incident for 10", () => {
     expect(kinds.length).toBe(14);
-    // measured 13: one noisy-neighbour seed's starved worker is in no incident of its own (its hogs' host is)
+    // measured 13: in one blocked seed the stuck queue worker's idle windows score 7.9 each, under the threshold
+    // one by one (a run of them is not scored as a run)
     expect(everySeed((o) => o.found).length, JSON.stringify(outcomes)).toBeGreaterThanOrEqual(13);
-    // measured 12 (the issue's target, 9 of 10 kinds: met); noisy-neighbour's starved worker ranks below the hogs'
-    // host, redis-memory-growth's server below its client in 2 of 4 seeds (see the benchmark)
-    expect(everySeed((o) => o.top).length, JSON.stringify(outcomes)).toBeGreaterThanOrEqual(12);
+    // measured 10 (the issue's target, 9 of 10 kinds = 90 %: not met, 71 %); noisy-neighbour's starved worker
+    // ranks below the hogs' host in every seed, and blocked, lock-contention and redis-memory-growth miss one
+    // seed each (see the benchmark). 12 on the corpus before its redis client was fixed.
+    expect(everySeed((o) => o.top).length, JSON.stringify(outcomes)).toBeGreaterThanOrEqual(10);
   });
 
   it("names the injected cause among the top-3 drivers of most found incidents", () => {
     const found = outcomes.filter((o) => o.found);
-    // measured 56 of 56 (a driver's companions count: "idle, with system calls 0/s")
+    // measured 55 of 55 (a driver's companions count: "idle, with system calls 0/s")
     expect(found.filter((o) => o.named).length / found.length).toBeGreaterThanOrEqual(0.95);
   });
 });
 
 describe("false alarms on the no-injection captures", () => {
-  it("has two-minute baselines, every incident above the threshold, at most 4 per 10 minutes", () => {
+  it("has two-minute baselines, every incident above the threshold, at most 3 per 10 minutes", () => {
     expect(baseline.length).toBeGreaterThanOrEqual(5);
     const minutes = baseline.reduce((a, b) => a + b.minutes, 0);
     expect(minutes).toBeGreaterThanOrEqual(9.5);
     for (const b of baseline) for (const s of b.scores) expect(s).toBeGreaterThanOrEqual(b.threshold);
     const incidents = baseline.reduce((a, b) => a + b.incidents, 0);
-    // The issue's target is at most 1 per 10 minutes; the default raises 4.0 on these five (measured, not met):
-    // three where the baselines' redis client first doubles its request rate (redis's CPU 5–8×, spinlock waits
-    // 100×), one a queue worker idle for 2 s. On the three baselines before them it was 1.7; 15 before bpflab's
-    // own process was left out, 10 before idle windows, late intervals, shared shifts, falling waits and exit
-    // windows were handled, 3.3 before a syscall's mean latency needed 5 calls (each chosen on other seeds).
-    expect((incidents / minutes) * 10).toBeLessThanOrEqual(4);
+    // The issue's target is at most 1 per 10 minutes; the default raises 3.0 on these five (measured, not met),
+    // all three a queue worker idle for 2 s between jobs that arrive at random (a Poisson gap, no anomaly). 4.0
+    // before the baselines' redis client sent each command in one write (its 7–10 writes a command tipped redis
+    // into spinlock contention at the crest of its rate wave); 1.7 on the three baselines before those; 15 before
+    // bpflab's own process was left out, 10 before idle windows, late intervals, shared shifts, falling waits and
+    // exit windows were handled, 3.3 before a syscall's mean latency needed 5 calls (each chosen on other seeds).
+    expect((incidents / minutes) * 10).toBeLessThanOrEqual(3);
   });
 });
