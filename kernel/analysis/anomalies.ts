@@ -225,6 +225,7 @@ export function findAnomalies(cap: Capture, opts: FindAnomaliesOptions = {}): An
   let resolution: ((j: number) => number) | undefined;
   let combine: "max" | "sum" = "max";
   let rowThreshold: number | undefined;
+  let idleRuns: Uint8Array | undefined;
 
   if (mode === "history") {
     const names = f.keys.has("comm") ? f.keys.strings("comm") : f.keys.values(f.keys.columnNames[2]!).map(String);
@@ -244,6 +245,7 @@ export function findAnomalies(cap: Capture, opts: FindAnomaliesOptions = {}): An
         : { kind: "causal" };
     const { X: H, res } = resolutionScale(matrix, f.windowS);
     resolution = (j) => res[j]!;
+    const wakeups = X.columns.indexOf("vol_switches");
     const scorer = new HistoryScorer(
       H,
       {
@@ -264,6 +266,7 @@ export function findAnomalies(cap: Capture, opts: FindAnomaliesOptions = {}): An
         commonMode: true,
         rare: X.columns.map((c) => c === IDLE),
         rareEvents: X.columns.map((c) => c === "oom_kills"),
+        ...(wakeups >= 0 ? { arrivals: { column: wakeups, count: (v: number) => unscale(v, res[wakeups]!) } } : {}),
         // A level this process reached before, and came back from, is its normal (a batch job's periodic burst):
         // news is beyond the most it did, not beyond its 95th percentile.
         quantiles: [0.05, 1],
@@ -281,9 +284,10 @@ export function findAnomalies(cap: Capture, opts: FindAnomaliesOptions = {}): An
       : p.untilWindow !== undefined
         ? `each process against its own windows before ${p.untilWindow * f.windowS} s`
         : "each process against its own earlier windows";
+    idleRuns = silentRuns(scorer, entity, window, X.columns, rowThreshold);
     explainRow = (row) => {
       const env = scorer.envelope(row);
-      const z = scorer.deviations(row, env);
+      const z = scorer.deviations(row, env, true);
       return {
         contributions: scorer.contributions(row, env),
         deviations: z.map((v) => v * v),
@@ -436,6 +440,7 @@ export function findAnomalies(cap: Capture, opts: FindAnomaliesOptions = {}): An
     fromWindow,
     combine,
     ...(rowThreshold !== undefined ? { rowThreshold } : {}),
+    ...(idleRuns ? { alsoFlag: idleRuns } : {}),
   }).map((c, i) => ({
     rank: i + 1,
     start_s: c.start_s,
@@ -524,4 +529,51 @@ export function percentileRanks(s: Float64Array): Float64Array {
     i = j + 1;
   }
   return out;
+}
+
+/**
+ * Rows of a user process's silent runs: consecutive windows it spent idle where idleness is rare for it and its
+ * normal has system calls, whose scores together reach a flagged row's. Each such window is as surprising as the
+ * state is rare for it (z² = 2 ln 1/p), so a run of k of them is the surprise of the run, and a worker stuck on a
+ * lock for 6 s is found although no one of its windows alone would be (a quiet second or two of a worker with a
+ * few jobs a second stays below). Kernel threads make no system calls: their idleness follows other work.
+ */
+function silentRuns(
+  scorer: HistoryScorer,
+  entity: ArrayLike<number | string>,
+  window: Int32Array,
+  columns: readonly string[],
+  rowThreshold: number,
+): Uint8Array | undefined {
+  const idle = columns.indexOf(IDLE);
+  const calls = columns.indexOf("syscalls_count");
+  if (idle < 0 || calls < 0) return undefined;
+  const X = scorer.X;
+  const byEntity = new Map<number | string, number[]>();
+  for (let r = 0; r < X.rows; r++) {
+    if (!(scorer.scores[r]! > 0) || X.data[r * X.cols + idle]! <= 0) continue;
+    const env = scorer.envelope(r);
+    const z = scorer.deviations(r, env, true);
+    // the state scored, and its system calls fell to zero from a normal that has them
+    if (!(z[idle]! > 0) || !(z[calls]! < 0)) continue;
+    const list = byEntity.get(entity[r]!) ?? [];
+    list.push(r);
+    byEntity.set(entity[r]!, list);
+  }
+  const out = new Uint8Array(X.rows);
+  let any = false;
+  for (const rows of byEntity.values()) {
+    rows.sort((a, b) => window[a]! - window[b]!);
+    for (let i = 0; i < rows.length;) {
+      let k = i + 1;
+      while (k < rows.length && window[rows[k]!]! === window[rows[k - 1]!]! + 1) k++;
+      const run = rows.slice(i, k);
+      if (run.length > 1 && run.reduce((a, r) => a + scorer.scores[r]!, 0) >= rowThreshold) {
+        for (const r of run) out[r] = 1;
+        any = true;
+      }
+      i = k;
+    }
+  }
+  return any ? out : undefined;
 }

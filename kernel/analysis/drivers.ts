@@ -63,7 +63,7 @@ export function topDrivers(
   const describe = (j: number): string =>
     describeDriver(columns[j]!, value(j), baseline(j), windowS, resolution?.(j), reference?.(j));
   const up = (j: number): boolean => value(j) >= baseline(j);
-  const silenced = silencedByIdle(columns, contributions, value, baseline);
+  const silenced = silencedByIdle(columns, contributions, value, baseline, companions?.deviations);
   const contrib = silenced?.contributions ?? contributions;
   const shown = [...columns.keys()]
     // What raises the score: the largest contributions first (a negative one lowered it).
@@ -137,20 +137,24 @@ const MAX_IDLE_COMPANIONS = 3;
  * In a window the entity spent idle (no CPU time, no system calls) where idleness is rare for it, every column that
  * fell to zero from a normal value above it fell because it did nothing: "system calls 0/s", "voluntary switches
  * 0/s" and "net rx calls 0/s" are one finding, that it stopped, not three. Their contributions are the idle
- * column's (so the shares still add up to the score), and the largest of them are shown beside it.
+ * column's (so the shares still add up to the score), and the largest of them are shown beside it: by how far each
+ * fell (`deviations`, each column's own z² where the scorer leaves such falls out of the score), else by its
+ * contribution.
  */
 function silencedByIdle(
   columns: readonly string[],
   contributions: ArrayLike<number>,
   value: (j: number) => number,
   baseline: (j: number) => number,
+  deviations?: ArrayLike<number>,
 ): { contributions: Float64Array; idle: number; folded: number[] } | undefined {
   const idle = columns.indexOf(IDLE);
   if (idle < 0 || !(contributions[idle]! > 0) || value(idle) < 1) return undefined;
   const c = Float64Array.from(contributions);
+  const fell = (j: number): number => Math.max(c[j]!, deviations?.[j] ?? 0);
   const folded = [...columns.keys()]
-    .filter((j) => j !== idle && c[j]! > 0 && value(j) === 0 && baseline(j) > 0)
-    .sort((a, b) => c[b]! - c[a]!);
+    .filter((j) => j !== idle && fell(j) > 0 && value(j) === 0 && baseline(j) > 0)
+    .sort((a, b) => fell(b) - fell(a));
   for (const j of folded) {
     c[idle]! += c[j]!;
     c[j] = 0;

@@ -56,6 +56,16 @@ export interface EnvelopeOptions {
    */
   rare?: readonly boolean[];
   /**
+   * For the `rare` states: the column that counts the entity's wakeups (voluntary switches) and how to read one of
+   * its values as a count per window. In a window of the state, what fell to zero with it (CPU time, system calls,
+   * switches) adds to the state's rarity at most up to 2λ, the z² of a whole window without a wakeup for an entity
+   * that woke at least λ times in 95 % of its windows (its 5th percentile) were its wakeups a Poisson stream: a server
+   * with thousands of requests a second that stops for one second is news far beyond the state's rarity in a short
+   * history; a worker with three jobs a second that has a quiet second is not (e^−3: once in 20 windows). Without
+   * it, the falls add in full.
+   */
+  arrivals?: { column: number; count: (v: number) => number };
+  /**
    * Per column: an event that is news by happening at all (an OOM kill), scored like `rare` by how often it happens
    * in the row's reference, whoever that is (its own past, its peers', everyone's), in any window: such events come
    * at a process's end.
@@ -134,12 +144,16 @@ export class HistoryScorer {
   private readonly lifecycle?: readonly boolean[];
   private readonly rare?: readonly boolean[];
   private readonly rareEvents?: readonly boolean[];
+  private readonly arrivals?: { column: number; count: (v: number) => number };
   private readonly d: number;
   /** With commonMode: per (window, feature), the common deviation taken off (0: none). */
   private common?: { up: Float64Array; down: Float64Array; windowIndex: Map<number, number> };
   /** Causal mode: the window from which each row is part of its entity's history (Infinity: never). */
   private readonly learntAt: Float64Array;
   private everyone?: Envelope;
+  private everyoneSorted?: Sorted;
+  /** Causal mode: each entity's rows that are part of everyone's reference. */
+  private rowsByEntity?: Map<number | string, number[]>;
   private readonly cache = new Map<string, Envelope>();
 
   constructor(
@@ -167,6 +181,7 @@ export class HistoryScorer {
     if (opts.lifecycle) this.lifecycle = opts.lifecycle;
     if (opts.rare) this.rare = opts.rare;
     if (opts.rareEvents) this.rareEvents = opts.rareEvents;
+    if (opts.arrivals) this.arrivals = opts.arrivals;
     this.d = X.cols;
     this.scores = new Float64Array(X.rows);
     this.learntAt = new Float64Array(X.rows).fill(Infinity);
@@ -222,8 +237,13 @@ export class HistoryScorer {
     return this.merge(own, row);
   }
 
-  /** Signed deviation per feature (z_j, + above the range, − below) of one row from its reference. */
-  deviations(row: number, env = this.envelope(row)): Float64Array {
+  /**
+   * Signed deviation per feature (z_j, + above the range, − below) of one row from its reference. In a window of a
+   * rare state (idle), what fell to zero with it (CPU time, system calls, switches) is the state's own doing: the
+   * falls add to the state's rarity only as far as the entity's wakeup rate says such a window is rare (see
+   * EnvelopeOptions.arrivals); `silenced` asks for them in full (to name them).
+   */
+  deviations(row: number, env = this.envelope(row), silenced = false): Float64Array {
     const z = new Float64Array(this.d);
     const flags = this.ctx.partial?.[row] ?? 0;
     // A late window's values are not comparable with anything (it holds more, or less, than its time).
@@ -233,6 +253,7 @@ export class HistoryScorer {
     const base = row * this.d;
     const common = this.common;
     const k = common ? common.windowIndex.get(this.ctx.window[row]!)! * this.d : 0;
+    let state = -1; // the rare state's column, where the row is in it and it scores
     for (let j = 0; j < this.d; j++) {
       if (this.ctx.missing?.[base + j] || env.n[j] === 0 || this.ignore?.[j]) continue;
       if (env.source[j] === "all" && this.noPopulation?.[j]) continue;
@@ -243,6 +264,7 @@ export class HistoryScorer {
       } else if (this.rare?.[j]) {
         if (x > 0 && !partial && env.source[j] === "own" && env.n[j]! >= this.minHistory) {
           z[j] = surprise(env.n[j]!, env.share[j]!);
+          state = j;
         }
       } else if (x > env.hi[j]!) z[j] = (x - env.hi[j]!) / env.scale[j]!;
       // Less than others do is no anomaly for a process without its own history: only its own normal can fall.
@@ -255,7 +277,31 @@ export class HistoryScorer {
         z[j] = shrink(z[j]! * env.scale[j]!, common.up[k + j]!, common.down[k + j]!) / env.scale[j]!;
       }
     }
+    if (state >= 0 && !silenced && this.arrivals) {
+      // The falls to zero that came with the state, scaled down together so that state and falls add up to at most
+      // max(the state's own z², 2λ) (EnvelopeOptions.arrivals).
+      let falls = 0;
+      for (let j = 0; j < this.d; j++) if (this.fellWith(j, state, z, base)) falls += z[j]! * z[j]!;
+      const own = z[state]! * z[state]!;
+      const bound = Math.max(own, 2 * this.wakeups(env));
+      if (falls > 0 && own + falls > bound) {
+        const f = Math.sqrt((bound - own) / falls);
+        for (let j = 0; j < this.d; j++) if (this.fellWith(j, state, z, base)) z[j] = z[j]! * f;
+      }
+    }
     return z;
+  }
+
+  /** Column j fell to zero in a window of the rare state `state` (row data at `base`). */
+  private fellWith(j: number, state: number, z: Float64Array, base: number): boolean {
+    return j !== state && z[j]! < 0 && this.X.data[base + j] === 0 && !this.rare?.[j];
+  }
+
+  /** λ: the entity's wakeups per window in 95 % of its own windows (EnvelopeOptions.arrivals); 0 unknown. */
+  private wakeups(env: Envelope): number {
+    const j = this.arrivals!.column;
+    if (env.source[j] !== "own" || env.n[j]! < this.minHistory) return 0;
+    return Math.max(0, this.arrivals!.count(env.lo[j]!));
   }
 
   /** z_j² of each group's largest deviation (0 for the others): they sum to the row's score. */
@@ -310,7 +356,12 @@ export class HistoryScorer {
       this.ref.kind === "external"
         ? undefined
         : this.memo(`peers\u0000${this.ctx.peer[row]}\u0000${String(this.ctx.entity[row])}`, () => this.peersOf(row));
-    const all = (this.everyone ??= this.allRows());
+    // Everyone but itself: a new process storming a call nobody else makes would otherwise be compared with a
+    // 99th percentile its own windows set (causal mode's everyone is the whole capture).
+    const all =
+      this.ref.kind === "causal"
+        ? this.memo(`all\u0000${String(this.ctx.entity[row])}`, () => this.allBut(this.ctx.entity[row]!))
+        : (this.everyone ??= this.allRows());
     const out: Envelope = {
       center: new Float64Array(this.d),
       lo: new Float64Array(this.d),
@@ -364,9 +415,76 @@ export class HistoryScorer {
 
   private allRows(): Envelope {
     if (this.ref.kind === "external") return this.fromExternal(() => true, "all");
-    const rows: number[] = [];
-    for (let r = 0; r < this.X.rows; r++) if (this.isReference(r) && this.isActive(r)) rows.push(r);
-    return this.summarise(this.sortRows(this.X, this.ctx.missing, rows), "all");
+    return this.summarise(this.allSorted(), "all");
+  }
+
+  private allSorted(): Sorted {
+    if (!this.everyoneSorted) {
+      const rows: number[] = [];
+      for (let r = 0; r < this.X.rows; r++) if (this.isReference(r) && this.isActive(r)) rows.push(r);
+      this.everyoneSorted = this.sortRows(this.X, this.ctx.missing, rows);
+    }
+    return this.everyoneSorted;
+  }
+
+  /** Everyone's reference without entity e's own rows (the same summary as allRows over the others'). */
+  private allBut(e: number | string): Envelope {
+    if (!this.rowsByEntity) {
+      this.rowsByEntity = new Map();
+      for (let r = 0; r < this.X.rows; r++) {
+        if (!this.isReference(r) || !this.isActive(r)) continue;
+        const k = this.ctx.entity[r]!;
+        const list = this.rowsByEntity.get(k);
+        if (list) list.push(r);
+        else this.rowsByEntity.set(k, [r]);
+      }
+    }
+    const mine = this.rowsByEntity.get(e);
+    if (!mine) return (this.everyone ??= this.allRows());
+    const all = this.allSorted();
+    const own = this.sortRows(this.X, this.ctx.missing, mine);
+    const d = this.d;
+    const env: Envelope = {
+      center: new Float64Array(d),
+      lo: new Float64Array(d),
+      hi: new Float64Array(d),
+      scale: new Float64Array(d).fill(this.floor),
+      n: new Int32Array(d),
+      share: new Float64Array(d),
+      source: new Array<Source>(d).fill("all"),
+    };
+    for (let j = 0; j < d; j++) {
+      const a = all.values[j]!.subarray(0, all.n[j]!);
+      const b = own.values[j]!.subarray(0, own.n[j]!);
+      const m = a.length - b.length;
+      env.n[j] = m;
+      if (m <= 0) continue;
+      // the i-th smallest of a without b (b is a sub-multiset of a): the first value of a with i + 1 of the others
+      // at or below it
+      const at = (i: number): number => {
+        let lo = 0;
+        let hi = a.length - 1;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          const v = a[mid]!;
+          if (upperBound(a, a.length, v) - upperBound(b, b.length, v) >= i + 1) hi = mid;
+          else lo = mid + 1;
+        }
+        return a[lo]!;
+      };
+      const quantile = (q: number): number => {
+        const pos = q * (m - 1);
+        const i = Math.floor(pos);
+        const lo = at(i);
+        return i + 1 < m ? lo + (at(i + 1) - lo) * (pos - i) : lo;
+      };
+      const above = a.length - upperBound(a, a.length, 0) - (b.length - upperBound(b, b.length, 0));
+      env.share[j] = above / m;
+      env.center[j] = this.rare?.[j] ? Math.log1p(env.share[j]!) : quantile(0.5);
+      env.lo[j] = quantile(this.q[0]);
+      env.hi[j] = quantile(0.99);
+    }
+    return env;
   }
 
   private fromExternal(keep: (peer: string) => boolean, source: Source): Envelope {
@@ -483,13 +601,36 @@ export class HistoryScorer {
           continue;
         }
         const env = this.merge(own, r);
-        this.scores[r] = this.scoreRow(r, env);
+        const c = this.contributions(r, env);
+        let score = 0;
+        let againstOwn = 0;
+        for (let j = 0; j < d; j++) {
+          score += c[j]!;
+          if (env.source[j] === "own") againstOwn += c[j]!;
+        }
+        this.scores[r] = score;
         keep?.(r, env);
-        const anomalous = this.scores[r]! >= this.learnBelow;
+        // Withheld: what is anomalous against the entity's own normal (an anomaly must not become its own normal),
+        // and a rare state (idle) lasting several windows, however little each window scores (a worker stuck on a
+        // lock must not learn within seconds that being stuck is its normal). What sets it apart only from others
+        // (a new process, or one that never had this activity before) is learnt, so that it gets a normal of its
+        // own: a steady loop that holds 13 % of a CPU, as few others do, is compared with itself from its sixth
+        // window on, not with everyone for ever.
+        const anomalous = againstOwn >= this.learnBelow || this.inRareState(r, env);
         windowAnomalous ||= anomalous;
         if (this.isReference(r)) (anomalous ? withheld : pending).push(r);
       }
     }
+  }
+
+  /** Row r is in a `rare` state that its own history holds in at most 5 % of its windows (see deviations). */
+  private inRareState(r: number, env: Envelope): boolean {
+    if (!this.rare || ((this.ctx.partial?.[r] ?? 0) & (PARTIAL | LATE)) !== 0) return false;
+    for (let j = 0; j < this.d; j++) {
+      if (!this.rare[j] || this.ctx.missing?.[r * this.d + j] || !(this.X.data[r * this.d + j]! > 0)) continue;
+      if (env.source[j] === "own" && env.n[j]! >= this.minHistory && env.share[j]! <= RARE_STATE_SHARE) return true;
+    }
+    return false;
   }
 
   /** Adds row r's measured values to the sorted per-feature history, dropping the oldest row when full. */
@@ -588,6 +729,9 @@ function medianOf(n: number, at: (i: number) => number): number {
   const m = n >> 1;
   return n % 2 ? at(m) : (at(m - 1) + at(m)) / 2;
 }
+
+/** A state held in at most this share of an entity's windows is outside its normal (as a value past its 95th percentile). */
+const RARE_STATE_SHARE = 0.05;
 
 /** z of a state or event seen in `share` of `n` reference windows: √(2 ln 1/p), p = (share·n + ½) / (n + 1). */
 function surprise(n: number, share: number): number {

@@ -45,3 +45,27 @@ export function waitedOn(
   for (const o of by.values()) if (o.waitS >= 0.5 * w && (best.get(o.pid)?.waitS ?? 0) < o.waitS) best.set(o.pid, o);
   return [...best.values()].sort((a, b) => b.waitS - a.waitS);
 }
+
+/**
+ * How long `pid` waited on `on` in windows [first, last + after] (in seconds: a queue's waits added up, a block's
+ * longest), whatever its size: to weigh two processes' waits on each other.
+ */
+export function waitBetween(
+  facts: ProcessFacts | undefined,
+  pid: number,
+  on: number,
+  first: number,
+  last: number,
+  after: number,
+  w: number,
+): number {
+  let cpu = 0;
+  let block = 0;
+  for (const x of facts?.waitsOn.get(pid) ?? []) {
+    const at = Math.round(x.t_s / w);
+    if (x.by !== on || at < first || at > last + after) continue;
+    if (x.kind === "cpu") cpu += x.totalS;
+    else block = Math.max(block, x.maxWaitS);
+  }
+  return Math.max(cpu, block);
+}

@@ -4,7 +4,7 @@
 import type { Cell } from "../frame/frame.js";
 import type { Features } from "../features/features.js";
 import { ProcessFacts, relatedByTree } from "../features/process-facts.js";
-import { WaitedOn, waitedOn, WaitKind } from "./incident-waits.js";
+import { waitBetween, WaitedOn, waitedOn, WaitKind } from "./incident-waits.js";
 
 export interface IncidentCore {
   /** Seconds since capture start: the first flagged window's start, the last one's end. */
@@ -30,6 +30,9 @@ export interface IncidentCore {
   blockedBy?: WaitedOn[];
 }
 
+/** Waits between two processes decide an incident's peak when |a − b| ≥ this × (a + b): one side's 3× the other's. */
+const ONE_SIDED = 0.5;
+
 export interface IncidentOptions {
   /**
    * "max" (default): an incident scores its peak row, and rows at the threshold flag. "sum": rows at `rowThreshold`
@@ -38,6 +41,11 @@ export interface IncidentOptions {
    */
   combine?: "max" | "sum";
   rowThreshold?: number;
+  /**
+   * Rows flagged whatever their own score ("sum"): windows of a run that is anomalous as a whole, none of them
+   * alone (a process silent for several windows, each as rare as idleness is for it).
+   */
+  alsoFlag?: Uint8Array;
   /** Only rows from this window on can be flagged (the reference period before it is normal by definition). */
   fromWindow?: number;
   /** Windows of calm that still join two flagged windows into one episode (default 1). */
@@ -75,7 +83,9 @@ export function buildIncidents(
   // Episodes: per entity, flagged windows no more than `gap` calm windows apart.
   const sum = opts.combine === "sum";
   const rowCut = sum ? (opts.rowThreshold ?? threshold) : threshold;
-  const flagged = [...scores.keys()].filter((r) => scores[r]! >= rowCut && win[r]! >= from);
+  const flagged = [...scores.keys()].filter(
+    (r) => (scores[r]! >= rowCut || (sum && opts.alsoFlag?.[r] === 1)) && win[r]! >= from,
+  );
   flagged.sort((a, b) => (entityOf(a) < entityOf(b) ? -1 : entityOf(a) > entityOf(b) ? 1 : win[a]! - win[b]!));
   const episodes: { rows: number[]; first: number; last: number; pid?: number }[] = [];
   for (const r of flagged) {
@@ -151,12 +161,18 @@ export function buildIncidents(
     rows.sort((a, b) => win[a]! - win[b]! || scores[b]! - scores[a]!);
     // The peak: the highest row of the process the others waited on most, net of its own waits on them (CPU
     // contenders queue behind one another both ways; a hog at nice -10 is queued behind far more than it queues).
-    // Without waits between its processes, the highest row.
+    // A pair that waited on each other about as much says nothing of which one caused it (five threads renaming
+    // in one directory and a pinned loop, 0.73 s and 0.65 s of run-queue wait on each other): the waits decide
+    // only where one side's is at least three times the other's. Without such waits, the highest row.
     const pids = pid ? new Set(rows.map((r) => pid[r]!)) : undefined;
     const net = new Map<number, number>();
+    const [lo, hi] = [win[rows[0]!]!, win[rows[rows.length - 1]!]!]; // rows are in window order
     for (const p of pids ?? [])
       for (const [q, x] of waited.get(p) ?? [])
         if (q !== p && pids!.has(q)) {
+          const there = waitBetween(facts, p, q, lo, hi, gap + 1, w);
+          const back = waitBetween(facts, q, p, lo, hi, gap + 1, w);
+          if (Math.abs(there - back) < ONE_SIDED * (there + back)) continue;
           net.set(q, (net.get(q) ?? 0) + x.waitS);
           net.set(p, (net.get(p) ?? 0) - x.waitS);
         }

@@ -9,7 +9,7 @@ import { namesCause } from "../../kernel/analysis/signals.js";
 import { Capture } from "../../kernel/capture/capture.js";
 import { DatasetError, OptionError } from "../../kernel/errors.js";
 import { formatReport, reportJson } from "../../kernel/analysis/report-format.js";
-import { CLIENT_PID, Injection, SERVICE_PID, syntheticSystem } from "./synthetic-system.js";
+import { CLIENT_PID, Injection, SERVICE_PID, syntheticSystem, WORKER_PID } from "./synthetic-system.js";
 
 const CAUSE: Record<Injection, RegExp> = {
   "syscall-storm": /^sys_getppid_count$/,
@@ -118,6 +118,27 @@ describe("explanations add up", () => {
   });
 });
 
+describe("silence", () => {
+  it("a slow worker's quiet second or two is no incident; six silent seconds are, each as rare as idleness is for it", () => {
+    for (const seed of [1, 2, 3]) {
+      const short = findAnomalies(syntheticSystem({ seed, quiet: [20, 22] }).cap);
+      expect(short.incidents.filter((i) => i.entity.pid === WORKER_PID)).toEqual([]);
+      const long = findAnomalies(syntheticSystem({ seed, quiet: [20, 26] }).cap);
+      const top = long.incidents[0]!;
+      expect(top.entity.pid).toBe(WORKER_PID);
+      expect([top.start_s, top.end_s]).toEqual([20, 26]);
+      // No one window reaches a flagged row's score: the run does.
+      const windows = top.rows.map((r) => long.scores["history"]![r]!);
+      expect(Math.max(...windows)).toBeLessThan(9);
+      expect(top.score).toBeGreaterThanOrEqual(25);
+      // One finding, the idle state, with what stopped named beside it; the shares add up.
+      expect(top.drivers[0]!.feature).toBe("idle");
+      expect(top.drivers[0]!.text).toMatch(/^idle \(no CPU time, no system calls\).*system calls 0\/s, down from/);
+      expect(top.drivers.reduce((a, d) => a + d.share, 0)).toBeCloseTo(1, 6);
+    }
+  });
+});
+
 describe("whom a process waited on", () => {
   it("a stalled service is its incident's peak, and its client, blocked on it, joins the incident", () => {
     for (const seed of [1, 2, 3]) {
@@ -147,6 +168,21 @@ describe("whom a process waited on", () => {
     expect(top.waitedOn).toEqual([{ pid: 100, on: truth!.pid, kind: "cpu", waitS: expect.closeTo(3.6, 6) }]);
     expect(formatReport(r)).toMatch(/svc-0 100 queued 3\.6 s for CPUs it held/);
     expect(r.incidents.filter((i) => i.entity.pid === 100)).toEqual([]);
+  });
+
+  it("two processes that queued about as long behind each other: the waits do not decide the peak, the scores do", () => {
+    // The hog queued 1.2× as long behind svc-0 as svc-0 behind it: by net waits svc-0 would be the peak.
+    const { cap, truth } = syntheticSystem({ seed: 2, injection: "cpu-hog", victim: true, mutual: 1.2 });
+    const r = findAnomalies(cap);
+    const top = r.incidents[0]!;
+    expect(top.entities.map((e) => e.pid).sort()).toEqual([100, truth!.pid].sort());
+    const s = r.scores["history"]!;
+    const pids = r.features.keys.numeric("pid");
+    const best = (pid: number) => Math.max(...top.rows.filter((x) => pids[x] === pid).map((x) => s[x]!));
+    expect(top.entity.pid).toBe(best(truth!.pid) >= best(100) ? truth!.pid : 100);
+    // One-sided (3× or more), the waits decide: svc-0 is the peak although the hog scores higher.
+    const lop = findAnomalies(syntheticSystem({ seed: 2, injection: "cpu-hog", victim: true, mutual: 4 }).cap);
+    expect(lop.incidents[0]!.entity.pid).toBe(100);
   });
 
   it("a blocked process's incident names the process outside it that ended the block (a lock's holder)", () => {

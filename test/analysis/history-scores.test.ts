@@ -77,6 +77,94 @@ describe("HistoryScorer", () => {
     expect(s.contributions(r.row(0, 20))[0]).toBeCloseTo(s.scores[r.row(0, 20)]!, 12);
   });
 
+  it("in an idle window, what fell to zero with it adds as far as the process's wakeup rate makes such a window rare", () => {
+    // Columns: idle, wakeups (log1p of the count per window, as resolutionScale gives), CPU (log units).
+    // Process 0 wakes 10–12 times a window, process 1 once or twice; both go idle in window 20, then are busy again.
+    const wake = (e: number, w: number) => (e === 0 ? 10 + (w % 3) : 1 + (w % 2));
+    const r = rows(2, 22, ["idle", "wakeups", "cpu"], (e, w) =>
+      w === 20 ? [1, 0, 0] : [0, Math.log1p(wake(e, w)), 3 + 0.1 * (w % 2)],
+    );
+    const arrivals = { column: 1, count: Math.expm1 };
+    const rare = [true, false, false];
+    const s = new HistoryScorer(r.X, r.ctx, { kind: "causal" }, { rare, arrivals });
+    const state = 2 * Math.log(42); // 20 windows never idle: p = 0.5 / 21
+    // Process 0: at least 10 wakeups in 95 % of its windows: a window without one has p = e^-10, z² = 2 · 10.
+    expect(s.scores[r.row(0, 20)]).toBeCloseTo(20, 9);
+    // Process 1: e^-1 says less than the state's rarity, so the falls add nothing.
+    expect(s.scores[r.row(1, 20)]).toBeCloseTo(state, 9);
+    for (const e of [0, 1]) {
+      const row = r.row(e, 20);
+      const c = s.contributions(row);
+      expect(c[0]).toBeCloseTo(state, 9);
+      expect(c.reduce((a, b) => a + b, 0)).toBeCloseTo(s.scores[row]!, 9);
+      // the falls in full, to name them
+      const fell = s.deviations(row, s.envelope(row), true);
+      expect(fell[1]).toBeLessThan(0);
+      expect(fell[2]).toBeLessThan(-5);
+    }
+    // Without arrivals, the falls add in full (CPU alone 6 floors below its range).
+    const plain = new HistoryScorer(r.X, r.ctx, { kind: "causal" }, { rare });
+    expect(plain.scores[r.row(1, 20)]).toBeGreaterThan(state + 36);
+  });
+
+  it("a new process is compared with everyone but itself: its own storm does not set everyone's normal", () => {
+    // Ten processes from the start make ~10 calls a window; a new one (entity 10) makes 1,000 a window from window
+    // 10 on: 10 of its rows among 210, so with itself in everyone's reference the 99th percentile would be its own.
+    const all = rows(11, 20, ["calls"], (e, w) => [e < 10 ? Math.log1p(10 + ((e + w) % 3)) : Math.log1p(1000)]);
+    const keep = [...Array(all.X.rows).keys()].filter((r) => all.ctx.entity[r]! < 10 || all.ctx.window[r]! >= 10);
+    const X = { ...all.X, rows: keep.length, data: Float64Array.from(keep, (r) => all.X.data[r]!) };
+    const ctx = {
+      entity: keep.map((r) => all.ctx.entity[r]!),
+      window: keep.map((r) => all.ctx.window[r]!),
+      peer: keep.map((r) => all.ctx.peer[r]!),
+    };
+    const s = new HistoryScorer(X, ctx, { kind: "causal" });
+    const first = keep.indexOf(all.row(10, 10));
+    const env = s.envelope(first);
+    expect(env.source[0]).toBe("all");
+    expect(env.n[0]).toBe(200);
+    // everyone else's 99th percentile is log1p(12): 1,000 calls are (log1p(1000) − log1p(12)) / 0.5 ≈ 8.7 floors out
+    expect(env.hi[0]).toBeCloseTo(Math.log1p(12), 9);
+    expect(s.scores[first]).toBeCloseTo(((Math.log1p(1000) - Math.log1p(12)) / 0.5) ** 2, 6);
+  });
+
+  it("everyone-but-itself is the same summary as one over the others' rows", () => {
+    // Uneven values with ties and zeros: lo, center, hi and share against a direct computation.
+    const val = (e: number, w: number) => [((e * 37 + w * 11) % 7) * 0.5, (e + w) % 4 === 0 ? 0 : (e * w) % 5];
+    const r = rows(6, 12, ["a", "b"], val);
+    const missing = new Uint8Array(r.X.rows * 2);
+    for (let w = 0; w < 8; w++) missing.fill(1, r.row(5, w) * 2, r.row(5, w) * 2 + 2); // entity 5 arrives at 8
+    const s = new HistoryScorer(r.X, { ...r.ctx, missing }, { kind: "causal" });
+    const env = s.envelope(r.row(5, 9));
+    const q = (xs: number[], p: number) => {
+      const a = [...xs].sort((x, y) => x - y);
+      const pos = p * (a.length - 1);
+      const i = Math.floor(pos);
+      return a[i]! + ((a[Math.min(i + 1, a.length - 1)] ?? a[i]!) - a[i]!) * (pos - i);
+    };
+    for (const j of [0, 1]) {
+      const others: number[] = [];
+      for (let w = 0; w < 12; w++) for (let e = 0; e < 5; e++) others.push(val(e, w)[j]!);
+      expect(env.source[j]).toBe("all");
+      expect(env.n[j]).toBe(others.length);
+      expect(env.lo[j]).toBeCloseTo(q(others, 0.05), 12);
+      expect(env.center[j]).toBeCloseTo(q(others, 0.5), 12);
+      expect(env.hi[j]).toBeCloseTo(q(others, 0.99), 12);
+      expect(env.share[j]).toBeCloseTo(others.filter((v) => v > 0).length / others.length, 12);
+    }
+  });
+
+  it("a run of a rare state is not learnt while it lasts: each window of it is as rare as the first", () => {
+    // Never idle for 20 windows, then idle for 6 (a worker stuck on a lock), then busy, then idle once more.
+    const r = rows(1, 30, ["idle"], (_, w) => [(w >= 20 && w < 26) || w === 28 ? 1 : 0]);
+    const s = new HistoryScorer(r.X, r.ctx, { kind: "causal" }, { rare: [true], learnBelow: 9 });
+    // Each window below learnBelow, yet none learnt during the run: p stays 0.5 / (20 + 1).
+    expect(s.scores[r.row(0, 20)]).toBeCloseTo(2 * Math.log(42), 9);
+    expect(s.scores[r.row(0, 25)]).toBeCloseTo(2 * Math.log(42), 9);
+    // Learnt once it was back to normal: the second time it has been seen before (6 of 28 windows).
+    expect(s.scores[r.row(0, 28)]).toBeCloseTo(2 * Math.log(29 / 6.5), 9);
+  });
+
   it("with commonMode, a rare state's contribution is still its whole score", () => {
     // Six daemons idle in most windows (their idleness a little news every window: the common shift), one busy
     // worker goes idle in window 20: the scores take the common part off, so must its contribution.

@@ -18,6 +18,8 @@ export interface SyntheticOptions {
   waits?: boolean;
   /** cpu-hog: svc-0 (pid 100) queues 600 ms/s behind the hog, and sched_waits says so (kind "cpu"). */
   victim?: boolean;
+  /** cpu-hog with victim: the hog queues too, `mutual` × 600 ms/s behind svc-0 (contention both ways). */
+  mutual?: number;
   /** blocked: the service's block ends when svc-3 (pid 103, a lock's holder, say) wakes it (a sched_waits row). */
   holder?: boolean;
   /**
@@ -25,6 +27,11 @@ export interface SyntheticOptions {
    * alone, without an injection (a futex's sleepers waiting longer, or reads getting slower).
    */
   slower?: { syscall: string; factor: number };
+  /**
+   * A slow queue worker (pid WORKER_PID: 2–4 jobs a window, 10 ms of CPU and 4 calls each, never a window without
+   * one) that does nothing in windows [start, end): a quiet spell, alone, without an injection.
+   */
+  quiet?: [number, number];
 }
 
 const schedCols: ColumnSpec[] = [
@@ -61,6 +68,8 @@ export const SERVICE_PID = 4242;
 export const INJECTED_PID = 5000;
 /** server-blocked: the service's busy client, silenced too, because it waits on the service's replies. */
 export const CLIENT_PID = 4243;
+/** quiet: the slow queue worker. */
+export const WORKER_PID = 4300;
 
 /**
  * The capture and its truth. Processes: pids 100..111, each with its own CPU share (0.5–30 %), its own syscall mix
@@ -132,6 +141,17 @@ export function syntheticSystem(opts: SyntheticOptions = {}): {
       }
     }
     const inside = t >= a && t < b;
+    if (opts.injection === "cpu-hog" && opts.victim && opts.mutual && inside)
+      waits.push({
+        ...id(INJECTED_PID, "hog", t + 0.5),
+        kind: "cpu",
+        by_pid: 100,
+        by_tid: 100,
+        by_process: "svc-0",
+        waits: 30,
+        wait_ns: Math.round(opts.mutual * 6e8),
+        max_wait_ns: 4e7,
+      });
     if (opts.injection === "cpu-hog" && opts.victim && inside)
       waits.push({
         ...id(100, "svc-0", t + 0.03),
@@ -169,6 +189,30 @@ export function syntheticSystem(opts: SyntheticOptions = {}): {
           wait_ns: stall ? (b - a) * 1e9 : 6e6,
           max_wait_ns: stall ? (b - a) * 1e9 : 3e6,
         });
+    }
+    if (opts.quiet) {
+      const [qa, qb] = opts.quiet;
+      const jobs = t >= qa && t < qb ? 0 : 2 + Math.floor(3 * rng.next());
+      sched.push({
+        ...id(WORKER_PID, "worker", t + 0.01),
+        oncpu_ns: Math.round(jobs * 1e7 * noise()),
+        runq_ns: Math.round(jobs * 2e5 * noise()),
+        offcpu_ns: Math.round(1e9 - jobs * 1e7),
+        vol_switches: jobs,
+        invol_switches: 0,
+        migrations: 0,
+      });
+      for (const syscall of jobs ? ["flock", "write", "clock_nanosleep"] : []) {
+        const count = syscall === "flock" ? 2 * jobs : jobs;
+        sys.push({
+          ...id(WORKER_PID, "worker", t + 0.02),
+          syscall,
+          count,
+          errors: 0,
+          latency_ns: count * 3000,
+          max_latency_ns: 9000,
+        });
+      }
     }
     if (opts.slower) {
       sys.push({
