@@ -81,37 +81,38 @@ describe("default pipeline on the scenario corpus", () => {
     for (const o of of(kind)) if (o.top) expect(o.found).toBe(true);
   });
 
-  it("finds the injected process in every seed for 13 of 14 kinds, as the top incident for 10", () => {
+  it("finds the injected process in every seed for every kind, as the top incident for 12 of 14", () => {
     expect(kinds.length).toBe(14);
-    // measured 13: in one blocked seed the stuck queue worker's idle windows score 7.9 each, under the threshold
-    // one by one (a run of them is not scored as a run)
-    expect(everySeed((o) => o.found).length, JSON.stringify(outcomes)).toBeGreaterThanOrEqual(13);
-    // measured 10 (the issue's target, 9 of 10 kinds = 90 %: not met, 71 %); noisy-neighbour's starved worker
-    // ranks below the hogs' host in every seed, and blocked, lock-contention and redis-memory-growth miss one
-    // seed each (see the benchmark). 12 on the corpus before its redis client was fixed.
-    expect(everySeed((o) => o.top).length, JSON.stringify(outcomes)).toBeGreaterThanOrEqual(10);
+    // measured 14 (13 before a silent run was scored as a run: one blocked seed's stuck queue worker scored 6–8 a
+    // window, under a flagged row's 9 one by one)
+    expect(everySeed((o) => o.found).length, JSON.stringify(outcomes)).toBe(14);
+    // measured 12 (the issue's target, 9 of 10 kinds = 90 %: not met, 86 %): noisy-neighbour's incident is the
+    // injected one, but its peak is the hogs' host (the labelled cause), not the starved worker, in every seed; and
+    // redis-server, whose memory grows, ties with the client sending it the values in one seed. 10 before this
+    // version (blocked and lock-contention missed a seed each), 12 on the corpus before its redis client was fixed.
+    expect(everySeed((o) => o.top).length, JSON.stringify(outcomes)).toBeGreaterThanOrEqual(12);
   });
 
   it("names the injected cause among the top-3 drivers of most found incidents", () => {
     const found = outcomes.filter((o) => o.found);
-    // measured 55 of 55 (a driver's companions count: "idle, with system calls 0/s")
+    // measured 56 of 56 (a driver's companions count: "idle, with system calls 0/s")
     expect(found.filter((o) => o.named).length / found.length).toBeGreaterThanOrEqual(0.95);
   });
 });
 
 describe("false alarms on the no-injection captures", () => {
-  it("has two-minute baselines, every incident above the threshold, at most 3 per 10 minutes", () => {
+  it("has two-minute baselines, every incident above the threshold, at most 1 per 10 minutes", () => {
     expect(baseline.length).toBeGreaterThanOrEqual(5);
     const minutes = baseline.reduce((a, b) => a + b.minutes, 0);
     expect(minutes).toBeGreaterThanOrEqual(9.5);
     for (const b of baseline) for (const s of b.scores) expect(s).toBeGreaterThanOrEqual(b.threshold);
     const incidents = baseline.reduce((a, b) => a + b.incidents, 0);
-    // The issue's target is at most 1 per 10 minutes; the default raises 3.0 on these five (measured, not met),
-    // all three a queue worker idle for 2 s between jobs that arrive at random (a Poisson gap, no anomaly). 4.0
-    // before the baselines' redis client sent each command in one write (its 7–10 writes a command tipped redis
-    // into spinlock contention at the crest of its rate wave); 1.7 on the three baselines before those; 15 before
-    // bpflab's own process was left out, 10 before idle windows, late intervals, shared shifts, falling waits and
-    // exit windows were handled, 3.3 before a syscall's mean latency needed 5 calls (each chosen on other seeds).
-    expect((incidents / minutes) * 10).toBeLessThanOrEqual(3);
+    // The issue's target is at most 1 per 10 minutes; measured 0 on these five. 3.0 before an idle window's falls
+    // were bounded by the process's wakeup rate (all three a queue worker idle for 2 s between jobs that arrive at
+    // random: a Poisson gap, no anomaly); 4.0 before the baselines' redis client sent each command in one write;
+    // 1.7 on the three baselines before those; 15 before bpflab's own process was left out, 10 before idle windows,
+    // late intervals, shared shifts, falling waits and exit windows were handled, 3.3 before a syscall's mean
+    // latency needed 5 calls (each chosen on other seeds).
+    expect((incidents / minutes) * 10).toBeLessThanOrEqual(1);
   });
 });
