@@ -262,7 +262,28 @@ static void child_report(const char *path, double ns)
 /* ---- pipe-wait: a parent blocked on a pipe until its child writes ---- */
 
 /* The parent reads a pipe; its child sleeps `ms` (woken by a timer: nobody's wakeup) and then writes, which
- * wakes the parent after ~ms of blocking. PATH gets "child <pid> <ns slept>". */
+ * wakes the parent after ~ms of blocking (the child starts its sleep once the parent blocks). PATH gets
+ * "child <pid> <ns slept>". */
+/* the parent's state in /proc/<ppid>/stat is S (interruptible sleep): the field after the ")" that ends comm */
+static int parent_sleeping(void)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)getppid());
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return 1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 1;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' && p[2] == 'S';
+}
+
 static int pipe_wait(double ms, const char *path)
 {
 	struct timespec d = { (time_t)(ms / 1000), (long)((ms - 1000 * (long)(ms / 1000)) * 1e6) };
@@ -276,6 +297,10 @@ static int pipe_wait(double ms, const char *path)
 	if (child < 0)
 		return 1;
 	if (!child) {
+		/* start the clock only once the parent sleeps in read(2): with every CPU busy the parent may reach it
+		 * milliseconds after the fork, and its block must hold the whole of the child's sleep */
+		while (!parent_sleeping())
+			sched_yield();
 		double t0 = now_ns();
 
 		nanosleep(&d, NULL);
