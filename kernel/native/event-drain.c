@@ -88,7 +88,9 @@ static inline double ns_of(const uint8_t *rec, const struct args *a)
 /* JavaScript's Math.round: the nearest integer, halves towards +Infinity. */
 static inline double js_round(double x)
 {
-	double f = floor(x);
+	/* a time is >= 0 and < 2^53, where truncation is floor: one conversion each way, not floor()'s SSE2 sign and
+	 * magnitude fixups (no roundsd without SSE4.1) */
+	double f = x >= 0 && x < 9007199254740992.0 ? (double)(int64_t)x : floor(x);
 
 	return x - f >= 0.5 ? f + 1 : f;
 }
@@ -305,99 +307,171 @@ struct prev {
 	uint32_t codes[3];
 };
 
+/* What decode() does with one cell, chosen once a drain from the cell's kind, width and destination, with the
+ * column's address: the interpretive switch over kind, size and type per cell and record was most of the loop's
+ * time (perf annotate: the cell loop's loads and compares, not the stores). */
+enum op_code {
+	OP_U32, /* 4 bytes into a u32 column, as they are (pid, tid, nr...) */
+	OP_F64_U64, /* 8 bytes unsigned into a double column (latencies, byte counts) */
+	OP_F64_S64, /* 8 bytes signed into a double column (return values) */
+	OP_COPY64, /* 8 bytes copied (u64 columns) */
+	OP_NUM, /* any other integer: int_value(), then the destination's width as JS stores it */
+	OP_CHARS,
+	OP_CGROUP,
+	OP_MAPPED,
+};
+
+struct op {
+	int32_t code, cell; /* the cell's index: its tables, its previous key */
+	int64_t off;
+	uint8_t *dst;
+};
+
+static void compile_ops(const struct args *a, const struct cell *cells, struct op *ops)
+{
+	for (int64_t i = 0; i < a->ncells; i++) {
+		const struct cell *c = &cells[i];
+		struct op *o = &ops[i];
+
+		o->cell = (int32_t)i;
+		o->off = c->off;
+		o->dst = (uint8_t *)(uintptr_t)a->cols[c->col];
+		switch (c->kind) {
+		case NUM:
+			if (c->size == 4 && c->dst == D_U32)
+				o->code = OP_U32;
+			else if (c->size == 8 && c->dst == D_F64)
+				o->code = c->is_signed ? OP_F64_S64 : OP_F64_U64;
+			else
+				o->code = OP_NUM;
+			break;
+		case U64:
+			o->code = OP_COPY64;
+			break;
+		case CHARS:
+			o->code = OP_CHARS;
+			break;
+		case CGROUP:
+			o->code = OP_CGROUP;
+			break;
+		default:
+			o->code = OP_MAPPED;
+		}
+	}
+}
+
 /* Decodes one record into row `r`; returns 0, or 1 when a cell has no code (nothing of the row counts then). */
 static inline int decode(const uint8_t *rec, int64_t r, double ns, struct args *a, struct cell *cells,
-			 struct prev *pv)
+			 const struct op *ops, int64_t nops, struct prev *pv, double *t_us, double *t_s)
 {
-	((double *)(uintptr_t)a->cols[0])[r] = js_round(a->wall_us + ns / 1000);
-	((double *)(uintptr_t)a->cols[1])[r] = ns / 1e9;
-	for (int64_t i = 0; i < a->ncells; i++) {
-		struct cell *c = &cells[i];
-		const uint8_t *p = rec + c->off;
-		uint64_t col = a->cols[c->col];
+	t_us[r] = js_round(a->wall_us + ns / 1000);
+	t_s[r] = ns / 1e9;
+	for (int64_t i = 0; i < nops; i++) {
+		const struct op *o = &ops[i];
+		const uint8_t *p = rec + o->off;
 
-		switch (c->kind) {
-		case NUM: {
+		switch (o->code) {
+		case OP_U32:
+			((uint32_t *)o->dst)[r] = rd32(p);
+			break;
+		case OP_F64_U64: {
+			uint64_t v;
+
+			memcpy(&v, p, 8);
+			((double *)o->dst)[r] = (double)v;
+			break;
+		}
+		case OP_F64_S64: {
+			int64_t v;
+
+			memcpy(&v, p, 8);
+			((double *)o->dst)[r] = (double)v;
+			break;
+		}
+		case OP_COPY64:
+			memcpy(o->dst + 8 * r, p, 8);
+			break;
+		case OP_NUM: {
+			const struct cell *c = &cells[o->cell];
 			int64_t x;
-			double v;
-
-			if (c->size == 4 && c->dst == D_U32) { /* pid, tid, nr...: as they are */
-				((uint32_t *)(uintptr_t)col)[r] = rd32(p);
-				break;
-			}
-			v = int_value(p, c->size, c->is_signed, &x);
+			double v = int_value(p, c->size, c->is_signed, &x);
 
 			/* JS stores a number into a typed array modulo its width: so do these casts (sizes up to 4) */
 			switch (c->dst) {
 			case D_U8:
-				((uint8_t *)(uintptr_t)col)[r] = (uint8_t)x;
+				((uint8_t *)o->dst)[r] = (uint8_t)x;
 				break;
 			case D_U32:
-				((uint32_t *)(uintptr_t)col)[r] = (uint32_t)x;
+				((uint32_t *)o->dst)[r] = (uint32_t)x;
 				break;
 			case D_I32:
-				((int32_t *)(uintptr_t)col)[r] = (int32_t)(uint32_t)x;
+				((int32_t *)o->dst)[r] = (int32_t)(uint32_t)x;
 				break;
 			default:
-				((double *)(uintptr_t)col)[r] = v;
+				((double *)o->dst)[r] = v;
 			}
 			break;
 		}
-		case U64:
-			memcpy((uint8_t *)(uintptr_t)col + 8 * r, p, 8);
-			break;
-		case CHARS:
-			if (pv[i].code < 0 || !same_key(pv[i].key, p, c->size)) {
+		case OP_CHARS: {
+			const struct cell *c = &cells[o->cell];
+			struct prev *q = &pv[o->cell];
+
+			if (q->code < 0 || !same_key(q->key, p, c->size)) {
 				int64_t code = table_find(c, p);
 
 				if (code < 0) {
 					memcpy(a->miss_key, p, c->size);
-					a->miss = i;
+					a->miss = o->cell;
 					return 1;
 				}
-				memcpy(pv[i].key, p, c->size);
-				pv[i].code = code;
+				memcpy(q->key, p, c->size);
+				q->code = code;
 			}
-			((uint32_t *)(uintptr_t)col)[r] = (uint32_t)pv[i].code;
+			((uint32_t *)o->dst)[r] = (uint32_t)q->code;
 			break;
-		case CGROUP: {
+		}
+		case OP_CGROUP: {
+			const struct cell *c = &cells[o->cell];
+			struct prev *q = &pv[o->cell];
 			uint64_t id;
 
 			memcpy(&id, p, 8);
-			if (pv[i].code < 0 || id != pv[i].id) {
+			if (q->code < 0 || id != q->id) {
 				int found;
 				const uint8_t *s = id_slot_in((uint8_t *)(uintptr_t)c->table, c->cap, id, &found);
 
 				if (!found) {
 					memcpy(a->miss_key, &id, 8);
-					a->miss = i;
+					a->miss = o->cell;
 					return 1;
 				}
-				memcpy(pv[i].codes, s + 8, 12);
-				pv[i].id = id;
-				pv[i].code = 0;
+				memcpy(q->codes, s + 8, 12);
+				q->id = id;
+				q->code = 0;
 			}
-			((uint32_t *)(uintptr_t)col)[r] = pv[i].codes[0];
-			((uint32_t *)(uintptr_t)a->cols[c->col + 1])[r] = pv[i].codes[1];
-			((uint32_t *)(uintptr_t)a->cols[c->col + 2])[r] = pv[i].codes[2];
+			((uint32_t *)o->dst)[r] = q->codes[0];
+			((uint32_t *)(uintptr_t)a->cols[c->col + 1])[r] = q->codes[1];
+			((uint32_t *)(uintptr_t)a->cols[c->col + 2])[r] = q->codes[2];
 			break;
 		}
-		default: { /* MAPPED */
+		default: { /* OP_MAPPED */
+			const struct cell *c = &cells[o->cell];
+			struct prev *q = &pv[o->cell];
 			int64_t x;
 			double v = int_value(p, c->size, c->is_signed, &x);
 
-			if (pv[i].code < 0 || v != pv[i].v) {
+			if (q->code < 0 || v != q->v) {
 				int64_t code = mapped_find(c, v, x);
 
 				if (code < 0) {
 					a->miss_value = v;
-					a->miss = i;
+					a->miss = o->cell;
 					return 1;
 				}
-				pv[i].v = v;
-				pv[i].code = code;
+				q->v = v;
+				q->code = code;
 			}
-			((uint32_t *)(uintptr_t)col)[r] = (uint32_t)pv[i].code;
+			((uint32_t *)o->dst)[r] = (uint32_t)q->code;
 		}
 		}
 	}
@@ -437,6 +511,8 @@ int64_t bpflab_drain(struct args *a, struct cell *cells)
 {
 	double heads[256];
 	struct prev pv[MAX_COLS];
+	struct op ops[MAX_COLS];
+	double *t_us, *t_s;
 	int64_t k = a->nrings, r = a->row, row0 = a->row, stride = (a->record_size + 15) & ~7;
 
 	if (k > 256 || a->ncells > MAX_COLS)
@@ -446,6 +522,9 @@ int64_t bpflab_drain(struct args *a, struct cell *cells)
 	a->miss = -1;
 	for (int64_t i = 0; i < a->ncells; i++)
 		pv[i].code = -1;
+	compile_ops(a, cells, ops);
+	t_us = (double *)(uintptr_t)a->cols[0];
+	t_s = (double *)(uintptr_t)a->cols[1];
 	for (int64_t j = 0; j < k; j++)
 		heads[j] = head_of(&a->rings[j], a);
 	for (;;) {
@@ -488,7 +567,7 @@ int64_t bpflab_drain(struct args *a, struct cell *cells)
 				a->row = r;
 				return -1;
 			}
-			if (decode(at + HDR, r, ns, a, cells, pv)) {
+			if (decode(at + HDR, r, ns, a, cells, ops, a->ncells, pv, t_us, t_s)) {
 				a->row = r;
 				return r - row0;
 			}
