@@ -41,8 +41,8 @@ const CLIP = 2;
  * exponential smoothing, Gelper, Fried & Croux 2010), so one burst does not drag the forecast towards it, and v
  * from r clipped to the band's edge (±threshold·σ), so a burst widens the band (the next one like it, in a series
  * of periodic bursts, is normal) without one huge value hiding everything for tens of intervals. A lasting shift
- * is absorbed over a few tens of intervals. As with the streaming z, a process needs a past of its own (a new
- * metric of a known process starts from zeros); the machine-wide series ("system") catches bursts of new ones.
+ * is absorbed over a few tens of intervals. As with the streaming z, a known process's new metric starts from
+ * zeros, and a process too new for a past of its own is compared with the established ones (SeriesDetector).
  * @example capture({ ..., online: [new OnlineEwma({ period: 60 })], onAlert: (a) => console.log(a.message) })
  */
 export class OnlineEwma extends SeriesDetector<Series> {

@@ -1,9 +1,18 @@
 // What the per-series online detectors (streaming z, EWMA) share: one series per (process, metric) fed every
 // interval (0 when the process had no row), new metrics of known processes started at 0, short intervals skipped,
-// quiet series forgotten, and one alert per process naming the metrics that drove it.
+// quiet series forgotten, one alert per process naming the metrics that drove it, and a process too new to have
+// a past of its own compared with what every established process did lately.
 
 import type { Alert, AlertDriver, IntervalInput, OnlineDetector } from "./alert.js";
-import { entityAlert, IntervalClock, IntervalPoint, intervalPoint, LEVELS } from "./interval-series.js";
+import { entityAlert, IntervalClock, IntervalPoint, intervalPoint, LEVELS, METRIC_FLOOR } from "./interval-series.js";
+
+/**
+ * A newcomer (a process seen for fewer intervals than the warm-up) alerts on a metric past NEWCOMER_FACTOR times
+ * the most any established process had in one interval over the last NEWCOMER_SPAN intervals (and past that
+ * factor times the metric's floor): its own series would learn a storm it starts with as its normal.
+ */
+export const NEWCOMER_FACTOR = 2;
+export const NEWCOMER_SPAN = 30;
 
 /** A series' verdict on one value: how far from what it expected (undefined while it warms up). */
 export interface SeriesScore {
@@ -19,6 +28,8 @@ export abstract class SeriesDetector<S> implements OnlineDetector {
   private clock = new IntervalClock();
   /** "entity\u0000gauge" → its last level (toGrowth). */
   private levels = new Map<string, number>();
+  /** Per metric, the most any established process had in each of the last NEWCOMER_SPAN intervals. */
+  private established = new Map<string, number[]>();
 
   constructor(
     /** |score| that raises an alert. */
@@ -49,6 +60,48 @@ export abstract class SeriesDetector<S> implements OnlineDetector {
         this.levels.set(key, x);
         v.values[growth] = last === undefined ? 0 : Math.max(0, x - last);
       }
+    }
+  }
+
+  /**
+   * Drivers of the newcomers in `point` (against the established processes' recent most, NEWCOMER_FACTOR), then
+   * this interval's most per metric among the established ones, for the intervals to come.
+   */
+  private newcomers(point: IntervalPoint, drivers: Map<string, AlertDriver[]>): void {
+    const most = new Map<string, number>();
+    for (const [e, v] of point.entities) {
+      if (e === "system") continue;
+      const newcomer = (this.age.get(e) ?? 0) < this.backfill;
+      for (const [metric, x] of Object.entries(v.values)) {
+        if (!newcomer) {
+          most.set(metric, Math.max(most.get(metric) ?? 0, x));
+          continue;
+        }
+        const past = this.established.get(metric);
+        // without a span of established processes to compare with (a capture's first intervals), nothing is news
+        if (!past || past.length < this.backfill) continue;
+        const base = Math.max(...past, METRIC_FLOOR[metric] ?? 0);
+        if (!(base > 0) || !(x > NEWCOMER_FACTOR * base)) continue;
+        const list = drivers.get(e) ?? [];
+        if (list.some((d) => d.metric === metric)) continue;
+        // scaled so that the factor is the threshold: twice as far past it (in log terms) scores twice as high
+        list.push({
+          metric,
+          value: x,
+          expected: base,
+          score: (this.threshold * Math.log(x / base)) / Math.log(NEWCOMER_FACTOR),
+        });
+        drivers.set(e, list);
+      }
+    }
+    // an interval without an established process (a capture's first ones) says nothing of what they do
+    if (most.size === 0) return;
+    const metrics = new Set([...this.established.keys(), ...most.keys()]);
+    for (const m of metrics) {
+      const past = this.established.get(m) ?? [];
+      past.push(most.get(m) ?? 0);
+      if (past.length > NEWCOMER_SPAN) past.shift();
+      this.established.set(m, past);
     }
   }
 
@@ -88,6 +141,7 @@ export abstract class SeriesDetector<S> implements OnlineDetector {
       if (s.zeros >= this.forget) this.series.delete(key);
       else live.add(e);
     }
+    this.newcomers(point, drivers);
     for (const e of point.entities.keys()) this.age.set(e, (this.age.get(e) ?? 0) + 1);
     for (const e of this.age.keys()) if (!live.has(e)) this.age.delete(e);
     // bounded like the series: the levels of processes no longer tracked are dropped

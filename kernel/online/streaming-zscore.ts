@@ -30,9 +30,9 @@ const median = (xs: number[]) => {
  * z = 0.6745 × (x − median) / max(MAD, relativeFloor × |median|, a floor per metric: 100 syscalls, 10 ms on-CPU,
  * 2 forks) over the series' last `history` intervals, once it has `warmup` of them. With `beyondRange` (default)
  * x must also lie outside everything the history holds: a series idle most of the time but with periodic bursts
- * (a batch job) has a MAD of 0, and without it every burst would be an anomaly. A process must have a past of its
- * own to be unusual (a new metric of a known process starts from zeros); the machine-wide series ("system")
- * catches what appears with a burst.
+ * (a batch job) has a MAD of 0, and without it every burst would be an anomaly. A known process's new metric starts
+ * from zeros; a process too new for a past of its own is compared with what the established ones did lately
+ * (SeriesDetector's newcomer rule); the machine-wide series ("system") sees the total.
  * @example capture({ ..., online: [new StreamingZscore()], onAlert: (a) => console.log(a.message) })
  */
 export class StreamingZscore extends SeriesDetector<number[]> {

@@ -100,4 +100,29 @@ describe("online series beyond calls and CPU", () => {
     for (const list of Object.values(seen)) expect(list.map((a) => a.entity)).toContain("node");
     for (const [name, list] of Object.entries(run(chunkAt, 7))) expect(list, name).toEqual([]);
   });
+
+  it("a process too new for a past of its own alerts past twice what every established process did lately", () => {
+    // "worker" makes ~1,000 calls an interval throughout; "storm" starts at interval 20 with 40,000 a second (its
+    // own series would learn that as its normal), "small" at interval 25 with 1,500 (more than the worker, less
+    // than twice as much), "early" is there from the capture's start with 50,000 (nothing to compare with yet)
+    const alerts = run((i) => ({
+      syscalls: frame("syscalls", "count", [
+        [8, "worker", 1000 + (i % 5) * 10],
+        ...(i < 3 ? [[9, "early", 50_000] as [number, string, number]] : []),
+        ...(i >= 20 ? [[30, "storm", 40_000] as [number, string, number]] : []),
+        ...(i >= 25 ? [[31, "small", 1500] as [number, string, number]] : []),
+      ]),
+    }));
+    for (const [name, list] of Object.entries(alerts)) {
+      const storm = list.filter((a) => a.entity === "storm");
+      expect(storm[0]?.interval, name).toBe(20);
+      expect(storm[0]!.drivers[0]).toMatchObject({ metric: "syscalls", value: 40_000, expected: 1040 });
+      // ln(40000 / 1040) / ln 2 = 5.27 times the threshold's factor
+      expect(storm[0]!.score).toBeCloseTo((8 * Math.log(40_000 / 1040)) / Math.log(2), 6);
+      expect(
+        list.some((a) => a.entity === "small" || a.entity === "early"),
+        name,
+      ).toBe(false);
+    }
+  });
 });
