@@ -125,4 +125,46 @@ describe("online series beyond calls and CPU", () => {
       ).toBe(false);
     }
   });
+
+  it("a busy process that stops dead alerts once; one with quiet intervals, or one that exited, does not", () => {
+    // "server" makes 450–540 calls every interval and none at 30–32; "worker" has a quiet interval every 3;
+    // "leaver" makes 600 a second until it exits in interval 30
+    const exits = (i: number) => {
+      const b = new FrameBuilder([
+        { name: "pid", type: "u32" },
+        { name: "ppid", type: "u32" },
+        { name: "comm", type: "str" },
+        { name: "event", type: "str" },
+      ]);
+      if (i === 30) {
+        const r = b.beginRow();
+        b.setNum(0, r, 12);
+        b.setNum(1, r, 1);
+        b.setStr(2, r, "leaver");
+        b.setStr(3, r, "exit");
+      }
+      return b.finish("process");
+    };
+    const alerts = run((i) => ({
+      syscalls: frame("syscalls", "count", [
+        ...(i < 30 || i > 32 ? [[10, "server", 450 + (i % 4) * 30] as [number, string, number]] : []),
+        ...(i % 3 ? [[11, "worker", 800 + (i % 2) * 10] as [number, string, number]] : []),
+        ...(i < 30 ? [[12, "leaver", 600 + (i % 2) * 10] as [number, string, number]] : []),
+      ]),
+      process: exits(i),
+    }));
+    for (const [name, list] of Object.entries(alerts)) {
+      const server = list.filter((a) => a.entity === "server" && a.drivers.some((d) => d.value === 0));
+      expect(
+        server.map((a) => a.interval),
+        name,
+      ).toEqual([30]);
+      // the least of its last 10 intervals (450) against the floor of 100 calls, scaled so that 3× is the threshold
+      expect(server[0]!.score).toBeCloseTo((8 * Math.log(450 / 100)) / Math.log(3), 6);
+      expect(
+        list.some((a) => a.entity === "worker" || a.entity === "leaver"),
+        name,
+      ).toBe(false);
+    }
+  });
 });
