@@ -85,6 +85,11 @@ int BPF_PROG(offcpu_switch, bool preempt, struct task_struct *prev, struct task_
 	if (prev->pid && tgid_wanted(prev->tgid) &&
 	    !(cfg.blocked_only && (preempt || prev_state == TASK_RUNNING))) {
 		s = bpf_task_storage_get(&starts, prev, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		/* NULL with CREATE: no memory, or task storage busy on this CPU (a tracing program's storage calls
+		 * fail while another storage operation on this CPU is under way: a task's storage being freed at its
+		 * exit, preempted here): this block's time cannot be measured, so it is counted as lost */
+		if (!s)
+			count_lost_of(prev->tgid);
 		if (s) {
 			s->ts = now;
 			s->kstack.depth = 0;
@@ -98,8 +103,14 @@ int BPF_PROG(offcpu_switch, bool preempt, struct task_struct *prev, struct task_
 
 	if (!next->pid || !tgid_wanted(next->tgid))
 		return 0;
-	s = bpf_task_storage_get(&starts, next, 0, 0);
-	if (!s || !s->ts)
+	/* CREATE, so that NULL means what it does above, not "never seen leaving": a block whose end cannot be
+	 * read is counted as lost rather than dropped unseen */
+	s = bpf_task_storage_get(&starts, next, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!s) {
+		count_lost_of(next->tgid);
+		return 0;
+	}
+	if (!s->ts)
 		return 0;
 	__u64 delta = now - s->ts;
 

@@ -21,16 +21,29 @@ const sleeping = (s: string) => /(^|;)main;/.test(s) && /(^|;)__x64_sys_(clock_)
 describe("offcpu collector", () => {
   liveIt("charges 5 × 300 ms of nanosleep, ≈1.5 s, to the stack through the sleep syscall", async () => {
     const before = resources();
-    const cap = await capture({
-      collectors: ["offcpu"],
-      duration: "20s",
-      interval: "250ms", // sleeps span intervals: each is charged where it ends, with the stack it began with
-      command: [stacksTargetPath(), "sleep", "5", "300"],
-    });
+    const run = () =>
+      capture({
+        collectors: ["offcpu"],
+        duration: "20s",
+        interval: "250ms", // sleeps span intervals: each is charged where it ends, with the stack it began with
+        command: [stacksTargetPath(), "sleep", "5", "300"],
+      });
+    // A block whose start or end the kernel would not let the program read (task storage busy on that CPU: with
+    // other tests' fork storms, a task's storage being freed at its exit, preempted there) is counted as lost,
+    // not measured: such a run says nothing exact, so it runs again (at most twice), and the count is checked.
+    let cap = await run();
+    for (let i = 0; i < 2 && cap.meta.lost["offcpu"]; i++) cap = await run();
     const pid = cap.meta.pid!;
     const f = cap.frame("offcpu");
     const onSleep = offcpuOf(f, pid, sleeping);
-    expect(onSleep).toBeGreaterThan(1.5 * 0.98);
+    // on failure, where the process's time off-CPU went, stack by stack
+    const where = () =>
+      JSON.stringify(
+        [...Array(f.length).keys()]
+          .filter((i) => f.numeric("pid")[i] === pid)
+          .map((i) => [f.strings("stack")[i], f.numeric("offcpu_ns")[i], f.numeric("blocks")[i]]),
+      );
+    expect(onSleep, where()).toBeGreaterThan(1.5 * 0.98);
     expect(onSleep).toBeLessThan(1.5 * 1.05);
     // the sleep stack holds nearly all of the process's time off-CPU, in 5 blocks
     expect(onSleep / offcpuOf(f, pid)).toBeGreaterThan(0.95);
