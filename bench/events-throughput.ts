@@ -9,6 +9,8 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { capture } from "../kernel/capture/engine.js";
 import { CollectorSession } from "../kernel/capture/collector-session.js";
 import { EpochClock } from "../kernel/capture/epoch-clock.js";
@@ -18,6 +20,8 @@ import { collectors } from "../kernel/collectors/registry.js";
 import type { Frame } from "../kernel/frame/frame.js";
 import { writeParquet } from "../kernel/frame/parquet.js";
 import { BpfObject } from "../kernel/loader/bpf-object.js";
+import { koffi } from "../kernel/loader/libbpf.js";
+import type { PerCpuRings } from "../kernel/loader/percpu-rings.js";
 import { objectDir, packageRoot } from "../kernel/paths.js";
 import { externalTool, Tracer } from "./tracers.js";
 
@@ -29,11 +33,29 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
 const RING_KB = 1 << 18; // 256 MiB per CPU: the whole burst fits while nothing drains
 
-/** One timed drain: CPU ns, minor page faults (fresh column pages written), rows. */
+/**
+ * One timed drain: CPU ns of the thread that drains (C: its one thread), CPU ns of the whole process (bpflab: V8's
+ * background threads too), wall-clock ns, minor page faults (fresh column pages written), rows.
+ */
 interface Drain {
   ns: number;
+  procNs: number;
+  /** Wall-clock ns of the drain (C: consume_ns). */
+  wallNs: number;
   faults: number;
   events: number;
+}
+
+const clockGettime = koffi.load("libc.so.6").func("int clock_gettime(int clk, void *ts)") as unknown as (
+  clk: number,
+  ts: Buffer,
+) => number;
+const CLOCK_THREAD_CPUTIME_ID = 3;
+const ts = Buffer.alloc(16);
+/** This thread's CPU time in ns (process.cpuUsage() counts every thread of the process). */
+function threadCpuNs(): number {
+  if (clockGettime(CLOCK_THREAD_CPUTIME_ID, ts) !== 0) throw new Error("clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
+  return Number(ts.readBigInt64LE(0)) * 1e9 + Number(ts.readBigInt64LE(8));
 }
 
 /** A session draining its rings into columns through one of the two loops (BPFLAB_EVENT_DRAIN is read at
@@ -66,15 +88,35 @@ function eventSession(path: "native" | "js", pool = true): CollectorSession {
   return s;
 }
 
+const collect = (() => {
+  setFlagsFromString("--expose-gc");
+  return runInNewContext("gc") as () => void;
+})();
+
+/**
+ * Collects the garbage the other consumers left (the frames of the drain before, the pool-less session's fresh
+ * 160 MiB) and waits for V8's threads to free it, untimed: else the next drain pays for it, when the column pool's
+ * own collection runs inside it (here up to 60 ns an event, a drain's whole cost), which a capture, with one
+ * session per frame and its frames' blocks reused, never does.
+ */
+async function settle(): Promise<void> {
+  collect();
+  await new Promise((r) => setTimeout(r, 100));
+}
+
 /** Drains a session's rings into columns (drainRings + take(), cgroup columns included): what a capture does. */
 function timedDrain(s: CollectorSession): { d: Drain; frame: Frame } {
   const f0 = process.resourceUsage().minorPageFault;
   const c0 = process.cpuUsage();
+  const w0 = process.hrtime.bigint();
+  const t0 = threadCpuNs();
   s.drainRings(true);
   const frame = s.take()["syscalls_events"]!;
+  const t = threadCpuNs() - t0;
+  const wall = Number(process.hrtime.bigint() - w0);
   const c = process.cpuUsage(c0);
   const faults = process.resourceUsage().minorPageFault - f0;
-  return { d: { ns: (c.user + c.system) * 1000, faults, events: frame.length }, frame };
+  return { d: { ns: t, procNs: (c.user + c.system) * 1000, wallNs: wall, faults, events: frame.length }, frame };
 }
 
 type Consumer = "native" | "nativeFresh" | "js";
@@ -108,15 +150,22 @@ async function drainCapacity(
     sessions.js = eventSession("js");
     const order: Consumer[] = ["native", "nativeFresh", "js"];
     for (let r = 0; r <= rounds; r++) {
+      // the C consumer's workloads of the last round went into these rings too: skipped, so every drain timed
+      // holds this round's burst alone, as the C consumer's does (else 5 M records, 2.5× C's, in blocks the
+      // column pool had not seen, so the pooled drains took fresh memory's page faults as well)
+      for (const s of Object.values(sessions)) skipPending(s!);
       execFileSync(workload, ["getppid", String(N)]); // blocks this thread: nothing drains meanwhile
       for (let k = 0; k < order.length; k++) {
         const which = order[(k + r) % order.length]!;
+        await settle();
         const { d, frame } = timedDrain(sessions[which]!);
         if (which === "native") {
+          // DuckDB writes on threads of its own: the process's CPU is the Parquet figure's
           const c0 = process.cpuUsage();
           await writeParquet(frame, join(dir, `events-${r}.parquet`));
           const c = process.cpuUsage(c0);
-          if (r > 0) out.parquet.push({ ...d, ns: d.ns + (c.user + c.system) * 1000 });
+          const ns = d.procNs + (c.user + c.system) * 1000;
+          if (r > 0) out.parquet.push({ ...d, ns, procNs: ns, wallNs: NaN });
         }
         if (r > 0) out[which].push(d);
       }
@@ -129,6 +178,16 @@ async function drainCapacity(
     return out;
   } finally {
     for (const s of Object.values(sessions)) s.close();
+  }
+}
+
+/** Frees every record waiting in a session's event rings, undecoded (what another consumer's workload left). */
+function skipPending(s: CollectorSession): void {
+  for (const p of (s as unknown as { parts: { events?: { rings?: PerCpuRings } }[] }).parts) {
+    const rings = p.events?.rings;
+    if (!rings) continue;
+    for (const c of rings.cursors().cursors) c.pos = c.end;
+    rings.commit();
   }
 }
 
@@ -157,8 +216,13 @@ function cConsumer(dir: string, bin: string, warm: boolean): Drain {
     [object, file, String(RING_KB * 1024), String(N * 2), "--", workload, "getppid", String(N)],
     { encoding: "utf8", env: { ...process.env, EVENTS_CONSUMER_WARM: warm ? "1" : "0" } },
   );
-  const r = JSON.parse(out.trim().split("\n").pop()!) as { events: number; cpu_ns: number; faults: number };
-  return { ns: r.cpu_ns, events: r.events, faults: r.faults };
+  const r = JSON.parse(out.trim().split("\n").pop()!) as {
+    events: number;
+    cpu_ns: number;
+    consume_ns: number;
+    faults: number;
+  };
+  return { ns: r.cpu_ns, procNs: r.cpu_ns, wallNs: r.consume_ns, events: r.events, faults: r.faults };
 }
 
 /** CPU ns and wall ns per call of a workload run. */
@@ -229,12 +293,12 @@ async function main(): Promise<void> {
     const cRate = median(cap.c.map(rate)),
       cWarmRate = median(cap.cWarm.map(rate));
     console.log(
-      `\nConsumer capacity: ${fmt(N)} getppid events waiting in the rings, one drain timed in CPU time of the consumer process (median of ${ROUNDS} interleaved rounds)\n`,
+      `\nConsumer capacity: ${fmt(N)} getppid events waiting in the rings, one drain timed in CPU time of the thread that drains (median of ${ROUNDS} interleaved rounds; the last column counts every thread of the process, V8's garbage-collector threads too)\n`,
     );
     console.log(
-      "| consumer | events per CPU-second | ns per event | ratio to C (fresh columns) | ratio to C (reused columns) | per-round ratio to C, fresh (median, min–max) | per-round ratio to C, reused (median, min–max) | best round's ns per event | best to best, ratio to C (fresh, reused) | page faults per 1,000 events |",
+      "| consumer | events per thread-CPU-second | ns per event | ratio to C (fresh columns) | ratio to C (reused columns) | per-round ratio to C, fresh (median, min–max) | per-round ratio to C, reused (median, min–max) | best round's ns per event | best to best, ratio to C (fresh, reused) | page faults per 1,000 events | process CPU ns per event (all threads) | paired ratio to C by process CPU, fresh / reused | wall ns per event | paired ratio to C by wall time, fresh / reused |",
     );
-    console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     // This VM's page-fault cost swings several-fold from minute to minute, so a drain and the C drains of its
     // own round (seconds apart) are also compared pairwise: the median of those ratios is the steadier figure.
     const paired = (xs: Drain[], peer: Drain[]) => {
@@ -247,8 +311,13 @@ async function main(): Promise<void> {
       const b = best(xs);
       const r = median(xs.map(rate));
       const f = median(xs.map((x) => (x.faults / x.events) * 1000));
+      const proc = median(xs.map((x) => x.procNs / x.events));
+      const wall = median(xs.map((x) => x.wallNs / x.events));
+      // the same pairing by another clock: ratio = the peer's ns per event / this one's
+      const by = (k: "procNs" | "wallNs", peer: Drain[]) =>
+        `${median(xs.map((x, i) => peer[i]![k] / peer[i]!.events / (x[k] / x.events))).toFixed(2)}×`;
       console.log(
-        `| ${name} | ${fmt(r)} | ${(1e9 / r).toFixed(0)} | ${(r / cRate).toFixed(2)}× | ${(r / cWarmRate).toFixed(2)}× | ${paired(xs, cap.c)} | ${paired(xs, cap.cWarm)} | ${(1e9 / b).toFixed(0)} | ${(b / best(cap.c)).toFixed(2)}×, ${(b / best(cap.cWarm)).toFixed(2)}× | ${f.toFixed(1)} |`,
+        `| ${name} | ${fmt(r)} | ${(1e9 / r).toFixed(0)} | ${(r / cRate).toFixed(2)}× | ${(r / cWarmRate).toFixed(2)}× | ${paired(xs, cap.c)} | ${paired(xs, cap.cWarm)} | ${(1e9 / b).toFixed(0)} | ${(b / best(cap.c)).toFixed(2)}×, ${(b / best(cap.cWarm)).toFixed(2)}× | ${f.toFixed(1)} | ${proc.toFixed(0)} | ${by("procNs", cap.c)} / ${by("procNs", cap.cWarm)} | ${Number.isNaN(wall) ? "" : wall.toFixed(0)} | ${Number.isNaN(wall) ? "" : `${by("wallNs", cap.c)} / ${by("wallNs", cap.cWarm)}`} |`,
       );
     };
     row("C, libbpf ring_buffer__consume into fresh columns (bench/events-consumer.c)", cap.c);

@@ -15,6 +15,7 @@ import { RingTriggers, ringStopped } from "./ring-triggers.js";
 import { DROPS_FRAME, dropsSchema } from "./drops.js";
 import { CgroupTree, CGROUPS_FRAME, cgroupsSchema } from "./cgroup-tree.js";
 import { EpochClock } from "./epoch-clock.js";
+import { guardInspectorSignal } from "./inspector-guard.js";
 import { onlineRun } from "../online/online-run.js";
 import { CaptureOptions, Plan, resolvePlan } from "./plan.js";
 import { StopSwitch, takeSignals } from "./signals.js";
@@ -30,6 +31,7 @@ export type { CaptureOptions, CaptureProgress } from "./plan.js";
  */
 export async function capture(options: CaptureOptions): Promise<Capture> {
   const plan = resolvePlan(options);
+  guardInspectorSignal(); // a root process: SIGUSR1 must not open Node's inspector (see there)
   checkPrivileges();
   checkBtf(plan.btfPath);
   const stop = new StopSwitch();

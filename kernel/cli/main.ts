@@ -2,6 +2,7 @@
 // The bpflab command line: parses argv with the program built from the command definitions (commands.ts), runs
 // the command and turns errors into one line with a hint (exit 2 bad usage, 1 anything else; stacks with -v).
 
+import "./signal-guard.js"; // first: see there
 import { CommanderError } from "commander";
 import { BpflabError, CommandNotFoundError, OptionError } from "../errors.js";
 import { setVerbose } from "../log.js";
