@@ -154,7 +154,16 @@ export class HistoryScorer {
   private everyoneSorted?: Sorted;
   /** Causal mode: each entity's rows that are part of everyone's reference. */
   private rowsByEntity?: Map<number | string, number[]>;
+  /** Each peer group's reference rows sorted, and each (group, entity)'s rows among them (peersOf). */
+  private peerSorted?: Map<string, Sorted>;
+  private peerRows?: Map<string, number[]>;
   private readonly cache = new Map<string, Envelope>();
+  /**
+   * Causal mode: the cache keys of the entity being scored (its peers and everyone but it), dropped once its rows
+   * are scored. A fork storm's capture holds 300,000 short-lived processes, and keeping two envelopes of each
+   * took gigabytes for keys never asked again.
+   */
+  private scoped: string[] = [];
 
   constructor(
     readonly X: Matrix,
@@ -339,6 +348,12 @@ export class HistoryScorer {
     return e;
   }
 
+  /** memo() for a key of one entity: in causal mode dropped once that entity is scored (see scoped). */
+  private scopedMemo(key: string, make: () => Envelope): Envelope {
+    if (this.ref.kind === "causal" && !this.cache.has(key)) this.scoped.push(key);
+    return this.memo(key, make);
+  }
+
   /** An empty own reference (a pool worker's). */
   private noHistory(): Envelope {
     return this.memo("none", () =>
@@ -355,12 +370,14 @@ export class HistoryScorer {
     const peers =
       this.ref.kind === "external"
         ? undefined
-        : this.memo(`peers\u0000${this.ctx.peer[row]}\u0000${String(this.ctx.entity[row])}`, () => this.peersOf(row));
+        : this.scopedMemo(`peers\u0000${this.ctx.peer[row]}\u0000${String(this.ctx.entity[row])}`, () =>
+            this.peersOf(row),
+          );
     // Everyone but itself: a new process storming a call nobody else makes would otherwise be compared with a
     // 99th percentile its own windows set (causal mode's everyone is the whole capture).
     const all =
       this.ref.kind === "causal"
-        ? this.memo(`all\u0000${String(this.ctx.entity[row])}`, () => this.allBut(this.ctx.entity[row]!))
+        ? this.scopedMemo(`all\u0000${String(this.ctx.entity[row])}`, () => this.allBut(this.ctx.entity[row]!))
         : (this.everyone ??= this.allRows());
     const out: Envelope = {
       center: new Float64Array(this.d),
@@ -403,14 +420,32 @@ export class HistoryScorer {
     return ((this.ctx.partial?.[r] ?? 0) & SILENT) === 0;
   }
 
+  /**
+   * The reference of the entity's peers (its group's active reference rows, its own left out). Each group's rows
+   * are sorted once and each entity's own taken out of them (as allBut does of everyone's): a scan and sort of the
+   * group per entity made a fork storm's 300,000 children, one group, quadratic (hours).
+   */
   private peersOf(row: number): Envelope {
-    const p = this.ctx.peer[row];
-    const e = this.ctx.entity[row];
-    const rows: number[] = [];
-    for (let r = 0; r < this.X.rows; r++) {
-      if (this.ctx.peer[r] === p && this.ctx.entity[r] !== e && this.isReference(r) && this.isActive(r)) rows.push(r);
+    if (!this.peerSorted || !this.peerRows) {
+      const groups = new Map<string, number[]>();
+      this.peerRows = new Map();
+      for (let r = 0; r < this.X.rows; r++) {
+        if (!this.isReference(r) || !this.isActive(r)) continue;
+        const p = this.ctx.peer[r]!;
+        const key = `${p}\u0000${String(this.ctx.entity[r])}`;
+        const g = groups.get(p);
+        if (g) g.push(r);
+        else groups.set(p, [r]);
+        const own = this.peerRows.get(key);
+        if (own) own.push(r);
+        else this.peerRows.set(key, [r]);
+      }
+      this.peerSorted = new Map([...groups].map(([p, rows]) => [p, this.sortRows(this.X, this.ctx.missing, rows)]));
     }
-    return this.summarise(this.sortRows(this.X, this.ctx.missing, rows), "peers");
+    const p = this.ctx.peer[row]!;
+    const group = this.peerSorted.get(p) ?? this.sortRows(this.X, this.ctx.missing, []);
+    const own = this.peerRows.get(`${p}\u0000${String(this.ctx.entity[row])}`) ?? [];
+    return this.without(group, this.sortRows(this.X, this.ctx.missing, own), "peers");
   }
 
   private allRows(): Envelope {
@@ -441,9 +476,16 @@ export class HistoryScorer {
     }
     const mine = this.rowsByEntity.get(e);
     if (!mine) return (this.everyone ??= this.allRows());
-    const all = this.allSorted();
-    const own = this.sortRows(this.X, this.ctx.missing, mine);
+    return this.without(this.allSorted(), this.sortRows(this.X, this.ctx.missing, mine), "all");
+  }
+
+  /**
+   * summarise() of the values in `all` but not in `own` (a sub-multiset of it, per feature), without sorting the
+   * rest anew: the i-th smallest of the rest is all's value at i plus the number of own's values at or below it.
+   */
+  private without(all: Sorted, own: Sorted, source: "all" | "peers"): Envelope {
     const d = this.d;
+    const everyone = source === "all";
     const env: Envelope = {
       center: new Float64Array(d),
       lo: new Float64Array(d),
@@ -451,7 +493,7 @@ export class HistoryScorer {
       scale: new Float64Array(d).fill(this.floor),
       n: new Int32Array(d),
       share: new Float64Array(d),
-      source: new Array<Source>(d).fill("all"),
+      source: new Array<Source>(d).fill(source),
     };
     for (let j = 0; j < d; j++) {
       const a = all.values[j]!.subarray(0, all.n[j]!);
@@ -459,18 +501,10 @@ export class HistoryScorer {
       const m = a.length - b.length;
       env.n[j] = m;
       if (m <= 0) continue;
-      // the i-th smallest of a without b (b is a sub-multiset of a): the first value of a with i + 1 of the others
-      // at or below it
       const at = (i: number): number => {
-        let lo = 0;
-        let hi = a.length - 1;
-        while (lo < hi) {
-          const mid = (lo + hi) >>> 1;
-          const v = a[mid]!;
-          if (upperBound(a, a.length, v) - upperBound(b, b.length, v) >= i + 1) hi = mid;
-          else lo = mid + 1;
-        }
-        return a[lo]!;
+        let c = 0;
+        while (c < b.length && b[c]! <= a[i + c]!) c++;
+        return a[i + c]!;
       };
       const quantile = (q: number): number => {
         const pos = q * (m - 1);
@@ -482,7 +516,8 @@ export class HistoryScorer {
       env.share[j] = above / m;
       env.center[j] = this.rare?.[j] ? Math.log1p(env.share[j]!) : quantile(0.5);
       env.lo[j] = quantile(this.q[0]);
-      env.hi[j] = quantile(0.99);
+      env.hi[j] = quantile(everyone ? 0.99 : this.q[1]);
+      if (!everyone) env.scale[j] = Math.max(this.floor, (env.hi[j]! - env.lo[j]!) / 3.29);
     }
     return env;
   }
@@ -565,7 +600,9 @@ export class HistoryScorer {
     const cap = this.maxHistory;
     for (const rows of byEntity.values()) {
       rows.sort((a, b) => this.ctx.window[a]! - this.ctx.window[b]!);
-      const hist: Sorted = { values: Array.from({ length: d }, () => new Float64Array(cap)), n: new Int32Array(d) };
+      // never more history than the entity has rows (a short-lived process's few, not maxHistory of each feature)
+      const size = Math.min(cap, rows.length);
+      const hist: Sorted = { values: Array.from({ length: d }, () => new Float64Array(size)), n: new Int32Array(d) };
       const fifo: number[] = [];
       let pending: number[] = []; // rows of the current window, history once the window is past
       // Anomalous windows of the ongoing episode: withheld while it lasts (an anomaly lasting several windows must
@@ -620,6 +657,8 @@ export class HistoryScorer {
         windowAnomalous ||= anomalous;
         if (this.isReference(r)) (anomalous ? withheld : pending).push(r);
       }
+      for (const k of this.scoped) this.cache.delete(k);
+      this.scoped = [];
     }
   }
 

@@ -16,8 +16,20 @@ export interface ProcessFacts {
   startS: Map<number, number>;
   /** pid → time of its exit, when it exited during the capture. */
   exitS: Map<number, number>;
+  /**
+   * pid → the processes that held it, in time order, where the process frame saw one end or begin: a pid is
+   * reused once the kernel's pid numbers wrap (pid_max is 32,768 on a small machine, and a fork storm of 330,000
+   * children wraps it ten times), so one pid can be many processes, with time between them when none held it.
+   */
+  lives: Map<number, Life[]>;
   /** pid → whom its threads waited on, per interval (the sched_waits frame). */
   waitsOn: Map<number, WaitRecord[]>;
+}
+
+/** One process's hold of a pid: from its fork or exec (unknown: before the capture) to its exit (unknown: alive at the end). */
+export interface Life {
+  startS?: number;
+  exitS?: number;
 }
 
 export interface WaitRecord {
@@ -41,6 +53,7 @@ export function processFacts(cap: Pick<Capture, "frames">): ProcessFacts {
     cgroupSize: new Map(),
     startS: new Map(),
     exitS: new Map(),
+    lives: new Map(),
     waitsOn: new Map(),
   };
   const frames: Frames = cap.frames;
@@ -59,6 +72,7 @@ export function processFacts(cap: Pick<Capture, "frames">): ProcessFacts {
       // A thread's exit is not its process's: only the thread-group leader's exit ends the process.
       if (e === "exit" && tid[i] === p) facts.exitS.set(p, t[i]!);
     }
+    lifeSpans(facts.lives, ev, pid, tid, t, proc.length);
   }
   for (const [name, f] of Object.entries(frames)) {
     if (name === "labels" || !f.has("pid") || !f.has("cgroup_id")) continue;
@@ -96,6 +110,45 @@ export function processFacts(cap: Pick<Capture, "frames">): ProcessFacts {
     }
   }
   return facts;
+}
+
+/**
+ * Each pid's lives from the process frame's events, taken in time order: a fork or exec begins one unless a life
+ * already runs (an exec replaces the program, not the process), a leader's exit ends the one that runs (or one
+ * that began before the capture).
+ */
+function lifeSpans(
+  lives: Map<number, Life[]>,
+  ev: ReturnType<Frame["column"]>,
+  pid: ArrayLike<number>,
+  tid: ArrayLike<number>,
+  t: ArrayLike<number>,
+  n: number,
+): void {
+  if (!isStringColumn(ev)) return;
+  const code = (name: string) => ev.dict.indexOf(name);
+  const fork = code("fork"),
+    exec = code("exec"),
+    exit = code("exit");
+  const rows: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const c = ev.codes[i]!;
+    if (c === fork || c === exec || (c === exit && tid[i] === pid[i])) rows.push(i);
+  }
+  rows.sort((a, b) => t[a]! - t[b]! || a - b);
+  const open = new Set<number>();
+  for (const i of rows) {
+    const p = pid[i]!;
+    let list = lives.get(p);
+    if (!list) lives.set(p, (list = []));
+    if (ev.codes[i] === exit) {
+      if (open.delete(p)) list[list.length - 1]!.exitS = t[i]!;
+      else list.push({ exitS: t[i]! });
+    } else if (!open.has(p)) {
+      open.add(p);
+      list.push({ startS: t[i]! });
+    }
+  }
 }
 
 /**

@@ -89,13 +89,34 @@ export function fillSilence(
   const have = new Set<number>();
   for (let r = 0; r < n; r++) have.add(win[r]! * 4294967296 + pid[r]!);
   const extra: { w: number; pid: number; like: number }[] = [];
+  // A window no interval ended in was not measured on its own: its time is in the next one, not silence.
+  const measured = (x: number): boolean => !opts.intervals || opts.intervals.covered.has(x);
+  // Windows holding a start or an exit of one of the pid's lives.
+  const startWin = new Set<number>(),
+    exitWin = new Set<number>();
   for (const [p, s] of span) {
-    const exit = facts.exitS.get(p);
-    const until = exit !== undefined ? Math.floor(exit / w) : opts.hasProcessFrame ? lastWindow : s.last;
-    // A window no interval ended in was not measured on its own: its time is in the next one, not silence.
-    const measured = (x: number): boolean => !opts.intervals || opts.intervals.covered.has(x);
-    for (let x = s.first; x <= until; x++) {
-      if (!have.has(x * 4294967296 + p) && measured(x)) extra.push({ w: x, pid: p, like: s.row });
+    const end = opts.hasProcessFrame ? lastWindow : s.last;
+    const lives = facts.lives.get(p);
+    // Each process that held the pid is alive to its exit (or the end), the first from the pid's first row, each
+    // later one from its fork (or, not seen, from the last one's exit); the windows between one's exit and the next
+    // one's fork belong to no process, so they are not its silence. Where the process frame saw no start or exit,
+    // the pid's first row to the end, as one life.
+    const spans: [number, number][] = [];
+    for (const l of lives?.length ? lives : [{}]) {
+      const prev = spans[spans.length - 1];
+      const from = !prev ? s.first : l.startS !== undefined ? Math.floor(l.startS / w) : prev[1] + 1;
+      spans.push([from, l.exitS !== undefined ? Math.floor(l.exitS / w) : end]);
+    }
+    for (const l of lives ?? []) {
+      if (l.startS !== undefined) startWin.add(Math.floor(l.startS / w) * 4294967296 + p);
+      if (l.exitS !== undefined) exitWin.add(Math.floor(l.exitS / w) * 4294967296 + p);
+    }
+    let next = s.first; // windows before it are filled already (lives that share a window)
+    for (const [from, until] of spans) {
+      for (let x = Math.max(from, next); x <= until; x++) {
+        if (!have.has(x * 4294967296 + p) && measured(x)) extra.push({ w: x, pid: p, like: s.row });
+      }
+      next = Math.max(next, until + 1);
     }
   }
   const total = n + extra.length;
@@ -121,10 +142,8 @@ export function fillSilence(
   order.forEach((i, k) => {
     const p = pOf(i);
     const x = wOf(i);
-    const start = facts.startS.get(p);
-    const exit = facts.exitS.get(p);
-    if (start !== undefined && Math.floor(start / w) === x) partial[k]! |= PARTIAL_START;
-    if (exit !== undefined && Math.floor(exit / w) === x) partial[k]! |= PARTIAL_EXIT;
+    if (startWin.has(x * 4294967296 + p)) partial[k]! |= PARTIAL_START;
+    if (exitWin.has(x * 4294967296 + p)) partial[k]! |= PARTIAL_EXIT;
     if (endPartial && x === lastWindow) partial[k]! |= PARTIAL_CAPTURE_END;
     if (i >= n) partial[k]! |= SILENT;
     if (opts.intervals && (!opts.intervals.covered.has(x) || opts.intervals.late.has(x))) partial[k]! |= LATE;

@@ -154,6 +154,35 @@ describe("HistoryScorer", () => {
     }
   });
 
+  it("a newcomer's peers are the same summary as one over the other members' rows, its own left out", () => {
+    // Entities 0–4 are one peer group, 5 and 6 another; entity 4 arrives at window 8, so with one window of its own
+    // it is compared with its group's others (each group's rows are sorted once, each entity's own taken out).
+    const val = (e: number, w: number) => [((e * 37 + w * 11) % 7) * 0.5, (e + w) % 4 === 0 ? 0 : (e * w) % 5];
+    const r = rows(7, 12, ["a", "b"], val);
+    const missing = new Uint8Array(r.X.rows * 2);
+    for (let w = 0; w < 8; w++) missing.fill(1, r.row(4, w) * 2, r.row(4, w) * 2 + 2);
+    const peer = r.ctx.entity.map((e) => (e < 5 ? "g" : "h"));
+    const s = new HistoryScorer(r.X, { ...r.ctx, peer, missing }, { kind: "causal" });
+    const env = s.envelope(r.row(4, 9));
+    const q = (xs: number[], p: number) => {
+      const a = [...xs].sort((x, y) => x - y);
+      const pos = p * (a.length - 1);
+      const i = Math.floor(pos);
+      return a[i]! + ((a[Math.min(i + 1, a.length - 1)] ?? a[i]!) - a[i]!) * (pos - i);
+    };
+    for (const j of [0, 1]) {
+      const others: number[] = [];
+      for (let w = 0; w < 12; w++) for (let e = 0; e < 4; e++) others.push(val(e, w)[j]!);
+      expect(env.source[j]).toBe("peers");
+      expect(env.n[j]).toBe(others.length);
+      expect(env.lo[j]).toBeCloseTo(q(others, 0.05), 12);
+      expect(env.center[j]).toBeCloseTo(q(others, 0.5), 12);
+      expect(env.hi[j]).toBeCloseTo(q(others, 0.95), 12);
+      expect(env.scale[j]).toBeCloseTo(Math.max(0.5, (q(others, 0.95) - q(others, 0.05)) / 3.29), 12);
+      expect(env.share[j]).toBeCloseTo(others.filter((v) => v > 0).length / others.length, 12);
+    }
+  });
+
   it("a run of a rare state is not learnt while it lasts: each window of it is as rare as the first", () => {
     // Never idle for 20 windows, then idle for 6 (a worker stuck on a lock), then busy, then idle once more.
     const r = rows(1, 30, ["idle"], (_, w) => [(w >= 20 && w < 26) || w === 28 ? 1 : 0]);

@@ -135,6 +135,40 @@ describe("feature semantics", () => {
     ]);
   });
 
+  it("a reused pid is silent only while a process holds it, not between one's exit and the next one's fork", () => {
+    // pid_max is 32,768 on a small machine: a fork storm reuses every pid many times. Without lives, the pid's
+    // first fork to its last exit was one process, silent in every window between (a fork storm's capture made
+    // 9.8 million silent rows and ran out of memory).
+    const sched = frame(
+      "sched",
+      [...base, ...schedCols],
+      [schedRow(0.6, 900, 900, "a", 1e6), schedRow(6.5, 900, 900, "b", 1e6)],
+    );
+    const process = frame(
+      "process",
+      [...base, ...procCols],
+      [
+        { ...at(0.5), pid: 900, tid: 900, comm: "a", cgroup_id: 7n, event: "fork", ppid: 1 },
+        { ...at(1.4), pid: 900, tid: 900, comm: "a", cgroup_id: 7n, event: "exit", ppid: 1 },
+        { ...at(6.2), pid: 900, tid: 900, comm: "b", cgroup_id: 7n, event: "fork", ppid: 1 },
+        { ...at(6.3), pid: 900, tid: 900, comm: "b", cgroup_id: 7n, event: "exec", ppid: 1 },
+      ],
+    );
+    const f = features(cap({ sched, process }, { elapsedMs: 9000, durationMs: 9000 }));
+    // (pid 1, the parent, has rows of its own: its forks)
+    const rows = f.keys
+      .rows()
+      .map((r, i) => [r.pid, r.t_s, f.partial![i]])
+      .filter(([pid]) => pid === 900);
+    expect(rows).toEqual([
+      [900, 0, PARTIAL_START],
+      [900, 1, PARTIAL_EXIT],
+      [900, 6, PARTIAL_START], // the exec does not begin a third process
+      [900, 7, SILENT],
+      [900, 8, SILENT],
+    ]);
+  });
+
   it("a window no interval ended in gets no silent rows, and one holding an overrun interval is flagged late", () => {
     // 1 s intervals, as the sched collector stamps them (every live thread, every interval end), until the machine
     // held the capture up: the interval ending at 5.1 s ran 2.1 s, so window 4 has no interval end and window 5
