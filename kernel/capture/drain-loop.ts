@@ -108,7 +108,14 @@ export function finalDrain(
     const drops = dropsFrame(sessions.map((s) => ({ collector: s.name, byPid: s.lostPids ?? new Map() })));
     sink.append(DROPS_FRAME, drops);
     const lost = Object.fromEntries(sessions.map((s) => [s.name, s.lostTotal ?? 0]));
-    for (const w of dropWarnings(lost, drops)) log.warn(w);
+    // records lost in event rings (per CPU, per frame), apart from full maps: the fix differs
+    const ringLost = Object.fromEntries(
+      sessions.map((s) => [
+        s.name,
+        Object.values(s.lostBuffers ?? {}).reduce((a, l) => a + l.reduce((x, y) => x + y, 0), 0),
+      ]),
+    );
+    for (const w of dropWarnings(lost, drops, ringLost)) log.warn(w);
   });
   // the cgroups the capture saw, for the ids in its rows (paths, containers, units)
   if (cgroups) guard("recording the cgroup tree", () => sink.append(CGROUPS_FRAME, cgroups.frame()));

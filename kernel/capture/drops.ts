@@ -31,9 +31,14 @@ export function dropsFrame(perCollector: { collector: string; byPid: Map<number,
 
 /**
  * One warning line per collector that lost records, naming the busiest undercounted processes and the fix:
- * bigger maps, a pid filter, or a shorter interval (fewer keys per interval).
+ * bigger maps, a pid filter, or a shorter interval (fewer keys per interval); for records an event ring could
+ * not hold (`ringLost`, per collector), bigger rings or fewer events, which is what helps there.
  */
-export function dropWarnings(lost: Record<string, number>, drops: Frame): string[] {
+export function dropWarnings(
+  lost: Record<string, number>,
+  drops: Frame,
+  ringLost: Record<string, number> = {},
+): string[] {
   const out: string[] = [];
   const col = drops.strings("collector"),
     pid = drops.numeric("pid"),
@@ -45,10 +50,18 @@ export function dropWarnings(lost: Record<string, number>, drops: Frame): string
     for (let i = 0; i < drops.length && who.length < 3; i++) {
       if (col[i] === c) who.push(`${name[i] || "?"} (${pid[i]}) ${n[i]!.toLocaleString("en-US")}`);
     }
+    const inRings = ringLost[c] ?? 0;
+    const fix =
+      inRings >= total
+        ? "raise --ring-kb (option ringKb: per CPU), or stream fewer events (--pid, -- CMD, --comm, option eventSyscalls)"
+        : (inRings > 0
+            ? `${inRings.toLocaleString("en-US")} of them in its event rings: raise --ring-kb (option ringKb); for the rest, `
+            : "") +
+          "raise --map-entries (option mapEntries), trace fewer processes (--pid, -- CMD) or use a shorter --interval";
     out.push(
       `${c} lost ${total.toLocaleString("en-US")} records (its map or ring buffer was full)` +
         (who.length ? `; undercounted: ${who.join(", ")}` : "") +
-        `; raise --map-entries (option mapEntries), trace fewer processes (--pid, -- CMD) or use a shorter --interval`,
+        `; ${fix}`,
     );
   }
   return out;

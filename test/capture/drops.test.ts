@@ -1,7 +1,8 @@
 // Drops cannot be missed: a map too small for the keys of an interval loses records, and the capture says how
 // many, whose (the drops frame), and how to avoid it (a warning naming --map-entries).
 
-import { describe, expect } from "vitest";
+import { describe, expect, it } from "vitest";
+import { dropsFrame, dropWarnings } from "../../kernel/capture/drops.js";
 import { capture } from "../../kernel/capture/engine.js";
 import { setLogSink } from "../../kernel/log.js";
 import { liveIt } from "../helpers/live.js";
@@ -55,5 +56,18 @@ describe("drops", () => {
     });
     expect(cap.meta.lost.syscalls).toBe(0);
     expect(cap.frame("drops").length).toBe(0);
+  });
+
+  it("names the fix that helps: bigger maps for a full map, bigger rings for records an event ring dropped", () => {
+    const drops = dropsFrame([{ collector: "syscalls", byPid: new Map([[42, 1000]]) }]);
+    const [map] = dropWarnings({ syscalls: 1000 }, drops);
+    expect(map).toContain("--map-entries");
+    expect(map).not.toContain("--ring-kb");
+    const [ring] = dropWarnings({ syscalls: 1000 }, drops, { syscalls: 1000 });
+    expect(ring).toContain("--ring-kb");
+    expect(ring).not.toContain("--map-entries");
+    const [both] = dropWarnings({ syscalls: 1000 }, drops, { syscalls: 400 });
+    expect(both).toContain("400 of them in its event rings: raise --ring-kb");
+    expect(both).toContain("--map-entries");
   });
 });
