@@ -128,59 +128,59 @@ describe("HistoryScorer", () => {
     expect(s.scores[first]).toBeCloseTo(((Math.log1p(1000) - Math.log1p(12)) / 0.5) ** 2, 6);
   });
 
-  it("everyone-but-itself is the same summary as one over the others' rows", () => {
-    // Uneven values with ties and zeros: lo, center, hi and share against a direct computation.
-    const val = (e: number, w: number) => [((e * 37 + w * 11) % 7) * 0.5, (e + w) % 4 === 0 ? 0 : (e * w) % 5];
-    const r = rows(6, 12, ["a", "b"], val);
+  // Uneven values with ties and zeros, for the references against a direct computation.
+  const uneven = (e: number, w: number) => [((e * 37 + w * 11) % 7) * 0.5, (e + w) % 4 === 0 ? 0 : (e * w) % 5];
+  /** `late` arrives at window 8 (its earlier rows missing); its envelope at window 9, and every value of `others`. */
+  function referenceOf(entities: number, late: number, others: (e: number) => boolean, peer?: (e: number) => string) {
+    const r = rows(entities, 12, ["a", "b"], uneven);
     const missing = new Uint8Array(r.X.rows * 2);
-    for (let w = 0; w < 8; w++) missing.fill(1, r.row(5, w) * 2, r.row(5, w) * 2 + 2); // entity 5 arrives at 8
-    const s = new HistoryScorer(r.X, { ...r.ctx, missing }, { kind: "causal" });
-    const env = s.envelope(r.row(5, 9));
-    const q = (xs: number[], p: number) => {
-      const a = [...xs].sort((x, y) => x - y);
-      const pos = p * (a.length - 1);
-      const i = Math.floor(pos);
-      return a[i]! + ((a[Math.min(i + 1, a.length - 1)] ?? a[i]!) - a[i]!) * (pos - i);
-    };
-    for (const j of [0, 1]) {
-      const others: number[] = [];
-      for (let w = 0; w < 12; w++) for (let e = 0; e < 5; e++) others.push(val(e, w)[j]!);
-      expect(env.source[j]).toBe("all");
+    for (let w = 0; w < 8; w++) missing.fill(1, r.row(late, w) * 2, r.row(late, w) * 2 + 2);
+    const ctx = { ...r.ctx, missing, ...(peer ? { peer: r.ctx.entity.map(peer) } : {}) };
+    const env = new HistoryScorer(r.X, ctx, { kind: "causal" }).envelope(r.row(late, 9));
+    const values = [0, 1].map((j) => {
+      const v: number[] = [];
+      for (let w = 0; w < 12; w++) for (let e = 0; e < entities; e++) if (others(e)) v.push(uneven(e, w)[j]!);
+      return v;
+    });
+    return { env, values };
+  }
+  const q = (xs: number[], p: number) => {
+    const a = [...xs].sort((x, y) => x - y);
+    const pos = p * (a.length - 1);
+    const i = Math.floor(pos);
+    return a[i]! + ((a[Math.min(i + 1, a.length - 1)] ?? a[i]!) - a[i]!) * (pos - i);
+  };
+
+  /** The envelope summarises `values` (per feature) as `source` does: hi at its quantile, peers' scale from the spread. */
+  function expectSummary(env: ReturnType<typeof referenceOf>["env"], values: number[][], source: "all" | "peers") {
+    const top = source === "all" ? 0.99 : 0.95;
+    values.forEach((others, j) => {
+      expect(env.source[j]).toBe(source);
       expect(env.n[j]).toBe(others.length);
       expect(env.lo[j]).toBeCloseTo(q(others, 0.05), 12);
       expect(env.center[j]).toBeCloseTo(q(others, 0.5), 12);
-      expect(env.hi[j]).toBeCloseTo(q(others, 0.99), 12);
+      expect(env.hi[j]).toBeCloseTo(q(others, top), 12);
+      const spread = source === "all" ? 0 : (q(others, top) - q(others, 0.05)) / 3.29;
+      expect(env.scale[j]).toBeCloseTo(Math.max(0.5, spread), 12);
       expect(env.share[j]).toBeCloseTo(others.filter((v) => v > 0).length / others.length, 12);
-    }
+    });
+  }
+
+  it("everyone-but-itself is the same summary as one over the others' rows", () => {
+    const { env, values } = referenceOf(6, 5, (e) => e < 5);
+    expectSummary(env, values, "all");
   });
 
   it("a newcomer's peers are the same summary as one over the other members' rows, its own left out", () => {
     // Entities 0–4 are one peer group, 5 and 6 another; entity 4 arrives at window 8, so with one window of its own
     // it is compared with its group's others (each group's rows are sorted once, each entity's own taken out).
-    const val = (e: number, w: number) => [((e * 37 + w * 11) % 7) * 0.5, (e + w) % 4 === 0 ? 0 : (e * w) % 5];
-    const r = rows(7, 12, ["a", "b"], val);
-    const missing = new Uint8Array(r.X.rows * 2);
-    for (let w = 0; w < 8; w++) missing.fill(1, r.row(4, w) * 2, r.row(4, w) * 2 + 2);
-    const peer = r.ctx.entity.map((e) => (e < 5 ? "g" : "h"));
-    const s = new HistoryScorer(r.X, { ...r.ctx, peer, missing }, { kind: "causal" });
-    const env = s.envelope(r.row(4, 9));
-    const q = (xs: number[], p: number) => {
-      const a = [...xs].sort((x, y) => x - y);
-      const pos = p * (a.length - 1);
-      const i = Math.floor(pos);
-      return a[i]! + ((a[Math.min(i + 1, a.length - 1)] ?? a[i]!) - a[i]!) * (pos - i);
-    };
-    for (const j of [0, 1]) {
-      const others: number[] = [];
-      for (let w = 0; w < 12; w++) for (let e = 0; e < 4; e++) others.push(val(e, w)[j]!);
-      expect(env.source[j]).toBe("peers");
-      expect(env.n[j]).toBe(others.length);
-      expect(env.lo[j]).toBeCloseTo(q(others, 0.05), 12);
-      expect(env.center[j]).toBeCloseTo(q(others, 0.5), 12);
-      expect(env.hi[j]).toBeCloseTo(q(others, 0.95), 12);
-      expect(env.scale[j]).toBeCloseTo(Math.max(0.5, (q(others, 0.95) - q(others, 0.05)) / 3.29), 12);
-      expect(env.share[j]).toBeCloseTo(others.filter((v) => v > 0).length / others.length, 12);
-    }
+    const { env, values } = referenceOf(
+      7,
+      4,
+      (e) => e < 4,
+      (e) => (e < 5 ? "g" : "h"),
+    );
+    expectSummary(env, values, "peers");
   });
 
   it("a run of a rare state is not learnt while it lasts: each window of it is as rare as the first", () => {
